@@ -1,0 +1,179 @@
+package io.tether.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JSON-RPC 2.0 framing: turns a message body into calls, and results or errors into responses.
+ * Knows nothing of the methods themselves.
+ */
+public final class JsonRpc {
+    /** Largest body the worker reads; bigger ones are refused before parsing. */
+    public static final int MAX_BODY_CHARS = 1 << 20;
+    /** Largest batch; a bigger one is an Invalid Request. */
+    public static final int MAX_BATCH = 1000;
+
+    /** The project's one JSON mapper: strict on input, ISO-8601 times on output. */
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(64)
+                            .maxStringLength(MAX_BODY_CHARS)
+                            .maxNumberLength(100)
+                            .build())
+                    .build())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private JsonRpc() {
+    }
+
+    /** One element of a message: a well-formed call, or an error to answer with. */
+    public sealed interface Entry {
+        /** The request id, or null; {@link #isNotification()} tells "no id" from "id: null". */
+        JsonNode id();
+
+        boolean isNotification();
+    }
+
+    /** A structurally valid request. {@code params} is an object (possibly empty). */
+    public record Call(JsonNode id, boolean isNotification, String method, ObjectNode params) implements Entry {
+    }
+
+    /** An element that is not a valid request; answered with {@code error} unless it is a notification. */
+    public record Invalid(JsonNode id, boolean isNotification, RpcError error) implements Entry {
+    }
+
+    /**
+     * The decoded message: its entries, whether it was a batch, or an error for the whole body
+     * (parse error, empty batch) that is answered with id null.
+     */
+    public record Message(List<Entry> entries, boolean batch, RpcError whole) {
+    }
+
+    public static Message decode(String body) {
+        if (body.length() > MAX_BODY_CHARS) {
+            return whole(new RpcError(ErrorCode.INVALID_REQUEST,
+                    "message body is larger than " + MAX_BODY_CHARS + " characters"));
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            // The parser's own message can quote the offending text, which may hold a secret: say where only.
+            var at = e.getLocation();
+            return whole(new RpcError(ErrorCode.PARSE_ERROR, "parse error: body is not valid JSON"
+                    + (at == null ? "" : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")));
+        }
+        if (root == null || root.isMissingNode()) {
+            return whole(new RpcError(ErrorCode.PARSE_ERROR, "parse error: body is empty"));
+        }
+        if (root.isArray()) {
+            if (root.isEmpty()) {
+                return whole(new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: batch is empty"));
+            }
+            if (root.size() > MAX_BATCH) {
+                return whole(new RpcError(ErrorCode.INVALID_REQUEST,
+                        "invalid request: batch has more than " + MAX_BATCH + " requests"));
+            }
+            List<Entry> entries = new ArrayList<>(root.size());
+            root.forEach(element -> entries.add(entry(element)));
+            return new Message(entries, true, null);
+        }
+        return new Message(List.of(entry(root)), false, null);
+    }
+
+    private static Message whole(RpcError error) {
+        return new Message(List.of(), false, error);
+    }
+
+    private static Entry entry(JsonNode node) {
+        if (!node.isObject()) {
+            return new Invalid(NullNode.instance, false,
+                    new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: a request must be a JSON object"));
+        }
+        boolean notification = !node.has("id");
+        JsonNode id = node.get("id");
+        if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
+            return new Invalid(NullNode.instance, false,
+                    new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: id must be a string, number or null"));
+        }
+        JsonNode replyId = id == null ? NullNode.instance : id;
+        JsonNode version = node.get("jsonrpc");
+        if (version == null || !version.isTextual() || !version.asText().equals("2.0")) {
+            return new Invalid(replyId, notification,
+                    new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: \"jsonrpc\" must be \"2.0\""));
+        }
+        JsonNode method = node.get("method");
+        if (method == null || !method.isTextual()) {
+            return new Invalid(replyId, notification,
+                    new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: \"method\" must be a string"));
+        }
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!List.of("jsonrpc", "id", "method", "params").contains(field)) {
+                return new Invalid(replyId, notification, new RpcError(ErrorCode.INVALID_REQUEST,
+                        "invalid request: unknown member \"" + shorten(field) + "\""));
+            }
+        }
+        JsonNode params = node.get("params");
+        if (params == null) {
+            params = MAPPER.createObjectNode();
+        } else if (!params.isObject()) {
+            // JSON-RPC allows positional params; every method here takes named ones.
+            return new Invalid(replyId, notification,
+                    RpcError.invalidParams("params", "params must be an object of named parameters"));
+        }
+        return new Call(replyId, notification, method.asText(), (ObjectNode) params);
+    }
+
+    public static ObjectNode result(JsonNode id, Object result) {
+        ObjectNode response = MAPPER.createObjectNode().put("jsonrpc", "2.0");
+        response.set("id", id);
+        response.set("result", MAPPER.valueToTree(result));
+        return response;
+    }
+
+    public static ObjectNode error(JsonNode id, RpcError error) {
+        ObjectNode response = MAPPER.createObjectNode().put("jsonrpc", "2.0");
+        response.set("id", id);
+        ObjectNode body = response.putObject("error");
+        body.put("code", error.code().code());
+        body.put("message", error.getMessage());
+        body.set("data", error.data());
+        return response;
+    }
+
+    public static ArrayNode array(List<ObjectNode> responses) {
+        ArrayNode array = MAPPER.createArrayNode();
+        array.addAll(responses);
+        return array;
+    }
+
+    public static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (Exception e) {
+            throw new IllegalStateException("serialising a JSON tree cannot fail", e);
+        }
+    }
+
+    static String shorten(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    }
+}

@@ -1,0 +1,37 @@
+package io.tether.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.connection.LastError;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The params of a {@code storageServerStatusChanged} notification (schema
+ * {@code storageServerStatusChanged.event.json}).
+ */
+public record StatusEvent(
+        String hostId,
+        long seq,
+        Instant at,
+        String connectionKey,
+        List<String> connectionIds,
+        List<String> changedIds,
+        String state,
+        boolean connected,
+        LastError lastError,
+        Map<String, Object> connectionInfo,
+        String change) {
+
+    public static final String METHOD = "storageServerStatusChanged";
+
+    /** What happened: a CID came, a CID went, or the connection's state changed. */
+    public enum Change { MANAGED, UNMANAGED, STATE }
+
+    /** The JSON-RPC notification text published on the status topic. */
+    public String toNotification() {
+        ObjectNode note = JsonRpc.MAPPER.createObjectNode().put("jsonrpc", "2.0").put("method", METHOD);
+        note.set("params", JsonRpc.MAPPER.valueToTree(this));
+        return JsonRpc.write(note);
+    }
+}

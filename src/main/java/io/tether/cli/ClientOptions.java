@@ -1,0 +1,46 @@
+package io.tether.cli;
+
+import io.tether.client.RpcException;
+import io.tether.client.TetherClient;
+import jakarta.jms.JMSException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Option;
+
+/** Options every engine-side command shares, and the one way they call a worker. */
+final class ClientOptions {
+    @Option(names = "--broker", defaultValue = "${env:TETHER_BROKER:-amqp://127.0.0.1:5672}",
+            description = "Broker URL (env TETHER_BROKER; default: amqp://127.0.0.1:5672).")
+    String broker;
+
+    @Option(names = "--user", defaultValue = "${env:TETHER_USER}", description = "Broker user (env TETHER_USER).")
+    String user;
+
+    @Option(names = "--password", defaultValue = "${env:TETHER_PASSWORD}", description = "Broker password (env TETHER_PASSWORD).")
+    String password;
+
+    @Option(names = "--timeout", defaultValue = "10", description = "Seconds to wait for the host's answer (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    TetherClient connect() throws JMSException {
+        return TetherClient.connect(broker, user, password);
+    }
+
+    /** Calls a method, printing a one-line error and returning null on an expected failure. */
+    JsonNode call(String host, String method, Map<String, ?> params) {
+        try (TetherClient client = connect()) {
+            return client.call(host, method, params, Duration.ofSeconds(timeoutSeconds));
+        } catch (RpcException e) {
+            System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());
+        } catch (TimeoutException e) {
+            System.err.println(e.getMessage());
+        } catch (JMSException e) {
+            System.err.println("cannot reach the broker at " + broker + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+package io.tether.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.JsonRpc;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Show every CID of a host with its state and last error, plus unmanaged connections.")
+public final class ListCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--host", required = true, description = "Host id of the worker.")
+    String host;
+
+    @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
+    String prefix;
+
+    @Option(names = "--json", description = "Print the raw result as JSON, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode result = client.call(host, "getStorageServerList",
+                prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix));
+        if (result == null) {
+            return 1;
+        }
+        if (json) {
+            System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            return 0;
+        }
+        String format = "%-28s %-8s %-13s %-40s %-24s %s%n";
+        System.out.printf(format, "CID", "MANAGED", "STATE", "CONNECTION", "SINCE", "LAST ERROR");
+        result.path("connections").fields().forEachRemaining(e -> {
+            JsonNode c = e.getValue();
+            JsonNode error = c.path("lastError");
+            System.out.printf(format, e.getKey(), c.path("managed").asBoolean() ? "yes" : "no",
+                    c.path("state").asText(), c.path("connectionKey").asText(), c.path("since").asText(),
+                    error.isObject() ? error.path("code").asInt() + " " + error.path("name").asText() + ": "
+                            + error.path("message").asText() : "-");
+        });
+        System.out.println("(seq " + result.path("seq").asLong() + ")");
+        return 0;
+    }
+}

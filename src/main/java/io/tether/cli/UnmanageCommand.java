@@ -1,0 +1,44 @@
+package io.tether.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "unmanage", mixinStandardHelpOptions = true,
+        description = "Stop managing a connection ID (or every ID with a prefix); the last one disconnects.")
+public final class UnmanageCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--host", required = true, description = "Host id of the worker.")
+    String host;
+
+    @ArgGroup(multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Parameters(index = "0", description = "Connection ID (CID).")
+        String cid;
+
+        @Option(names = "--prefix", description = "Unmanage every CID that starts with this prefix.")
+        String prefix;
+    }
+
+    @Override
+    public Integer call() {
+        Map<String, String> params = target.cid != null
+                ? Map.of("connectionId", target.cid) : Map.of("connectionIdPrefix", target.prefix);
+        JsonNode result = client.call(host, "unmanageStorageServer", params);
+        if (result == null) {
+            return 1;
+        }
+        result.path("unmanaged").forEach(c -> System.out.println("unmanaged: " + c.asText()));
+        result.path("disconnecting").forEach(k -> System.out.println("disconnecting: " + k.asText()));
+        return 0;
+    }
+}

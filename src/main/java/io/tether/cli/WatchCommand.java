@@ -1,0 +1,41 @@
+package io.tether.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.client.TetherClient;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = "Print status events as they arrive, one line each, until Ctrl-C.")
+public final class WatchCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--host", description = "Host id to watch (default: every host).")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        try (TetherClient tether = client.connect()) {
+            tether.watch(host, WatchCommand::print);
+            System.err.println("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
+            new CountDownLatch(1).await();
+        } catch (jakarta.jms.JMSException e) {
+            System.err.println("cannot reach the broker at " + client.broker + ": " + e.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static void print(JsonNode e) {
+        JsonNode error = e.path("lastError");
+        System.out.printf("%s %s seq=%d %s %s %s cids=%s%s%n", e.path("at").asText(), e.path("hostId").asText(),
+                e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
+                e.path("connectionKey").asText(), e.path("connectionIds"),
+                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "");
+        System.out.flush();
+    }
+}

@@ -1,0 +1,78 @@
+package io.tether.cli;
+
+import io.tether.messaging.Addresses;
+import io.tether.worker.Worker;
+import io.tether.worker.WorkerConfig;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs one host's worker until SIGTERM or Ctrl-C. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run the host worker: consume requests, keep managed connections alive, publish events.")
+public final class WorkerCommand implements Callable<Integer> {
+
+    @Option(names = "--host-id", description = "This host's id (default: short hostname, sanitised).")
+    String hostId;
+
+    @Option(names = "--data-dir", defaultValue = "./tether-data",
+            description = "Database, credential key and embedded broker journal (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--amqp-port", defaultValue = "5672",
+            description = "Port of the embedded broker on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int amqpPort;
+
+    @Option(names = "--broker-url", description = "Use this broker (amqp://host:port or failover:(...)) instead of the embedded one.")
+    String brokerUrl;
+
+    @Option(names = "--broker-user", defaultValue = "${env:TETHER_BROKER_USER}", description = "Broker user (env TETHER_BROKER_USER).")
+    String brokerUser;
+
+    @Option(names = "--broker-password", defaultValue = "${env:TETHER_BROKER_PASSWORD}",
+            description = "Broker password (env TETHER_BROKER_PASSWORD; prefer the variable, arguments are visible in ps).")
+    String brokerPassword;
+
+    @Override
+    public Integer call() throws Exception {
+        String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
+        if (!Addresses.HOST_ID.matcher(id).matches()) {
+            System.err.println("--host-id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
+            return 2;
+        }
+        WorkerConfig config = (brokerUrl == null
+                ? WorkerConfig.embedded(id, dataDir, amqpPort)
+                : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword);
+        Worker worker = Worker.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            stopped.countDown();
+        }, "tether-shutdown"));
+        System.out.println("Tether worker running");
+        System.out.println("  host id:        " + id);
+        System.out.println("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
+        System.out.println("  request queue:  " + Addresses.requests(id));
+        System.out.println("  status topic:   " + Addresses.status(id));
+        System.out.println("  data:           " + dataDir.toAbsolutePath().normalize());
+        System.out.println("Stop with Ctrl-C or SIGTERM.");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static String localHostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.tether.connection;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * In-memory view of the host's managed CIDs and the host connections they hold; the database is
+ * the durable copy. A connection stays here after its last CID goes until it is disconnected, so a
+ * failed disconnect still shows. Not thread-safe: its owner guards it.
+ */
+public final class Registry {
+    private final TreeMap<String, ManagedCid> cids = new TreeMap<>();
+    private final Map<ConnectionKey, HostConnection> connections = new HashMap<>();
+
+    public Optional<ManagedCid> cid(String cid) {
+        return Optional.ofNullable(cids.get(cid));
+    }
+
+    public HostConnection connection(ConnectionKey key) {
+        return connections.get(key);
+    }
+
+    public Collection<HostConnection> connections() {
+        return connections.values();
+    }
+
+    public int size() {
+        return cids.size();
+    }
+
+    /** CIDs starting with {@code prefix} (all when null), in CID order. */
+    public Collection<ManagedCid> withPrefix(String prefix) {
+        if (prefix == null) {
+            return cids.values();
+        }
+        return cids.subMap(prefix, true, prefix + Character.MAX_VALUE, false).values().stream()
+                .filter(m -> m.cid().startsWith(prefix)).toList();
+    }
+
+    /**
+     * Adds a CID to its connection, creating the connection (CONNECTING) if it is new. A connection
+     * left without CIDs takes the new URI's settings.
+     */
+    public HostConnection add(ManagedCid managed, Instant now) {
+        HostConnection connection = connections.computeIfAbsent(managed.key(), k -> new HostConnection(managed.uri(), now));
+        if (connection.cids().isEmpty()) {
+            connection.setUri(managed.uri());
+        }
+        connection.mutableCids().add(managed.cid());
+        // CIDs of one connection usually carry the same URI: keep one copy.
+        StorageUri shared = connection.uri().equals(managed.uri()) ? connection.uri() : managed.uri();
+        cids.put(managed.cid(), new ManagedCid(managed.cid(), shared, managed.managedAt()));
+        return connection;
+    }
+
+    /** Removes a CID; its connection stays, possibly without CIDs, until {@link #forget}. */
+    public HostConnection remove(String cid) {
+        ManagedCid managed = cids.remove(cid);
+        HostConnection connection = connections.get(managed.key());
+        connection.mutableCids().remove(cid);
+        return connection;
+    }
+
+    /** Undoes the settings change of {@link #add} on a connection that had no CIDs. */
+    public void restoreSettings(ConnectionKey key, StorageUri uri) {
+        HostConnection connection = connections.get(key);
+        if (connection != null && connection.cids().isEmpty()) {
+            connection.setUri(uri);
+        }
+    }
+
+    /** Drops a connection that has no CIDs left. */
+    public void forget(ConnectionKey key) {
+        HostConnection connection = connections.get(key);
+        if (connection != null && connection.cids().isEmpty()) {
+            connections.remove(key);
+        }
+    }
+
+    /** Connections no CID holds any more (being disconnected, or whose disconnect failed). */
+    public List<HostConnection> orphans() {
+        List<HostConnection> orphans = new ArrayList<>();
+        for (HostConnection c : connections.values()) {
+            if (c.cids().isEmpty()) {
+                orphans.add(c);
+            }
+        }
+        return orphans;
+    }
+}

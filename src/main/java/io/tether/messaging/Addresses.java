@@ -1,0 +1,39 @@
+package io.tether.messaging;
+
+import java.util.regex.Pattern;
+
+/** The address names of the wire contract. */
+public final class Addresses {
+    /** hostId: 1-64 of [A-Za-z0-9_-]; '.', '*' and '#' would be address syntax. */
+    public static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The wildcard topic that receives every host's status events. */
+    public static final String ALL_STATUS = "tether.host.*.status";
+    public static final String DEAD_LETTERS = "DLQ";
+
+    private Addresses() {
+    }
+
+    public static String requests(String hostId) {
+        return "tether.host." + check(hostId) + ".requests";
+    }
+
+    public static String status(String hostId) {
+        return "tether.host." + check(hostId) + ".status";
+    }
+
+    private static String check(String hostId) {
+        if (!HOST_ID.matcher(hostId).matches()) {
+            throw new IllegalArgumentException("host id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
+        }
+        return hostId;
+    }
+
+    /** Turns a host name into a valid host id: short name, other characters replaced by '-'. */
+    public static String sanitise(String hostname) {
+        String shortName = hostname.split("\\.", 2)[0].replaceAll("[^A-Za-z0-9_-]", "-");
+        if (shortName.isEmpty()) {
+            return "localhost";
+        }
+        return shortName.length() > 64 ? shortName.substring(0, 64) : shortName;
+    }
+}

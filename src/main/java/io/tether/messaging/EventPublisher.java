@@ -1,0 +1,140 @@
+package io.tether.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.JsonRpc;
+import io.tether.store.Store;
+import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the event outbox to the host's status topic in seq order, then trims it. Events are
+ * written to the outbox in the transaction of their change, so an event is published at least
+ * once even across a crash; a subscriber drops a seq it has already seen.
+ */
+public final class EventPublisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
+    private static final int BATCH = 500;
+
+    private final Store store;
+    private final String hostId;
+    private final Session session;
+    private final MessageProducer producer;
+    private final Thread thread;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private boolean pending = true;
+    private volatile boolean running = true;
+    private long published;
+
+    public EventPublisher(Connection connection, String topic, String hostId, Store store) throws JMSException {
+        this.store = store;
+        this.hostId = hostId;
+        this.session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        this.producer = session.createProducer(session.createTopic(topic));
+        this.producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+        this.thread = new Thread(this::run, "tether-events");
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Called after a commit that wrote events. */
+    public void wake() {
+        lock.lock();
+        try {
+            pending = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            lock.lock();
+            try {
+                while (!pending && running) {
+                    wake.await(1, TimeUnit.SECONDS);
+                }
+                pending = false;
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                publishPending();
+            } catch (JMSException | RuntimeException e) {
+                log.warn("publishing status events failed, retrying: {}", e.getMessage());
+                pending = true;
+                sleepQuietly();
+            }
+        }
+    }
+
+    private void publishPending() throws JMSException {
+        while (running) {
+            List<Store.OutboxEvent> events = store.pendingEvents(published, BATCH);
+            if (events.isEmpty()) {
+                return;
+            }
+            for (Store.OutboxEvent event : events) {
+                producer.send(toMessage(event));
+                published = event.seq();
+            }
+            store.deletePublished(published);
+        }
+    }
+
+    private Message toMessage(Store.OutboxEvent event) throws JMSException {
+        TextMessage message = session.createTextMessage(event.body());
+        JsonNode params = readParams(event.body());
+        // Application properties let subscribers filter with selectors (PROTOCOL.md "Status events").
+        message.setStringProperty("hostId", hostId);
+        message.setStringProperty("state", params.path("state").asText());
+        message.setStringProperty("change", params.path("change").asText());
+        message.setLongProperty("seq", event.seq());
+        return message;
+    }
+
+    private static JsonNode readParams(String body) {
+        try {
+            return JsonRpc.MAPPER.readTree(body).path("params");
+        } catch (Exception e) {
+            throw new IllegalStateException("outbox holds an event that is not JSON", e);
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        wake();
+        thread.join(5000);
+        try {
+            session.close();
+        } catch (JMSException e) {
+            log.debug("closing event session: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.tether.messaging;
+
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import org.apache.qpid.jms.JmsConnectionFactory;
+
+/** Opens Qpid JMS connections the way every Tether part wants them. */
+public final class Jms {
+    private Jms() {
+    }
+
+    /**
+     * Connects to {@code url} (an {@code amqp://} or {@code failover:(...)} URL). With
+     * {@code rideOutRestarts} a plain URL is wrapped in {@code failover:}, so a long-running process
+     * (the worker) waits out a broker restart instead of failing; a short-lived client wants the
+     * error at once instead.
+     */
+    public static Connection connect(String url, String user, String password, boolean rideOutRestarts)
+            throws JMSException {
+        JmsConnectionFactory factory = new JmsConnectionFactory(user, password,
+                rideOutRestarts ? withFailover(url) : url);
+        factory.setCloseLinksThatFailOnReconnect(false);
+        factory.setForceSyncSend(true);
+        Connection connection = factory.createConnection();
+        return connection;
+    }
+
+    static String withFailover(String url) {
+        if (url.startsWith("failover:")) {
+            return url;
+        }
+        return "failover:(" + url + ")?failover.maxReconnectAttempts=-1&failover.initialReconnectDelay=100"
+                + "&failover.maxReconnectDelay=2000&failover.useReconnectBackOff=true";
+    }
+}

@@ -1,0 +1,20 @@
+package io.tether.monitor;
+
+import io.tether.connection.ConnectionKey;
+import io.tether.connection.Observation;
+import io.tether.connection.StorageUri;
+import java.util.Optional;
+
+/** What the reconciler needs from the worker's state: desired state in, observations out. */
+public interface ConnectionTable {
+
+    /** The desired state of one host connection, or empty when the worker no longer tracks it. */
+    Optional<Target> target(ConnectionKey key);
+
+    /** Records what a connector saw; the table decides whether the state changed. */
+    void observe(ConnectionKey key, Observation observation);
+
+    /** @param uri the settings to connect with; {@code wanted} is false once no CID holds it */
+    record Target(StorageUri uri, boolean wanted) {
+    }
+}

@@ -1,0 +1,108 @@
+package io.tether.worker;
+
+import io.tether.api.RequestHandler;
+import io.tether.messaging.Addresses;
+import io.tether.messaging.EmbeddedBroker;
+import io.tether.messaging.EventPublisher;
+import io.tether.messaging.Jms;
+import io.tether.messaging.RequestConsumer;
+import io.tether.monitor.Reconciler;
+import io.tether.store.Store;
+import jakarta.jms.Connection;
+import java.nio.file.Files;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host worker, wired: embedded broker (unless a broker URL is given), store, state, reconciler,
+ * event publisher and request consumer. {@link #close()} stops them in reverse order.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final WorkerConfig config;
+    private EmbeddedBroker broker;
+    private Store store;
+    private Connection connection;
+    private EventPublisher publisher;
+    private Reconciler reconciler;
+    private RequestConsumer consumer;
+    private StorageService service;
+    private String brokerUrl;
+
+    private Worker(WorkerConfig config) {
+        this.config = config;
+    }
+
+    public static Worker start(WorkerConfig config) throws Exception {
+        Worker worker = new Worker(config);
+        try {
+            worker.startAll();
+        } catch (Exception e) {
+            worker.close();
+            throw e;
+        }
+        return worker;
+    }
+
+    private void startAll() throws Exception {
+        String hostId = config.hostId();
+        Files.createDirectories(config.dataDir());
+        if (config.brokerUrl() == null) {
+            broker = EmbeddedBroker.start(config.dataDir(), config.amqpPort());
+            brokerUrl = broker.url();
+        } else {
+            brokerUrl = config.brokerUrl();
+        }
+        store = Store.open(config.dataDir().resolve("db"));
+        connection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
+        publisher = new EventPublisher(connection, Addresses.status(hostId), hostId, store);
+        service = new StorageService(hostId, store, Clock.systemUTC(), publisher::wake);
+        reconciler = new Reconciler(service, config.connectors(), Clock.systemUTC(), 4);
+        service.onReconcile(reconciler::reconcile);
+        var keys = service.load();
+        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service));
+        connection.start();
+        publisher.start();
+        keys.forEach(reconciler::reconcile);
+        consumer.start();
+        log.info("worker for host {} ready", hostId);
+    }
+
+    public String brokerUrl() {
+        return brokerUrl;
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** Stops taking requests, then everything else. Safe to call twice. */
+    @Override
+    public void close() {
+        closeQuietly(consumer);
+        consumer = null;
+        closeQuietly(reconciler);
+        reconciler = null;
+        closeQuietly(publisher);
+        publisher = null;
+        closeQuietly(connection);
+        connection = null;
+        closeQuietly(store);
+        store = null;
+        closeQuietly(broker);
+        broker = null;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("stopping {}: {}", c.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+}

@@ -51,12 +51,20 @@ public final class JsonRpc {
         boolean isNotification();
     }
 
-    /** A structurally valid request. {@code params} is an object (possibly empty). */
-    public record Call(JsonNode id, boolean isNotification, String method, ObjectNode params) implements Entry {
+    /** A structurally valid request. {@code params} is an object or array (an empty object if absent). */
+    public record Call(JsonNode id, boolean isNotification, String method, JsonNode params) implements Entry {
     }
 
-    /** An element that is not a valid request; answered with {@code error} unless it is a notification. */
-    public record Invalid(JsonNode id, boolean isNotification, RpcError error) implements Entry {
+    /**
+     * An element that is not a valid Request object. It is always answered (JSON-RPC 2.0 section
+     * 5): with its id if one could be read, else null; without a valid envelope it cannot count as
+     * a notification.
+     */
+    public record Invalid(JsonNode id, RpcError error) implements Entry {
+        @Override
+        public boolean isNotification() {
+            return false;
+        }
     }
 
     /**
@@ -104,42 +112,41 @@ public final class JsonRpc {
 
     private static Entry entry(JsonNode node) {
         if (!node.isObject()) {
-            return new Invalid(NullNode.instance, false,
+            return new Invalid(NullNode.instance,
                     new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: a request must be a JSON object"));
         }
         boolean notification = !node.has("id");
         JsonNode id = node.get("id");
         if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
-            return new Invalid(NullNode.instance, false,
+            return new Invalid(NullNode.instance,
                     new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: id must be a string, number or null"));
         }
         JsonNode replyId = id == null ? NullNode.instance : id;
         JsonNode version = node.get("jsonrpc");
         if (version == null || !version.isTextual() || !version.asText().equals("2.0")) {
-            return new Invalid(replyId, notification,
+            return new Invalid(replyId,
                     new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: \"jsonrpc\" must be \"2.0\""));
         }
         JsonNode method = node.get("method");
         if (method == null || !method.isTextual()) {
-            return new Invalid(replyId, notification,
+            return new Invalid(replyId,
                     new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: \"method\" must be a string"));
         }
         for (var it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!List.of("jsonrpc", "id", "method", "params").contains(field)) {
-                return new Invalid(replyId, notification, new RpcError(ErrorCode.INVALID_REQUEST,
+                return new Invalid(replyId, new RpcError(ErrorCode.INVALID_REQUEST,
                         "invalid request: unknown member \"" + shorten(field) + "\""));
             }
         }
         JsonNode params = node.get("params");
         if (params == null) {
             params = MAPPER.createObjectNode();
-        } else if (!params.isObject()) {
-            // JSON-RPC allows positional params; every method here takes named ones.
-            return new Invalid(replyId, notification,
-                    RpcError.invalidParams("params", "params must be an object of named parameters"));
+        } else if (!params.isObject() && !params.isArray()) {
+            return new Invalid(replyId, new RpcError(ErrorCode.INVALID_REQUEST,
+                    "invalid request: \"params\" must be an object or an array"));
         }
-        return new Call(replyId, notification, method.asText(), (ObjectNode) params);
+        return new Call(replyId, notification, method.asText(), params);
     }
 
     public static ObjectNode result(JsonNode id, Object result) {

@@ -79,8 +79,20 @@ public final class RequestHandler {
         return executor.execute(commands, requestId, render);
     }
 
+    private static final java.util.Set<String> METHODS =
+            java.util.Set.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList");
+
     private static Command toCommand(JsonRpc.Call call) throws RpcError {
-        ObjectNode params = call.params();
+        if (!METHODS.contains(call.method())) {
+            throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
+                    + JsonRpc.shorten(call.method())
+                    + "\"; methods are manageStorageServer, unmanageStorageServer, getStorageServerList");
+        }
+        if (!call.params().isObject()) {
+            // JSON-RPC allows positional params; every method here takes named ones.
+            throw RpcError.invalidParams("params", "params must be an object of named parameters");
+        }
+        ObjectNode params = (ObjectNode) call.params();
         switch (call.method()) {
             case "manageStorageServer" -> {
                 Schemas.checkParams(call.method(), params);
@@ -99,9 +111,7 @@ public final class RequestHandler {
                 Schemas.checkParams(call.method(), params);
                 return new Command.GetList(text(params, "connectionIdPrefix"));
             }
-            default -> throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
-                    + JsonRpc.shorten(call.method())
-                    + "\"; methods are manageStorageServer, unmanageStorageServer, getStorageServerList");
+            default -> throw new IllegalStateException("unreachable: " + call.method());
         }
     }
 

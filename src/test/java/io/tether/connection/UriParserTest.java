@@ -1,0 +1,135 @@
+package io.tether.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UriParserTest {
+
+    @ParameterizedTest(name = "{0} -> key {1}")
+    @CsvSource(delimiter = '|', value = {
+        "nfs://Server.Example.COM/export/data|nfs://server.example.com/export/data",
+        "nfs://server:2049//export//data/|nfs://server/export/data",
+        "nfs://server:/export|nfs://server/export",
+        "nfs://server:2050/export/./a/../b|nfs://server:2050/export/b",
+        "nfs://server/exp?version=4.1&retrans=3&timeo=100&options=noatime,nodiratime|nfs://server/exp",
+        "nfs://[fe80::1]:2049/exp|nfs://[fe80::1]/exp",
+        "iscsi://10.0.0.5/iqn.2001-04.com.example:storage.lun1|iscsi://10.0.0.5/iqn.2001-04.com.example:storage.lun1",
+        "iscsi://user%secret@Target:3260/iqn.2001-04.com.Example:disk/3?tpgt=1&iface=default|iscsi://target/iqn.2001-04.com.example:disk",
+        "iscsi://host/iqn.2001-04.com.example:disk;portal=2|iscsi://host/iqn.2001-04.com.example:disk",
+        "glusterfs://gluster1:24007/vol0?backup-volfile-servers=g2:g3|glusterfs://gluster1/vol0",
+        "glusterfs://gluster1/vol0/sub/|glusterfs://gluster1/vol0/sub",
+        "posix://fileserver/share?vfsType=cifs&options=username=u,password=p|posix://fileserver/share",
+        "posix:///dev/sdb1?vfsType=ext4|posix:///dev/sdb1",
+        "file:///srv/data/|file:///srv/data",
+        "file://localhost/srv//data|file:///srv/data",
+    })
+    void keys(String uri, String key) throws Exception {
+        assertEquals(key, UriParser.parse(uri).key().value());
+    }
+
+    @Test
+    void normalisedFormParsesBackToTheSameUri() throws Exception {
+        for (String raw : List.of(
+                "nfs://S/exp/a%20b?version=3&options=soft,noatime",
+                "iscsi://u%p%w@h:3261/iqn.2001-04.com.example:disk/1?iface=eth0&tpgt=3",
+                "glusterfs://g/v?backup-volfile-servers=a:b&options=log-level=WARNING",
+                "posix://h/p?vfsType=fuse.sshfs&options=password=x,reconnect",
+                "file:///srv/x")) {
+            StorageUri uri = UriParser.parse(raw);
+            assertEquals(uri, UriParser.parse(uri.toStringWithCredentials()), raw);
+            assertEquals(uri.key(), UriParser.parse(uri.toString()).key(), raw);
+        }
+    }
+
+    @Test
+    void iscsiCredentialsAreKeptButNeverShown() throws Exception {
+        StorageUri uri = UriParser.parse("iscsi://chapuser%S3cr3t!@host/iqn.2001-04.com.example:disk/0");
+        assertEquals("chapuser", uri.username());
+        assertEquals("S3cr3t!", uri.password());
+        assertTrue(uri.hasCredentials());
+        assertFalse(uri.toString().contains("S3cr3t"), uri.toString());
+        assertFalse(uri.toString().contains("chapuser"), uri.toString());
+        assertFalse(uri.connectionInfo().toString().contains("S3cr3t"));
+        assertEquals("chap", uri.connectionInfo().get("auth"));
+        assertEquals(0, uri.connectionInfo().get("lun"));
+        assertTrue(uri.toStringWithCredentials().contains("S3cr3t!"));
+    }
+
+    @Test
+    void secretMountOptionsAreRedacted() throws Exception {
+        StorageUri uri = UriParser.parse("posix://srv/share?vfsType=cifs&options=username=bob,password=hunter2,ro");
+        assertTrue(uri.hasCredentials());
+        assertFalse(uri.toString().contains("hunter2"));
+        assertEquals(List.of("username=bob", "password=***", "ro"), uri.connectionInfo().get("options"));
+    }
+
+    @Test
+    void lunIsNotPartOfTheConnectionButIsPartOfTheUri() throws Exception {
+        StorageUri lun1 = UriParser.parse("iscsi://h/iqn.2001-04.com.example:disk/1");
+        StorageUri lun2 = UriParser.parse("iscsi://h/iqn.2001-04.com.example:disk/2");
+        assertEquals(lun1.key(), lun2.key());
+        assertTrue(lun1.sameSettingsAs(lun2));
+        assertNotEquals(lun1, lun2);
+    }
+
+    @Test
+    void differentOptionsOrCredentialsAreDifferentSettings() throws Exception {
+        StorageUri a = UriParser.parse("nfs://s/e?version=3");
+        StorageUri b = UriParser.parse("nfs://s/e?version=4");
+        assertEquals(a.key(), b.key());
+        assertFalse(a.sameSettingsAs(b));
+        StorageUri c = UriParser.parse("iscsi://u%one@h/iqn.2001-04.com.example:d");
+        StorageUri d = UriParser.parse("iscsi://u%two@h/iqn.2001-04.com.example:d");
+        assertFalse(c.sameSettingsAs(d));
+    }
+
+    @Test
+    void connectionInfoHasTheUriFields() throws Exception {
+        Map<String, Object> info = UriParser.parse("nfs://srv:2050/exp?version=4.2&timeo=100").connectionInfo();
+        assertEquals(Map.of("type", "nfs", "host", "srv", "port", 2050, "path", "/exp", "version", "4.2", "timeo", "100"), info);
+        assertEquals("vol0", UriParser.parse("glusterfs://g/vol0").connectionInfo().get("volume"));
+        assertNull(UriParser.parse("file:///x").connectionInfo().get("host"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "   ", "nfs:/server/export", "smb://server/share", "nfs://server/export?vers=3",
+        "nfs://server/export?version=5", "nfs://server/export?retrans=-1", "nfs://server:99999/export",
+        "nfs://server:abc/export", "nfs:///export", "nfs://user@server/export", "nfs://ser ver/export",
+        "nfs://server/export#frag", "nfs://server/exp%2Fort", "nfs://server/exp%zz", "nfs://server/e?version=3&version=4",
+        "iscsi://host/notaniqn", "iscsi://host/", "iscsi://host/iqn.2001-04.com.example:d/1/2",
+        "iscsi://host/iqn.2001-04.com.example:d/lun", "iscsi://%pw@host/iqn.2001-04.com.example:d",
+        "iscsi://host/iqn.2001-04.com.example:d;portal=1?tpgt=2", "glusterfs://g/", "glusterfs://g/v?backup-volfile-servers=a::b",
+        "posix://h/p", "posix://h/p?vfsType=EXT4!", "file:///", "file://otherhost/x", "file:///x?a=b",
+        "nfs://server/export?options=a,,b",
+    })
+    void rejectsWithAMessage(String uri) {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
+        assertFalse(e.getMessage().isBlank());
+    }
+
+    @Test
+    void errorsNeverQuoteUserInfo() {
+        InvalidUriException e = assertThrows(InvalidUriException.class,
+                () -> UriParser.parse("iscsi://admin%TopSecret@host/not-an-iqn"));
+        assertFalse(e.getMessage().contains("TopSecret"), e.getMessage());
+    }
+
+    @Test
+    void vdsmStylePathNormalisation() throws Exception {
+        assertEquals("/foo", UriParser.normalisePath("/foo/", "p"));
+        assertEquals("/a/c", UriParser.normalisePath("//a/./b/../c", "p"));
+        assertEquals("/", UriParser.normalisePath("/..", "p"));
+    }
+}

@@ -10,6 +10,7 @@ import io.tether.monitor.Reconciler;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,10 @@ public final class Worker implements AutoCloseable {
 
     private void startAll() throws Exception {
         String hostId = config.hostId();
-        Files.createDirectories(config.dataDir());
+        // Owner only: the database, the credential key and the broker journal (which holds requests
+        // in transit, secrets included) live here.
+        Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
         if (config.brokerUrl() == null) {
             broker = EmbeddedBroker.start(config.dataDir(), config.amqpPort());
             brokerUrl = broker.url();

@@ -1,0 +1,63 @@
+package io.tether.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code java -jar target/tether.jar worker ...} as a real child process, for crash tests. */
+public final class WorkerProcess implements AutoCloseable {
+    private final List<String> command;
+    private final Path output;
+    private Process process;
+
+    public WorkerProcess(String hostId, Path dataDir, int port, Path output) {
+        String jar = System.getProperty("tether.jar", "target/tether.jar");
+        this.command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", jar, "worker", "--host-id", hostId, "--data-dir", dataDir.toString(),
+                "--amqp-port", Integer.toString(port)));
+        this.output = output;
+    }
+
+    /** Starts the process and waits until it says it is running. */
+    public WorkerProcess start() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        long before = Files.exists(output) ? Files.size(output) : 0;
+        process = builder.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("worker exited with " + process.exitValue() + "; see " + output);
+            }
+            return Files.readString(output).substring((int) before).contains("Tether worker running");
+        });
+        return this;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM, and the exit code. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        return process.waitFor();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (isAlive()) {
+            kill9();
+        }
+    }
+}

@@ -54,8 +54,7 @@ public final class StorageService implements RequestHandler.Executor, Connection
     public StorageService(String hostId, Store store, Clock clock, Runnable eventsWritten) {
         this.hostId = hostId;
         this.store = store;
-        // Millisecond times read better in lists and logs, and are all a client can use.
-        this.clock = Clock.tick(clock, java.time.Duration.ofMillis(1));
+        this.clock = clock;
         this.eventsWritten = eventsWritten;
     }
 

@@ -1,0 +1,35 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.testing.TestWorker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An AMQP 1.0 client that is not Java (Qpid Proton for Python, a Debian package that .ci/run
+ * installs) drives the worker by docs/protocol.md alone: manage, list, errors, events, unmanage.
+ */
+class NonJavaClientIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void protonPythonClientFollowsTheDocument() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Path storage = Files.createDirectories(tmp.resolve("storage"));
+        try (TestWorker worker = new TestWorker("interop", tmp.resolve("data"))) {
+            Path out = tmp.resolve("interop.out");
+            Process p = new ProcessBuilder(python.toString(), "src/test/python/interop_client.py", worker.url(), "interop",
+                    storage.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "interop client hung");
+            String output = Files.readString(out);
+            assertEquals(0, p.exitValue(), output + "\n(needs Debian's python3-qpid-proton: apt-get install python3-qpid-proton)");
+            assertTrue(output.contains("all as documented"), output);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""An AMQP 1.0 client that is not Java: Apache Qpid Proton (Debian's python3-qpid-proton).
+
+Written from docs/protocol.md alone, to prove the wire contract is usable without Tether's code:
+manage, list, unmanage, and read the status events. Exits 0 when everything matched the document.
+Usage: interop_client.py AMQP_URL HOST_ID DIRECTORY
+"""
+import json
+import sys
+import uuid
+
+from proton import Message, symbol
+from proton.reactor import LinkOption
+from proton.utils import BlockingConnection
+
+
+class Topic(LinkOption):
+    """docs/protocol.md: subscribe to the status address as a topic (source capability "topic")."""
+
+    def apply(self, link):
+        link.source.capabilities.put_object(symbol("topic"))
+
+
+def main():
+    url, host, directory = sys.argv[1:4]
+    conn = BlockingConnection(url, timeout=20)
+    events = conn.create_receiver("tether.host.%s.status" % host, options=Topic())
+    replies = conn.create_receiver(None, dynamic=True)
+    reply_to = replies.link.remote_source.address
+    sender = conn.create_sender("tether.host.%s.requests" % host)
+
+    def call(method, params):
+        message_id = "py-" + str(uuid.uuid4())
+        body = json.dumps({"jsonrpc": "2.0", "id": message_id, "method": method, "params": params})
+        sender.send(Message(id=message_id, reply_to=reply_to, body=body, content_type="application/json"))
+        reply = replies.receive(timeout=20)
+        replies.accept()
+        assert reply.correlation_id == message_id, (reply.correlation_id, message_id)
+        response = json.loads(reply.body)
+        assert response["jsonrpc"] == "2.0" and response["id"] == message_id, response
+        return response
+
+    def next_event(predicate):
+        while True:
+            message = events.receive(timeout=20)
+            events.accept()
+            note = json.loads(message.body)
+            assert note["method"] == "storageServerStatusChanged" and "id" not in note, note
+            assert message.properties["hostId"] == host, message.properties
+            if predicate(note["params"]):
+                return note["params"]
+
+    cid = "interop-" + str(uuid.uuid4())
+    uri = "file://" + directory
+    result = call("manageStorageServer", {"connectionId": cid, "uri": uri})["result"]
+    assert result == {"connectionId": cid, "connectionKey": uri, "alreadyManaged": False}, result
+
+    connected = next_event(lambda e: e["change"] == "STATE" and e["state"] == "CONNECTED")
+    assert connected["connectionIds"] == [cid] and connected["connected"] is True, connected
+
+    listing = call("getStorageServerList", {"connectionIdPrefix": "interop-"})["result"]
+    entry = listing["connections"][cid]
+    assert entry["state"] == "CONNECTED" and entry["managed"] is True, entry
+    assert listing["seq"] >= connected["seq"], (listing["seq"], connected["seq"])
+
+    error = call("unmanageStorageServer", {"connectionId": "interop-never-managed"})["error"]
+    assert error["code"] == 479 and error["data"]["name"] == "CID_NOT_FOUND", error
+
+    result = call("unmanageStorageServer", {"connectionId": cid})["result"]
+    assert result == {"unmanaged": [cid], "disconnecting": [uri]}, result
+    unmanaged = next_event(lambda e: e["change"] == "UNMANAGED")
+    assert unmanaged["changedIds"] == [cid] and unmanaged["seq"] > connected["seq"], unmanaged
+
+    conn.close()
+    print("interop: manage, list, events, error and unmanage all as documented")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,28 +23,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's durable state in an embedded H2 file database: managed CIDs, the event sequence and
- * outbox, and the log of recent replies. One JDBC connection, used under this object's lock; every
- * change goes through a {@link Transaction} so a request's rows, its events and its reply commit
- * together or not at all.
+ * outbox, and the log of recent replies. One JDBC connection, used under one lock; every change
+ * goes through a {@link Transaction}, so a request's rows, its events and its reply commit together
+ * or not at all.
  */
 public final class Store implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Store.class);
     /** Replies kept for redelivered requests; only the last few can ever be in doubt. */
     static final int REPLIES_KEPT = 10_000;
 
-    private final Connection db;
+    private final String url;
+    private final CredentialCipher cipher;
     // Held by a Transaction across calls, so an explicit lock rather than synchronized.
     private final ReentrantLock lock = new ReentrantLock();
-    private final CredentialCipher cipher;
+    private Connection db;
     private long requestLogPosition;
 
-    private Store(Connection db, CredentialCipher cipher) throws SQLException {
-        this.db = db;
+    private Store(String url, CredentialCipher cipher) {
+        this.url = url;
         this.cipher = cipher;
-        try (ResultSet rs = db.createStatement().executeQuery("SELECT COALESCE(MAX(position), 0) FROM request_log")) {
-            rs.next();
-            requestLogPosition = rs.getLong(1);
-        }
     }
 
     /** Opens (creating and migrating as needed) the database in {@code dir}. */
@@ -56,19 +53,14 @@ public final class Store implements AutoCloseable {
         String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("tether") + ";WRITE_DELAY=0";
         Flyway.configure().dataSource(url, "tether", "").locations("classpath:db/migration")
                 .loggers("slf4j").load().migrate();
-        try {
-            Connection db = DriverManager.getConnection(url, "tether", "");
-            db.setAutoCommit(false);
-            return new Store(db, cipher);
-        } catch (SQLException e) {
-            throw new StoreException("opening " + dir, e);
-        }
+        Store store = new Store(url, cipher);
+        store.read("opening the database", db -> null);
+        return store;
     }
 
     /** Every managed CID, with credentials decrypted. */
     public List<ManagedCid> loadCids() {
-        lock.lock();
-        try {
+        return read("loading managed CIDs", db -> {
             List<ManagedCid> cids = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("SELECT cid, uri, secret, managed_at FROM managed_cid");
                  ResultSet rs = ps.executeQuery()) {
@@ -80,41 +72,28 @@ public final class Store implements AutoCloseable {
                         cids.add(new ManagedCid(cid, UriParser.parse(uri), rs.getTimestamp(4).toInstant()));
                     } catch (InvalidUriException e) {
                         // Only a hand-edited database gets here; skip the row rather than refuse to start.
-                        log.error("cid={} stored uri no longer parses ({}); left in the database, not managed", cid,
-                                e.getMessage());
+                        log.error("cid={} stored uri no longer parses ({}); left in the database, not managed",
+                                cid, e.getMessage());
                     }
                 }
-                db.commit();
-                return cids;
-            } catch (SQLException e) {
-                throw new StoreException("loading managed CIDs", e);
             }
-        } finally {
-            lock.unlock();
-        }
+            return cids;
+        });
     }
 
     /** The highest event seq ever handed out. */
     public long lastSeq() {
-        lock.lock();
-        try {
+        return read("reading event seq", db -> {
             try (ResultSet rs = db.createStatement().executeQuery("SELECT seq FROM event_seq WHERE id = 1")) {
                 rs.next();
-                long seq = rs.getLong(1);
-                db.commit();
-                return seq;
-            } catch (SQLException e) {
-                throw new StoreException("reading event seq", e);
+                return rs.getLong(1);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Events written but not yet confirmed published, oldest first. */
     public List<OutboxEvent> pendingEvents(long afterSeq, int limit) {
-        lock.lock();
-        try {
+        return read("reading the event outbox", db -> {
             List<OutboxEvent> events = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement(
                     "SELECT seq, body FROM event_outbox WHERE seq > ? ORDER BY seq LIMIT ?")) {
@@ -125,55 +104,36 @@ public final class Store implements AutoCloseable {
                         events.add(new OutboxEvent(rs.getLong(1), rs.getString(2)));
                     }
                 }
-                db.commit();
-                return events;
-            } catch (SQLException e) {
-                throw new StoreException("reading event outbox", e);
             }
-        } finally {
-            lock.unlock();
-        }
+            return events;
+        });
     }
 
     /** Forgets events up to {@code seq} once the broker has them. */
     public void deletePublished(long seq) {
-        lock.lock();
-        try {
+        read("trimming the event outbox", db -> {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM event_outbox WHERE seq <= ?")) {
                 ps.setLong(1, seq);
-                ps.executeUpdate();
-                db.commit();
-            } catch (SQLException e) {
-                throw new StoreException("trimming event outbox", e);
+                return ps.executeUpdate();
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** The reply recorded for a request already handled, if it is among the recent ones. */
     public Optional<RecordedReply> findReply(String requestId) {
-        lock.lock();
-        try {
+        return read("reading the request log", db -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE request_id = ?")) {
                 ps.setString(1, requestId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    Optional<RecordedReply> found = rs.next()
-                            ? Optional.of(new RecordedReply(rs.getString(1))) : Optional.empty();
-                    db.commit();
-                    return found;
+                    return rs.next() ? Optional.of(new RecordedReply(rs.getString(1))) : Optional.empty();
                 }
-            } catch (SQLException e) {
-                throw new StoreException("reading request log", e);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
-     * Starts a transaction. The store stays locked to other threads until it is committed or closed,
-     * so keep it short.
+     * Starts a transaction. The store stays locked to other threads until it is committed or
+     * closed, so keep it short.
      */
     public Transaction begin() {
         return new Transaction();
@@ -183,11 +143,11 @@ public final class Store implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            try {
+            if (db != null) {
                 db.close();
-            } catch (SQLException e) {
-                log.warn("closing database: {}", e.getMessage());
             }
+        } catch (SQLException e) {
+            log.warn("closing the database: {}", e.getMessage());
         } finally {
             lock.unlock();
         }
@@ -207,62 +167,50 @@ public final class Store implements AutoCloseable {
 
         private Transaction() {
             lock.lock();
+            try {
+                reopenIfClosed();
+            } catch (SQLException e) {
+                lock.unlock();
+                throw new StoreException("opening the database", e);
+            }
         }
 
         public void insertCid(ManagedCid managed) {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT INTO managed_cid (cid, connection_key, uri, secret, managed_at) VALUES (?, ?, ?, ?, ?)")) {
+            write("recording a managed CID", "INSERT INTO managed_cid (cid, connection_key, uri, secret, managed_at) VALUES (?, ?, ?, ?, ?)", ps -> {
                 StorageUri uri = managed.uri();
                 ps.setString(1, managed.cid());
                 ps.setString(2, managed.key().value());
                 ps.setString(3, uri.toString());
                 ps.setBytes(4, uri.hasCredentials() ? cipher.encrypt(uri.toStringWithCredentials(), managed.cid()) : null);
                 ps.setTimestamp(5, Timestamp.from(managed.managedAt()));
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                throw new StoreException("recording a managed CID", e);
-            }
+            });
         }
 
         public void deleteCid(String cid) {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM managed_cid WHERE cid = ?")) {
-                ps.setString(1, cid);
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                throw new StoreException("removing a managed CID", e);
-            }
+            write("removing a managed CID", "DELETE FROM managed_cid WHERE cid = ?", ps -> ps.setString(1, cid));
         }
 
         /** Appends an event and moves the host's seq to it. */
         public void appendEvent(long seq, String body) {
-            try (PreparedStatement insert = db.prepareStatement("INSERT INTO event_outbox (seq, body) VALUES (?, ?)");
-                 PreparedStatement counter = db.prepareStatement("UPDATE event_seq SET seq = ? WHERE id = 1")) {
-                insert.setLong(1, seq);
-                insert.setString(2, body);
-                insert.executeUpdate();
-                counter.setLong(1, seq);
-                counter.executeUpdate();
-            } catch (SQLException e) {
-                throw new StoreException("recording a status event", e);
-            }
+            write("recording a status event", "INSERT INTO event_outbox (seq, body) VALUES (?, ?)", ps -> {
+                ps.setLong(1, seq);
+                ps.setString(2, body);
+            });
+            write("advancing the event seq", "UPDATE event_seq SET seq = ? WHERE id = 1", ps -> ps.setLong(1, seq));
         }
 
         /** Records the reply to a request so a redelivery of it is answered, not run again. */
         public void recordReply(String requestId, String reply) {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)")) {
-                ps.setLong(1, ++requestLogPosition);
+            long position = requestLogPosition + 1;
+            write("recording a reply", "INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)", ps -> {
+                ps.setLong(1, position);
                 ps.setString(2, requestId);
                 ps.setString(3, reply);
-                ps.executeUpdate();
-                if (requestLogPosition % 1000 == 0) {
-                    try (PreparedStatement trim = db.prepareStatement("DELETE FROM request_log WHERE position <= ?")) {
-                        trim.setLong(1, requestLogPosition - REPLIES_KEPT);
-                        trim.executeUpdate();
-                    }
-                }
-            } catch (SQLException e) {
-                throw new StoreException("recording a reply", e);
+            });
+            requestLogPosition = position;
+            if (position % 1000 == 0) {
+                write("trimming the request log", "DELETE FROM request_log WHERE position <= ?",
+                        ps -> ps.setLong(1, position - REPLIES_KEPT));
             }
         }
 
@@ -271,29 +219,88 @@ public final class Store implements AutoCloseable {
                 db.commit();
                 done = true;
             } catch (SQLException e) {
-                throw new StoreException("committing", e);
+                throw failed("committing", e);
             }
         }
 
         @Override
         public void close() {
             try {
-                if (!done) {
-                    try {
-                        db.rollback();
-                    } catch (SQLException e) {
-                        log.warn("rollback failed: {}", e.getMessage());
-                    }
-                    try (ResultSet rs = db.createStatement().executeQuery("SELECT COALESCE(MAX(position), 0) FROM request_log")) {
-                        rs.next();
-                        requestLogPosition = rs.getLong(1);
-                    } catch (SQLException e) {
-                        log.warn("re-reading request log position failed: {}", e.getMessage());
-                    }
+                if (!done && db != null) {
+                    db.rollback();
+                    requestLogPosition = readRequestLogPosition();
                 }
+            } catch (SQLException e) {
+                failed("rolling back", e);
             } finally {
                 lock.unlock();
             }
         }
+
+        private void write(String operation, String sql, SqlParams params) {
+            try (PreparedStatement ps = db.prepareStatement(sql)) {
+                params.set(ps);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw failed(operation, e);
+            }
+        }
+    }
+
+    private <T> T read(String operation, SqlWork<T> work) {
+        lock.lock();
+        try {
+            reopenIfClosed();
+            T result = work.run(db);
+            db.commit();
+            return result;
+        } catch (SQLException e) {
+            throw failed(operation, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * H2 closes a database whose file could not be written (disk full, I/O error), and the JDBC
+     * connection stays useless. So after any failure the connection is dropped, and the next
+     * operation opens the database again, which recovers the last committed state.
+     */
+    private StoreException failed(String operation, SQLException e) {
+        StoreException failure = new StoreException(operation, e);
+        log.warn("{}; the database connection will be reopened", failure.getMessage());
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // It is being dropped because it failed already.
+        }
+        db = null;
+        return failure;
+    }
+
+    private void reopenIfClosed() throws SQLException {
+        if (db != null) {
+            return;
+        }
+        db = DriverManager.getConnection(url, "tether", "");
+        db.setAutoCommit(false);
+        requestLogPosition = readRequestLogPosition();
+    }
+
+    private long readRequestLogPosition() throws SQLException {
+        try (ResultSet rs = db.createStatement().executeQuery("SELECT COALESCE(MAX(position), 0) FROM request_log")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection db) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface SqlParams {
+        void set(PreparedStatement ps) throws SQLException;
     }
 }

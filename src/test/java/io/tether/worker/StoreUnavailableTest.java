@@ -1,0 +1,88 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.testing.RawClient;
+import io.tether.testing.TestWorker;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The database's file system fills up (a real 16 MiB tmpfs): a manage is answered STORE_UNAVAILABLE
+ * with nothing half-done, reads still answer, and once space is free the same request succeeds.
+ * Needs root to mount the tmpfs (CI runs as root).
+ */
+class StoreUnavailableTest {
+    @TempDir
+    Path tmp;
+    private Path mount;
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mount != null) {
+            run("umount", "-l", mount.toString());
+        }
+    }
+
+    @Test
+    void diskFullIsStoreUnavailableAndRecovers() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        Path data = tmp.resolve("data");
+        mount = Files.createDirectories(data.resolve("db"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount.toString()) == 0, "mount failed");
+        Path storage = Files.createDirectories(tmp.resolve("storage"));
+        try (TestWorker worker = new TestWorker("full", data);
+             RawClient client = new RawClient(worker.url(), "full")) {
+            assertTrue(client.manage("before-1", "file://" + storage).has("result"));
+
+            Path filler = mount.resolve("filler");
+            fill(filler);
+            JsonNode refused = client.manage("during-1", "file://" + storage);
+            assertEquals(4102, refused.at("/error/code").asInt(), refused.toString());
+            assertEquals("STORE_UNAVAILABLE", refused.at("/error/data/name").asText());
+            JsonNode unmanage = client.unmanage("before-1");
+            assertEquals(4102, unmanage.at("/error/code").asInt(), unmanage.toString());
+
+            JsonNode list = client.list().get("connections");
+            assertTrue(list.has("before-1"), "reads still answer, and the refused unmanage changed nothing");
+            assertFalse(list.has("during-1"), "the refused manage left nothing behind");
+
+            Files.delete(filler);
+            JsonNode retried = client.manage("during-1", "file://" + storage);
+            assertTrue(retried.has("result"), retried.toString());
+            assertFalse(retried.at("/result/alreadyManaged").asBoolean());
+            worker.stop();
+            worker.start();
+            try (RawClient after = new RawClient(worker.url(), "full")) {
+                JsonNode connections = after.list().get("connections");
+                assertTrue(connections.has("before-1") && connections.has("during-1"), connections.toString());
+            }
+        }
+    }
+
+    private static void fill(Path file) throws IOException {
+        byte[] block = new byte[64 * 1024];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException noSpaceLeft) {
+            // The file system is full now.
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+}

@@ -13,16 +13,6 @@ import java.nio.file.Path;
 public final class LocalDirectoryConnector implements Connector {
 
     @Override
-    public boolean isConnected(StorageUri uri) {
-        try {
-            check(uri);
-            return true;
-        } catch (ConnectorException e) {
-            return false;
-        }
-    }
-
-    @Override
     public void connect(StorageUri uri) throws ConnectorException {
         check(uri);
     }
@@ -32,7 +22,8 @@ public final class LocalDirectoryConnector implements Connector {
         // Nothing was made on the host, so there is nothing to undo.
     }
 
-    private static void check(StorageUri uri) throws ConnectorException {
+    @Override
+    public void check(StorageUri uri) throws ConnectorException {
         Path dir = Path.of(uri.path());
         if (!Files.exists(dir)) {
             throw new ConnectorException(VdsmError.StorageServerValidationError, "directory " + dir + " does not exist");

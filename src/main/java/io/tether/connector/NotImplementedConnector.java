@@ -12,8 +12,8 @@ public final class NotImplementedConnector implements Connector {
     }
 
     @Override
-    public boolean isConnected(StorageUri uri) {
-        return false;
+    public void check(StorageUri uri) throws ConnectorException {
+        connect(uri);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tether.monitor;
 
 import io.tether.connection.ConnectionKey;
+import io.tether.connection.ConnectionState;
 import io.tether.connection.Observation;
 import io.tether.connection.StorageUri;
 import java.util.Optional;
@@ -14,7 +15,11 @@ public interface ConnectionTable {
     /** Records what a connector saw; the table decides whether the state changed. */
     void observe(ConnectionKey key, Observation observation);
 
-    /** @param uri the settings to connect with; {@code wanted} is false once no CID holds it */
-    record Target(StorageUri uri, boolean wanted) {
+    /**
+     * @param uri    the settings to connect with
+     * @param wanted false once no CID holds the connection: it is to be disconnected
+     * @param state  the state last recorded
+     */
+    record Target(StorageUri uri, boolean wanted, ConnectionState state) {
     }
 }

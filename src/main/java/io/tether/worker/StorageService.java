@@ -12,6 +12,7 @@ import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
 import io.tether.connection.StorageUri;
+import io.tether.connector.ActiveConnections;
 import io.tether.connection.ConnectionState;
 import io.tether.monitor.ConnectionTable;
 import io.tether.store.Store;
@@ -45,14 +46,16 @@ public final class StorageService implements RequestHandler.Executor, Connection
     private final Clock clock;
     private final Registry registry = new Registry();
     private final Runnable eventsWritten;
+    private final ActiveConnections active;
     private Consumer<ConnectionKey> reconcile = key -> { };
     private long seq;
 
     /**
      * @param eventsWritten called after a commit that wrote events, to wake the publisher
      */
-    public StorageService(String hostId, Store store, Clock clock, Runnable eventsWritten) {
+    public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten) {
         this.hostId = hostId;
+        this.active = active;
         this.store = store;
         this.clock = clock;
         this.eventsWritten = eventsWritten;
@@ -217,12 +220,19 @@ public final class StorageService implements RequestHandler.Executor, Connection
             entries.put(managed.cid(), entry(registry.connection(managed.key()), true, managed.uri().connectionInfo()));
         }
         if (command.connectionIdPrefix() == null) {
-            // Connections no CID holds: being disconnected, or left active by a failed disconnect.
+            // Connections no CID holds: being disconnected, left active by a failed disconnect,
+            // or made on the host by someone else.
             int n = 0;
             TreeMap<ConnectionKey, HostConnection> orphans = new TreeMap<>();
             registry.orphans().forEach(c -> orphans.put(c.key(), c));
             for (HostConnection orphan : orphans.values()) {
                 entries.put("unmanaged-" + (++n), entry(orphan, false, orphan.uri().connectionInfo()));
+            }
+            for (ActiveConnections.Active found : active.scan()) {
+                if (registry.connection(found.key()) == null) {
+                    entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
+                            found.key().value(), null, null, found.info()));
+                }
             }
         }
         return new Results.StorageServerList(work.seq, entries);
@@ -239,7 +249,7 @@ public final class StorageService implements RequestHandler.Executor, Connection
         if (connection == null) {
             return Optional.empty();
         }
-        return Optional.of(new Target(connection.uri(), !connection.cids().isEmpty()));
+        return Optional.of(new Target(connection.uri(), !connection.cids().isEmpty(), connection.state()));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tether.worker;
 
 import io.tether.api.RequestHandler;
+import io.tether.connector.ActiveConnections;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.messaging.EventPublisher;
@@ -61,12 +62,13 @@ public final class Worker implements AutoCloseable {
             brokerUrl = config.brokerUrl();
         }
         store = Store.open(config.dataDir().resolve("db"));
+        Files.createDirectories(config.mountRoot());
         connection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
         publisher = new EventPublisher(connection, Addresses.status(hostId), hostId, store);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
-        service = new StorageService(hostId, store, clock, publisher::wake);
-        reconciler = new Reconciler(service, config.connectors(), clock, 4);
+        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake);
+        reconciler = new Reconciler(service, config.connectors(), clock, config.monitor());
         service.onReconcile(reconciler::reconcile);
         var keys = service.load();
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service));
@@ -83,6 +85,11 @@ public final class Worker implements AutoCloseable {
 
     public WorkerConfig config() {
         return config;
+    }
+
+    /** Connections with a reconcile planned; one per tracked host connection. */
+    public int scheduledConnections() {
+        return reconciler.scheduledConnections();
     }
 
     /** Stops taking requests, then everything else. Safe to call twice. */

@@ -1,0 +1,115 @@
+package io.tether.monitor;
+
+import io.tether.connection.ConnectionKey;
+import io.tether.connector.ConnectorException;
+import io.tether.connector.VdsmError;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs connector calls on a bounded pool, with a timeout, at most one in flight per connection. A
+ * call that does not return in time fails its future; its thread may stay stuck (a hung mount),
+ * and until it returns no other call on that connection starts, so a hung target holds one thread
+ * and never a second.
+ */
+final class Operations implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Operations.class);
+
+    /** A connector call. */
+    @FunctionalInterface
+    interface Call {
+        void run() throws ConnectorException;
+    }
+
+    private record Running(String what, long startedNanos) {
+    }
+
+    private final ExecutorService pool;
+    private final Duration timeout;
+    private final Map<ConnectionKey, Running> running = new ConcurrentHashMap<>();
+
+    Operations(int threads, Duration timeout) {
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "tether-op-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.timeout = timeout;
+    }
+
+    /**
+     * Starts {@code call} ("probe", "connect" or "disconnect") for {@code key}. The future fails
+     * with a {@link ConnectorException}: the call's own, or {@code onTimeout} after the timeout.
+     */
+    CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call) {
+        Running previous = running.get(key);
+        if (previous != null) {
+            long seconds = (System.nanoTime() - previous.startedNanos()) / 1_000_000_000L;
+            return CompletableFuture.failedFuture(new ConnectorException(onTimeout, what + " not started: the "
+                    + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"));
+        }
+        Running mine = new Running(what, System.nanoTime());
+        running.put(key, mine);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                boolean inTime;
+                try {
+                    call.run();
+                    inTime = result.complete(null);
+                } catch (ConnectorException e) {
+                    inTime = result.completeExceptionally(e);
+                } catch (RuntimeException e) {
+                    log.error("key={} {} failed unexpectedly", key, what, e);
+                    inTime = result.completeExceptionally(new ConnectorException(VdsmError.GeneralException,
+                            what + " failed: " + e.getClass().getSimpleName()));
+                } finally {
+                    running.remove(key, mine);
+                }
+                if (!inTime) {
+                    log.info("key={} {} returned after its timeout; the connection can be worked on again", key, what);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            running.remove(key, mine);
+            return CompletableFuture.failedFuture(new ConnectorException(VdsmError.GeneralException, "worker is stopping"));
+        }
+        return result.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(toConnectorException(e, what, onTimeout)));
+    }
+
+    private ConnectorException toConnectorException(Throwable e, String what, VdsmError onTimeout) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof ConnectorException ce) {
+            return ce;
+        }
+        if (cause instanceof TimeoutException) {
+            return new ConnectorException(onTimeout, what + " did not return within " + timeout.toMillis() / 1000.0
+                    + " s (target hung or unreachable)");
+        }
+        return new ConnectorException(VdsmError.GeneralException, what + " failed: " + cause.getClass().getSimpleName());
+    }
+
+    /** The error a future of {@link #start} failed with. */
+    static ConnectorException cause(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof ConnectorException ce ? ce
+                : new ConnectorException(VdsmError.GeneralException, "failed: " + cause.getClass().getSimpleName());
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

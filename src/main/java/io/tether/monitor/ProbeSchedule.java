@@ -1,0 +1,110 @@
+package io.tether.monitor;
+
+import io.tether.connection.ConnectionKey;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+
+/**
+ * When each host connection is next reconciled: one Quartz trigger per connection key (never per
+ * CID), replaced after every reconcile by its "requeue after". Firing only hands the key to the
+ * reconciler, so Quartz's own threads never wait on storage.
+ */
+final class ProbeSchedule implements AutoCloseable {
+    private static final String FIRE = "fire";
+    private static final JobKey JOB = JobKey.jobKey("reconcile", "tether");
+
+    private final Scheduler quartz;
+
+    ProbeSchedule(Consumer<ConnectionKey> fire) throws SchedulerException {
+        Properties props = new Properties();
+        // Unique name: Quartz keeps schedulers in a JVM-wide registry, and tests run several workers.
+        props.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "tether-" + UUID.randomUUID());
+        props.setProperty("org.quartz.threadPool.threadCount", "2");
+        props.setProperty("org.quartz.threadPool.threadNamePrefix", "tether-schedule");
+        props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        props.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
+        quartz = new StdSchedulerFactory(props).getScheduler();
+        quartz.getContext().put(FIRE, fire);
+        JobDetail job = JobBuilder.newJob(FireJob.class).withIdentity(JOB).storeDurably().build();
+        quartz.addJob(job, false);
+        quartz.start();
+    }
+
+    /** Reconcile {@code key} again after {@code delay}, replacing any earlier plan for it. */
+    void requeue(ConnectionKey key, Duration delay) {
+        TriggerKey id = triggerKey(key);
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(id).forJob(JOB)
+                .usingJobData("key", key.value())
+                .startAt(new Date(System.currentTimeMillis() + delay.toMillis()))
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+                .build();
+        try {
+            if (quartz.rescheduleJob(id, trigger) == null) {
+                quartz.scheduleJob(trigger);
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("scheduling the next reconcile of " + key + " failed", e);
+        }
+    }
+
+    /** Forget {@code key}: it is no longer tracked. */
+    void cancel(ConnectionKey key) {
+        try {
+            quartz.unscheduleJob(triggerKey(key));
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("unscheduling " + key + " failed", e);
+        }
+    }
+
+    /** How many connections have a reconcile planned. */
+    int planned() {
+        try {
+            return quartz.getTriggerKeys(org.quartz.impl.matchers.GroupMatcher.triggerGroupEquals("tether")).size();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static TriggerKey triggerKey(ConnectionKey key) {
+        return TriggerKey.triggerKey(key.value(), "tether");
+    }
+
+    @Override
+    public void close() {
+        try {
+            quartz.shutdown(false);
+        } catch (SchedulerException e) {
+            // Shutting down; nothing more to do.
+        }
+    }
+
+    /** The one job: hand the trigger's key to the reconciler. */
+    public static final class FireJob implements Job {
+        @Override
+        @SuppressWarnings("unchecked")
+        public void execute(JobExecutionContext context) {
+            try {
+                Consumer<ConnectionKey> fire = (Consumer<ConnectionKey>) context.getScheduler().getContext().get(FIRE);
+                fire.accept(new ConnectionKey(context.getMergedJobDataMap().getString("key")));
+            } catch (SchedulerException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

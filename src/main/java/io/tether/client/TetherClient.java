@@ -117,6 +117,118 @@ public final class TetherClient implements AutoCloseable {
         return events::close;
     }
 
+    /** How a wait for a CID ended. */
+    public enum Outcome {
+        /** The CID's connection is connected. */
+        CONNECTED,
+        /** With try-once: the connection reported an error ({@link WaitResult#lastError()}). */
+        FAILED,
+        /** The CID was unmanaged while waiting. */
+        UNMANAGED,
+        /** Neither happened within the timeout. */
+        TIMEOUT
+    }
+
+    /** The end of {@link #awaitConnected} or {@link #tryOnce}; {@code lastError} is null unless FAILED. */
+    public record WaitResult(Outcome outcome, JsonNode lastError) {
+    }
+
+    /**
+     * Waits until {@code cid}'s connection is connected, however many attempts that takes, or until
+     * the timeout. Built on list-then-watch (docs/protocol.md section 5), never on polling.
+     *
+     * @throws RpcException if the host does not manage {@code cid}
+     */
+    public WaitResult awaitConnected(String hostId, String cid, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return await(hostId, cid, timeout, false);
+    }
+
+    /**
+     * Like {@link #awaitConnected}, but stops at the first failure: an engine flow that wants one
+     * attempt and no waiting for a target that is down.
+     */
+    public WaitResult tryOnce(String hostId, String cid, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return await(hostId, cid, timeout, true);
+    }
+
+    private WaitResult await(String hostId, String cid, Duration timeout, boolean stopAtError)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.concurrent.BlockingQueue<JsonNode> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        // Subscribe before the snapshot: no event can fall between the two.
+        try (AutoCloseable subscription = watch(hostId, events::add)) {
+            long seq = -1;
+            boolean snapshotNeeded = true;
+            while (true) {
+                if (snapshotNeeded) {
+                    JsonNode list = call(hostId, "getStorageServerList", Map.of("connectionIdPrefix", cid),
+                            Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)));
+                    JsonNode entry = list.path("connections").get(cid);
+                    if (entry == null) {
+                        throw new RpcException(JsonRpc.MAPPER.createObjectNode().put("code", 479)
+                                .put("message", "connection ID \"" + cid + "\" is not managed on host " + hostId)
+                                .set("data", JsonRpc.MAPPER.createObjectNode().put("name", "CID_NOT_FOUND")));
+                    }
+                    seq = list.path("seq").asLong();
+                    WaitResult done = decide(entry.path("state").asText(), entry.path("lastError"), stopAtError);
+                    if (done != null) {
+                        return done;
+                    }
+                    snapshotNeeded = false;
+                }
+                long left = deadline - System.nanoTime();
+                JsonNode event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
+                if (event == null) {
+                    return new WaitResult(Outcome.TIMEOUT, null);
+                }
+                long eventSeq = event.path("seq").asLong();
+                if (eventSeq <= seq) {
+                    continue;
+                }
+                if (eventSeq > seq + 1) {
+                    // Missed an event (e.g. a broker reconnect): start again from a fresh snapshot.
+                    snapshotNeeded = true;
+                    continue;
+                }
+                seq = eventSeq;
+                if (contains(event.path("changedIds"), cid) && "UNMANAGED".equals(event.path("change").asText())) {
+                    return new WaitResult(Outcome.UNMANAGED, null);
+                }
+                if (contains(event.path("connectionIds"), cid)) {
+                    WaitResult done = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
+                    if (done != null) {
+                        return done;
+                    }
+                }
+            }
+        } catch (JMSException | RpcException | TimeoutException | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the event subscription failed", e);
+        }
+    }
+
+    private static WaitResult decide(String state, JsonNode lastError, boolean stopAtError) {
+        if ("CONNECTED".equals(state)) {
+            return new WaitResult(Outcome.CONNECTED, null);
+        }
+        if (stopAtError && lastError.isObject()) {
+            return new WaitResult(Outcome.FAILED, lastError);
+        }
+        return null;
+    }
+
+    private static boolean contains(JsonNode array, String value) {
+        for (JsonNode item : array) {
+            if (value.equals(item.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void onReply(Message message) {
         try {
             JsonNode body = JsonRpc.MAPPER.readTree(((TextMessage) message).getText());

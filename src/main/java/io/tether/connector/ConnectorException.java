@@ -9,10 +9,26 @@ import java.time.Instant;
  */
 public final class ConnectorException extends Exception {
     private final VdsmError error;
+    private final boolean hung;
 
     public ConnectorException(VdsmError error, String message) {
+        this(error, message, false);
+    }
+
+    private ConnectorException(VdsmError error, String message, boolean hung) {
         super(message, null, false, false);
         this.error = error;
+        this.hung = hung;
+    }
+
+    /** The operation did not return in time, or an earlier one is still stuck: the target is hung. */
+    public static ConnectorException hung(VdsmError error, String message) {
+        return new ConnectorException(error, message, true);
+    }
+
+    /** True when the failure is a hang rather than an answer; trying another operation now would only queue behind it. */
+    public boolean isHung() {
+        return hung;
     }
 
     public VdsmError error() {

@@ -56,7 +56,7 @@ final class Operations implements AutoCloseable {
         Running previous = running.get(key);
         if (previous != null) {
             long seconds = (System.nanoTime() - previous.startedNanos()) / 1_000_000_000L;
-            return CompletableFuture.failedFuture(new ConnectorException(onTimeout, what + " not started: the "
+            return CompletableFuture.failedFuture(ConnectorException.hung(onTimeout, what + " not started: the "
                     + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"));
         }
         Running mine = new Running(what, System.nanoTime());
@@ -64,19 +64,18 @@ final class Operations implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         try {
             pool.execute(() -> {
-                boolean inTime;
+                ConnectorException failure = null;
                 try {
                     call.run();
-                    inTime = result.complete(null);
                 } catch (ConnectorException e) {
-                    inTime = result.completeExceptionally(e);
+                    failure = e;
                 } catch (RuntimeException e) {
                     log.error("key={} {} failed unexpectedly", key, what, e);
-                    inTime = result.completeExceptionally(new ConnectorException(VdsmError.GeneralException,
-                            what + " failed: " + e.getClass().getSimpleName()));
-                } finally {
-                    running.remove(key, mine);
+                    failure = new ConnectorException(VdsmError.GeneralException, what + " failed: " + e.getClass().getSimpleName());
                 }
+                // Free the connection before anyone hears the outcome, so the next call can start at once.
+                running.remove(key, mine);
+                boolean inTime = failure == null ? result.complete(null) : result.completeExceptionally(failure);
                 if (!inTime) {
                     log.info("key={} {} returned after its timeout; the connection can be worked on again", key, what);
                 }
@@ -95,7 +94,7 @@ final class Operations implements AutoCloseable {
             return ce;
         }
         if (cause instanceof TimeoutException) {
-            return new ConnectorException(onTimeout, what + " did not return within " + timeout.toMillis() / 1000.0
+            return ConnectorException.hung(onTimeout, what + " did not return within " + timeout.toMillis() / 1000.0
                     + " s (target hung or unreachable)");
         }
         return new ConnectorException(VdsmError.GeneralException, what + " failed: " + cause.getClass().getSimpleName());

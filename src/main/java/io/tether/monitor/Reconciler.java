@@ -110,9 +110,14 @@ public final class Reconciler implements AutoCloseable {
                     if (probeFailure == null) {
                         return CompletableFuture.completedFuture(connected(key, state));
                     }
+                    ConnectorException why = Operations.cause(probeFailure);
+                    if (why.isHung()) {
+                        // A connect would only queue behind the stuck probe: report the hang, retry later.
+                        return CompletableFuture.completedFuture(failed(key, state, why));
+                    }
                     if (target.state() == ConnectionState.CONNECTED) {
                         // It was up and is not now: say so before trying to bring it back.
-                        table.observe(key, Observation.failed(Operations.cause(probeFailure).toLastError(clock.instant())));
+                        table.observe(key, Observation.failed(why.toLastError(clock.instant())));
                     }
                     log.info("key={} connecting", key);
                     return operations.start(key, "connect", VdsmError.StorageServerConnectionError, () -> connector.connect(uri))

@@ -1,35 +1,30 @@
 package io.tether.testing;
 
-import io.tether.connector.Connectors;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /** A real worker (embedded Artemis, H2 file database) in this JVM, on a free port and its own data dir. */
 public final class TestWorker implements AutoCloseable {
-    private final Path dataDir;
-    private final int port;
-    private final String hostId;
-    private final Connectors connectors;
+    private final WorkerConfig config;
     private Worker worker;
 
     public TestWorker(String hostId, Path dataDir) throws Exception {
-        this(hostId, dataDir, freePort(), Connectors.defaults());
+        this(hostId, dataDir, UnaryOperator.identity());
     }
 
-    public TestWorker(String hostId, Path dataDir, int port, Connectors connectors) throws Exception {
-        this.hostId = hostId;
-        this.dataDir = dataDir;
-        this.port = port;
-        this.connectors = connectors;
+    /** A worker whose settings {@code customise} changes (connectors, probe interval, ...). */
+    public TestWorker(String hostId, Path dataDir, UnaryOperator<WorkerConfig> customise) throws Exception {
+        this.config = customise.apply(WorkerConfig.embedded(hostId, dataDir, freePort()));
         start();
     }
 
     /** Starts (again) on the same data dir and port. */
     public void start() throws Exception {
-        worker = Worker.start(WorkerConfig.embedded(hostId, dataDir, port).withConnectors(connectors));
+        worker = Worker.start(config);
     }
 
     /** Stops cleanly; {@link #start()} brings it back with its state. */
@@ -37,20 +32,24 @@ public final class TestWorker implements AutoCloseable {
         worker.close();
     }
 
+    public Worker worker() {
+        return worker;
+    }
+
     public String url() {
-        return "amqp://127.0.0.1:" + port;
+        return "amqp://127.0.0.1:" + config.amqpPort();
     }
 
     public String hostId() {
-        return hostId;
+        return config.hostId();
     }
 
     public Path dataDir() {
-        return dataDir;
+        return config.dataDir();
     }
 
-    public int port() {
-        return port;
+    public WorkerConfig config() {
+        return config;
     }
 
     @Override

@@ -1,0 +1,209 @@
+package io.tether.monitor;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.api.JsonRpc;
+import io.tether.connection.StorageType;
+import io.tether.connector.Connectors;
+import io.tether.connector.LocalDirectoryConnector;
+import io.tether.testing.FifoConnector;
+import io.tether.testing.RawClient;
+import io.tether.testing.RecordingConnector;
+import io.tether.testing.TestWorker;
+import io.tether.worker.WorkerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Probing, reconnecting with backoff, hung targets and restart recovery, on a real worker. */
+class MonitorTest {
+    private static final Duration PROBE = Duration.ofMillis(200);
+    private static final RetryPolicy FAST_RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(800), 2.0, 0.2);
+
+    @TempDir
+    Path tmp;
+
+    private UnaryOperator<WorkerConfig> fast(RecordingConnector files) {
+        return c -> c.withConnectors(Connectors.defaults().with(StorageType.FILE, files))
+                .withMonitor(MonitorSettings.defaults().withProbeInterval(PROBE)
+                        .withOperationTimeout(Duration.ofSeconds(1)).withRetry(FAST_RETRY));
+    }
+
+    private static JsonNode awaitEvent(RawClient client, String key, String change, String state, long afterSeq) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> client.events.stream()
+                .filter(e -> e.get("seq").asLong() > afterSeq && e.get("connectionKey").asText().equals(key)
+                        && e.get("change").asText().equals(change) && e.get("state").asText().equals(state))
+                .findFirst().orElse(null), e -> e != null);
+    }
+
+    private static void assertConsecutive(List<JsonNode> events) {
+        for (int i = 1; i < events.size(); i++) {
+            assertEquals(events.get(i - 1).get("seq").asLong() + 1, events.get(i).get("seq").asLong(),
+                    "events out of order or with a gap: " + events);
+        }
+    }
+
+    @Test
+    void aRemovedDirectoryIsReportedAndReconnectedByItself() throws Exception {
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        Path dir = Files.createDirectories(tmp.resolve("vol"));
+        String key = "file://" + dir;
+        try (TestWorker worker = new TestWorker("mon1", tmp.resolve("data"), fast(files));
+             RawClient client = new RawClient(worker.url(), "mon1")) {
+            client.manage("vol-1", key);
+            JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
+
+            Files.delete(dir);
+            JsonNode down = awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
+            assertEquals(453, down.at("/lastError/code").asInt());
+            assertEquals("StorageServerValidationError", down.at("/lastError/name").asText());
+            assertTrue(down.at("/lastError/message").asText().contains("does not exist"), down.toString());
+            assertEquals("[\"vol-1\"]", down.get("connectionIds").toString());
+            JsonNode listed = client.list().at("/connections/vol-1");
+            assertEquals("DISCONNECTED", listed.get("state").asText());
+            assertEquals(453, listed.at("/lastError/code").asInt());
+
+            Files.createDirectories(dir);
+            JsonNode back = awaitEvent(client, key, "STATE", "CONNECTED", down.get("seq").asLong());
+            assertTrue(back.get("lastError").isNull(), "a success clears lastError");
+            assertConsecutive(client.events);
+        }
+    }
+
+    @Test
+    void retriesBackOffUpToTheCapAndASuccessResetsThem() throws Exception {
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        Path dir = tmp.resolve("later");
+        String key = "file://" + dir;
+        try (TestWorker worker = new TestWorker("mon2", tmp.resolve("data"), fast(files));
+             RawClient client = new RawClient(worker.url(), "mon2")) {
+            client.manage("later-1", key);
+            await().atMost(Duration.ofSeconds(20)).until(() -> files.of("connect", key).size() >= 7);
+            List<RecordingConnector.Call> attempts = files.of("connect", key);
+            long[] expected = {100, 200, 400, 800, 800, 800};
+            StringBuilder gaps = new StringBuilder();
+            for (int i = 0; i + 1 < attempts.size(); i++) {
+                gaps.append((attempts.get(i + 1).nanos() - attempts.get(i).nanos()) / 1_000_000).append(' ');
+            }
+            for (int i = 0; i < expected.length; i++) {
+                long gap = (attempts.get(i + 1).nanos() - attempts.get(i).nanos()) / 1_000_000;
+                // ±20% jitter, capped at 800 ms, plus up to 150 ms of scheduling and probe time.
+                assertTrue(gap >= Math.round(expected[i] * 0.8) - 5 && gap <= Math.min(800, expected[i] * 1.2) + 150,
+                        "retry " + (i + 1) + " came after " + gap + " ms, expected about " + expected[i] + " ms; gaps " + gaps);
+            }
+            Files.createDirectories(dir);
+            JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
+            Files.delete(dir);
+            JsonNode down = awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
+            int before = files.of("connect", key).size();
+            await().atMost(Duration.ofSeconds(10)).until(() -> files.of("connect", key).size() >= before + 2);
+            List<RecordingConnector.Call> again = files.of("connect", key);
+            long firstRetry = (again.get(before + 1).nanos() - again.get(before).nanos()) / 1_000_000;
+            assertTrue(firstRetry <= 120 + 150, "after a success the backoff starts again at 100 ms, was " + firstRetry);
+            assertTrue(down.get("seq").asLong() > up.get("seq").asLong());
+            assertConsecutive(client.events);
+        }
+    }
+
+    @Test
+    void probesAreOnePerConnectionNotPerCid() throws Exception {
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        int targets = 100;
+        int cids = 10_000;
+        try (TestWorker worker = new TestWorker("fan", tmp.resolve("data"), fast(files));
+             RawClient client = new RawClient(worker.url(), "fan")) {
+            for (int t = 0; t < targets; t++) {
+                Files.createDirectories(tmp.resolve("t" + t));
+            }
+            for (int start = 0; start < cids; start += 1000) {
+                ArrayNode batch = JsonRpc.MAPPER.createArrayNode();
+                for (int i = start; i < start + 1000; i++) {
+                    ObjectNode request = batch.addObject().put("jsonrpc", "2.0").put("id", i).put("method", "manageStorageServer");
+                    request.putObject("params").put("connectionId", "fan-" + i).put("uri", "file://" + tmp.resolve("t" + (i % targets)));
+                }
+                JsonNode replies = client.call(batch.toString());
+                assertEquals(1000, replies.size());
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> files.perKey("check").size() == targets
+                    && files.perKey("check").values().stream().allMatch(n -> n >= 4));
+            int planned = worker.worker().scheduledConnections();
+            assertTrue(planned <= targets && planned >= targets - 10, "one planned probe per connection, not per CID: " + planned);
+            Map<String, Integer> probes = files.perKey("check");
+            int most = probes.values().stream().max(Integer::compare).orElseThrow();
+            int least = probes.values().stream().min(Integer::compare).orElseThrow();
+            // Every connection is probed at the same pace: per interval, 100 probes for 10,000 CIDs.
+            assertTrue(most - least <= 2, "probes per connection range from " + least + " to " + most);
+            assertEquals(cids, client.list().get("connections").size());
+        }
+    }
+
+    @Test
+    void aHungTargetBlocksNothingElse() throws Exception {
+        FifoConnector hung = new FifoConnector(tmp.resolve("hung.fifo"));
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        UnaryOperator<WorkerConfig> settings = c -> fast(files).apply(c)
+                .withConnectors(Connectors.defaults().with(StorageType.FILE, files).with(StorageType.POSIX, hung));
+        try (TestWorker worker = new TestWorker("hang", tmp.resolve("data"), settings);
+             RawClient client = new RawClient(worker.url(), "hang")) {
+            String hungKey = "posix://stuck.example/export";
+            client.manage("hung-1", hungKey + "?vfsType=nfs");
+            JsonNode timedOut = awaitEvent(client, hungKey, "STATE", "DISCONNECTED", 0);
+            assertTrue(timedOut.at("/lastError/message").asText().contains("did not return within 1.0 s"), timedOut.toString());
+            assertEquals(1, hung.inside.get(), "the first probe is still stuck in open(2)");
+
+            // Meanwhile everything else goes on: manages, their connects and events, lists.
+            for (int i = 0; i < 5; i++) {
+                Path dir = Files.createDirectories(tmp.resolve("ok" + i));
+                client.manage("ok-" + i, "file://" + dir);
+                awaitEvent(client, "file://" + dir, "STATE", "CONNECTED", 0);
+                assertEquals(i + 2, client.list().get("connections").size(), "hung-1 and ok-0..ok-" + i);
+            }
+            // Retries of the hung connection fail at once while its operation is stuck: never a second thread.
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.list().at("/connections/hung-1/lastError/message")
+                    .asText().contains("has not returned"));
+            assertEquals(1, hung.mostInside.get(), "at most one operation in flight for the hung connection");
+            assertEquals(1, hung.inside.get());
+
+            hung.recover();
+            JsonNode recovered = awaitEvent(client, hungKey, "STATE", "CONNECTED", timedOut.get("seq").asLong());
+            assertTrue(recovered.get("lastError").isNull());
+            assertConsecutive(client.events);
+        }
+    }
+
+    @Test
+    void aRestartAdoptsConnectionsThatAreStillUp() throws Exception {
+        RecordingConnector first = new RecordingConnector(new LocalDirectoryConnector());
+        Path dir = Files.createDirectories(tmp.resolve("kept"));
+        String key = "file://" + dir;
+        Path data = tmp.resolve("data");
+        try (TestWorker worker = new TestWorker("adopt", data, fast(first));
+             RawClient client = new RawClient(worker.url(), "adopt")) {
+            client.manage("kept-1", key);
+            client.manage("kept-2", key);
+            client.manage("gone-1", "file://" + tmp.resolve("missing"));
+            awaitEvent(client, key, "STATE", "CONNECTED", 0);
+        }
+        RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector());
+        try (TestWorker worker = new TestWorker("adopt", data, fast(second));
+             RawClient client = new RawClient(worker.url(), "adopt")) {
+            JsonNode list = await().atMost(Duration.ofSeconds(10)).until(client::list,
+                    l -> l.at("/connections/kept-1/state").asText().equals("CONNECTED")
+                            && l.at("/connections/gone-1/state").asText().equals("DISCONNECTED"));
+            assertEquals("CONNECTED", list.at("/connections/kept-2/state").asText());
+            assertTrue(second.of("check", key).size() >= 1, "the existing connection was probed");
+            assertEquals(0, second.of("connect", key).size(), "and adopted as it was, not connected again");
+            assertTrue(second.of("connect", "file://" + tmp.resolve("missing")).size() >= 1, "the other one is connected");
+        }
+    }
+}

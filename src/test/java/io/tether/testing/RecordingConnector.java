@@ -1,0 +1,63 @@
+package io.tether.testing;
+
+import io.tether.connection.StorageUri;
+import io.tether.connector.Connector;
+import io.tether.connector.ConnectorException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Wraps a real connector and records every call (kind, connection key, time), so tests can count
+ * probes and measure backoff. The calls themselves are the real connector's.
+ */
+public final class RecordingConnector implements Connector {
+    /** One call: "check", "connect" or "disconnect". */
+    public record Call(String kind, String key, long nanos) {
+    }
+
+    private final Connector real;
+    public final List<Call> calls = new CopyOnWriteArrayList<>();
+
+    public RecordingConnector(Connector real) {
+        this.real = real;
+    }
+
+    @Override
+    public void check(StorageUri uri) throws ConnectorException {
+        record("check", uri);
+        real.check(uri);
+    }
+
+    @Override
+    public void connect(StorageUri uri) throws ConnectorException {
+        record("connect", uri);
+        real.connect(uri);
+    }
+
+    @Override
+    public void disconnect(StorageUri uri) throws ConnectorException {
+        record("disconnect", uri);
+        real.disconnect(uri);
+    }
+
+    private void record(String kind, StorageUri uri) {
+        calls.add(new Call(kind, uri.key().value(), System.nanoTime()));
+    }
+
+    public List<Call> of(String kind, String key) {
+        return calls.stream().filter(c -> c.kind().equals(kind) && c.key().equals(key)).toList();
+    }
+
+    public long count(String kind) {
+        return calls.stream().filter(c -> c.kind().equals(kind)).count();
+    }
+
+    /** Calls of {@code kind} per key. */
+    public Map<String, Integer> perKey(String kind) {
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        calls.stream().filter(c -> c.kind().equals(kind)).forEach(c -> counts.merge(c.key(), 1, Integer::sum));
+        return counts;
+    }
+}

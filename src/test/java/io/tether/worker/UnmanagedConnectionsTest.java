@@ -1,0 +1,57 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.Schemas;
+import io.tether.testing.RawClient;
+import io.tether.testing.TestWorker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A mount made by hand under the mount root shows in the list as unmanaged (needs root for mount). */
+class UnmanagedConnectionsTest {
+    @TempDir
+    Path tmp;
+    private Path mounted;
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mounted != null) {
+            new ProcessBuilder("umount", "-l", mounted.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aMountNoCidOwnsIsListedAsUnmanaged() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        try (TestWorker worker = new TestWorker("unmanaged", tmp.resolve("data"));
+             RawClient client = new RawClient(worker.url(), "unmanaged")) {
+            Path point = Files.createDirectories(worker.config().mountRoot().resolve("by_hand"));
+            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "handmade", point.toString())
+                    .inheritIO().start();
+            assumeTrue(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0, "mount failed");
+            mounted = point;
+            client.manage("mine-1", "file://" + Files.createDirectories(tmp.resolve("mine")));
+
+            JsonNode list = client.list();
+            JsonNode entry = list.at("/connections/unmanaged-1");
+            assertFalse(entry.get("managed").asBoolean());
+            assertEquals(true, entry.get("connected").asBoolean());
+            assertEquals("posix", entry.at("/connectionInfo/type").asText());
+            assertEquals("tmpfs", entry.at("/connectionInfo/vfsType").asText());
+            assertEquals("handmade", entry.at("/connectionInfo/source").asText());
+            assertEquals(point.toString(), entry.at("/connectionInfo/mountPoint").asText());
+            assertEquals(2, list.get("connections").size(), "the managed CID and the hand-made mount");
+            assertEquals(java.util.List.of(), Schemas.problems("getStorageServerList.response", list));
+            // A prefix asks for CIDs only.
+            assertEquals(1, client.call("getStorageServerList", "{\"connectionIdPrefix\":\"mine\"}").at("/result/connections").size());
+        }
+    }
+}

@@ -33,6 +33,7 @@ public final class Worker implements AutoCloseable {
     private RequestConsumer consumer;
     private StorageService service;
     private String brokerUrl;
+    private Duration recoveryTime;
 
     private Worker(WorkerConfig config) {
         this.config = config;
@@ -70,11 +71,15 @@ public final class Worker implements AutoCloseable {
         service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake);
         reconciler = new Reconciler(service, config.connectors(), clock, config.monitor());
         service.onReconcile(reconciler::reconcile);
+        long loadStart = System.nanoTime();
         var keys = service.load();
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service));
         connection.start();
         publisher.start();
         keys.forEach(reconciler::reconcile);
+        recoveryTime = Duration.ofNanos(System.nanoTime() - loadStart);
+        log.info("recovered {} connections in {} ms (loaded from the database and scheduled)", keys.size(),
+                recoveryTime.toMillis());
         consumer.start();
         log.info("worker for host {} ready", hostId);
     }
@@ -85,6 +90,11 @@ public final class Worker implements AutoCloseable {
 
     public WorkerConfig config() {
         return config;
+    }
+
+    /** How long start-up took to load every managed CID and schedule its connection. */
+    public Duration recoveryTime() {
+        return recoveryTime;
     }
 
     /** Connections with a reconcile planned; one per tracked host connection. */

@@ -1,6 +1,8 @@
 package io.tether.connector;
 
 import io.tether.connection.StorageType;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -12,12 +14,18 @@ public final class Connectors {
         this.byType = new EnumMap<>(byType);
     }
 
-    /** The connectors this version has: {@code file://} is real, the rest report they are missing. */
-    public static Connectors defaults() {
+    /**
+     * The real connectors of this host: mounts under {@code mountRoot}, iSCSI sessions through
+     * iscsiadm, local directories; every host command bounded by {@code commandTimeout}.
+     */
+    public static Connectors forHost(Path mountRoot, Duration commandTimeout) {
+        CommandRunner runner = new CommandRunner();
+        MountTable mounts = MountTable.ofHost();
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
-        for (StorageType type : StorageType.values()) {
-            map.put(type, new NotImplementedConnector(type));
+        for (StorageType type : new StorageType[] {StorageType.NFS, StorageType.GLUSTERFS, StorageType.POSIX}) {
+            map.put(type, new MountConnector(type, mountRoot, runner, mounts, commandTimeout));
         }
+        map.put(StorageType.ISCSI, new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout));
         map.put(StorageType.FILE, new LocalDirectoryConnector());
         return new Connectors(map);
     }

@@ -1,6 +1,9 @@
 package io.tether.worker;
 
+import io.tether.connection.StorageType;
+import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
+import java.util.Map;
 import io.tether.monitor.MonitorSettings;
 import java.nio.file.Path;
 
@@ -15,37 +18,54 @@ import java.nio.file.Path;
  * @param brokerPassword password for brokerUrl, or null
  * @param mountRoot      where mount-based connections are mounted (VDSM: /rhev/data-center/mnt)
  * @param monitor        probe interval, timeouts and retry backoff
- * @param connectors     the connector of each storage type
+ * @param connectorOverrides connectors to use instead of the host's own, by type (tests)
  */
 public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String brokerUrl, String brokerUser,
-        String brokerPassword, Path mountRoot, MonitorSettings monitor, Connectors connectors) {
+        String brokerPassword, Path mountRoot, MonitorSettings monitor, Map<StorageType, Connector> connectorOverrides) {
+
+    public WorkerConfig {
+        connectorOverrides = Map.copyOf(connectorOverrides);
+    }
+
+    /** The connectors this worker uses: the host's, with the overrides applied. */
+    public Connectors connectors() {
+        Connectors connectors = Connectors.forHost(mountRoot, monitor.operationTimeout());
+        for (Map.Entry<StorageType, Connector> e : connectorOverrides.entrySet()) {
+            connectors = connectors.with(e.getKey(), e.getValue());
+        }
+        return connectors;
+    }
 
     /** A worker with the embedded broker on {@code amqpPort} and default settings. */
     public static WorkerConfig embedded(String hostId, Path dataDir, int amqpPort) {
         return new WorkerConfig(hostId, dataDir, amqpPort, null, null, null, dataDir.resolve("mnt"),
-                MonitorSettings.defaults(), Connectors.defaults());
+                MonitorSettings.defaults(), Map.of());
     }
 
     /** A worker using the broker at {@code brokerUrl}. */
     public static WorkerConfig external(String hostId, Path dataDir, String brokerUrl) {
         return new WorkerConfig(hostId, dataDir, -1, brokerUrl, null, null, dataDir.resolve("mnt"),
-                MonitorSettings.defaults(), Connectors.defaults());
+                MonitorSettings.defaults(), Map.of());
     }
 
-    public WorkerConfig withConnectors(Connectors connectors) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectors);
+    /** Uses {@code connector} for {@code type} instead of the host's own. */
+    public WorkerConfig withConnector(StorageType type, Connector connector) {
+        Map<StorageType, Connector> overrides = new java.util.EnumMap<>(StorageType.class);
+        overrides.putAll(connectorOverrides);
+        overrides.put(type, connector);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, overrides);
     }
 
     public WorkerConfig withBrokerCredentials(String user, String password) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, monitor, connectors);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, monitor, connectorOverrides);
     }
 
     public WorkerConfig withMonitor(MonitorSettings monitor) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectors);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectorOverrides);
     }
 
     public WorkerConfig withMountRoot(Path mountRoot) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectors);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectorOverrides);
     }
 
     /** Hides the broker password from logs. */

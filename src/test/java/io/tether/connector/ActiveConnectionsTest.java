@@ -26,7 +26,7 @@ class ActiveConnectionsTest {
                 "42 22 0:37 / /rhev/data-center/mnt/my\\040dir rw - tmpfs tmpfs rw,size=1024k",
                 "43 22 0:38 / /elsewhere rw - nfs other:/x rw",
                 ""));
-        ActiveConnections scanner = new ActiveConnections(Path.of("/rhev/data-center/mnt"), mountinfo, tmp.resolve("none"));
+        ActiveConnections scanner = new ActiveConnections(Path.of("/rhev/data-center/mnt"), new MountTable(mountinfo), new IscsiSessions(tmp.resolve("none")));
         List<ActiveConnections.Active> found = scanner.scan();
         assertEquals(3, found.size(), found.toString());
         assertEquals("nfs://srv/exp", found.get(0).key().value());
@@ -45,7 +45,7 @@ class ActiveConnectionsTest {
         Path attrs = Files.createDirectories(session.resolve("device/connection3:0/iscsi_connection/connection3:0"));
         Files.writeString(attrs.resolve("persistent_address"), "192.0.2.10\n");
         Files.writeString(attrs.resolve("persistent_port"), "3260\n");
-        ActiveConnections scanner = new ActiveConnections(tmp.resolve("mnt"), tmp.resolve("no-mountinfo"), sessions);
+        ActiveConnections scanner = new ActiveConnections(tmp.resolve("mnt"), new MountTable(tmp.resolve("no-mountinfo")), new IscsiSessions(sessions));
         List<ActiveConnections.Active> found = scanner.scan();
         assertEquals(1, found.size());
         assertEquals("iscsi://192.0.2.10/iqn.2003-01.org.example:vg1", found.get(0).key().value());

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
-import io.tether.connector.Connectors;
 import io.tether.connector.LocalDirectoryConnector;
 import io.tether.testing.FifoConnector;
 import io.tether.testing.RawClient;
@@ -34,7 +33,7 @@ class MonitorTest {
     Path tmp;
 
     private UnaryOperator<WorkerConfig> fast(RecordingConnector files) {
-        return c -> c.withConnectors(Connectors.defaults().with(StorageType.FILE, files))
+        return c -> c.withConnector(StorageType.FILE, files)
                 .withMonitor(MonitorSettings.defaults().withProbeInterval(PROBE)
                         .withOperationTimeout(Duration.ofSeconds(1)).withRetry(FAST_RETRY));
     }
@@ -152,7 +151,7 @@ class MonitorTest {
         FifoConnector hung = new FifoConnector(tmp.resolve("hung.fifo"));
         RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
         UnaryOperator<WorkerConfig> settings = c -> fast(files).apply(c)
-                .withConnectors(Connectors.defaults().with(StorageType.FILE, files).with(StorageType.POSIX, hung));
+                .withConnector(StorageType.POSIX, hung);
         try (TestWorker worker = new TestWorker("hang", tmp.resolve("data"), settings);
              RawClient client = new RawClient(worker.url(), "hang")) {
             String hungKey = "posix://stuck.example/export";

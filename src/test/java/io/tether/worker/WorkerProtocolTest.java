@@ -133,11 +133,11 @@ class WorkerProtocolTest {
     }
 
     @Test
-    void unimplementedConnectorsReportDisconnectedWithAReason() throws Exception {
-        client.manage("nfs-1", "nfs://filer/vol1");
-        JsonNode down = awaitEvent("nfs://filer/vol1", "STATE", "DISCONNECTED");
+    void anUnreachableServerIsDisconnectedWithAReason() throws Exception {
+        client.manage("nfs-1", "nfs://filer.invalid/vol1");
+        JsonNode down = awaitEvent("nfs://filer.invalid/vol1", "STATE", "DISCONNECTED");
         assertEquals(451, down.at("/lastError/code").asInt());
-        assertTrue(down.at("/lastError/message").asText().contains("not implemented"));
+        assertTrue(down.at("/lastError/message").asText().contains("unreachable"), down.toString());
         JsonNode entry = client.list().at("/connections/nfs-1");
         assertEquals("DISCONNECTED", entry.get("state").asText());
         assertFalse(entry.get("connected").asBoolean());

@@ -1,0 +1,265 @@
+package io.tether.connector;
+
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NFS, GlusterFS and POSIX connections: a mount under the mount root, named the VDSM way
+ * ({@link MountPaths}). Connected means: mountinfo has our mount point with the expected source
+ * and type, and a {@code stat} of it (in a child process, killed on timeout, so a hung mount cannot
+ * hang the worker) answers. An existing matching mount is adopted, never mounted twice.
+ */
+public final class MountConnector implements Connector {
+    private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
+
+    private final StorageType type;
+    private final Path root;
+    private final CommandRunner runner;
+    private final MountTable table;
+    private final Duration timeout;
+
+    /**
+     * @param timeout for each host command (mount, umount, stat) and reachability check
+     */
+    public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout) {
+        if (type != StorageType.NFS && type != StorageType.GLUSTERFS && type != StorageType.POSIX) {
+            throw new IllegalArgumentException(type + " is not mounted");
+        }
+        this.type = type;
+        this.root = root.toAbsolutePath().normalize();
+        this.runner = runner;
+        this.table = table;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void check(StorageUri uri) throws ConnectorException {
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        MountTable.Mount mount = table.at(mountPoint).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
+        if (!matches(mount, uri)) {
+            throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
+                    + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
+        }
+        stat(mountPoint);
+    }
+
+    @Override
+    public void connect(StorageUri uri) throws ConnectorException {
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        Optional<MountTable.Mount> existing = table.at(mountPoint);
+        if (existing.isPresent()) {
+            if (!matches(existing.get(), uri)) {
+                throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
+                        + existing.get().source() + " (" + existing.get().fsType() + ")");
+            }
+            stat(mountPoint);
+            log.info("key={} adopted the existing mount at {}", uri.key(), mountPoint);
+            return;
+        }
+        preflight(uri);
+        try {
+            Files.createDirectories(mountPoint);
+        } catch (IOException e) {
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
+                    "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
+        }
+        Command mount = Command.of("mount", installHint(uri)).arg("-t", fsType(uri));
+        List<String> options = options(uri, uri.options());
+        if (!options.isEmpty()) {
+            mount.arg("-o").arg(String.join(",", options), String.join(",", options(uri, uri.redactedOptions())));
+        }
+        mount.arg(MountPaths.spec(uri), mountPoint.toString());
+        CommandRunner.Result result = run(mount, VdsmError.MountError);
+        if (result.exitCode() != 0) {
+            removeQuietly(mountPoint);
+            throw new ConnectorException(VdsmError.MountError, mountHelperMissing(uri, result)
+                    .orElse(mount + " failed (exit " + result.exitCode() + "): " + result.message()));
+        }
+        stat(mountPoint);
+        log.info("key={} mounted {} at {}", uri.key(), MountPaths.spec(uri), mountPoint);
+    }
+
+    @Override
+    public void disconnect(StorageUri uri) throws ConnectorException {
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        if (table.at(mountPoint).isPresent()) {
+            CommandRunner.Result result = runQuietly(Command.of("umount", "util-linux").arg(mountPoint.toString()));
+            if (result == null || result.exitCode() != 0) {
+                // Busy or hung: detach it now; the kernel finishes when the last user lets go.
+                log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), mountPoint,
+                        result == null ? "timed out" : result.message());
+                CommandRunner.Result lazy = run(Command.of("umount", "util-linux").arg("-l", mountPoint.toString()),
+                        VdsmError.StorageServerDisconnectionError);
+                if (lazy.exitCode() != 0) {
+                    throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
+                            "umount -l " + mountPoint + " failed (exit " + lazy.exitCode() + "): " + lazy.message());
+                }
+            }
+        }
+        removeQuietly(mountPoint);
+    }
+
+    /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
+    boolean matches(MountTable.Mount mount, StorageUri uri) {
+        String fsType = fsType(uri);
+        boolean typeOk = mount.fsType().equals(fsType)
+                || (type == StorageType.NFS && mount.fsType().startsWith("nfs"))
+                || (type == StorageType.GLUSTERFS && mount.fsType().equals("fuse.glusterfs"));
+        if (!typeOk && !uri.options().contains("bind")) {
+            return false;
+        }
+        String spec = MountPaths.spec(uri);
+        if (mount.source().equals(spec)) {
+            return true;
+        }
+        if (uri.options().contains("bind") || uri.options().contains("rbind")) {
+            // A bind mount shows the device of the file system it comes from, and the directory as its root.
+            return spec.endsWith(mount.root()) && !mount.root().equals("/");
+        }
+        if (uri.options().contains("loop") && mount.source().startsWith("/dev/loop")) {
+            // A loop mount shows the loop device; its backing file is the source we asked for.
+            Path backing = Path.of("/sys/block", Path.of(mount.source()).getFileName().toString(), "loop", "backing_file");
+            try {
+                return Files.readString(backing).strip().equals(spec);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void preflight(StorageUri uri) throws ConnectorException {
+        if (uri.host().isEmpty()) {
+            return;
+        }
+        switch (type) {
+            case NFS -> {
+                String version = uri.params().getOrDefault("version", "4");
+                Reachability.nfsNull(uri.host(), uri.port() == -1 ? 2049 : uri.port(),
+                        Integer.parseInt(version.substring(0, 1)), timeout);
+            }
+            case GLUSTERFS -> Reachability.tcp("GlusterFS server", uri.host(), uri.port() == -1 ? 24007 : uri.port(),
+                    timeout, VdsmError.StorageServerConnectionError);
+            default -> {
+                // POSIX file systems have no common protocol to ask; mount says what is wrong.
+            }
+        }
+    }
+
+    private String fsType(StorageUri uri) {
+        return switch (type) {
+            case NFS -> "nfs";
+            case GLUSTERFS -> "glusterfs";
+            default -> uri.params().get("vfsType");
+        };
+    }
+
+    /** VDSM's mount options (VDSM-FACTS.md), then the URI's own ({@code own}, real or redacted). */
+    List<String> options(StorageUri uri, List<String> own) {
+        List<String> options = new ArrayList<>();
+        switch (type) {
+            case NFS -> {
+                options.add("soft");
+                options.add("nosharecache");
+                options.add("timeo=" + uri.params().getOrDefault("timeo", "100"));
+                options.add("retrans=" + uri.params().getOrDefault("retrans", "3"));
+                String version = uri.params().get("version");
+                if (version != null) {
+                    options.add("nfsvers=" + version.charAt(0));
+                    if (version.length() == 3) {
+                        options.add("minorversion=" + version.charAt(2));
+                    }
+                    if (version.equals("3")) {
+                        options.add("nolock");
+                    }
+                }
+                if (uri.port() != -1) {
+                    options.add("port=" + uri.port());
+                }
+            }
+            case GLUSTERFS -> {
+                String backups = uri.params().get("backup-volfile-servers");
+                if (backups != null) {
+                    options.add("backup-volfile-servers=" + backups);
+                }
+                if (uri.port() != -1) {
+                    options.add("server-port=" + uri.port());
+                }
+            }
+            default -> {
+                if (uri.port() != -1) {
+                    options.add("port=" + uri.port());
+                }
+            }
+        }
+        options.addAll(own);
+        return options;
+    }
+
+    private void stat(Path mountPoint) throws ConnectorException {
+        CommandRunner.Result result = run(Command.of("stat", "coreutils").arg("-c", "%F", mountPoint.toString()),
+                VdsmError.StorageServerConnectionError);
+        if (result.exitCode() != 0) {
+            String message = result.message();
+            VdsmError error = message.contains("Stale file handle") ? VdsmError.FileStorageDomainStaleNFSHandle
+                    : message.contains("Permission denied") ? VdsmError.StorageServerAccessPermissionError
+                    : VdsmError.StorageServerConnectionError;
+            throw new ConnectorException(error, "mount " + mountPoint + " does not answer: " + message);
+        }
+    }
+
+    private CommandRunner.Result run(Command command, VdsmError onFailure) throws ConnectorException {
+        try {
+            return runner.run(command, timeout);
+        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
+            throw new ConnectorException(onFailure, e.getMessage());
+        }
+    }
+
+    private CommandRunner.Result runQuietly(Command command) {
+        try {
+            return runner.run(command, timeout);
+        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
+            return null;
+        }
+    }
+
+    /** mount(8) says "unknown filesystem type" when the type's helper package is not installed. */
+    private Optional<String> mountHelperMissing(StorageUri uri, CommandRunner.Result result) {
+        String message = result.message();
+        if (message.contains("unknown filesystem type") || message.contains("helper program")) {
+            return Optional.of("mount." + fsType(uri) + " not found: install " + installHint(uri) + " (" + message + ")");
+        }
+        return Optional.empty();
+    }
+
+    private String installHint(StorageUri uri) {
+        return switch (type) {
+            case NFS -> "nfs-common";
+            case GLUSTERFS -> "glusterfs-client";
+            default -> "the package with mount." + uri.params().get("vfsType");
+        };
+    }
+
+    private static void removeQuietly(Path mountPoint) {
+        try {
+            Files.deleteIfExists(mountPoint);
+        } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+            // Something else lives there (or it is gone): leave it.
+        } catch (IOException e) {
+            log.debug("could not remove {}: {}", mountPoint, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.tether.connector;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The host's mounts, read from mountinfo(5) each time (it is small and always current). */
+public final class MountTable {
+    /** One mountinfo line: what is mounted where. {@code root} is the mounted subtree of the source. */
+    public record Mount(String root, Path mountPoint, String fsType, String source) {
+    }
+
+    private final Path mountInfo;
+
+    public MountTable(Path mountInfo) {
+        this.mountInfo = mountInfo;
+    }
+
+    public static MountTable ofHost() {
+        return new MountTable(Path.of("/proc/self/mountinfo"));
+    }
+
+    public List<Mount> mounts() {
+        List<Mount> mounts = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(mountInfo);
+        } catch (IOException e) {
+            return mounts;
+        }
+        for (String line : lines) {
+            // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
+            int dash = line.indexOf(" - ");
+            if (dash < 0) {
+                continue;
+            }
+            String[] left = line.substring(0, dash).split(" ");
+            String[] right = line.substring(dash + 3).split(" ");
+            if (left.length >= 5 && right.length >= 2) {
+                mounts.add(new Mount(unescape(left[3]), Path.of(unescape(left[4])), right[0], unescape(right[1])));
+            }
+        }
+        return mounts;
+    }
+
+    /** The last (topmost) mount at {@code mountPoint}. */
+    public Optional<Mount> at(Path mountPoint) {
+        Mount found = null;
+        for (Mount m : mounts()) {
+            if (m.mountPoint().equals(mountPoint)) {
+                found = m;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as octal. */
+    static String unescape(String s) {
+        return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    }
+}

@@ -38,11 +38,11 @@ public final class Command {
 
     /** An argument that must not be shown (a password given on the command line). */
     public Command secretArg(String value) {
-        return arg(value, "***");
+        return argShownAs(value, "***");
     }
 
     /** An argument shown as {@code display} (e.g. mount options with their secret values masked). */
-    public Command arg(String value, String display) {
+    public Command argShownAs(String value, String display) {
         argv.add(value);
         shown.add(display);
         return this;

@@ -78,7 +78,7 @@ public final class MountConnector implements Connector {
         Command mount = Command.of("mount", installHint(uri)).arg("-t", fsType(uri));
         List<String> options = options(uri, uri.options());
         if (!options.isEmpty()) {
-            mount.arg("-o").arg(String.join(",", options), String.join(",", options(uri, uri.redactedOptions())));
+            mount.arg("-o").argShownAs(String.join(",", options), String.join(",", options(uri, uri.redactedOptions())));
         }
         mount.arg(MountPaths.spec(uri), mountPoint.toString());
         CommandRunner.Result result = run(mount, VdsmError.MountError);

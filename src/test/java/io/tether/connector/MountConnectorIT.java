@@ -1,0 +1,130 @@
+package io.tether.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.connection.UriParser;
+import io.tether.testing.Host;
+import io.tether.testing.Requirements;
+import io.tether.testing.servers.SftpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** POSIX mounts for real: tmpfs, bind, a loop-mounted ext4 image, and sshfs against a live SFTP server. */
+class MountConnectorIT {
+    @TempDir
+    Path tmp;
+    private Path root;
+    private MountConnector posix;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Requirements.needRoot();
+        root = Files.createDirectories(tmp.resolve("mnt"));
+        posix = new MountConnector(StorageType.POSIX, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        if (root != null) {
+            Host.unmountAllUnder(root);
+        }
+    }
+
+    private void fullCycle(String uriText) throws Exception {
+        StorageUri uri = UriParser.parse(uriText);
+        Path point = MountPaths.mountPoint(root, uri);
+        ConnectorException before = assertThrows(ConnectorException.class, () -> posix.check(uri));
+        assertEquals(VdsmError.StorageDomainFSNotMounted, before.error());
+
+        posix.connect(uri);
+        assertTrue(Host.mounted(point), point + " mounted");
+        posix.check(uri);
+        posix.connect(uri);
+        assertEquals(1, Host.mountCount(point), "an existing mount is adopted, not mounted twice");
+
+        posix.disconnect(uri);
+        assertFalse(Host.mounted(point));
+        assertFalse(Files.exists(point), "the mount directory is removed");
+        posix.disconnect(uri);
+    }
+
+    @Test
+    void tmpfs() throws Exception {
+        fullCycle("posix:///tether-tmpfs?vfsType=tmpfs&options=size=1m");
+    }
+
+    @Test
+    void bindMount() throws Exception {
+        Path source = Files.createDirectories(tmp.resolve("bind_source"));
+        fullCycle("posix://" + source + "?vfsType=none&options=bind");
+    }
+
+    @Test
+    void loopMountedExt4Image() throws Exception {
+        Requirements.needTool("mkfs.ext4", "e2fsprogs");
+        Path image = tmp.resolve("disk.img");
+        Host.ok(10, "truncate", "-s", "16M", image.toString());
+        Host.ok(60, "mkfs.ext4", "-q", "-F", image.toString());
+        fullCycle("posix://" + image + "?vfsType=ext4&options=loop");
+    }
+
+    @Test
+    void sshfsFollowsItsServerDownAndUp() throws Exception {
+        Requirements.needTool("sshfs", "sshfs");
+        Requirements.needTool("socat", "socat");
+        Requirements.needTool("gesftpserver", "gesftpserver");
+        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Path exported = Files.createDirectories(tmp.resolve("sftp"));
+        try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
+            StorageUri uri = UriParser.parse("posix://127.0.0.1" + exported + "?vfsType=fuse.sshfs&options=directport="
+                    + server.port() + ",reconnect");
+            posix.connect(uri);
+            Files.writeString(MountPaths.mountPoint(root, uri).resolve("hello"), "through sftp");
+            assertEquals("through sftp", Files.readString(exported.resolve("hello")));
+
+            server.kill();
+            ConnectorException down = assertThrows(ConnectorException.class, () -> posix.check(uri));
+            assertTrue(down.getMessage().contains("does not answer"), down.getMessage());
+
+            server.start();
+            posix.check(uri);
+            posix.disconnect(uri);
+            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)));
+        }
+    }
+
+    @Test
+    void failuresSayWhatTheToolSaid() throws Exception {
+        ConnectorException noDevice = assertThrows(ConnectorException.class,
+                () -> posix.connect(UriParser.parse("posix:///dev/tether-no-such-disk?vfsType=ext4")));
+        assertEquals(VdsmError.MountError, noDevice.error());
+        assertTrue(noDevice.getMessage().contains("mount -t ext4 /dev/tether-no-such-disk"), noDevice.getMessage());
+        assertTrue(noDevice.getMessage().contains("exit 32"), noDevice.getMessage());
+
+        ConnectorException noHelper = assertThrows(ConnectorException.class,
+                () -> posix.connect(UriParser.parse("posix://server/share?vfsType=tetherfs")));
+        assertEquals(VdsmError.MountError, noHelper.error());
+        assertTrue(noHelper.getMessage().startsWith("mount.tetherfs not found: install"), noHelper.getMessage());
+    }
+
+    @Test
+    void aForeignMountAtOurMountPointIsNotAdopted() throws Exception {
+        StorageUri uri = UriParser.parse("posix:///tether-tmpfs-a?vfsType=tmpfs");
+        Path point = Files.createDirectories(MountPaths.mountPoint(root, uri));
+        Host.ok(30, "mount", "-t", "tmpfs", "somebody-else", point.toString());
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        assertEquals(VdsmError.MountError, e.error());
+        assertTrue(e.getMessage().contains("already used by somebody-else"), e.getMessage());
+        assertThrows(ConnectorException.class, () -> posix.check(uri));
+    }
+}

@@ -1,0 +1,94 @@
+package io.tether.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.connection.UriParser;
+import io.tether.testing.Host;
+import io.tether.testing.Requirements;
+import io.tether.testing.servers.GaneshaServer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * NFS against a real NFS-Ganesha on 127.0.0.1. This machine kind's kernel cannot mount NFS
+ * ("No such device"), so the mount itself fails for real here; on a host that can mount, the same
+ * test checks the mount instead.
+ */
+class NfsConnectorIT {
+    @TempDir
+    Path tmp;
+    private Path root;
+    private MountConnector nfs;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Requirements.needRoot();
+        Requirements.needTool("ganesha.nfsd", "nfs-ganesha nfs-ganesha-vfs");
+        Requirements.needTool("mount.nfs", "nfs-common");
+        root = Files.createDirectories(tmp.resolve("mnt"));
+        nfs = new MountConnector(StorageType.NFS, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        if (root != null) {
+            Host.unmountAllUnder(root);
+        }
+    }
+
+    @Test
+    void reachableServerMountFailureAndUnreachableServerAreToldApart() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://127.0.0.1/export?version=4.1");
+        try (GaneshaServer ganesha = new GaneshaServer(tmp.resolve("ganesha"))) {
+            Reachability.nfsNull("127.0.0.1", 2049, 4, Duration.ofSeconds(5));
+            ConnectorException v3 = assertThrows(ConnectorException.class,
+                    () -> Reachability.nfsNull("127.0.0.1", 2049, 3, Duration.ofSeconds(5)));
+            assertTrue(v3.getMessage().contains("does not serve NFS version 3"), v3.getMessage());
+            try {
+                nfs.connect(uri);
+                // This kernel can mount NFS: the mount is real.
+                nfs.check(uri);
+                nfs.disconnect(uri);
+            } catch (ConnectorException mountFailed) {
+                assertEquals(VdsmError.MountError, mountFailed.error(), mountFailed.getMessage());
+                assertTrue(mountFailed.getMessage().contains(
+                        "mount -t nfs -o soft,nosharecache,timeo=100,retrans=3,nfsvers=4,minorversion=1 127.0.0.1:/export"),
+                        mountFailed.getMessage());
+                assertTrue(mountFailed.getMessage().contains("exit 32") && mountFailed.getMessage().contains("mount.nfs"),
+                        "the tool's own message: " + mountFailed.getMessage());
+                assertFalse(Files.exists(MountPaths.mountPoint(root, uri)), "a failed mount leaves no directory");
+            }
+            ganesha.stop();
+            ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.connect(uri));
+            assertEquals(VdsmError.StorageServerConnectionError, down.error());
+            assertTrue(down.getMessage().contains("NFS server 127.0.0.1:2049 is unreachable"), down.getMessage());
+        }
+    }
+
+    @Test
+    void aPortThatIsNotNfsIsNotTakenForAServer() throws Exception {
+        try (ServerSocket notNfs = new ServerSocket(0)) {
+            Thread closer = new Thread(() -> {
+                try {
+                    notNfs.accept().close();
+                } catch (Exception ignored) {
+                    // The test is over.
+                }
+            });
+            closer.start();
+            assertThrows(ConnectorException.class,
+                    () -> Reachability.nfsNull("127.0.0.1", notNfs.getLocalPort(), 4, Duration.ofSeconds(5)));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.tether.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs setup commands for tests, always with a timeout. */
+public final class Host {
+    private Host() {
+    }
+
+    /** What a command printed (stdout and stderr) and its exit code; -1 on timeout. */
+    public record Ran(int exit, String output) {
+    }
+
+    public static Ran run(int timeoutSeconds, String... command) {
+        try {
+            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            byte[] out;
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return new Ran(-1, String.join(" ", command) + " timed out");
+            }
+            out = p.getInputStream().readAllBytes();
+            return new Ran(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return new Ran(-1, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Ran(-1, "interrupted");
+        }
+    }
+
+    /** Runs and insists on exit 0. */
+    public static String ok(int timeoutSeconds, String... command) {
+        Ran ran = run(timeoutSeconds, command);
+        if (ran.exit() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed (" + ran.exit() + "): " + ran.output());
+        }
+        return ran.output();
+    }
+
+    /** Starts a long-running server process with its output going to a file. */
+    public static Process spawn(java.nio.file.Path log, String... command) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** Unmounts everything at or below {@code root} (lazily), for cleanup after a failed test. */
+    public static void unmountAllUnder(java.nio.file.Path root) {
+        try {
+            List<String> points = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4]).filter(p -> p.startsWith(root.toAbsolutePath().toString()))
+                    .sorted(java.util.Comparator.reverseOrder()).toList();
+            for (String point : points) {
+                run(30, "umount", "-l", point.replace("\\040", " "));
+            }
+        } catch (IOException e) {
+            // Nothing readable, nothing to clean.
+        }
+    }
+
+    /** Whether {@code mountPoint} is a mount point now. */
+    public static boolean mounted(java.nio.file.Path mountPoint) {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+                    .anyMatch(l -> l.split(" ")[4].equals(mountPoint.toAbsolutePath().toString()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** How many mounts sit at {@code mountPoint} (stacked mounts count each). */
+    public static long mountCount(java.nio.file.Path mountPoint) {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+                    .filter(l -> l.split(" ")[4].equals(mountPoint.toAbsolutePath().toString())).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

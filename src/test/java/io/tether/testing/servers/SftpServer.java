@@ -1,0 +1,46 @@
+package io.tether.testing.servers;
+
+import io.tether.testing.Host;
+import io.tether.testing.TestWorker;
+import java.nio.file.Path;
+
+/** An SFTP server (gesftpserver behind socat) on 127.0.0.1 for sshfs mounts; can be killed and restarted. */
+public final class SftpServer implements AutoCloseable {
+    private final int port;
+    private final Path log;
+    private Process socat;
+
+    public SftpServer(Path log) throws Exception {
+        this.port = TestWorker.freePort();
+        this.log = log;
+        start();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public void start() throws Exception {
+        socat = Host.spawn(log, "socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,fork,reuseaddr",
+                "EXEC:/usr/libexec/gesftpserver");
+        for (int i = 0; i < 50; i++) {
+            if (Host.run(5, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port).exit() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("socat did not listen on " + port);
+    }
+
+    /** Kills the server and every SFTP session it forked. */
+    public void kill() throws InterruptedException {
+        socat.descendants().forEach(ProcessHandle::destroyForcibly);
+        socat.destroyForcibly();
+        socat.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}

@@ -77,6 +77,31 @@ class NfsConnectorIT {
     }
 
     @Test
+    void theWorkerReportsTheMountErrorAndRetriesWithBackoff() throws Exception {
+        io.tether.testing.RecordingConnector recorded = new io.tether.testing.RecordingConnector(nfs);
+        Duration ms300 = Duration.ofMillis(300);
+        try (GaneshaServer ganesha = new GaneshaServer(tmp.resolve("ganesha"));
+             io.tether.testing.TestWorker worker = new io.tether.testing.TestWorker("nfs", tmp.resolve("data"),
+                     c -> c.withConnector(StorageType.NFS, recorded).withMonitor(io.tether.monitor.MonitorSettings.defaults()
+                             .withRetry(new io.tether.monitor.RetryPolicy(ms300, Duration.ofSeconds(5), 2.0, 0.0))));
+             io.tether.testing.RawClient client = new io.tether.testing.RawClient(worker.url(), "nfs")) {
+            String key = "nfs://127.0.0.1/export";
+            client.manage("nfs-1", key + "?version=4.1");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> recorded.of("connect", key).size() >= 4);
+            var entry = client.list().at("/connections/nfs-1");
+            java.util.List<io.tether.testing.RecordingConnector.Call> tries = recorded.of("connect", key);
+            long first = (tries.get(2).nanos() - tries.get(1).nanos()) / 1_000_000;
+            long second = (tries.get(3).nanos() - tries.get(2).nanos()) / 1_000_000;
+            assertTrue(second > first, "retries back off: " + first + " ms, then " + second + " ms");
+            if (entry.get("state").asText().equals("DISCONNECTED")) {
+                assertEquals(477, entry.at("/lastError/code").asInt(), entry.toString());
+                assertEquals("MountError", entry.at("/lastError/name").asText());
+                assertTrue(entry.at("/lastError/message").asText().contains("mount.nfs"), entry.toString());
+            }
+        }
+    }
+
+    @Test
     void aPortThatIsNotNfsIsNotTakenForAServer() throws Exception {
         try (ServerSocket notNfs = new ServerSocket(0)) {
             Thread closer = new Thread(() -> {

@@ -64,9 +64,17 @@ public final class MountConnector implements Connector {
                 throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
                         + existing.get().source() + " (" + existing.get().fsType() + ")");
             }
-            stat(mountPoint);
-            log.info("key={} adopted the existing mount at {}", uri.key(), mountPoint);
-            return;
+            try {
+                stat(mountPoint);
+                log.info("key={} adopted the existing mount at {}", uri.key(), mountPoint);
+                return;
+            } catch (ConnectorException dead) {
+                // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
+                // away): reconnecting means detaching it and mounting afresh.
+                log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), mountPoint,
+                        dead.getMessage());
+                detach(uri, mountPoint);
+            }
         }
         preflight(uri);
         try {
@@ -100,15 +108,21 @@ public final class MountConnector implements Connector {
                 // Busy or hung: detach it now; the kernel finishes when the last user lets go.
                 log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), mountPoint,
                         result == null ? "timed out" : result.message());
-                CommandRunner.Result lazy = run(Command.of("umount", "util-linux").arg("-l", mountPoint.toString()),
-                        VdsmError.StorageServerDisconnectionError);
-                if (lazy.exitCode() != 0) {
-                    throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
-                            "umount -l " + mountPoint + " failed (exit " + lazy.exitCode() + "): " + lazy.message());
-                }
+                detach(uri, mountPoint);
             }
         }
         removeQuietly(mountPoint);
+    }
+
+    /** umount -l: takes the mount out of the tree at once, even when it is busy or hung. */
+    private void detach(StorageUri uri, Path mountPoint) throws ConnectorException {
+        CommandRunner.Result lazy = run(Command.of("umount", "util-linux").arg("-l", mountPoint.toString()),
+                VdsmError.StorageServerDisconnectionError);
+        if (lazy.exitCode() != 0 && table.at(mountPoint).isPresent()) {
+            throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
+                    "umount -l " + mountPoint + " failed (exit " + lazy.exitCode() + "): " + lazy.message());
+        }
+        log.info("key={} detached {}", uri.key(), mountPoint);
     }
 
     /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */

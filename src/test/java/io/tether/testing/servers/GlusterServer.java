@@ -31,14 +31,43 @@ public final class GlusterServer implements AutoCloseable {
         return volume;
     }
 
-    /** Kills the brick process: I/O on mounts fails with ENOTCONN. */
-    public void killBrick() {
+    /** Kills the brick process: I/O on mounts fails with ENOTCONN. Returns once glusterd sees it offline. */
+    public void killBrick() throws InterruptedException {
         Host.run(10, "pkill", "-KILL", "-f", "glusterfsd.*" + volume);
+        // glusterd notices a dead brick a moment later; "start force" before that is a no-op.
+        awaitBrickOnline(false, 30);
     }
 
     /** Starts the killed brick again; mounts recover by themselves. */
-    public void restartBrick() {
-        Host.ok(60, "gluster", "--mode=script", "volume", "start", volume, "force");
+    public void restartBrick() throws InterruptedException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Host.ok(60, "gluster", "--mode=script", "volume", "start", volume, "force");
+            if (awaitBrickOnline(true, 10)) {
+                return;
+            }
+        }
+        throw new IllegalStateException("brick of " + volume + " did not come back: " + status());
+    }
+
+    private boolean awaitBrickOnline(boolean online, int seconds) throws InterruptedException {
+        for (int i = 0; i < seconds * 5; i++) {
+            if (brickOnline() == online) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** The brick node's status in gluster's XML status (the text form wraps long brick paths). */
+    private boolean brickOnline() {
+        String xml = Host.run(30, "gluster", "--mode=script", "volume", "status", volume, "--xml").output();
+        int node = xml.indexOf("<node>");
+        return node >= 0 && xml.indexOf("<status>1</status>", node) == xml.indexOf("<status>", node);
+    }
+
+    private String status() {
+        return Host.run(30, "gluster", "--mode=script", "volume", "status", volume).output();
     }
 
     /** SIGSTOP or SIGCONT the brick: stopped, it hangs I/O until the ping timeout. */

@@ -35,7 +35,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         // Read once from the jar; there is no file to watch for changes.
         config.setConfigurationFileRefreshPeriod(-1);
         config.setConfigurationUrl(null);
-        Path dir = dataDir.toAbsolutePath().resolve("broker");
+        Path dir = dataDir.toAbsolutePath().normalize().resolve("broker");
         config.setBrokerInstance(dir.toFile());
         config.setJournalDirectory(dir.resolve("journal").toString());
         config.setBindingsDirectory(dir.resolve("bindings").toString());

@@ -3,6 +3,7 @@ package io.tether.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
+import io.tether.api.Results;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
 import jakarta.jms.Connection;
@@ -96,6 +97,39 @@ public final class TetherClient implements AutoCloseable {
                     + " ms (is its worker running and connected to this broker?)");
         } finally {
             waiting.remove(id);
+        }
+    }
+
+    /** {@code manageStorageServer}: registers {@code cid} for {@code uri} on {@code hostId}. */
+    public Results.Managed manage(String hostId, String cid, String uri, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "uri", uri), timeout), Results.Managed.class);
+    }
+
+    /** {@code unmanageStorageServer} of one CID. */
+    public Results.Unmanaged unmanage(String hostId, String cid, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return typed(call(hostId, "unmanageStorageServer", Map.of("connectionId", cid), timeout), Results.Unmanaged.class);
+    }
+
+    /** {@code unmanageStorageServer} of every CID starting with {@code prefix}. */
+    public Results.Unmanaged unmanagePrefix(String hostId, String prefix, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return typed(call(hostId, "unmanageStorageServer", Map.of("connectionIdPrefix", prefix), timeout), Results.Unmanaged.class);
+    }
+
+    /** {@code getStorageServerList}; {@code prefix} may be null for everything. */
+    public Results.StorageServerList list(String hostId, String prefix, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return typed(call(hostId, "getStorageServerList", prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix),
+                timeout), Results.StorageServerList.class);
+    }
+
+    private static <T> T typed(JsonNode result, Class<T> type) {
+        try {
+            return JsonRpc.MAPPER.treeToValue(result, type);
+        } catch (Exception e) {
+            throw new IllegalStateException("the worker's result does not match " + type.getSimpleName(), e);
         }
     }
 

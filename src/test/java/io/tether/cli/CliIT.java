@@ -1,0 +1,76 @@
+package io.tether.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.api.JsonRpc;
+import io.tether.testing.TestWorker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tether command line as a user runs it: java -jar target/tether.jar ... against a real worker. */
+class CliIT {
+    @TempDir
+    Path tmp;
+
+    private record Ran(int exit, String out, String err) {
+    }
+
+    private static Ran tether(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("tether.jar", "target/tether.jar")));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tether " + String.join(" ", args) + " hung");
+        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void manageListAwaitUnmanage() throws Exception {
+        Path ready = Files.createDirectories(tmp.resolve("ready"));
+        try (TestWorker worker = new TestWorker("cli", tmp.resolve("data"))) {
+            String broker = "--broker=" + worker.url();
+            Ran manage = tether("manage", broker, "--host", "cli", "flow1-a", "file://" + ready);
+            assertEquals(0, manage.exit(), manage.err());
+            assertEquals("managed: flow1-a -> file://" + ready, manage.out().strip());
+            assertEquals(0, tether("await", broker, "--host", "cli", "flow1-a", "--wait", "20").exit());
+
+            Ran table = tether("list", broker, "--host", "cli");
+            assertTrue(table.out().contains("flow1-a") && table.out().contains("CONNECTED"), table.out());
+            Ran json = tether("list", broker, "--host", "cli", "--json");
+            assertEquals("CONNECTED", JsonRpc.MAPPER.readTree(json.out()).at("/connections/flow1-a/state").asText());
+
+            assertEquals(0, tether("manage", broker, "--host", "cli", "flow1-b", "file://" + tmp.resolve("missing")).exit());
+            Ran failed = tether("await", broker, "--host", "cli", "flow1-b", "--try-once", "--wait", "20");
+            assertEquals(1, failed.exit(), failed.out() + failed.err());
+            assertTrue(failed.out().contains("453"), failed.out());
+            assertEquals(2, tether("await", broker, "--host", "cli", "flow1-b", "--wait", "1").exit());
+
+            Ran inUse = tether("manage", broker, "--host", "cli", "flow1-a", "file:///elsewhere");
+            assertEquals(1, inUse.exit());
+            assertTrue(inUse.err().startsWith("error 478 CID_IN_USE:"), inUse.err());
+
+            Ran unmanage = tether("unmanage", broker, "--host", "cli", "--prefix", "flow1-");
+            assertEquals(0, unmanage.exit(), unmanage.err());
+            assertTrue(unmanage.out().contains("unmanaged: flow1-a") && unmanage.out().contains("unmanaged: flow1-b"));
+
+            Ran silentHost = tether("list", broker, "--host", "nobody", "--timeout", "2");
+            assertEquals(1, silentHost.exit());
+            assertTrue(silentHost.err().contains("host nobody did not answer"), silentHost.err());
+            assertFalse(silentHost.err().contains("\tat "), "no stack trace: " + silentHost.err());
+        }
+        Ran noBroker = tether("list", "--broker=amqp://127.0.0.1:" + TestWorker.freePort(), "--host", "cli");
+        assertEquals(1, noBroker.exit());
+        assertTrue(noBroker.err().contains("cannot reach the broker"), noBroker.err());
+        assertFalse(noBroker.err().contains("\tat "), "no stack trace: " + noBroker.err());
+    }
+}

@@ -43,9 +43,17 @@ public final class TetherClient implements AutoCloseable {
     private final TemporaryQueue replyQueue;
     private final MessageConsumer replyConsumer;
     private final Map<String, CompletableFuture<JsonNode>> waiting = new ConcurrentHashMap<>();
+    /** Requests without a reply yet, by correlation id: sent again when a failover reconnects. */
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+
+    private record Pending(String hostId, String body) {
+    }
 
     private TetherClient(Connection connection) throws JMSException {
         this.connection = connection;
+        if (connection instanceof org.apache.qpid.jms.JmsConnection jms) {
+            jms.addConnectionListener(new FailoverListener());
+        }
         this.session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         this.producer = session.createProducer(null);
         this.replyQueue = session.createTemporaryQueue();
@@ -78,13 +86,10 @@ public final class TetherClient implements AutoCloseable {
         request.set("params", JsonRpc.MAPPER.valueToTree(params));
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();
         waiting.put(id, reply);
+        String body = JsonRpc.write(request);
+        pending.put(id, new Pending(hostId, body));
         try {
-            synchronized (session) {
-                TextMessage message = session.createTextMessage(JsonRpc.write(request));
-                message.setJMSReplyTo(replyQueue);
-                message.setJMSCorrelationID(id);
-                producer.send(session.createQueue(Addresses.requests(hostId)), message);
-            }
+            send(id, hostId, body);
             JsonNode response = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (response.has("error")) {
                 throw new RpcException(response.get("error"));
@@ -97,7 +102,32 @@ public final class TetherClient implements AutoCloseable {
                     + " ms (is its worker running and connected to this broker?)");
         } finally {
             waiting.remove(id);
+            pending.remove(id);
         }
+    }
+
+    private void send(String id, String hostId, String body) throws JMSException {
+        synchronized (session) {
+            TextMessage message = session.createTextMessage(body);
+            message.setJMSReplyTo(replyQueue);
+            message.setJMSCorrelationID(id);
+            producer.send(session.createQueue(Addresses.requests(hostId)), message);
+        }
+    }
+
+    /**
+     * After a failover a reply may have been lost with the old connection (the broker restarted
+     * before it reached us). Sending the same request again, with the same correlation id and body,
+     * is safe: the worker recognises it and answers with the reply it recorded, without running it twice.
+     */
+    private void resendPending() {
+        pending.forEach((id, p) -> {
+            try {
+                send(id, p.hostId(), p.body());
+            } catch (JMSException e) {
+                // The caller's timeout reports it.
+            }
+        });
     }
 
     /** {@code manageStorageServer}: registers {@code cid} for {@code uri} on {@code hostId}. */
@@ -261,6 +291,43 @@ public final class TetherClient implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Resends unanswered requests once a failover has reconnected (only that event matters here). */
+    private final class FailoverListener implements org.apache.qpid.jms.JmsConnectionListener {
+        @Override
+        public void onConnectionRestored(java.net.URI remote) {
+            // Not on Qpid's own thread: a send from there would wait on itself.
+            CompletableFuture.runAsync(TetherClient.this::resendPending);
+        }
+
+        @Override
+        public void onConnectionEstablished(java.net.URI remote) {
+        }
+
+        @Override
+        public void onConnectionFailure(Throwable error) {
+        }
+
+        @Override
+        public void onConnectionInterrupted(java.net.URI remote) {
+        }
+
+        @Override
+        public void onInboundMessage(org.apache.qpid.jms.message.JmsInboundMessageDispatch envelope) {
+        }
+
+        @Override
+        public void onSessionClosed(jakarta.jms.Session closed, Throwable cause) {
+        }
+
+        @Override
+        public void onConsumerClosed(MessageConsumer closed, Throwable cause) {
+        }
+
+        @Override
+        public void onProducerClosed(MessageProducer closed, Throwable cause) {
+        }
     }
 
     private void onReply(Message message) {

@@ -82,10 +82,14 @@ public final class RequestConsumer implements AutoCloseable {
 
     private void handleOne(Message message) throws JMSException {
         String messageId = message.getJMSMessageID();
+        // A client that sends a request again after a broker failover keeps its correlation-id (and
+        // body); a redelivery keeps its message-id. Either way the request is recognised.
+        String correlationId = message.getJMSCorrelationID();
+        String identity = correlationId != null ? "corr:" + correlationId : messageId == null ? null : "msg:" + messageId;
         String reply;
         try {
             String body = MessageBodies.text(message, JsonRpc.MAX_BODY_CHARS);
-            reply = handler.handle(body, messageId == null ? null : messageId + "#" + digest(body));
+            reply = handler.handle(body, identity == null ? null : identity + "#" + digest(body));
         } catch (MessageBodies.Unreadable e) {
             reply = JsonRpc.write(JsonRpc.error(NullNode.instance, new RpcError(ErrorCode.PARSE_ERROR,
                     "parse error: " + e.getMessage())));

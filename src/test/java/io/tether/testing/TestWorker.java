@@ -22,6 +22,12 @@ public final class TestWorker implements AutoCloseable {
         start();
     }
 
+    /** A worker with exactly {@code config} (e.g. one using a standalone broker). */
+    public TestWorker(WorkerConfig config) throws Exception {
+        this.config = config;
+        start();
+    }
+
     /** Starts (again) on the same data dir and port. */
     public void start() throws Exception {
         worker = Worker.start(config);

@@ -91,6 +91,12 @@ public final class JsonRpc {
         if (root == null || root.isMissingNode()) {
             return whole(new RpcError(ErrorCode.PARSE_ERROR, "parse error: body is empty"));
         }
+        if (!validUnicode(root)) {
+            // JSON lets "\ud800" through, but such a string cannot be encoded as AMQP's UTF-8: kept
+            // as a CID it would break every list reply, so it is refused at the door.
+            return whole(new RpcError(ErrorCode.PARSE_ERROR,
+                    "parse error: body holds a string that is not valid Unicode (an unpaired surrogate)"));
+        }
         if (root.isArray()) {
             if (root.isEmpty()) {
                 return whole(new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: batch is empty"));
@@ -104,6 +110,43 @@ public final class JsonRpc {
             return new Message(entries, true, null);
         }
         return new Message(List.of(entry(root)), false, null);
+    }
+
+    /** Whether every string and member name in {@code node} is well-formed UTF-16. */
+    private static boolean validUnicode(JsonNode node) {
+        if (node.isTextual()) {
+            return validUnicode(node.textValue());
+        }
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                if (!validUnicode(field.getKey()) || !validUnicode(field.getValue())) {
+                    return false;
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (!validUnicode(element)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean validUnicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Message whole(RpcError error) {

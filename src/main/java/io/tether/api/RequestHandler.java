@@ -19,15 +19,25 @@ import org.slf4j.LoggerFactory;
 public final class RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
 
-    /** Runs a message's commands as one unit of work (see {@code worker.StorageService}). */
+    /**
+     * One message's work: its commands, the id that recognises it when it comes again, and how to
+     * turn the commands' outcomes (result objects or {@link RpcError}s) into its reply.
+     */
+    public record Job(List<Command> commands, String requestId, Function<List<Object>, String> render) {
+    }
+
+    /** One message as it arrived: its body, or why it has none, and its identity (may be null). */
+    public record Incoming(String body, RpcError unreadable, String requestId) {
+    }
+
+    /** Runs the commands of a batch of messages as one unit of work (see {@code worker.StorageService}). */
     public interface Executor {
         /**
-         * Runs {@code commands} atomically and returns one outcome each: a result object or an
-         * {@link RpcError}. {@code render} turns the outcomes into the reply, which the executor
-         * records with {@code requestId} in the same transaction, so a redelivered request gets the
-         * same reply. Returns what {@code render} returned.
+         * Runs every job's commands atomically, renders each job's reply and records it with the
+         * job's requestId in the same transaction, so a redelivered request gets the same reply.
+         * Returns the replies in job order.
          */
-        String execute(List<Command> commands, String requestId, Function<List<Object>, String> render);
+        List<String> executeAll(List<Job> jobs);
 
         /** A reply already recorded for {@code requestId}, if the request was handled before. */
         java.util.Optional<String> recordedReply(String requestId);
@@ -39,21 +49,65 @@ public final class RequestHandler {
         this.executor = executor;
     }
 
-    /**
-     * Handles one message body. Returns the response text, or null when none is due (only
-     * notifications). {@code requestId} identifies the message for redelivery; null when unknown.
-     */
+    /** Handles one message body; see {@link #handleAll}. */
     public String handle(String body, String requestId) {
-        if (requestId != null) {
-            var recorded = executor.recordedReply(requestId);
-            if (recorded.isPresent()) {
-                log.info("request {} was handled before a restart; answering with its recorded reply", requestId);
-                return recorded.get();
+        return handleAll(List.of(new Incoming(body, null, requestId))).get(0);
+    }
+
+    /**
+     * Handles the messages that arrived together, as one unit of work. Returns one response text
+     * per message, or null where none is due (only notifications).
+     */
+    public List<String> handleAll(List<Incoming> messages) {
+        String[] replies = new String[messages.size()];
+        List<Job> jobs = new ArrayList<>();
+        List<Integer> jobSlots = new ArrayList<>();
+        // A client resending after a failover can put the same request twice into one batch: the
+        // second copy gets the first one's reply instead of running again.
+        java.util.Map<String, Integer> firstSlot = new java.util.HashMap<>();
+        java.util.Map<Integer, Integer> copies = new java.util.HashMap<>();
+        for (int m = 0; m < messages.size(); m++) {
+            Incoming in = messages.get(m);
+            if (in.unreadable() != null) {
+                replies[m] = JsonRpc.write(JsonRpc.error(NullNode.instance, in.unreadable()));
+                continue;
+            }
+            if (in.requestId() != null) {
+                Integer first = firstSlot.putIfAbsent(in.requestId(), m);
+                if (first != null) {
+                    copies.put(m, first);
+                    continue;
+                }
+                var recorded = executor.recordedReply(in.requestId());
+                if (recorded.isPresent()) {
+                    log.info("request {} was handled before; answering with its recorded reply", in.requestId());
+                    replies[m] = recorded.get();
+                    continue;
+                }
+            }
+            Job job = toJob(in);
+            if (job.commands().isEmpty()) {
+                replies[m] = job.render().apply(List.of());
+            } else {
+                jobs.add(job);
+                jobSlots.add(m);
             }
         }
-        JsonRpc.Message message = JsonRpc.decode(body);
+        if (!jobs.isEmpty()) {
+            List<String> done = executor.executeAll(jobs);
+            for (int j = 0; j < done.size(); j++) {
+                replies[jobSlots.get(j)] = done.get(j);
+            }
+        }
+        copies.forEach((copy, first) -> replies[copy] = replies[first]);
+        return java.util.Arrays.asList(replies);
+    }
+
+    private Job toJob(Incoming in) {
+        JsonRpc.Message message = JsonRpc.decode(in.body());
         if (message.whole() != null) {
-            return JsonRpc.write(JsonRpc.error(NullNode.instance, message.whole()));
+            String reply = JsonRpc.write(JsonRpc.error(NullNode.instance, message.whole()));
+            return new Job(List.of(), in.requestId(), results -> reply);
         }
         List<JsonRpc.Entry> entries = message.entries();
         // Slot i holds entry i's outcome: an RpcError now, or the index of its command.
@@ -66,17 +120,14 @@ public final class RequestHandler {
                 continue;
             }
             try {
+                Command command = toCommand((JsonRpc.Call) entry);
                 outcomes[i] = commands.size();
-                commands.add(toCommand((JsonRpc.Call) entry));
+                commands.add(command);
             } catch (RpcError e) {
                 outcomes[i] = e;
             }
         }
-        Function<List<Object>, String> render = results -> render(message, outcomes, results);
-        if (commands.isEmpty()) {
-            return render.apply(List.of());
-        }
-        return executor.execute(commands, requestId, render);
+        return new Job(commands, in.requestId(), results -> render(message, outcomes, results));
     }
 
     private static final java.util.Set<String> METHODS =

@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class EventPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
     private static final int BATCH = 500;
+    /** Published events are deleted from the outbox once this many have gathered, or this often. */
+    private static final int TRIM_EVERY = 1000;
+    private static final long TRIM_AFTER_NANOS = 1_000_000_000L;
 
     private final Store store;
     private final String hostId;
@@ -36,11 +39,15 @@ public final class EventPublisher implements AutoCloseable {
     private boolean pending = true;
     private volatile boolean running = true;
     private long published;
+    /** Outbox rows up to this seq are deleted. */
+    private long trimmed;
+    private long lastTrim = System.nanoTime();
 
     public EventPublisher(Connection connection, String topic, String hostId, Store store) throws JMSException {
         this.store = store;
         this.hostId = hostId;
-        this.session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        // Transacted: a batch of events costs one round trip to the broker, not one per event.
+        this.session = connection.createSession(true, Session.SESSION_TRANSACTED);
         this.producer = session.createProducer(session.createTopic(topic));
         this.producer.setDeliveryMode(DeliveryMode.PERSISTENT);
         this.thread = new Thread(this::run, "tether-events");
@@ -63,10 +70,11 @@ public final class EventPublisher implements AutoCloseable {
 
     private void run() {
         while (running) {
+            boolean idle = false;
             lock.lock();
             try {
-                while (!pending && running) {
-                    wake.await(1, TimeUnit.SECONDS);
+                while (!pending && running && !idle) {
+                    idle = !wake.await(1, TimeUnit.SECONDS) && !pending;
                 }
                 pending = false;
             } catch (InterruptedException e) {
@@ -76,6 +84,9 @@ public final class EventPublisher implements AutoCloseable {
             }
             try {
                 publishPending();
+                if (idle) {
+                    trim(); // quiet for a second: a good moment
+                }
             } catch (JMSException | RuntimeException e) {
                 log.warn("publishing status events failed, retrying: {}", e.getMessage());
                 pending = true;
@@ -90,12 +101,34 @@ public final class EventPublisher implements AutoCloseable {
             if (events.isEmpty()) {
                 return;
             }
-            for (Store.OutboxEvent event : events) {
-                producer.send(toMessage(event));
-                published = event.seq();
+            try {
+                for (Store.OutboxEvent event : events) {
+                    producer.send(toMessage(event));
+                }
+                session.commit();
+            } catch (JMSException e) {
+                session.rollback();
+                throw e;
             }
-            store.deletePublished(published);
+            published = events.get(events.size() - 1).seq();
+            if (published - trimmed >= TRIM_EVERY || System.nanoTime() - lastTrim > TRIM_AFTER_NANOS) {
+                trim();
+            }
         }
+    }
+
+    /**
+     * Deletes published events from the outbox. Not after every batch: each delete is a database
+     * commit of its own, competing with the requests' commits. Until then a crash can only cause
+     * published events (at most about a second's worth) to be published again, which subscribers
+     * already expect: they drop seqs they have seen.
+     */
+    private void trim() {
+        if (published > trimmed) {
+            store.deletePublished(published);
+            trimmed = published;
+        }
+        lastTrim = System.nanoTime();
     }
 
     private Message toMessage(Store.OutboxEvent event) throws JMSException {
@@ -131,6 +164,11 @@ public final class EventPublisher implements AutoCloseable {
         running = false;
         wake();
         thread.join(5000);
+        try {
+            trim();
+        } catch (RuntimeException e) {
+            log.debug("trimming the outbox at close: {}", e.getMessage());
+        }
         try {
             session.close();
         } catch (JMSException e) {

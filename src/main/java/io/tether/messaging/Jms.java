@@ -20,7 +20,11 @@ public final class Jms {
         JmsConnectionFactory factory = new JmsConnectionFactory(user, password,
                 rideOutRestarts ? withFailover(url) : url);
         factory.setCloseLinksThatFailOnReconnect(false);
-        factory.setForceSyncSend(true);
+        // Receives look only at what the prefetch buffer already holds. Otherwise an empty buffer
+        // makes Qpid JMS "drain" the link and wait for the broker's answer, and a drain answer that
+        // never comes (seen with Artemis under load) would stall the request loop for good.
+        factory.setReceiveLocalOnly(true);
+        factory.setReceiveNoWaitLocalOnly(true);
         Connection connection = factory.createConnection();
         return connection;
     }

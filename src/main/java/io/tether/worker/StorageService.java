@@ -90,36 +90,48 @@ public final class StorageService implements RequestHandler.Executor, Connection
     }
 
     @Override
-    public String execute(List<Command> commands, String requestId, Function<List<Object>, String> render) {
+    public List<String> executeAll(List<RequestHandler.Job> jobs) {
         Set<ConnectionKey> touched = new LinkedHashSet<>();
-        String reply;
+        List<String> replies = new ArrayList<>(jobs.size());
         synchronized (this) {
-            if (commands.stream().noneMatch(Command::changesState)) {
-                UnitOfWork readOnly = new UnitOfWork(null);
-                return render.apply(commands.stream().map(c -> run(c, readOnly)).toList());
+            boolean changes = jobs.stream().anyMatch(j -> j.commands().stream().anyMatch(Command::changesState));
+            if (!changes) {
+                for (RequestHandler.Job job : jobs) {
+                    replies.add(job.render().apply(job.commands().stream().map(c -> run(c, new UnitOfWork(null))).toList()));
+                }
+                return replies;
             }
+            // Every message of the batch in one transaction: one commit (and one write to disk)
+            // however many requests arrived together.
             try (Store.Transaction tx = store.begin()) {
                 UnitOfWork work = new UnitOfWork(tx);
                 try {
-                    List<Object> results = new ArrayList<>();
-                    for (Command command : commands) {
-                        results.add(run(command, work));
+                    for (RequestHandler.Job job : jobs) {
+                        List<Object> results = new ArrayList<>();
+                        for (Command command : job.commands()) {
+                            results.add(run(command, work));
+                        }
+                        String reply = job.render().apply(results);
+                        if (job.requestId() != null) {
+                            tx.recordReply(job.requestId(), reply);
+                        }
+                        replies.add(reply);
                     }
-                    reply = render.apply(results);
                     work.writeEvents();
-                    if (requestId != null) {
-                        tx.recordReply(requestId, reply);
-                    }
                     tx.commit();
                 } catch (StoreException e) {
                     work.undo();
-                    log.error("request {} not made durable, nothing changed: {}", requestId, e.getMessage());
+                    log.error("{} request(s) not made durable, nothing changed: {}", jobs.size(), e.getMessage());
                     RpcError unavailable = new RpcError(ErrorCode.STORE_UNAVAILABLE,
                             "the worker could not record the change durably (" + e.getMessage()
                                     + "); nothing was changed, retry later");
-                    return render.apply(commands.stream()
-                            .map(c -> c.changesState() ? unavailable : run(c, new UnitOfWork(null)))
-                            .toList());
+                    replies.clear();
+                    for (RequestHandler.Job job : jobs) {
+                        replies.add(job.render().apply(job.commands().stream()
+                                .map(c -> c.changesState() ? unavailable : run(c, new UnitOfWork(null)))
+                                .toList()));
+                    }
+                    return replies;
                 }
                 seq = work.seq;
                 touched.addAll(work.touched);
@@ -129,7 +141,7 @@ public final class StorageService implements RequestHandler.Executor, Connection
             }
         }
         touched.forEach(reconcile);
-        return reply;
+        return replies;
     }
 
     private Object run(Command command, UnitOfWork work) {
@@ -215,6 +227,7 @@ public final class StorageService implements RequestHandler.Executor, Connection
     }
 
     private Results.StorageServerList list(Command.GetList command, UnitOfWork work) {
+        work.seal();
         Map<String, Results.Entry> entries = new LinkedHashMap<>();
         for (ManagedCid managed : registry.withPrefix(command.connectionIdPrefix())) {
             entries.put(managed.cid(), entry(registry.connection(managed.key()), true, managed.uri().connectionInfo()));
@@ -298,19 +311,40 @@ public final class StorageService implements RequestHandler.Executor, Connection
         final List<Runnable> undo = new ArrayList<>();
         final List<StatusEvent> events = new ArrayList<>();
         final Set<ConnectionKey> touched = new LinkedHashSet<>();
+        /** Per connection, the event that further changes of the same kind join. */
+        final Map<ConnectionKey, OpenEvent> open = new LinkedHashMap<>();
         long seq = StorageService.this.seq;
 
         UnitOfWork(Store.Transaction tx) {
             this.tx = tx;
         }
 
+        /**
+         * Records a change. Changes of one kind to one connection in one transaction (a burst of
+         * manages on one export, say) make one event listing them all in changedIds: an event
+         * carries every CID of its connection, so one per change would cost the square of the burst.
+         */
         void event(HostConnection c, StatusEvent.Change change, List<String> changedIds) {
-            events.add(new StatusEvent(hostId, ++seq, clock.instant(), c.key().value(), List.copyOf(c.cids()),
-                    List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED,
-                    c.lastError(), c.uri().connectionInfo(), change.name()));
+            OpenEvent current = open.get(c.key());
+            if (current != null && current.change == change && change != StatusEvent.Change.STATE) {
+                current.changedIds.addAll(changedIds);
+                return;
+            }
+            if (current != null) {
+                events.add(current.snapshot());
+            }
+            open.put(c.key(), new OpenEvent(c, change, ++seq, changedIds));
+        }
+
+        /** Closes every open event, so that what a list reports at seq N is in events up to N. */
+        void seal() {
+            open.values().forEach(e -> events.add(e.snapshot()));
+            open.clear();
         }
 
         void writeEvents() {
+            seal();
+            events.sort(java.util.Comparator.comparingLong(StatusEvent::seq));
             for (StatusEvent e : events) {
                 tx.appendEvent(e.seq(), e.toNotification());
             }
@@ -320,6 +354,30 @@ public final class StorageService implements RequestHandler.Executor, Connection
             for (int i = undo.size() - 1; i >= 0; i--) {
                 undo.get(i).run();
             }
+        }
+    }
+
+    /** An event still taking changes; its CIDs and state are read when it is closed. */
+    private final class OpenEvent {
+        final HostConnection connection;
+        final StatusEvent.Change change;
+        final long seq;
+        final Instant at = clock.instant();
+        final List<String> changedIds;
+
+        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq, List<String> changedIds) {
+            this.connection = connection;
+            this.change = change;
+            this.seq = seq;
+            this.changedIds = new ArrayList<>(changedIds);
+        }
+
+        StatusEvent snapshot() {
+            HostConnection now = registry.connection(connection.key());
+            HostConnection c = now != null ? now : connection;
+            return new StatusEvent(hostId, seq, at, c.key().value(), List.copyOf(c.cids()), List.copyOf(changedIds),
+                    c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
+                    c.uri().connectionInfo(), change.name());
         }
     }
 }

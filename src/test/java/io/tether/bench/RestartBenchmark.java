@@ -2,15 +2,10 @@ package io.tether.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.connection.ManagedCid;
-import io.tether.connection.UriParser;
-import io.tether.store.Store;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,23 +28,8 @@ class RestartBenchmark {
     }
 
     private void run(int cids, int connections) throws Exception {
-        Path data = tmp.resolve("data-" + cids + "-" + connections);
-        Path storage = Files.createDirectories(tmp.resolve("storage-" + connections));
-        for (int c = 0; c < Math.min(connections, 100); c++) {
-            Files.createDirectories(storage.resolve("d" + c));
-        }
-        try (Store store = Store.open(data.resolve("db"))) {
-            for (int start = 0; start < cids; start += 10_000) {
-                try (Store.Transaction tx = store.begin()) {
-                    for (int i = start; i < Math.min(cids, start + 10_000); i++) {
-                        // Beyond the first 100 connections the directories do not exist: those are retried.
-                        tx.insertCid(new ManagedCid("bench-" + i, UriParser.parse("file://" + storage.resolve("d" + (i % connections))),
-                                Instant.now()));
-                    }
-                    tx.commit();
-                }
-            }
-        }
+        Path data = Seed.cids(tmp.resolve("data-" + cids + "-" + connections),
+                tmp.resolve("storage-" + connections), cids, connections);
         long jvmUp = System.nanoTime();
         try (TestWorker worker = new TestWorker("bench", data);
              RawClient client = new RawClient(worker.url(), "bench")) {

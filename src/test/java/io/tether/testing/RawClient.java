@@ -53,10 +53,15 @@ public final class RawClient implements AutoCloseable {
 
     /** Sends a text body with reply-to and returns the reply text, or null if none came in 5 s. */
     public String send(String body) throws JMSException {
+        return send(body, 5000);
+    }
+
+    /** Sends a text body with reply-to and returns the reply text, or null if none came in time. */
+    public String send(String body, long timeoutMillis) throws JMSException {
         TextMessage message = session.createTextMessage(body);
         message.setJMSReplyTo(replyQueue);
         producer.send(message);
-        return receive(5000);
+        return receive(timeoutMillis);
     }
 
     /** Sends a request and returns the parsed reply. */

@@ -13,8 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * probes and measure backoff. The calls themselves are the real connector's.
  */
 public final class RecordingConnector implements Connector {
-    /** One call: "check", "connect" or "disconnect". */
-    public record Call(String kind, String key, long nanos) {
+    /** One call: "check", "connect" or "disconnect", when it started and ended, and whether it succeeded. */
+    public record Call(String kind, String key, long nanos, long endNanos, boolean ok) {
     }
 
     private final Connector real;
@@ -26,24 +26,32 @@ public final class RecordingConnector implements Connector {
 
     @Override
     public void check(StorageUri uri) throws ConnectorException {
-        record("check", uri);
-        real.check(uri);
+        record("check", uri, () -> real.check(uri));
     }
 
     @Override
     public void connect(StorageUri uri) throws ConnectorException {
-        record("connect", uri);
-        real.connect(uri);
+        record("connect", uri, () -> real.connect(uri));
     }
 
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
-        record("disconnect", uri);
-        real.disconnect(uri);
+        record("disconnect", uri, () -> real.disconnect(uri));
     }
 
-    private void record(String kind, StorageUri uri) {
-        calls.add(new Call(kind, uri.key().value(), System.nanoTime()));
+    private interface Body {
+        void run() throws ConnectorException;
+    }
+
+    private void record(String kind, StorageUri uri, Body body) throws ConnectorException {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            body.run();
+            ok = true;
+        } finally {
+            calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok));
+        }
     }
 
     public List<Call> of(String kind, String key) {

@@ -282,6 +282,16 @@ class WorkerProtocolTest {
     }
 
     @Test
+    void unpairedSurrogatesAreRefusedSoTheyCannotPoisonTheList() throws Exception {
+        // Found by FuzzTest: such a CID, once managed, made every later list reply undecodable.
+        JsonNode reply = client.call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"manageStorageServer\",\"params\":"
+                + "{\"connectionId\":\"a\\ud800\",\"uri\":\"file://" + dir("surrogate") + "\"}}");
+        assertError(reply, -32700, "PARSE_ERROR");
+        assertTrue(reply.at("/error/message").asText().contains("not valid Unicode"));
+        assertNotNull(client.list(), "the list still answers");
+    }
+
+    @Test
     void bytesBodiesAreReadAsUtf8() throws Exception {
         String reply = client.sendBytes("{\"jsonrpc\":\"2.0\",\"id\":\"ü\",\"method\":\"getStorageServerList\"}");
         assertEquals("ü", JsonRpc.MAPPER.readTree(reply).get("id").asText());
@@ -309,6 +319,33 @@ class WorkerProtocolTest {
         assertFalse(client.list().get("connections").toString().contains(key));
         JsonNode none = client.call("unmanageStorageServer", "{\"connectionIdPrefix\":\"nothing-matches-\"}").get("result");
         assertEquals("{\"unmanaged\":[],\"disconnecting\":[]}", none.toString());
+    }
+
+    @Test
+    void changesMadeTogetherComeAsOneEventPerConnectionAndAListInBetweenSplitsThem() throws Exception {
+        Path a = dir("burst-a");
+        Path b = dir("burst-b");
+        String m = "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"manageStorageServer\",\"params\":"
+                + "{\"connectionId\":\"%s\",\"uri\":\"file://%s\"}}";
+        String list = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"getStorageServerList\"}";
+        JsonNode replies = client.call("[" + String.format(m, 1, "burst-a1", a) + "," + String.format(m, 2, "burst-b1", b)
+                + "," + String.format(m, 3, "burst-a2", a) + "," + list + "," + String.format(m, 4, "burst-a3", a) + "]");
+        long listSeq = replies.get(3).at("/result/seq").asLong();
+
+        List<JsonNode> managedA = await().atMost(Duration.ofSeconds(10)).until(
+                () -> eventsFor("file://" + a).stream().filter(e -> e.get("change").asText().equals("MANAGED")).toList(),
+                l -> l.size() == 2);
+        assertEquals("[\"burst-a1\",\"burst-a2\"]", managedA.get(0).get("changedIds").toString(),
+                "the two manages of A before the list are one event");
+        assertEquals("[\"burst-a1\",\"burst-a2\"]", managedA.get(0).get("connectionIds").toString());
+        assertTrue(managedA.get(0).get("seq").asLong() <= listSeq, "the list saw it");
+        assertEquals("[\"burst-a3\"]", managedA.get(1).get("changedIds").toString(), "after the list, a new event");
+        assertEquals(listSeq + 1, managedA.get(1).get("seq").asLong());
+        assertEquals("[\"burst-a1\",\"burst-a2\",\"burst-a3\"]", managedA.get(1).get("connectionIds").toString());
+        JsonNode managedB = awaitEvent("file://" + b, "MANAGED", "CONNECTING");
+        assertEquals("[\"burst-b1\"]", managedB.get("changedIds").toString());
+        assertTrue(replies.get(3).at("/result/connections/burst-a2").isObject());
+        assertFalse(replies.get(3).at("/result/connections").has("burst-a3"));
     }
 
     @Test

@@ -1,0 +1,82 @@
+package io.tether.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import io.tether.connection.StorageType;
+import io.tether.testing.FifoConnector;
+import io.tether.testing.RawClient;
+import io.tether.testing.TestWorker;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Request latency with 10,000 CIDs managed, with and without one connection whose probe and
+ * connect really block (a FIFO nobody writes: the thread sits in open(2), as on a hung NFS server).
+ * One client, one request at a time: 5,000 requests cycling manage, unmanage and a list of the
+ * client's own CIDs (by prefix; the whole 10,000-CID list is ListBenchmark's). Target: p99 under
+ * 5 ms, the same as without the hung target.
+ */
+class HungTargetLatencyBenchmark {
+    private static final int CIDS = Integer.getInteger("bench.cids", 10_000);
+    private static final int REQUESTS = Integer.getInteger("bench.requests", 5_000);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void latency() throws Exception {
+        System.out.println("HungTargetLatencyBenchmark on " + Machine.describe());
+        run(false);
+        run(true);
+    }
+
+    private void run(boolean hung) throws Exception {
+        String name = hung ? "hung" : "healthy";
+        Path storage = tmp.resolve("storage-" + name);
+        Path data = Seed.cids(tmp.resolve("data-" + name), storage, CIDS, 100);
+        FifoConnector fifo = new FifoConnector(tmp.resolve("hung-" + name + ".fifo"));
+        try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.POSIX, fifo));
+             RawClient client = new RawClient(worker.url(), "bench")) {
+            await().atMost(Duration.ofMinutes(2)).until(() -> client.list().get("connections").findValues("state")
+                    .stream().allMatch(s -> s.asText().equals("CONNECTED")));
+            if (hung) {
+                client.manage("hung-1", "posix:///tether-hung?vfsType=tmpfs");
+                await().atMost(Duration.ofSeconds(30)).until(() -> fifo.inside.get() > 0);
+            }
+            long[][] samples = new long[3][];
+            for (int round = 0; round < 2; round++) {
+                // Round 0 warms the JIT up; round 1 is measured.
+                int n = round == 0 ? 1_000 : REQUESTS;
+                for (int m = 0; m < 3; m++) {
+                    samples[m] = new long[n / 3];
+                }
+                for (int i = 0; i < n / 3 * 3; i++) {
+                    String cid = "lat-" + round + "-" + (i / 3);
+                    long start = System.nanoTime();
+                    switch (i % 3) {
+                        case 0 -> check(client.manage(cid, "file://" + storage.resolve("d" + (i % 100))));
+                        case 1 -> check(client.unmanage(cid));
+                        default -> check(client.call("getStorageServerList", "{\"connectionIdPrefix\":\"lat-\"}"));
+                    }
+                    samples[i % 3][i / 3] = System.nanoTime() - start;
+                }
+            }
+            System.out.printf("latency, %,d CIDs, %s target: manage %s; unmanage %s; list by prefix %s%n", CIDS,
+                    hung ? "one hung" : "no hung", Stats.ofNanos(samples[0]).millis(),
+                    Stats.ofNanos(samples[1]).millis(), Stats.ofNanos(samples[2]).millis());
+            if (hung) {
+                System.out.printf("hung target: %d connector calls, %d threads blocked at most%n",
+                        fifo.calls.get(), fifo.mostInside.get());
+                fifo.recover();
+            }
+        }
+    }
+
+    private static void check(com.fasterxml.jackson.databind.JsonNode reply) {
+        if (!reply.has("result")) {
+            throw new AssertionError("request failed: " + reply);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.tether.bench;
+
+import io.tether.testing.TestWorker;
+import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
+import jakarta.jms.TextMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.qpid.jms.JmsConnectionFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Request throughput of the worker against the messaging limit: 20,000 manages and 20,000
+ * unmanages from one Qpid JMS client with 64 requests in flight, then the same client against an
+ * echo responder on the same broker that takes requests the way the worker does (a transacted
+ * session taking what has arrived, a non-persistent reply each, one commit) but does no work.
+ * Target: worker/echo >= 0.9.
+ */
+class ThroughputBenchmark {
+    private static final int N = Integer.getInteger("bench.requests", 20_000);
+    private static final int WINDOW = 64;
+    /** CIDs are spread over this many local directories (host connections). */
+    private static final int CONNECTIONS = Integer.getInteger("bench.connections", 100);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void throughput() throws Exception {
+        System.out.println("ThroughputBenchmark on " + Machine.describe());
+        System.out.printf("%,d requests each way, %d in flight, CIDs on %d connections%n", N, WINDOW, CONNECTIONS);
+        Path dir = Files.createDirectories(tmp.resolve("storage"));
+        for (int c = 0; c < CONNECTIONS; c++) {
+            Files.createDirectories(dir.resolve("d" + c));
+        }
+        try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"));
+             Echo echo = new Echo(worker.url(), "tether.host.echo.requests")) {
+            // Warm-up, so both runs meet a JIT-compiled path.
+            run(worker.url(), "tether.host.bench.requests", 2_000, i -> manage("warm-" + i, dir));
+            run(worker.url(), "tether.host.echo.requests", 2_000, i -> manage("warm-" + i, dir));
+
+            double manage = run(worker.url(), "tether.host.bench.requests", N, i -> manage("bench-" + i, dir));
+            double unmanage = run(worker.url(), "tether.host.bench.requests", N, i -> unmanage("bench-" + i));
+            double echoRate = run(worker.url(), "tether.host.echo.requests", N, i -> manage("bench-" + i, dir));
+            System.out.printf("throughput: worker manage %.0f ops/s, unmanage %.0f ops/s; echo %.0f ops/s;"
+                    + " ratio worker/echo %.2f (manage) %.2f (unmanage)%n",
+                    manage, unmanage, echoRate, manage / echoRate, unmanage / echoRate);
+        }
+    }
+
+    private static String manage(String cid, Path storage) {
+        Path dir = storage.resolve("d" + Math.floorMod(cid.hashCode(), CONNECTIONS));
+        return "{\"jsonrpc\":\"2.0\",\"id\":\"" + cid + "\",\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\""
+                + cid + "\",\"uri\":\"file://" + dir + "\"}}";
+    }
+
+    private static String unmanage(String cid) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":\"" + cid + "\",\"method\":\"unmanageStorageServer\",\"params\":{\"connectionId\":\""
+                + cid + "\"}}";
+    }
+
+    /** Sends {@code n} requests with at most WINDOW unanswered; returns requests per second. */
+    private static double run(String url, String queue, int n, java.util.function.IntFunction<String> body) throws Exception {
+        try (Connection connection = new JmsConnectionFactory(url).createConnection()) {
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageProducer producer = session.createProducer(session.createQueue(queue));
+            producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+            Session replySession = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            TemporaryQueue replies = replySession.createTemporaryQueue();
+            MessageConsumer consumer = replySession.createConsumer(replies);
+            Semaphore window = new Semaphore(WINDOW);
+            CountDownLatch done = new CountDownLatch(n);
+            AtomicInteger errors = new AtomicInteger();
+            consumer.setMessageListener(m -> {
+                try {
+                    if (((TextMessage) m).getText().contains("\"error\"")) {
+                        errors.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                }
+                window.release();
+                done.countDown();
+            });
+            connection.start();
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                window.acquire();
+                TextMessage m = session.createTextMessage(body.apply(i));
+                m.setJMSReplyTo(replies);
+                producer.send(m);
+            }
+            if (!done.await(10, TimeUnit.MINUTES)) {
+                throw new AssertionError("replies missing: " + done.getCount());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (errors.get() > 0) {
+                throw new AssertionError(errors.get() + " error replies from " + queue);
+            }
+            return n / seconds;
+        }
+    }
+
+    /** Answers every request at once, with the worker's messaging pattern and no work. */
+    private static final class Echo implements AutoCloseable {
+        private final Connection connection;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        Echo(String url, String queue) throws Exception {
+            JmsConnectionFactory factory = new JmsConnectionFactory(url);
+            // As the worker's connection (messaging.Jms): receives read the prefetch buffer only.
+            factory.setReceiveLocalOnly(true);
+            factory.setReceiveNoWaitLocalOnly(true);
+            connection = factory.createConnection();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            MessageConsumer consumer = session.createConsumer(session.createQueue(queue));
+            Session replySession = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageProducer replies = replySession.createProducer(null);
+            connection.start();
+            thread = new Thread(() -> {
+                while (running) {
+                    try {
+                        Message m = consumer.receive(200);
+                        if (m == null) {
+                            continue;
+                        }
+                        // The worker's pattern: whatever has arrived, replied to, then one commit.
+                        for (int batch = 0; m != null && batch < 256; batch++, m = consumer.receiveNoWait()) {
+                            String text = ((TextMessage) m).getText();
+                            TextMessage reply = replySession.createTextMessage(
+                                    "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{\"echo\":" + text.length() + "}}");
+                            reply.setJMSCorrelationID(m.getJMSMessageID());
+                            replies.send(m.getJMSReplyTo(), reply, DeliveryMode.NON_PERSISTENT, Message.DEFAULT_PRIORITY, 0);
+                        }
+                        session.commit();
+                    } catch (Exception e) {
+                        if (running) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            }, "echo");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(2000);
+            connection.close();
+        }
+    }
+}

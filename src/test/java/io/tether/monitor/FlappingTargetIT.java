@@ -1,0 +1,151 @@
+package io.tether.monitor;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.connection.StorageType;
+import io.tether.connector.CommandRunner;
+import io.tether.connector.MountConnector;
+import io.tether.connector.MountTable;
+import io.tether.testing.RawClient;
+import io.tether.testing.RecordingConnector;
+import io.tether.testing.Requirements;
+import io.tether.testing.TestWorker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A target that flaps: a real bind mount whose source vanishes (and whose mount is taken away)
+ * for a second, then comes back for a second, for a minute. The worker's real mount connector
+ * (mount, stat in a child, umount) is wrapped only to time its calls. Events arrive in order with
+ * no seq gap and follow every flap; connect attempts while it is down are spaced by the configured
+ * backoff; and no thread or child process is left over. {@code -Dreliability.flapSeconds=N} flaps longer.
+ */
+class FlappingTargetIT {
+    private static final int SECONDS = Integer.getInteger("reliability.flapSeconds", 60);
+    private static final RetryPolicy RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(800), 2.0, 0.2);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void flappingTargetGivesOrderedEventsBackoffAndLeavesNothingBehind() throws Exception {
+        Requirements.needRoot();
+        Path mountRoot = Files.createDirectories(tmp.resolve("mnt"));
+        Path source = Files.createDirectories(tmp.resolve("flap_source"));
+        Path away = tmp.resolve("flap_source_away");
+        RecordingConnector posix = new RecordingConnector(new MountConnector(StorageType.POSIX, mountRoot,
+                new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
+        String uri = "posix://" + source + "?vfsType=none&options=bind";
+        try (TestWorker worker = new TestWorker("flap", tmp.resolve("data"), c -> c.withMountRoot(mountRoot)
+                .withConnector(StorageType.POSIX, posix)
+                .withMonitor(MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(200)).withRetry(RETRY)));
+             RawClient client = new RawClient(worker.url(), "flap")) {
+            JsonNode managed = client.manage("flap-1", uri);
+            String key = managed.at("/result/connectionKey").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(client).equals("CONNECTED"));
+            int threadsAtStart = -1;
+            int flaps = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+            while (System.nanoTime() < end) {
+                // Down: the source goes and the mount with it; the worker cannot mount it again.
+                Files.move(source, away);
+                unmountAllUnder(mountRoot);
+                Thread.sleep(1000); // the flap period itself, not a wait for an outcome
+                // Up: the source is back; the worker's next attempt mounts it.
+                Files.move(away, source);
+                Thread.sleep(1000);
+                flaps++;
+                if (flaps == 3) {
+                    threadsAtStart = Thread.getAllStackTraces().size();
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(client).equals("CONNECTED"));
+            int threadsAtEnd = Thread.getAllStackTraces().size();
+
+            // Events: consecutive seqs, in order of time, and every outage seen.
+            List<JsonNode> events = new ArrayList<>(client.events);
+            for (int i = 1; i < events.size(); i++) {
+                assertEquals(events.get(i - 1).get("seq").asLong() + 1, events.get(i).get("seq").asLong(),
+                        "no gap or reordering at event " + i);
+                assertTrue(!Instant.parse(events.get(i).get("at").asText())
+                        .isBefore(Instant.parse(events.get(i - 1).get("at").asText())), "times in order at event " + i);
+            }
+            long disconnects = events.stream().filter(e -> e.get("state").asText().equals("DISCONNECTED")).count();
+            long reconnects = events.stream().filter(e -> e.get("change").asText().equals("STATE")
+                    && e.get("state").asText().equals("CONNECTED")).count();
+            assertTrue(disconnects >= flaps * 3 / 4, disconnects + " outages reported for " + flaps + " flaps");
+            assertTrue(reconnects >= disconnects, "every outage ends in a reconnect");
+
+            // Backoff: after the n-th failed connect in a row, the next attempt waits RETRY.delay(n).
+            List<RecordingConnector.Call> calls = posix.calls.stream().filter(c -> c.key().equals(key)).toList();
+            int failuresInRow = 0;
+            int checked = 0;
+            List<String> offPolicy = new ArrayList<>();
+            for (int i = 0; i + 1 < calls.size(); i++) {
+                RecordingConnector.Call call = calls.get(i);
+                if (!call.kind().equals("connect")) {
+                    continue;
+                }
+                if (call.ok()) {
+                    failuresInRow = 0;
+                    continue;
+                }
+                failuresInRow++;
+                long base = Math.min(RETRY.max().toMillis(),
+                        (long) (RETRY.initial().toMillis() * Math.pow(RETRY.multiplier(), failuresInRow - 1)));
+                long waitedMs = (calls.get(i + 1).nanos() - call.endNanos()) / 1_000_000;
+                checked++;
+                // Jitter spreads the delay by ±20%; the scheduler may add a little on top.
+                if (waitedMs < base * 0.8 - 5 || waitedMs > base * 1.2 + 150) {
+                    offPolicy.add("failure " + failuresInRow + ": waited " + waitedMs + " ms, policy " + base + " ms ±20%");
+                }
+            }
+            assertTrue(checked >= flaps, "backoff seen after " + checked + " failed connects");
+            assertTrue(offPolicy.size() <= checked / 50, "attempts off the backoff policy: " + offPolicy);
+
+            // Nothing left over: threads steady, no child process (mount, umount, stat) still running.
+            assertTrue(threadsAtEnd <= threadsAtStart + 3, "threads " + threadsAtStart + " -> " + threadsAtEnd);
+            client.unmanage("flap-1");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !mountedUnder(mountRoot));
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants().count() == 0);
+            System.out.printf("flapping target: %d flaps in %d s; %d events, seqs %d..%d with no gap; %d outages and"
+                            + " %d reconnects reported; %d failed connects, all spaced by the backoff policy but %d;"
+                            + " threads %d -> %d; no child process left%n", flaps, SECONDS, events.size(),
+                    events.get(0).get("seq").asLong(), events.get(events.size() - 1).get("seq").asLong(), disconnects,
+                    reconnects, checked, offPolicy.size(), threadsAtStart, threadsAtEnd);
+        } finally {
+            if (Files.exists(away) && !Files.exists(source)) {
+                Files.move(away, source);
+            }
+            unmountAllUnder(mountRoot);
+        }
+    }
+
+    private static String state(RawClient client) throws Exception {
+        return client.list().at("/connections/flap-1/state").asText();
+    }
+
+    private static boolean mountedUnder(Path root) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mounts")).stream().anyMatch(l -> l.split(" ")[1].startsWith(root + "/"));
+    }
+
+    private static void unmountAllUnder(Path root) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String target = line.split(" ")[1];
+            if (target.startsWith(root + "/")) {
+                Process p = new ProcessBuilder("umount", "-l", target).inheritIO().start();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,6 +1,12 @@
 package io.tether.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.io.IOException;
+import java.util.IdentityHashMap;
 import io.tether.connection.LastError;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +35,30 @@ public final class Results {
             Map<String, Object> connectionInfo) {
     }
 
-    public record StorageServerList(long seq, Map<String, Entry> connections) {
+    /**
+     * The list. All CIDs of one connection share one {@link Entry} object, written once and then
+     * copied as text for each of them: a list of 10,000 CIDs on 100 connections formats 100 entries.
+     */
+    public record StorageServerList(long seq,
+                                    @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections) {
+    }
+
+    /** Writes a CID-to-entry map, formatting each distinct entry object only once. */
+    static final class SharedEntriesSerializer extends JsonSerializer<Map<String, Entry>> {
+        @Override
+        public void serialize(Map<String, Entry> entries, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            Map<Entry, String> written = new IdentityHashMap<>();
+            gen.writeStartObject();
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                String json = written.get(e.getValue());
+                if (json == null) {
+                    json = JsonRpc.MAPPER.writeValueAsString(e.getValue());
+                    written.put(e.getValue(), json);
+                }
+                gen.writeFieldName(e.getKey());
+                gen.writeRawValue(json);
+            }
+            gen.writeEndObject();
+        }
     }
 }

@@ -83,6 +83,7 @@ public final class RequestConsumer implements AutoCloseable {
             try {
                 handleBatch(batch);
                 session.commit();
+                log.debug("{} request(s) handled in one transaction", batch.size());
             } catch (JMSException e) {
                 // Typically a broker failover mid-transaction: the requests come back and are answered
                 // from the request log where they were already handled.

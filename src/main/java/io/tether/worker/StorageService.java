@@ -229,8 +229,13 @@ public final class StorageService implements RequestHandler.Executor, Connection
     private Results.StorageServerList list(Command.GetList command, UnitOfWork work) {
         work.seal();
         Map<String, Results.Entry> entries = new LinkedHashMap<>();
+        // CIDs of one connection share their URI object (Registry.add), and so one entry: built once
+        // per connection, not once per CID (the key and info are computed from the URI each time).
+        Map<StorageUri, Results.Entry> shared = new java.util.IdentityHashMap<>();
         for (ManagedCid managed : registry.withPrefix(command.connectionIdPrefix())) {
-            entries.put(managed.cid(), entry(registry.connection(managed.key()), true, managed.uri().connectionInfo()));
+            Results.Entry entry = shared.computeIfAbsent(managed.uri(),
+                    uri -> entry(registry.connection(uri.key()), true, uri.connectionInfo()));
+            entries.put(managed.cid(), entry);
         }
         if (command.connectionIdPrefix() == null) {
             // Connections no CID holds: being disconnected, left active by a failed disconnect,

@@ -21,9 +21,13 @@ class ListBenchmark {
     @Test
     void list() throws Exception {
         System.out.println("ListBenchmark on " + Machine.describe());
-        run(1_000, 500);
-        run(10_000, 200);
-        run(100_000, 30);
+        // -Dbench.cids=10000 runs one size only.
+        int only = Integer.getInteger("bench.cids", 0);
+        for (int[] size : new int[][] {{1_000, 500}, {10_000, 200}, {100_000, 30}}) {
+            if (only == 0 || only == size[0]) {
+                run(size[0], size[1]);
+            }
+        }
     }
 
     private void run(int cids, int samples) throws Exception {

@@ -31,7 +31,7 @@ public record StatusEvent(
     /** The JSON-RPC notification text published on the status topic. */
     public String toNotification() {
         ObjectNode note = JsonRpc.MAPPER.createObjectNode().put("jsonrpc", "2.0").put("method", METHOD);
-        note.set("params", JsonRpc.MAPPER.valueToTree(this));
+        note.putPOJO("params", this); // written straight from the record, without a tree in between
         return JsonRpc.write(note);
     }
 }

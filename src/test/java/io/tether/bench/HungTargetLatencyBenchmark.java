@@ -48,7 +48,7 @@ class HungTargetLatencyBenchmark {
             long[][] samples = new long[3][];
             for (int round = 0; round < 2; round++) {
                 // Round 0 warms the JIT up; round 1 is measured.
-                int n = round == 0 ? 1_000 : REQUESTS;
+                int n = round == 0 ? 3_000 : REQUESTS;
                 for (int m = 0; m < 3; m++) {
                     samples[m] = new long[n / 3];
                 }

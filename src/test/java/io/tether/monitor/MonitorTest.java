@@ -104,11 +104,30 @@ class MonitorTest {
             JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
             Files.delete(dir);
             JsonNode down = awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
-            int before = files.of("connect", key).size();
-            await().atMost(Duration.ofSeconds(10)).until(() -> files.of("connect", key).size() >= before + 2);
-            List<RecordingConnector.Call> again = files.of("connect", key);
-            long firstRetry = (again.get(before + 1).nanos() - again.get(before).nanos()) / 1_000_000;
-            assertTrue(firstRetry <= 120 + 150, "after a success the backoff starts again at 100 ms, was " + firstRetry);
+            // The first failed connect after the last success, and the call that follows it: the
+            // wait between them is the first delay again (100 ms ±20%), far below the 800 ms cap
+            // (640 ms at the least) where the retries had got to before the success.
+            List<RecordingConnector.Call> calls = await().atMost(Duration.ofSeconds(10)).until(() -> {
+                List<RecordingConnector.Call> all = files.calls.stream().filter(c -> c.key().equals(key)).toList();
+                int lastOk = -1;
+                for (int i = 0; i < all.size(); i++) {
+                    if (all.get(i).ok()) {
+                        lastOk = i;
+                    }
+                }
+                List<RecordingConnector.Call> after = all.subList(lastOk + 1, all.size());
+                int firstConnect = -1;
+                for (int i = 0; i < after.size() && firstConnect < 0; i++) {
+                    if (after.get(i).kind().equals("connect")) {
+                        firstConnect = i;
+                    }
+                }
+                return firstConnect >= 0 && firstConnect + 1 < after.size()
+                        ? List.of(after.get(firstConnect), after.get(firstConnect + 1)) : null;
+            }, c -> c != null);
+            long firstRetry = (calls.get(1).nanos() - calls.get(0).endNanos()) / 1_000_000;
+            assertTrue(firstRetry >= 80 - 5 && firstRetry < 640,
+                    "after a success the backoff starts again at 100 ms, was " + firstRetry);
             assertTrue(down.get("seq").asLong() > up.get("seq").asLong());
             assertConsecutive(client.events);
         }

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.UriParser;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,8 +67,8 @@ public final class RequestHandler {
         List<Integer> jobSlots = new ArrayList<>();
         // A client resending after a failover can put the same request twice into one batch: the
         // second copy gets the first one's reply instead of running again.
-        java.util.Map<String, Integer> firstSlot = new java.util.HashMap<>();
-        java.util.Map<Integer, Integer> copies = new java.util.HashMap<>();
+        Map<String, Integer> firstSlot = new HashMap<>();
+        Map<Integer, Integer> copies = new HashMap<>();
         for (int m = 0; m < messages.size(); m++) {
             Incoming in = messages.get(m);
             if (in.unreadable() != null) {
@@ -100,7 +103,7 @@ public final class RequestHandler {
             }
         }
         copies.forEach((copy, first) -> replies[copy] = replies[first]);
-        return java.util.Arrays.asList(replies);
+        return Arrays.asList(replies);
     }
 
     private Job toJob(Incoming in) {

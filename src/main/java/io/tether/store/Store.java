@@ -121,26 +121,11 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /**
-     * What the request log is keyed by: 128 bits of SHA-256 of the request id. Request ids are a
-     * correlation-id plus a body digest, around 90 characters; their index is rewritten on every
-     * commit, and short keys make that cheaper. (Ids logged before this was added do not match.)
-     */
-    static String logKey(String requestId) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
-    }
-
     /** The reply recorded for a request already handled, if it is among the recent ones. */
     public Optional<RecordedReply> findReply(String requestId) {
         return read("reading the request log", db -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE request_id = ?")) {
-                ps.setString(1, logKey(requestId));
+                ps.setString(1, requestId);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(new RecordedReply(rs.getString(1))) : Optional.empty();
                 }
@@ -221,7 +206,7 @@ public final class Store implements AutoCloseable {
             long position = requestLogPosition + 1;
             write("recording a reply", "INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)", ps -> {
                 ps.setLong(1, position);
-                ps.setString(2, logKey(requestId));
+                ps.setString(2, requestId);
                 ps.setString(3, reply);
             });
             requestLogPosition = position;

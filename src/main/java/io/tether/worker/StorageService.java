@@ -96,8 +96,9 @@ public final class StorageService implements RequestHandler.Executor, Connection
         synchronized (this) {
             boolean changes = jobs.stream().anyMatch(j -> j.commands().stream().anyMatch(Command::changesState));
             if (!changes) {
+                UnitOfWork readOnly = new UnitOfWork(null);
                 for (RequestHandler.Job job : jobs) {
-                    replies.add(job.render().apply(job.commands().stream().map(c -> run(c, new UnitOfWork(null))).toList()));
+                    replies.add(job.render().apply(job.commands().stream().map(c -> run(c, readOnly)).toList()));
                 }
                 return replies;
             }
@@ -126,9 +127,10 @@ public final class StorageService implements RequestHandler.Executor, Connection
                             "the worker could not record the change durably (" + e.getMessage()
                                     + "); nothing was changed, retry later");
                     replies.clear();
+                    UnitOfWork readOnly = new UnitOfWork(null);
                     for (RequestHandler.Job job : jobs) {
                         replies.add(job.render().apply(job.commands().stream()
-                                .map(c -> c.changesState() ? unavailable : run(c, new UnitOfWork(null)))
+                                .map(c -> c.changesState() ? unavailable : run(c, readOnly))
                                 .toList()));
                     }
                     return replies;

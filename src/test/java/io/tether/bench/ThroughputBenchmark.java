@@ -1,5 +1,6 @@
 package io.tether.bench;
 
+import io.tether.messaging.Jms;
 import io.tether.testing.TestWorker;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -118,11 +119,8 @@ class ThroughputBenchmark {
         private volatile boolean running = true;
 
         Echo(String url, String queue) throws Exception {
-            JmsConnectionFactory factory = new JmsConnectionFactory(url);
-            // As the worker's connection (messaging.Jms): receives read the prefetch buffer only.
-            factory.setReceiveLocalOnly(true);
-            factory.setReceiveNoWaitLocalOnly(true);
-            connection = factory.createConnection();
+            // Connected as the worker connects (receives read the prefetch buffer only).
+            connection = Jms.connect(url, null, null, false);
             Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
             MessageConsumer consumer = session.createConsumer(session.createQueue(queue));
             Session replySession = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
+import io.tether.messaging.Jms;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
@@ -32,7 +33,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.qpid.jms.JmsConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -271,10 +271,7 @@ class CrashLoopIT {
         private void connect() throws Exception {
             while (running) {
                 try {
-                    JmsConnectionFactory factory = new JmsConnectionFactory(url);
-                    factory.setReceiveLocalOnly(true);
-                    factory.setReceiveNoWaitLocalOnly(true);
-                    connection = factory.createConnection();
+                    connection = Jms.connect(url, null, null, false);
                     connection.setClientID("crash-loop-engine");
                     session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                     producer = session.createProducer(session.createQueue("tether.host.crash.requests"));

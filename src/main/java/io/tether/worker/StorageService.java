@@ -182,6 +182,9 @@ public final class StorageService implements RequestHandler.Executor, Connection
         ManagedCid managed = new ManagedCid(cid, command.uri(), clock.instant());
         work.tx.insertCid(managed);
         boolean isNew = connection == null;
+        // The key's desired state changes only when its first CID arrives; a CID joining a
+        // connection that is up changes nothing the reconciler looks at (its probe stays planned).
+        boolean wake = isNew || connection.cids().isEmpty() || connection.state() != ConnectionState.CONNECTED;
         StorageUri previousSettings = isNew ? null : connection.uri();
         connection = registry.add(managed, clock.instant());
         work.undo.add(() -> {
@@ -194,7 +197,9 @@ public final class StorageService implements RequestHandler.Executor, Connection
         });
         log.info("cid={} key={} managed ({})", cid, key, command.uri());
         work.event(connection, StatusEvent.Change.MANAGED, List.of(cid));
-        work.touched.add(key);
+        if (wake) {
+            work.touched.add(key);
+        }
         return new Results.Managed(cid, key.value(), false);
     }
 
@@ -221,9 +226,10 @@ public final class StorageService implements RequestHandler.Executor, Connection
             HostConnection connection = registry.connection(key);
             work.event(connection, StatusEvent.Change.UNMANAGED, cids);
             if (connection.cids().isEmpty()) {
+                // The last CID left: the key is no longer wanted, the reconciler disconnects it.
                 disconnecting.add(key.value());
+                work.touched.add(key);
             }
-            work.touched.add(key);
         });
         return new Results.Unmanaged(targets.stream().map(ManagedCid::cid).toList(), disconnecting);
     }

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ThroughputBenchmark {
     private static final int N = Integer.getInteger("bench.requests", 20_000);
     private static final int WINDOW = 64;
+    private static final int WARM_UP = Integer.getInteger("bench.warmUp", 5_000);
+    private static final int WARM_UP_ROUNDS = 2;
     /** CIDs are spread over this many local directories (host connections). */
     private static final int CONNECTIONS = Integer.getInteger("bench.connections", 100);
 
@@ -46,9 +48,15 @@ class ThroughputBenchmark {
         }
         try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"));
              Echo echo = new Echo(worker.url(), "tether.host.echo.requests")) {
-            // Warm-up, so both runs meet a JIT-compiled path.
-            run(worker.url(), "tether.host.bench.requests", 2_000, i -> manage("warm-" + i, dir));
-            run(worker.url(), "tether.host.echo.requests", 2_000, i -> manage("warm-" + i, dir));
+            // Warm-up until the JIT has compiled both paths: a worker runs for days, and the C2
+            // compiler took a core for most of the first 20,000 manages when only 2,000 came first.
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                String prefix = "warm-" + round + "-";
+                run(worker.url(), "tether.host.bench.requests", WARM_UP, i -> manage(prefix + i, dir));
+                run(worker.url(), "tether.host.bench.requests", WARM_UP, i -> unmanage(prefix + i));
+                run(worker.url(), "tether.host.echo.requests", WARM_UP, i -> manage(prefix + i, dir));
+            }
+            System.out.println("measured:");
 
             double manage = run(worker.url(), "tether.host.bench.requests", N, i -> manage("bench-" + i, dir));
             double unmanage = run(worker.url(), "tether.host.bench.requests", N, i -> unmanage("bench-" + i));
@@ -95,6 +103,8 @@ class ThroughputBenchmark {
             });
             connection.start();
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
+            ThreadCpu threadsBefore = ThreadCpu.now();
             for (int i = 0; i < n; i++) {
                 window.acquire();
                 TextMessage m = session.createTextMessage(body.apply(i));
@@ -105,11 +115,19 @@ class ThroughputBenchmark {
                 throw new AssertionError("replies missing: " + done.getCount());
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("  %s: %,d requests in %.1f s, %.0f ops/s, process CPU %.0f us per request (%.2f cores)%n",
+                    queue, n, seconds, n / seconds, (cpuNanos() - cpuStart) / 1e3 / n, (cpuNanos() - cpuStart) / 1e9 / seconds);
+            System.out.println("    CPU by thread: " + ThreadCpu.now().since(threadsBefore, 12));
             if (errors.get() > 0) {
                 throw new AssertionError(errors.get() + " error replies from " + queue);
             }
             return n / seconds;
         }
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Answers every request at once, with the worker's messaging pattern and no work. */

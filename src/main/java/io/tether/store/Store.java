@@ -14,7 +14,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
@@ -38,6 +40,11 @@ public final class Store implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private Connection db;
     private long requestLogPosition;
+    /**
+     * The request log's ids and positions, oldest first, mirrored in memory: nearly every request
+     * is new, and this answers "handled before?" without a database lookup or an index to update.
+     */
+    private final LinkedHashMap<String, Long> recentRequests = new LinkedHashMap<>();
 
     private Store(String url, CredentialCipher cipher) {
         this.url = url;
@@ -83,10 +90,14 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** The highest event seq ever handed out. */
+    /**
+     * The highest event seq ever handed out: the outbox's newest event, or when the outbox has been
+     * trimmed empty, the seq recorded by that trim.
+     */
     public long lastSeq() {
         return read("reading event seq", db -> {
-            try (ResultSet rs = db.createStatement().executeQuery("SELECT seq FROM event_seq WHERE id = 1")) {
+            try (ResultSet rs = db.createStatement().executeQuery(
+                    "SELECT GREATEST((SELECT seq FROM event_seq WHERE id = 1), COALESCE((SELECT MAX(seq) FROM event_outbox), 0))")) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -111,9 +122,16 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Forgets events up to {@code seq} once the broker has them. */
+    /**
+     * Forgets events up to {@code seq} once the broker has them, and records {@code seq} as handed
+     * out in the same commit, as the outbox may be left empty.
+     */
     public void deletePublished(long seq) {
         read("trimming the event outbox", db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE event_seq SET seq = GREATEST(seq, ?) WHERE id = 1")) {
+                ps.setLong(1, seq);
+                ps.executeUpdate();
+            }
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM event_outbox WHERE seq <= ?")) {
                 ps.setLong(1, seq);
                 return ps.executeUpdate();
@@ -124,8 +142,12 @@ public final class Store implements AutoCloseable {
     /** The reply recorded for a request already handled, if it is among the recent ones. */
     public Optional<RecordedReply> findReply(String requestId) {
         return read("reading the request log", db -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE request_id = ?")) {
-                ps.setString(1, requestId);
+            Long position = recentRequests.get(requestId);
+            if (position == null) {
+                return Optional.empty();
+            }
+            try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE position = ?")) {
+                ps.setLong(1, position);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(new RecordedReply(rs.getString(1))) : Optional.empty();
                 }
@@ -166,6 +188,9 @@ public final class Store implements AutoCloseable {
     /** One atomic change. Closing without {@link #commit()} rolls everything back. */
     public final class Transaction implements AutoCloseable {
         private boolean done;
+        /** Request log rows written, and the position trimmed to, applied to memory on commit. */
+        private final Map<String, Long> recorded = new LinkedHashMap<>();
+        private long trimmedTo;
 
         private Transaction() {
             lock.lock();
@@ -192,13 +217,12 @@ public final class Store implements AutoCloseable {
             write("removing a managed CID", "DELETE FROM managed_cid WHERE cid = ?", ps -> ps.setString(1, cid));
         }
 
-        /** Appends an event and moves the host's seq to it. */
+        /** Appends an event; {@code seq} must be above every seq handed out before. */
         public void appendEvent(long seq, String body) {
             write("recording a status event", "INSERT INTO event_outbox (seq, body) VALUES (?, ?)", ps -> {
                 ps.setLong(1, seq);
                 ps.setString(2, body);
             });
-            write("advancing the event seq", "UPDATE event_seq SET seq = ? WHERE id = 1", ps -> ps.setLong(1, seq));
         }
 
         /** Records the reply to a request so a redelivery of it is answered, not run again. */
@@ -210,9 +234,10 @@ public final class Store implements AutoCloseable {
                 ps.setString(3, reply);
             });
             requestLogPosition = position;
+            recorded.put(requestId, position);
             if (position % 1000 == 0) {
-                write("trimming the request log", "DELETE FROM request_log WHERE position <= ?",
-                        ps -> ps.setLong(1, position - REPLIES_KEPT));
+                trimmedTo = position - REPLIES_KEPT;
+                write("trimming the request log", "DELETE FROM request_log WHERE position <= ?", ps -> ps.setLong(1, trimmedTo));
             }
         }
 
@@ -220,6 +245,10 @@ public final class Store implements AutoCloseable {
             try {
                 db.commit();
                 done = true;
+                recentRequests.putAll(recorded);
+                for (var oldest = recentRequests.values().iterator(); oldest.hasNext() && oldest.next() <= trimmedTo; ) {
+                    oldest.remove();
+                }
             } catch (SQLException e) {
                 throw failed("committing", e);
             }
@@ -230,7 +259,7 @@ public final class Store implements AutoCloseable {
             try {
                 if (!done && db != null) {
                     db.rollback();
-                    requestLogPosition = readRequestLogPosition();
+                    readRequestLog();
                 }
             } catch (SQLException e) {
                 failed("rolling back", e);
@@ -286,13 +315,17 @@ public final class Store implements AutoCloseable {
         }
         db = DriverManager.getConnection(url, "tether", "");
         db.setAutoCommit(false);
-        requestLogPosition = readRequestLogPosition();
+        readRequestLog();
     }
 
-    private long readRequestLogPosition() throws SQLException {
-        try (ResultSet rs = db.createStatement().executeQuery("SELECT COALESCE(MAX(position), 0) FROM request_log")) {
-            rs.next();
-            return rs.getLong(1);
+    private void readRequestLog() throws SQLException {
+        recentRequests.clear();
+        requestLogPosition = 0;
+        try (ResultSet rs = db.createStatement().executeQuery("SELECT request_id, position FROM request_log ORDER BY position")) {
+            while (rs.next()) {
+                requestLogPosition = rs.getLong(2);
+                recentRequests.put(rs.getString(1), requestLogPosition);
+            }
         }
     }
 

@@ -28,6 +28,7 @@ public final class Worker implements AutoCloseable {
     private EmbeddedBroker broker;
     private Store store;
     private Connection connection;
+    private Connection eventConnection;
     private EventPublisher publisher;
     private Reconciler reconciler;
     private RequestConsumer consumer;
@@ -65,7 +66,10 @@ public final class Worker implements AutoCloseable {
         store = Store.open(config.dataDir().resolve("db"));
         Files.createDirectories(config.mountRoot());
         connection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
-        publisher = new EventPublisher(connection, Addresses.status(hostId), hostId, store);
+        // Events go out on a connection of their own: one connection is one client I/O thread and
+        // one broker thread, and requests, replies and acknowledgements keep those to themselves.
+        eventConnection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
+        publisher = new EventPublisher(eventConnection, Addresses.status(hostId), hostId, store);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
         service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake);
@@ -113,6 +117,8 @@ public final class Worker implements AutoCloseable {
         publisher = null;
         closeQuietly(connection);
         connection = null;
+        closeQuietly(eventConnection);
+        eventConnection = null;
         closeQuietly(store);
         store = null;
         closeQuietly(broker);

@@ -31,7 +31,8 @@ final class ThreadCpu {
                 } catch (IOException e) {
                     continue; // the thread ended meanwhile
                 }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                name = Boolean.getBoolean("bench.threadDetail") ? name + "/" + task.getFileName() : name.replaceAll("[0-9]+", "#");
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 // fields[11] is utime, fields[12] stime (stat fields 14 and 15)
                 ticks.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
@@ -40,6 +41,13 @@ final class ThreadCpu {
             // Not Linux.
         }
         return new ThreadCpu(ticks);
+    }
+
+    /** Seconds of CPU used since {@code before} by the threads whose names start with {@code prefix}. */
+    double seconds(ThreadCpu before, String prefix) {
+        return ticks.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .mapToLong(e -> e.getValue() - before.ticks.getOrDefault(e.getKey(), 0L))
+                .sum() * TICK_MS / 1000;
     }
 
     /** The threads that used most CPU since {@code before}, as "name 12.3 s, ...". */

@@ -2,6 +2,7 @@ package io.tether.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
@@ -47,12 +48,14 @@ public final class Results {
     static final class SharedEntriesSerializer extends JsonSerializer<Map<String, Entry>> {
         @Override
         public void serialize(Map<String, Entry> entries, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            Map<Entry, String> written = new IdentityHashMap<>();
+            // SerializedString keeps the entry's UTF-8 bytes, so each further CID of the connection
+            // costs an array copy, not another encoding of the same characters.
+            Map<Entry, SerializedString> written = new IdentityHashMap<>();
             gen.writeStartObject();
             for (Map.Entry<String, Entry> e : entries.entrySet()) {
-                String json = written.get(e.getValue());
+                SerializedString json = written.get(e.getValue());
                 if (json == null) {
-                    json = JsonRpc.MAPPER.writeValueAsString(e.getValue());
+                    json = new SerializedString(JsonRpc.MAPPER.writeValueAsString(e.getValue()));
                     written.put(e.getValue(), json);
                 }
                 gen.writeFieldName(e.getKey());

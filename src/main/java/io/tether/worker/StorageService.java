@@ -236,7 +236,8 @@ public final class StorageService implements RequestHandler.Executor, Connection
 
     private Results.StorageServerList list(Command.GetList command, UnitOfWork work) {
         work.seal();
-        Map<String, Results.Entry> entries = new LinkedHashMap<>();
+        // Sized up front: growing a map of 10,000 CIDs rehashes it a dozen times.
+        Map<String, Results.Entry> entries = new LinkedHashMap<>(command.connectionIdPrefix() == null ? registry.size() * 4 / 3 + 16 : 16);
         // CIDs of one connection share their URI object (Registry.add), and so one entry: built once
         // per connection, not once per CID (the key and info are computed from the URI each time).
         Map<StorageUri, Results.Entry> shared = new java.util.IdentityHashMap<>();

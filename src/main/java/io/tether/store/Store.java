@@ -43,6 +43,7 @@ public final class Store implements AutoCloseable {
     /**
      * The request log's ids and positions, oldest first, mirrored in memory: nearly every request
      * is new, and this answers "handled before?" without a database lookup or an index to update.
+     * Guarded by itself, so a lookup need not wait for the store's lock.
      */
     private final LinkedHashMap<String, Long> recentRequests = new LinkedHashMap<>();
 
@@ -141,11 +142,16 @@ public final class Store implements AutoCloseable {
 
     /** The reply recorded for a request already handled, if it is among the recent ones. */
     public Optional<RecordedReply> findReply(String requestId) {
+        // Nearly every request is new: answered from memory, without waiting for the store's lock,
+        // which the event publisher or a monitor's transaction may hold.
+        Long position;
+        synchronized (recentRequests) {
+            position = recentRequests.get(requestId);
+        }
+        if (position == null) {
+            return Optional.empty();
+        }
         return read("reading the request log", db -> {
-            Long position = recentRequests.get(requestId);
-            if (position == null) {
-                return Optional.empty();
-            }
             try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE position = ?")) {
                 ps.setLong(1, position);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -245,9 +251,11 @@ public final class Store implements AutoCloseable {
             try {
                 db.commit();
                 done = true;
-                recentRequests.putAll(recorded);
-                for (var oldest = recentRequests.values().iterator(); oldest.hasNext() && oldest.next() <= trimmedTo; ) {
-                    oldest.remove();
+                synchronized (recentRequests) {
+                    recentRequests.putAll(recorded);
+                    for (var oldest = recentRequests.values().iterator(); oldest.hasNext() && oldest.next() <= trimmedTo; ) {
+                        oldest.remove();
+                    }
                 }
             } catch (SQLException e) {
                 throw failed("committing", e);
@@ -319,13 +327,18 @@ public final class Store implements AutoCloseable {
     }
 
     private void readRequestLog() throws SQLException {
-        recentRequests.clear();
-        requestLogPosition = 0;
+        Map<String, Long> recent = new LinkedHashMap<>();
+        long position = 0;
         try (ResultSet rs = db.createStatement().executeQuery("SELECT request_id, position FROM request_log ORDER BY position")) {
             while (rs.next()) {
-                requestLogPosition = rs.getLong(2);
-                recentRequests.put(rs.getString(1), requestLogPosition);
+                position = rs.getLong(2);
+                recent.put(rs.getString(1), position);
             }
+        }
+        requestLogPosition = position;
+        synchronized (recentRequests) {
+            recentRequests.clear();
+            recentRequests.putAll(recent);
         }
     }
 

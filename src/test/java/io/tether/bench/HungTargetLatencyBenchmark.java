@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * connect really block (a FIFO nobody writes: the thread sits in open(2), as on a hung NFS server).
  * One client, one request at a time: 5,000 requests cycling manage, unmanage and a list of the
  * client's own CIDs (by prefix; the whole 10,000-CID list is ListBenchmark's). Target: p99 under
- * 5 ms, the same as without the hung target.
+ * 5 ms, the same as without the hung target. For scale, the same client against an echo responder
+ * on the same broker (ThroughputBenchmark's) gives the round trip of the messaging alone.
  */
 class HungTargetLatencyBenchmark {
     private static final int CIDS = Integer.getInteger("bench.cids", 10_000);
@@ -66,11 +67,34 @@ class HungTargetLatencyBenchmark {
             System.out.printf("latency, %,d CIDs, %s target: manage %s; unmanage %s; list by prefix %s%n", CIDS,
                     hung ? "one hung" : "no hung", Stats.ofNanos(samples[0]).millis(),
                     Stats.ofNanos(samples[1]).millis(), Stats.ofNanos(samples[2]).millis());
+            if (!hung) {
+                System.out.printf("latency of the messaging alone (echo on the same broker): %s%n", echo(worker.url()));
+            }
             if (hung) {
                 System.out.printf("hung target: %d connector calls, %d threads blocked at most%n",
                         fifo.calls.get(), fifo.mostInside.get());
                 fifo.recover();
             }
+        }
+    }
+
+    /** The same client pattern against an echo responder: persistent send, reply, one at a time. */
+    private static String echo(String url) throws Exception {
+        try (Echo echo = new Echo(url, "tether.host.echo.requests");
+             RawClient client = new RawClient(url, "echo")) {
+            String request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getStorageServerList\",\"params\":{}}";
+            for (int i = 0; i < 3_000; i++) {
+                client.send(request);
+            }
+            long[] nanos = new long[REQUESTS / 3];
+            for (int i = 0; i < nanos.length; i++) {
+                long start = System.nanoTime();
+                if (client.send(request) == null) {
+                    throw new AssertionError("no echo");
+                }
+                nanos[i] = System.nanoTime() - start;
+            }
+            return Stats.ofNanos(nanos).millis();
         }
     }
 

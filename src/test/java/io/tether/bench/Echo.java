@@ -1,0 +1,61 @@
+package io.tether.bench;
+
+import io.tether.messaging.Jms;
+import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+
+/** Answers every request at once, with the worker's messaging pattern and no work. */
+final class Echo implements AutoCloseable {
+    private final Connection connection;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Echo(String url, String queue) throws Exception {
+        // Connected as the worker connects (receives read the prefetch buffer only).
+        connection = Jms.connect(url, null, null, false);
+        Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+        MessageConsumer consumer = session.createConsumer(session.createQueue(queue));
+        Session replySession = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        MessageProducer replies = replySession.createProducer(null);
+        connection.start();
+        thread = new Thread(() -> {
+            while (running) {
+                try {
+                    Message m = consumer.receive(200);
+                    if (m == null) {
+                        continue;
+                    }
+                    // The worker's pattern: whatever has arrived (up to its batch limit), replied
+                    // to, then one acknowledgement.
+                    Message last = m;
+                    for (int batch = 1; m != null; m = ++batch <= 256 ? consumer.receiveNoWait() : null) {
+                        String text = ((TextMessage) m).getText();
+                        TextMessage reply = replySession.createTextMessage(
+                                "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{\"echo\":" + text.length() + "}}");
+                        reply.setJMSCorrelationID(m.getJMSMessageID());
+                        replies.send(m.getJMSReplyTo(), reply, DeliveryMode.NON_PERSISTENT, Message.DEFAULT_PRIORITY, 0);
+                        last = m;
+                    }
+                    last.acknowledge();
+                } catch (Exception e) {
+                    if (running) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }, "echo");
+        thread.start();
+    }
+
+    @Override
+    public void close() throws Exception {
+        running = false;
+        thread.join(2000);
+        connection.close();
+    }
+}

@@ -160,7 +160,7 @@ public final class RequestConsumer implements AutoCloseable {
     /**
      * The request log's key for a request: 128 bits of SHA-256 over its identity and body, so a
      * request sent again with the same correlation-id but another body is a new request. Short,
-     * because the log's index is rewritten on every commit. (Keys logged by versions before this
+     * because the store keeps the ids of the last 10,000 or so in memory. (Keys logged by versions before this
      * form do not match, which matters only for a request redelivered across that upgrade.)
      */
     private static String requestId(String identity, String body) {

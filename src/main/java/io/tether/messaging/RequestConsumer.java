@@ -35,7 +35,7 @@ public final class RequestConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RequestConsumer.class);
 
     /** Most requests handled together (one database commit). */
-    private static final int MAX_BATCH = 256;
+    public static final int MAX_BATCH = 256;
 
     private final RequestHandler handler;
     private final Session session;
@@ -160,8 +160,8 @@ public final class RequestConsumer implements AutoCloseable {
     /**
      * The request log's key for a request: 128 bits of SHA-256 over its identity and body, so a
      * request sent again with the same correlation-id but another body is a new request. Short,
-     * because the store keeps the ids of the last 10,000 or so in memory. (Keys logged by versions before this
-     * form do not match, which matters only for a request redelivered across that upgrade.)
+     * because the store keeps the ids of the last 10,000 or so in memory. (Keys logged by versions
+     * before this form do not match, which matters only for a request redelivered across that upgrade.)
      */
     private static String requestId(String identity, String body) {
         try {

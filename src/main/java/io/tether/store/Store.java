@@ -197,6 +197,8 @@ public final class Store implements AutoCloseable {
         /** Request log rows written, and the position trimmed to, applied to memory on commit. */
         private final Map<String, Long> recorded = new LinkedHashMap<>();
         private long trimmedTo;
+        /** Where the request log ended before this transaction: a rollback goes back to it. */
+        private long startPosition;
 
         private Transaction() {
             lock.lock();
@@ -206,6 +208,7 @@ public final class Store implements AutoCloseable {
                 lock.unlock();
                 throw new StoreException("opening the database", e);
             }
+            startPosition = requestLogPosition;
         }
 
         public void insertCid(ManagedCid managed) {
@@ -267,7 +270,8 @@ public final class Store implements AutoCloseable {
             try {
                 if (!done && db != null) {
                     db.rollback();
-                    readRequestLog();
+                    // The ids in memory change only on commit; only the next position goes back.
+                    requestLogPosition = startPosition;
                 }
             } catch (SQLException e) {
                 failed("rolling back", e);

@@ -1,6 +1,7 @@
 package io.tether.bench;
 
 import io.tether.messaging.Jms;
+import io.tether.messaging.RequestConsumer;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.Message;
@@ -33,7 +34,7 @@ final class Echo implements AutoCloseable {
                     // The worker's pattern: whatever has arrived (up to its batch limit), replied
                     // to, then one acknowledgement.
                     Message last = m;
-                    for (int batch = 1; m != null; m = ++batch <= 256 ? consumer.receiveNoWait() : null) {
+                    for (int taken = 1; m != null; m = taken++ < RequestConsumer.MAX_BATCH ? consumer.receiveNoWait() : null) {
                         String text = ((TextMessage) m).getText();
                         TextMessage reply = replySession.createTextMessage(
                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{\"echo\":" + text.length() + "}}");

@@ -69,8 +69,7 @@ class HungTargetLatencyBenchmark {
                     Stats.ofNanos(samples[1]).millis(), Stats.ofNanos(samples[2]).millis());
             if (!hung) {
                 System.out.printf("latency of the messaging alone (echo on the same broker): %s%n", echo(worker.url()));
-            }
-            if (hung) {
+            } else {
                 System.out.printf("hung target: %d connector calls, %d threads blocked at most%n",
                         fifo.calls.get(), fifo.mostInside.get());
                 fifo.recover();

@@ -31,8 +31,7 @@ final class ThreadCpu {
                 } catch (IOException e) {
                     continue; // the thread ended meanwhile
                 }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                name = Boolean.getBoolean("bench.threadDetail") ? name + "/" + task.getFileName() : name.replaceAll("[0-9]+", "#");
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 // fields[11] is utime, fields[12] stime (stat fields 14 and 15)
                 ticks.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);

@@ -3,6 +3,7 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,11 @@ class NonJavaClientIT {
     @Test
     void protonPythonClientFollowsTheDocument() throws Exception {
         Path python = Path.of("/usr/bin/python3");
+        // Skipped (failed under CI=true) like the storage tests when the machine lacks the package,
+        // so the README's test command passes on a machine with only a JDK and Maven.
+        Requirements.need(Files.isExecutable(python) && new ProcessBuilder(python.toString(), "-c", "import proton")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0,
+                "Python's Qpid Proton is missing: apt-get install python3-qpid-proton");
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("interop", tmp.resolve("data"))) {
             Path out = tmp.resolve("interop.out");
@@ -28,7 +34,7 @@ class NonJavaClientIT {
                     storage.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "interop client hung");
             String output = Files.readString(out);
-            assertEquals(0, p.exitValue(), output + "\n(needs Debian's python3-qpid-proton: apt-get install python3-qpid-proton)");
+            assertEquals(0, p.exitValue(), output);
             assertTrue(output.contains("all as documented"), output);
         }
     }

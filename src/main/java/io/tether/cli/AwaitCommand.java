@@ -31,7 +31,7 @@ public final class AwaitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (TetherClient tether = client.connect()) {
+        try (TetherClient tether = client.connect(host)) {
             Duration wait = Duration.ofSeconds(waitSeconds);
             TetherClient.WaitResult result = tryOnce ? tether.tryOnce(host, cid, wait) : tether.awaitConnected(host, cid, wait);
             switch (result.outcome()) {

@@ -2,6 +2,7 @@ package io.tether.cli;
 
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
+import io.tether.messaging.Addresses;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.Map;
@@ -24,13 +25,17 @@ final class ClientOptions {
     @Option(names = "--timeout", defaultValue = "10", description = "Seconds to wait for the host's answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    TetherClient connect() throws JMSException {
+    /** Connects for talking to {@code host} (null: every host); a typo in --host is reported before any broker is tried. */
+    TetherClient connect(String host) throws JMSException {
+        if (host != null) {
+            Addresses.checkHostId(host);
+        }
         return TetherClient.connect(broker, user, password);
     }
 
     /** Calls a method, printing a one-line error and returning null on an expected failure. */
     JsonNode call(String host, String method, Map<String, ?> params) {
-        try (TetherClient client = connect()) {
+        try (TetherClient client = connect(host)) {
             return client.call(host, method, params, Duration.ofSeconds(timeoutSeconds));
         } catch (RpcException e) {
             System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());

@@ -9,7 +9,24 @@ import picocli.CommandLine.Command;
         subcommands = {WorkerCommand.class, ManageCommand.class, UnmanageCommand.class, ListCommand.class,
                 WatchCommand.class, AwaitCommand.class})
 public final class Main {
+    /** Exit code for a command line in error. */
+    static final int USAGE = 64;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // A command line in error exits 64 (sysexits' EX_USAGE), not picocli's 2, which `await`
+        // uses for a timeout: a script must be able to tell them apart.
+        cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().exitCodeOnInvalidInput(USAGE));
+        // A bad value found while running (a host id that is not one) is the user's to fix too: one
+        // line, as for the errors picocli finds while parsing, not a stack trace.
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
+                return USAGE;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 }

@@ -19,7 +19,7 @@ public final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (TetherClient tether = client.connect()) {
+        try (TetherClient tether = client.connect(host)) {
             tether.watch(host, WatchCommand::print);
             System.err.println("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             new CountDownLatch(1).await();

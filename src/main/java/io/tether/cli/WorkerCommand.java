@@ -69,10 +69,7 @@ public final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
-        if (!Addresses.HOST_ID.matcher(id).matches()) {
-            System.err.println("--host-id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
-            return 2;
-        }
+        Addresses.checkHostId(id); // one line and the usage exit code if not (Main)
         WorkerConfig config = (brokerUrl == null
                 ? WorkerConfig.embedded(id, dataDir, amqpPort)
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)

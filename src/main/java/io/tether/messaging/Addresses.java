@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 /** The address names of the wire contract. */
 public final class Addresses {
     /** hostId: 1-64 of [A-Za-z0-9_-]; '.', '*' and '#' would be address syntax. */
-    public static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** The wildcard topic that receives every host's status events. */
     public static final String ALL_STATUS = "tether.host.*.status";
     public static final String DEAD_LETTERS = "DLQ";
@@ -14,16 +14,17 @@ public final class Addresses {
     }
 
     public static String requests(String hostId) {
-        return "tether.host." + check(hostId) + ".requests";
+        return "tether.host." + checkHostId(hostId) + ".requests";
     }
 
     public static String status(String hostId) {
-        return "tether.host." + check(hostId) + ".status";
+        return "tether.host." + checkHostId(hostId) + ".status";
     }
 
-    private static String check(String hostId) {
+    /** Returns {@code hostId}, or throws IllegalArgumentException naming it if it is not a valid one. */
+    public static String checkHostId(String hostId) {
         if (!HOST_ID.matcher(hostId).matches()) {
-            throw new IllegalArgumentException("host id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
+            throw new IllegalArgumentException("host id \"" + hostId + "\" is not one: it must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
         }
         return hostId;
     }

@@ -67,6 +67,12 @@ class CliIT {
             assertEquals(1, silentHost.exit());
             assertTrue(silentHost.err().contains("host nobody did not answer"), silentHost.err());
             assertFalse(silentHost.err().contains("\tat "), "no stack trace: " + silentHost.err());
+
+            Ran badHost = tether("manage", broker, "--host", "h1.example", "flow1-c", "file:///tmp");
+            assertEquals(64, badHost.exit());
+            assertTrue(badHost.err().contains("host id \"h1.example\" is not one"), badHost.err());
+            assertFalse(badHost.err().contains("\tat "), "no stack trace: " + badHost.err());
+            assertEquals(64, tether("await", broker, "flow1-a").exit()); // --host missing
         }
         Ran noBroker = tether("list", "--broker=amqp://127.0.0.1:" + TestWorker.freePort(), "--host", "cli");
         assertEquals(1, noBroker.exit());

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
                 WatchCommand.class, AwaitCommand.class})
 public final class Main {
     /** Exit code for a command line in error. */
-    static final int USAGE = 64;
+    private static final int USAGE = 64;
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Main());

@@ -37,4 +37,12 @@ public final class Requirements {
         }
         need(found, tool + " is missing: apt-get install " + debianPackage);
     }
+
+    /** A module that the system's python3 can import. */
+    public static void needPythonModule(String module, String debianPackage) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        boolean found = Files.isExecutable(python) && new ProcessBuilder(python.toString(), "-c", "import " + module)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0;
+        need(found, "Python module " + module + " is missing: apt-get install " + debianPackage);
+    }
 }

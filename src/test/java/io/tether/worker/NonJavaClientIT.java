@@ -24,9 +24,7 @@ class NonJavaClientIT {
         Path python = Path.of("/usr/bin/python3");
         // Skipped (failed under CI=true) like the storage tests when the machine lacks the package,
         // so the README's test command passes on a machine with only a JDK and Maven.
-        Requirements.need(Files.isExecutable(python) && new ProcessBuilder(python.toString(), "-c", "import proton")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0,
-                "Python's Qpid Proton is missing: apt-get install python3-qpid-proton");
+        Requirements.needPythonModule("proton", "python3-qpid-proton");
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("interop", tmp.resolve("data"))) {
             Path out = tmp.resolve("interop.out");

@@ -198,7 +198,7 @@ public final class Store implements AutoCloseable {
         private final Map<String, Long> recorded = new LinkedHashMap<>();
         private long trimmedTo;
         /** Where the request log ended before this transaction: a rollback goes back to it. */
-        private long startPosition;
+        private final long startPosition;
 
         private Transaction() {
             lock.lock();

@@ -1,37 +1,49 @@
 #!/usr/bin/env bash
-# Adds a host to the broker configuration in this directory: its user, its roles, and the two
-# security entries that let it (and only it) consume its request queue and publish its status.
-#   broker-config/add-host.sh HOST_ID PASSWORD
-# Then copy broker.xml and the two .properties files to the broker's etc/ (a running broker
-# reloads them; see docs/operations.md).
+# Adds a host to a broker instance set up with setup-broker.sh: its request queue, the two security
+# settings that let it (and only it) consume its requests and publish its status (host.xml), and
+# its user host-HOST_ID with a random password, stored hashed; the password itself goes to
+# INSTANCE/credentials/host-HOST_ID.password, for the worker's --broker-password-file.
+#   broker-config/add-host.sh INSTANCE_DIR HOST_ID
+# A running broker reloads broker.xml and the users within its configuration-file-refresh-period.
 set -euo pipefail
-id="${1:?usage: add-host.sh HOST_ID PASSWORD}"
-password="${2:?usage: add-host.sh HOST_ID PASSWORD}"
+instance="$(cd "${1:?usage: add-host.sh INSTANCE_DIR HOST_ID}" && pwd)"
+id="${2:?usage: add-host.sh INSTANCE_DIR HOST_ID}"
 [[ "$id" =~ ^[A-Za-z0-9_-]{1,64}$ ]] || { echo "host id must be 1-64 of A-Z a-z 0-9 _ -" >&2; exit 2; }
-cd "$(dirname "$0")"
-if grep -q "tether.host.$id.requests" broker.xml; then
+etc="$instance/etc"
+template="$etc/tether-host.xml"
+[ -f "$template" ] && grep -q 'END HOSTS' "$etc/broker.xml" || {
+  echo "$instance is not set up for Tether: run setup-broker.sh $instance first" >&2
+  exit 2
+}
+if grep -q "tether.host.$id.requests" "$etc/broker.xml"; then
   echo "host $id is already configured" >&2
   exit 1
 fi
-entries=$(cat <<XML
-      <security-setting match="tether.host.$id.requests">
-        <permission type="send" roles="engine,amq"/>
-        <permission type="consume" roles="host-$id"/>
-        <permission type="createAddress" roles="engine,host-$id,amq"/>
-        <permission type="createDurableQueue" roles="engine,host-$id,amq"/>
-      </security-setting>
-      <security-setting match="tether.host.$id.status">
-        <permission type="send" roles="host-$id"/>
-        <permission type="consume" roles="engine,amq"/>
-        <permission type="createAddress" roles="engine,host-$id,amq"/>
-        <permission type="createNonDurableQueue" roles="engine,amq"/>
-        <permission type="deleteNonDurableQueue" roles="engine,amq"/>
-      </security-setting>
-XML
-)
-tmp=$(mktemp)
-awk -v entries="$entries" '/<!-- END HOSTS -->/ { print entries } { print }' broker.xml > "$tmp" && mv "$tmp" broker.xml
-echo "host-$id = $password" >> artemis-users.properties
-sed -i "s/^hosts = \(.*\)$/hosts = \1,host-$id/" artemis-roles.properties
-echo "host-$id = host-$id" >> artemis-roles.properties
-echo "added host $id: user host-$id, roles hosts,host-$id"
+umask 077
+
+# The host's part: host.xml with HOST_ID replaced, its <addresses> and <security-settings> content
+# put before the END HOST ADDRESSES and END HOSTS markers (as the embedded broker does for itself).
+part() { sed -n "/<$1>/,/<\/$1>/p" "$template" | sed '1d;$d' | sed "s/HOST_ID/$id/g"; }
+addresses="$(part addresses)"
+security="$(part security-settings)"
+tmp="$(mktemp "$etc/broker.xml.XXXXXX")"
+awk -v addresses="$addresses" -v security="$security" '
+  /<!-- END HOST ADDRESSES -->/ { print addresses }
+  /<!-- END HOSTS -->/ { print security }
+  { print }' "$etc/broker.xml" > "$tmp"
+mv "$tmp" "$etc/broker.xml"
+
+# append FILE LINE: adds a line, even to a file whose last line has no newline.
+append() { [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ] && echo >> "$1"; echo "$2" >> "$1"; }
+password="$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 40)"
+append "$etc/artemis-users.properties" "host-$id = ENC($("$instance/bin/artemis" mask --hash "$password" | sed -n 's/^result: //p'))"
+roles="$etc/artemis-roles.properties"
+if grep -q '^hosts *=' "$roles"; then
+  sed -i "s/^hosts *= *\(.*\)$/hosts = \1,host-$id/" "$roles"
+else
+  append "$roles" "hosts = host-$id"
+fi
+append "$roles" "host-$id = host-$id"
+mkdir -p "$instance/credentials"
+printf '%s\n' "$password" > "$instance/credentials/host-$id.password"
+echo "added host $id: user host-$id (roles hosts, host-$id), password in $instance/credentials/host-$id.password"

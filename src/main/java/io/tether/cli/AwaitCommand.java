@@ -59,7 +59,7 @@ public final class AwaitCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         } catch (jakarta.jms.JMSException e) {
-            System.err.println("cannot reach the broker at " + client.broker + ": " + e.getMessage());
+            System.err.println(client.brokerError(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

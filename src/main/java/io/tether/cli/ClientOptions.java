@@ -3,34 +3,104 @@ package io.tether.cli;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
 import io.tether.messaging.Addresses;
+import io.tether.messaging.BrokerCredentials;
+import io.tether.messaging.EmbeddedBroker;
 import jakarta.jms.JMSException;
+import jakarta.jms.JMSSecurityException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Option;
 
-/** Options every engine-side command shares, and the one way they call a worker. */
+/** Options every engine-side command shares, and the one way they log in and call a worker. */
 final class ClientOptions {
     @Option(names = "--broker", defaultValue = "${env:TETHER_BROKER:-amqp://127.0.0.1:5672}",
             description = "Broker URL (env TETHER_BROKER; default: amqp://127.0.0.1:5672).")
     String broker;
 
-    @Option(names = "--user", defaultValue = "${env:TETHER_USER}", description = "Broker user (env TETHER_USER).")
+    @Option(names = "--user", defaultValue = "${env:TETHER_USER}",
+            description = "Broker user (env TETHER_USER). Without it, the login of the worker on this machine is used (--data-dir).")
     String user;
 
-    @Option(names = "--password", defaultValue = "${env:TETHER_PASSWORD}", description = "Broker password (env TETHER_PASSWORD).")
+    @Option(names = "--password-file", defaultValue = "${env:TETHER_PASSWORD_FILE}", paramLabel = "FILE",
+            description = "File whose first line is the password of --user (env TETHER_PASSWORD_FILE).")
+    Path passwordFile;
+
+    @Option(names = "--password", defaultValue = "${env:TETHER_PASSWORD}",
+            description = "Password of --user (env TETHER_PASSWORD; prefer --password-file: arguments are visible in ps).")
     String password;
+
+    @Option(names = "--data-dir", defaultValue = "${env:TETHER_DATA_DIR:-./tether-data}", paramLabel = "DIR",
+            description = "Data dir of the worker on this machine, whose " + EmbeddedBroker.ENGINE_LOGIN
+                    + " file holds the engines' login to its embedded broker (env TETHER_DATA_DIR; default: ${DEFAULT-VALUE}).")
+    Path dataDir;
 
     @Option(names = "--timeout", defaultValue = "10", description = "Seconds to wait for the host's answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
+
+    /**
+     * The login to use: --user with its password, else the engines' login of the local worker's
+     * embedded broker, else none (a broker that requires one says so).
+     */
+    BrokerCredentials login() {
+        if (user != null) {
+            if (passwordFile != null) {
+                return new BrokerCredentials(user, firstLine(passwordFile));
+            }
+            return new BrokerCredentials(user, password == null ? "" : password);
+        }
+        Path file = dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN);
+        try {
+            return BrokerCredentials.read(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (AccessDeniedException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": permission denied (run as the worker's user,"
+                    + " or give --user and --password-file)");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static String firstLine(Path file) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            int end = text.indexOf('\n');
+            return end < 0 ? text : text.substring(0, end);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the password file " + file + ": " + e.getMessage());
+        }
+    }
 
     /** Connects for talking to {@code host} (null: every host); a typo in --host is reported before any broker is tried. */
     TetherClient connect(String host) throws JMSException {
         if (host != null) {
             Addresses.checkHostId(host);
         }
-        return TetherClient.connect(broker, user, password);
+        BrokerCredentials login = login();
+        try {
+            return TetherClient.connect(broker, login == null ? null : login.user(), login == null ? null : login.password());
+        } catch (JMSSecurityException e) {
+            throw new JMSSecurityException("the broker at " + broker + " refused " + (login == null
+                    ? "a client without a login (no " + dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN)
+                            + "; give --user and --password-file, or --data-dir of the worker on this machine)"
+                    : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
+        }
+    }
+
+    /** One line saying why the broker could not be used. */
+    String brokerError(JMSException e) {
+        if (e instanceof JMSSecurityException) {
+            return e.getMessage();
+        }
+        return "cannot reach the broker at " + broker + ": " + e.getMessage();
     }
 
     /** Calls a method, printing a one-line error and returning null on an expected failure. */
@@ -42,7 +112,7 @@ final class ClientOptions {
         } catch (TimeoutException e) {
             System.err.println(e.getMessage());
         } catch (JMSException e) {
-            System.err.println("cannot reach the broker at " + broker + ": " + e.getMessage());
+            System.err.println(brokerError(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -24,7 +24,7 @@ public final class WatchCommand implements Callable<Integer> {
             System.err.println("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             new CountDownLatch(1).await();
         } catch (jakarta.jms.JMSException e) {
-            System.err.println("cannot reach the broker at " + client.broker + ": " + e.getMessage());
+            System.err.println(client.brokerError(e));
             return 1;
         }
         return 0;

@@ -1,6 +1,7 @@
 package io.tether.cli;
 
 import io.tether.messaging.Addresses;
+import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.net.InetAddress;
@@ -36,8 +37,12 @@ public final class WorkerCommand implements Callable<Integer> {
     String brokerUser;
 
     @Option(names = "--broker-password", defaultValue = "${env:TETHER_BROKER_PASSWORD}",
-            description = "Broker password (env TETHER_BROKER_PASSWORD; prefer the variable, arguments are visible in ps).")
+            description = "Broker password (env TETHER_BROKER_PASSWORD; prefer --broker-password-file or the variable: arguments are visible in ps).")
     String brokerPassword;
+
+    @Option(names = "--broker-password-file", defaultValue = "${env:TETHER_BROKER_PASSWORD_FILE}", paramLabel = "FILE",
+            description = "File whose first line is the broker password (env TETHER_BROKER_PASSWORD_FILE).")
+    Path brokerPasswordFile;
 
     @Option(names = "--mount-root", description = "Where mounts are made (default: <data-dir>/mnt; VDSM uses /rhev/data-center/mnt).")
     Path mountRoot;
@@ -70,6 +75,12 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
         Addresses.checkHostId(id); // one line and the usage exit code if not (Main)
+        if (brokerPasswordFile != null) {
+            brokerPassword = firstLine(brokerPasswordFile);
+        }
+        // Every file the worker makes (database, broker journal, logins) is its own alone, unless
+        // it says otherwise where it makes it (the mount root, which VMs must traverse).
+        OwnerOnlyFiles.apply();
         WorkerConfig config = (brokerUrl == null
                 ? WorkerConfig.embedded(id, dataDir, amqpPort)
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)
@@ -90,11 +101,21 @@ public final class WorkerCommand implements Callable<Integer> {
         System.out.println("  request queue:  " + Addresses.requests(id));
         System.out.println("  status topic:   " + Addresses.status(id));
         System.out.println("  data:           " + dataDir.toAbsolutePath().normalize());
+        if (brokerUrl == null) {
+            System.out.println("  engine login:   " + dataDir.toAbsolutePath().normalize().resolve(EmbeddedBroker.ENGINE_LOGIN)
+                    + " (the CLI on this machine finds it with --data-dir)");
+        }
         System.out.println("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
         System.out.println("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static String firstLine(Path file) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(file);
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     private static Duration seconds(double seconds) {

@@ -8,6 +8,7 @@ import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
+import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
@@ -111,7 +112,16 @@ public final class TetherClient implements AutoCloseable {
             TextMessage message = session.createTextMessage(body);
             message.setJMSReplyTo(replyQueue);
             message.setJMSCorrelationID(id);
-            producer.send(session.createQueue(Addresses.requests(hostId)), message);
+            try {
+                producer.send(session.createQueue(Addresses.requests(hostId)), message);
+            } catch (JMSSecurityException e) {
+                // The broker has no queue for the host (and may not let an engine make one), or
+                // this login may not send to it: nothing would ever answer, so say so now.
+                JMSSecurityException refused = new JMSSecurityException("host " + hostId + " has no request queue on this broker,"
+                        + " or this login may not send to it: " + e.getMessage(), e.getErrorCode());
+                refused.initCause(e);
+                throw refused;
+            }
         }
     }
 

@@ -1,41 +1,68 @@
 package io.tether.messaging;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
+import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
+import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An Apache Artemis broker inside the worker, for a single machine with no broker of its own. It
- * loads the same {@code broker-config/broker.xml} a standalone broker uses (addresses, dead-letter
- * and redelivery settings), then changes only what must differ: it listens on 127.0.0.1 at the
- * given port and keeps its journal under the data dir.
+ * runs the standalone broker's {@code broker-config/broker.xml} with this host's entries added
+ * ({@link BrokerXml}), so the same security rules apply, and changes only what must differ: it
+ * listens on 127.0.0.1 at the given port (no TLS acceptor) and keeps its files under the data dir.
+ *
+ * <p>Loopback does not keep the machine's other users out, so every client logs in. The logins are
+ * generated at first start into the data dir (see {@link BrokerCredentials}): {@value #ENGINE_LOGIN}
+ * for engines on this machine, {@value #ADMIN_LOGIN} for management, which nothing uses by default;
+ * the worker's own login is made afresh at each start and never written down.
  */
 public final class EmbeddedBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
-    /** broker.xml inside the jar: a copy of the repository's broker-config/broker.xml. */
-    public static final String BROKER_XML = "broker-config/broker.xml";
+
+    /** The engines' login, in the data dir: two lines, {@code user=} and {@code password=}, mode 0600. */
+    public static final String ENGINE_LOGIN = "engine-credentials";
+    /** The administrator's login (role {@code amq}), in the data dir, mode 0600. */
+    public static final String ADMIN_LOGIN = "admin-credentials";
 
     private final EmbeddedActiveMQ server = new EmbeddedActiveMQ();
     private final int port;
+    private final BrokerCredentials workerLogin;
 
-    private EmbeddedBroker(int port) {
+    private EmbeddedBroker(int port, BrokerCredentials workerLogin) {
         this.port = port;
+        this.workerLogin = workerLogin;
     }
 
-    public static EmbeddedBroker start(Path dataDir, int port) throws Exception {
+    /** Starts the broker for {@code hostId} with its files under {@code dataDir/broker}. */
+    public static EmbeddedBroker start(Path dataDir, int port, String hostId) throws Exception {
+        Path dir = dataDir.toAbsolutePath().normalize().resolve("broker");
+        Files.createDirectories(dir);
+        // Its journal holds requests in transit: owner only, whatever the process's umask.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path brokerXml = dir.resolve("broker.xml");
+        Files.deleteIfExists(brokerXml);
+        Files.createFile(brokerXml, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(brokerXml, BrokerXml.withHost(resource(BrokerXml.BROKER_XML), resource(BrokerXml.HOST_XML), hostId));
+
         FileConfiguration config = new FileConfiguration();
-        FileDeploymentManager deployment = new FileDeploymentManager(BROKER_XML);
+        FileDeploymentManager deployment = new FileDeploymentManager(brokerXml.toUri().toString());
         deployment.addDeployable(config);
         deployment.readConfiguration();
 
-        // Read once from the jar; there is no file to watch for changes.
+        // Written by the worker at each start; nothing edits it while the broker runs.
         config.setConfigurationFileRefreshPeriod(-1);
         config.setConfigurationUrl(null);
-        Path dir = dataDir.toAbsolutePath().normalize().resolve("broker");
         config.setBrokerInstance(dir.toFile());
         config.setJournalDirectory(dir.resolve("journal").toString());
         config.setBindingsDirectory(dir.resolve("bindings").toString());
@@ -44,24 +71,50 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.setNodeManagerLockDirectory(dir.toString());
         // Several brokers may share a JVM in tests; JMX names would collide and nothing reads them here.
         config.setJMXManagementEnabled(false);
-        // Loopback only: this broker has no users, so it must not be reachable from elsewhere.
-        config.setSecurityEnabled(false);
         TransportConfiguration amqp = config.getAcceptorConfigurations().stream()
                 .filter(t -> "amqp".equals(t.getName())).findFirst()
-                .orElseThrow(() -> new IllegalStateException(BROKER_XML + " has no acceptor named amqp"));
+                .orElseThrow(() -> new IllegalStateException(BrokerXml.BROKER_XML + " has no acceptor named amqp"));
         amqp.getParams().put("host", "127.0.0.1");
         amqp.getParams().put("port", Integer.toString(port));
         config.getAcceptorConfigurations().removeIf(t -> !"amqp".equals(t.getName()));
 
-        EmbeddedBroker broker = new EmbeddedBroker(port);
+        BrokerCredentials worker = new BrokerCredentials("host-" + hostId, BrokerCredentials.randomPassword());
+        BrokerCredentials engine = BrokerCredentials.loadOrCreate(dataDir.resolve(ENGINE_LOGIN), "engine");
+        BrokerCredentials admin = BrokerCredentials.loadOrCreate(dataDir.resolve(ADMIN_LOGIN), "admin");
+        SecurityConfiguration logins = new SecurityConfiguration();
+        logins.addUser(worker.user(), worker.password());
+        logins.addRole(worker.user(), "hosts");
+        logins.addRole(worker.user(), "host-" + hostId);
+        logins.addUser(engine.user(), engine.password());
+        logins.addRole(engine.user(), "engine");
+        logins.addUser(admin.user(), admin.password());
+        logins.addRole(admin.user(), "amq");
+
+        EmbeddedBroker broker = new EmbeddedBroker(port, worker);
         broker.server.setConfiguration(config);
+        broker.server.setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), logins));
         broker.server.start();
-        log.info("embedded broker listening on amqp://127.0.0.1:{} (journal in {})", port, dir);
+        log.info("embedded broker listening on amqp://127.0.0.1:{} (journal in {}; engines log in with {})", port, dir,
+                dataDir.toAbsolutePath().normalize().resolve(ENGINE_LOGIN));
         return broker;
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = EmbeddedBroker.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException(name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     public String url() {
         return "amqp://127.0.0.1:" + port;
+    }
+
+    /** The login of this host's worker: roles {@code hosts} and {@code host-<id>}. */
+    public BrokerCredentials workerLogin() {
+        return workerLogin;
     }
 
     @Override

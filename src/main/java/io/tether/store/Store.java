@@ -59,8 +59,10 @@ public final class Store implements AutoCloseable {
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a reply sent after it
         // survives kill -9 of the worker. MAX_LENGTH_INPLACE_LOB: events and replies (CLOBs, as a
         // few can be large) up to 64 KiB live in the row, not in H2's separate LOB store, which
-        // costs extra writes on every commit.
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("tether") + ";WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536";
+        // costs extra writes on every commit. DB_CLOSE_ON_EXIT=FALSE: the worker closes the database
+        // itself when it stops; H2's own shutdown hook would close it under the threads still using it.
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("tether")
+                + ";WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536;DB_CLOSE_ON_EXIT=FALSE";
         Flyway.configure().dataSource(url, "tether", "").locations("classpath:db/migration")
                 .loggers("slf4j").load().migrate();
         Store store = new Store(url, cipher);

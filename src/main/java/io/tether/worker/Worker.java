@@ -11,6 +11,7 @@ import io.tether.monitor.Reconciler;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,18 +58,22 @@ public final class Worker implements AutoCloseable {
         // in transit, secrets included) live here.
         Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
+        String user = config.brokerUser();
+        String password = config.brokerPassword();
         if (config.brokerUrl() == null) {
-            broker = EmbeddedBroker.start(config.dataDir(), config.amqpPort());
+            broker = EmbeddedBroker.start(config.dataDir(), config.amqpPort(), hostId);
             brokerUrl = broker.url();
+            user = broker.workerLogin().user();
+            password = broker.workerLogin().password();
         } else {
             brokerUrl = config.brokerUrl();
         }
         store = Store.open(config.dataDir().resolve("db"));
-        Files.createDirectories(config.mountRoot());
-        connection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
+        createReadable(config.mountRoot());
+        connection = Jms.connect(brokerUrl, user, password, true);
         // Events go out on a connection of their own: one connection is one client I/O thread and
         // one broker thread, and requests, replies and acknowledgements keep those to themselves.
-        eventConnection = Jms.connect(brokerUrl, config.brokerUser(), config.brokerPassword(), true);
+        eventConnection = Jms.connect(brokerUrl, user, password, true);
         publisher = new EventPublisher(eventConnection, Addresses.status(hostId), hostId, store);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
@@ -86,6 +91,24 @@ public final class Worker implements AutoCloseable {
                 recoveryTime.toMillis());
         consumer.start();
         log.info("worker for host {} ready", hostId);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents with mode 0755: VMs run as another user and must
+     * reach the mounts below it, whatever the process's umask.
+     */
+    static void createReadable(Path dir) throws java.io.IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        createReadable(absolute.getParent());
+        try {
+            Files.createDirectory(absolute);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            return;
+        }
+        Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     public String brokerUrl() {

@@ -23,11 +23,19 @@ class CliIT {
     private record Ran(int exit, String out, String err) {
     }
 
-    private static Ran tether(String... args) throws Exception {
+    /** The local worker's data dir, as an operator's shell would have it in TETHER_DATA_DIR. */
+    private Path dataDir;
+
+    private Ran tether(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", System.getProperty("tether.jar", "target/tether.jar")));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("TETHER_DATA_DIR");
+        if (dataDir != null) {
+            builder.environment().put("TETHER_DATA_DIR", dataDir.toString());
+        }
+        Process p = builder.start();
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tether " + String.join(" ", args) + " hung");
         return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
@@ -38,7 +46,9 @@ class CliIT {
     void manageListAwaitUnmanage() throws Exception {
         Path ready = Files.createDirectories(tmp.resolve("ready"));
         try (TestWorker worker = new TestWorker("cli", tmp.resolve("data"))) {
-            String broker = "--broker=" + worker.url();
+            // The login comes from the worker's data dir (TETHER_DATA_DIR), as on the worker's own host.
+            dataDir = worker.dataDir();
+            String broker = "--broker=" + worker.plainUrl();
             Ran manage = tether("manage", broker, "--host", "cli", "flow1-a", "file://" + ready);
             assertEquals(0, manage.exit(), manage.err());
             assertEquals("managed: flow1-a -> file://" + ready, manage.out().strip());
@@ -63,10 +73,28 @@ class CliIT {
             assertEquals(0, unmanage.exit(), unmanage.err());
             assertTrue(unmanage.out().contains("unmanaged: flow1-a") && unmanage.out().contains("unmanaged: flow1-b"));
 
-            Ran silentHost = tether("list", broker, "--host", "nobody", "--timeout", "2");
-            assertEquals(1, silentHost.exit());
-            assertTrue(silentHost.err().contains("host nobody did not answer"), silentHost.err());
-            assertFalse(silentHost.err().contains("\tat "), "no stack trace: " + silentHost.err());
+            // This broker serves host cli only: a request for another host is refused at once, not lost.
+            Ran unknownHost = tether("list", broker, "--host", "nobody", "--timeout", "2");
+            assertEquals(1, unknownHost.exit());
+            assertTrue(unknownHost.err().contains("host nobody has no request queue"), unknownHost.err());
+            assertFalse(unknownHost.err().contains("\tat "), "no stack trace: " + unknownHost.err());
+
+            // Other ways to log in: an explicit user and password file, and the data dir as an option.
+            Path passwordFile = Files.writeString(tmp.resolve("engine.password"),
+                    worker.url().replaceAll(".*jms.password=", "") + "\n");
+            dataDir = null;
+            Ran withFile = tether("list", broker, "--host", "cli", "--user", "engine", "--password-file", passwordFile.toString());
+            assertEquals(0, withFile.exit(), withFile.err());
+            Ran withOption = tether("list", broker, "--host", "cli", "--data-dir", worker.dataDir().toString());
+            assertEquals(0, withOption.exit(), withOption.err());
+            Ran wrong = tether("list", broker, "--host", "cli", "--user", "engine", "--password", "guess");
+            assertEquals(1, wrong.exit());
+            assertTrue(wrong.err().contains("refused the login of user engine"), wrong.err());
+            Ran none = tether("list", broker, "--host", "cli", "--data-dir", tmp.resolve("elsewhere").toString());
+            assertEquals(1, none.exit());
+            assertTrue(none.err().contains("refused a client without a login"), none.err());
+            assertFalse(none.err().contains("\tat "), "no stack trace: " + none.err());
+            dataDir = worker.dataDir();
 
             Ran badHost = tether("manage", broker, "--host", "h1.example", "flow1-c", "file:///tmp");
             assertEquals(64, badHost.exit());

@@ -1,8 +1,11 @@
 package io.tether.testing;
 
+import io.tether.messaging.BrokerCredentials;
+import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
@@ -42,8 +45,27 @@ public final class TestWorker implements AutoCloseable {
         return worker;
     }
 
+    /** The embedded broker's URL with the engines' login the worker generated, for engine-side clients. */
     public String url() {
+        return engineUrl(config.amqpPort(), config.dataDir());
+    }
+
+    /** The embedded broker's URL without a login. */
+    public String plainUrl() {
         return "amqp://127.0.0.1:" + config.amqpPort();
+    }
+
+    /**
+     * The URL of the embedded broker of a worker on {@code port} with data in {@code dataDir}, carrying
+     * the engines' login (Qpid JMS takes {@code jms.username}/{@code jms.password} from the query).
+     */
+    public static String engineUrl(int port, Path dataDir) {
+        try {
+            BrokerCredentials login = BrokerCredentials.read(dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN));
+            return "amqp://127.0.0.1:" + port + "?jms.username=" + login.user() + "&jms.password=" + login.password();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public String hostId() {

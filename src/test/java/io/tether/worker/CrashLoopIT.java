@@ -66,7 +66,7 @@ class CrashLoopIT {
         int port = TestWorker.freePort();
         Path log = tmp.resolve("worker.log");
         try (WorkerProcess worker = new WorkerProcess("crash", tmp.resolve("data"), port, log).start();
-             StreamingClient client = new StreamingClient("amqp://127.0.0.1:" + port, storage)) {
+             StreamingClient client = new StreamingClient(TestWorker.engineUrl(port, tmp.resolve("data")), storage)) {
             client.start();
             for (int kill = 1; kill <= KILLS; kill++) {
                 // Let the stream make progress, then kill at a random point of it.
@@ -93,7 +93,7 @@ class CrashLoopIT {
                     expected.remove(op.cid());
                 }
             }
-            try (RawClient check = new RawClient("amqp://127.0.0.1:" + port, "crash")) {
+            try (RawClient check = new RawClient(TestWorker.engineUrl(port, tmp.resolve("data")), "crash")) {
                 JsonNode list = check.list();
                 Set<String> listed = new TreeSet<>();
                 list.get("connections").fieldNames().forEachRemaining(listed::add);

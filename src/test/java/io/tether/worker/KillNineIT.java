@@ -38,7 +38,7 @@ class KillNineIT {
         long seqBefore;
         int burst = 300;
         try (WorkerProcess worker = new WorkerProcess("k9", data, port, log).start()) {
-            try (RawClient client = new RawClient("amqp://127.0.0.1:" + port, "k9")) {
+            try (RawClient client = new RawClient(TestWorker.engineUrl(port, data), "k9")) {
                 for (int i = 0; i < 40; i++) {
                     Files.createDirectories(storage.resolve("d" + (i % 4)));
                     JsonNode reply = client.manage("k9-" + i, "file://" + storage.resolve("d" + (i % 4)));
@@ -64,7 +64,7 @@ class KillNineIT {
             assertFalse(worker.isAlive());
 
             worker.start();
-            try (RawClient client = new RawClient("amqp://127.0.0.1:" + port, "k9")) {
+            try (RawClient client = new RawClient(TestWorker.engineUrl(port, data), "k9")) {
                 JsonNode connections = client.list().get("connections");
                 for (String cid : repliedManaged) {
                     assertEquals("file://" + storage.resolve("d" + (Integer.parseInt(cid.substring(3)) % 4)),

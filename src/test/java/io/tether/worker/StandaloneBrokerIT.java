@@ -3,50 +3,57 @@ package io.tether.worker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.Results;
 import io.tether.client.TetherClient;
+import io.tether.messaging.BrokerCredentials;
+import io.tether.testing.BrokerAttacks;
+import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
 import io.tether.testing.servers.StandaloneArtemis;
 import jakarta.jms.Connection;
-import jakarta.jms.JMSException;
-import jakarta.jms.JMSSecurityException;
-import jakarta.jms.Session;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.qpid.jms.JmsConnectionFactory;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Many hosts on one standalone Artemis (a separate process, configured from broker-config/): two
- * workers and an engine, per-host security, and a broker restart in the middle of the traffic.
+ * Many hosts on one standalone Artemis (a separate process, set up as docs/operations.md says):
+ * two workers and an engine, the threat model's attacks refused, the setup's own promises (admin
+ * password kept, hashed users, private files, TLS, loopback-only plain AMQP), and a broker restart
+ * in the middle of the traffic.
  */
 class StandaloneBrokerIT {
     @TempDir
     Path tmp;
 
-    private static TestWorker worker(Path dir, String host, String url) throws Exception {
-        return new TestWorker(WorkerConfig.external(host, dir.resolve(host), url)
-                .withBrokerCredentials("host-" + host, host + "-secret"));
+    private static TestWorker worker(Path dir, String host, StandaloneArtemis broker) throws Exception {
+        BrokerCredentials login = broker.hostLogin(host);
+        return new TestWorker(WorkerConfig.external(host, dir.resolve(host), broker.url())
+                .withBrokerCredentials(login.user(), login.password()));
     }
 
     @Test
     void twoHostsOneEngineSecurityAndARestart() throws Exception {
         Path storage = Files.createDirectories(tmp.resolve("storage"));
-        try (StandaloneArtemis broker = new StandaloneArtemis(Files.createDirectories(tmp.resolve("artemis")));
-             TestWorker h1 = worker(tmp, "h1", broker.url());
-             TestWorker h2 = worker(tmp, "h2", broker.url());
+        try (StandaloneArtemis broker = new StandaloneArtemis(Files.createDirectories(tmp.resolve("artemis")), "h1", "h2");
+             TestWorker h1 = worker(tmp, "h1", broker);
+             TestWorker h2 = worker(tmp, "h2", broker);
              TetherClient engine = TetherClient.connect("failover:(" + broker.url() + ")?failover.maxReconnectAttempts=-1",
-                     "engine", "engine-secret")) {
+                     "engine", broker.engineLogin().password())) {
             List<JsonNode> events = new CopyOnWriteArrayList<>();
             engine.watch(null, events::add);
             Duration t = Duration.ofSeconds(20);
@@ -62,17 +69,17 @@ class StandaloneBrokerIT {
             await().atMost(t).until(() -> events.stream().anyMatch(e -> e.get("hostId").asText().equals("h1"))
                     && events.stream().anyMatch(e -> e.get("hostId").asText().equals("h2")));
 
-            // host-h1 may not read h2's requests nor publish as h2.
-            try (Connection h1Login = new JmsConnectionFactory("host-h1", "h1-secret", broker.url() + "?jms.forceSyncSend=true")
-                    .createConnection()) {
-                Session session = h1Login.createSession(false, Session.AUTO_ACKNOWLEDGE);
-                assertThrows(JMSSecurityException.class, () -> session.createConsumer(session.createQueue("tether.host.h2.requests")));
-                JMSException publish = assertThrows(JMSException.class, () -> session.createProducer(session.createTopic("tether.host.h2.status"))
-                        .send(session.createTextMessage("{}")));
-                assertTrue(publish instanceof JMSSecurityException || publish.getMessage().toLowerCase().contains("permission")
-                        || publish.getMessage().toLowerCase().contains("unauthorized"), publish.toString());
-            }
-            assertThrows(JMSException.class, () -> new JmsConnectionFactory("nobody", "x", broker.url()).createConnection().start());
+            // The threat model's attacks, as host h1 (against h2) and as an engine.
+            BrokerAttacks attacks = new BrokerAttacks(broker.url(), broker.engineLogin(), broker.hostLogin("h1"), "h1", "h2");
+            attacks.anonymousAndWrongLoginsAreRefused();
+            attacks.engineCannotReadOrDivertRequests();
+            attacks.onlyTheHostConsumesItsRequests();
+            attacks.nobodySendsToDeadLetters();
+            attacks.hostPublishesOnlyItsOwnEvents();
+            attacks.engineStaysInItsLane();
+            attacks.engineStillGetsAnswers(6);
+
+            setupKeepsItsPromises(broker, storage);
 
             // The broker restarts; requests sent while it is down wait in the engine's failover
             // connection, and the workers, reconnecting by themselves, process every one.
@@ -98,6 +105,79 @@ class StandaloneBrokerIT {
             assertEquals(5, after1.connections().size());
             assertEquals(5, after2.connections().size());
             assertTrue(engine.list("h1", null, t).connections().containsKey("on-h1"), "nothing lost across the restart");
+            brokerFilesAreTheBrokersAlone(broker.instance());
+        }
+    }
+
+    /**
+     * Attack 3: the documented setup keeps the admin password given to artemis create (and admin/admin
+     * does not work), stores only hashes, serves plain AMQP on loopback only and TLS to everyone, and
+     * add-host.sh works on what setup made.
+     */
+    private static void setupKeepsItsPromises(StandaloneArtemis broker, Path storage) throws Exception {
+        BrokerAttacks asAdmin = new BrokerAttacks(broker.url(), broker.adminLogin(), broker.adminLogin(), "h1", "h2");
+        try (Connection admin = asAdmin.connect(broker.adminLogin())) {
+            admin.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE).createBrowser(
+                    admin.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE).createQueue("DLQ")).getEnumeration();
+        }
+        BrokerAttacks.refused("admin/admin", () -> asAdmin.connect(new BrokerCredentials("admin", "admin")).close());
+
+        Path users = broker.instance().resolve("etc/artemis-users.properties");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(users)));
+        String usersText = Files.readString(users);
+        for (BrokerCredentials login : List.of(broker.engineLogin(), broker.hostLogin("h1"), broker.hostLogin("h2"), broker.adminLogin())) {
+            assertFalse(usersText.contains(login.password()), login.user() + "'s password is stored in clear");
+            assertTrue(usersText.contains(login.user() + " = ENC("), login.user() + " is stored hashed: " + usersText);
+        }
+
+        // Plain AMQP answers on loopback only; another address of this machine gets no connection.
+        int plainPort = Integer.parseInt(broker.url().replaceAll(".*:", ""));
+        InetAddress other = NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> !a.isLoopbackAddress() && a.getAddress().length == 4).findFirst().orElse(null);
+        if (other != null) {
+            try (Socket socket = new Socket()) {
+                assertTrue(assertThrowsIo(() -> socket.connect(new InetSocketAddress(other, plainPort), 2000)),
+                        "plain AMQP must not answer on " + other.getHostAddress());
+            }
+        }
+
+        // The TLS acceptor, with the certificate setup made (keytool), serves the same engine.
+        try (TetherClient overTls = TetherClient.connect(broker.tlsUrl(), "engine", broker.engineLogin().password())) {
+            assertEquals("on-h1", overTls.list("h1", "on-h1", Duration.ofSeconds(20)).connections().keySet().iterator().next());
+            assertTrue(overTls.manage("h2", "over-tls", "file://" + storage, Duration.ofSeconds(20)).connectionKey().startsWith("file://"));
+        }
+
+        // add-host.sh on what setup made: a configured host is refused, a new one is added.
+        Host.Ran again = Host.run(120, "bash", "broker-config/add-host.sh", broker.instance().toString(), "h1");
+        assertEquals(1, again.exit(), again.output());
+        assertTrue(again.output().contains("already configured"), again.output());
+        Host.ok(120, "bash", "broker-config/add-host.sh", broker.instance().toString(), "h3");
+        assertTrue(Files.readString(broker.instance().resolve("etc/broker.xml")).contains("tether.host.h3.requests"));
+        assertTrue(Files.exists(broker.hostPasswordFile("h3")));
+    }
+
+    private static boolean assertThrowsIo(IoAction action) {
+        try {
+            action.run();
+            return false;
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+
+    private interface IoAction {
+        void run() throws java.io.IOException;
+    }
+
+    /** The journal and the credentials are readable by the broker's user only (umask from setup). */
+    private static void brokerFilesAreTheBrokersAlone(Path instance) throws Exception {
+        for (String dir : List.of("data", "etc", "credentials")) {
+            try (Stream<Path> files = Files.walk(instance.resolve(dir))) {
+                for (Path file : files.toList()) {
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+                    assertTrue(mode.endsWith("------"), file + " is " + mode);
+                }
+            }
         }
     }
 }

@@ -1,42 +1,86 @@
 package io.tether.testing.servers;
 
+import io.tether.messaging.BrokerCredentials;
 import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 
 /**
- * A standalone Apache Artemis broker, as an operator runs it: the binary distribution (unpacked by
- * the build from Maven Central), an instance made with {@code artemis create}, and the repository's
- * broker-config/ copied into its etc/. Runs as a separate process that can be stopped and started.
+ * A standalone Apache Artemis broker, set up exactly as docs/operations.md tells an operator: the
+ * binary distribution (unpacked by the build from Maven Central), {@code artemis create} with an
+ * admin password of its own, {@code broker-config/setup-broker.sh}, and
+ * {@code broker-config/add-host.sh} for each host. Only its ports are this test run's own (system
+ * properties in {@code etc/artemis.profile}, as broker.xml allows). Runs as a separate process that
+ * can be stopped and started.
  */
 public final class StandaloneArtemis implements AutoCloseable {
     private final Path instance;
     private final int port;
+    private final int tlsPort;
+    private final String adminPassword = UUID.randomUUID().toString();
     private Process broker;
 
-    public StandaloneArtemis(Path dir) throws Exception {
+    /** Creates, sets up and starts a broker serving {@code hosts}. */
+    public StandaloneArtemis(Path dir, String... hosts) throws Exception {
         Path home = Path.of(System.getProperty("artemis.home", "target/artemis/apache-artemis-2.44.0"));
         if (!Files.isExecutable(home.resolve("bin/artemis"))) {
             throw new IllegalStateException("no Artemis distribution at " + home + " (mvn verify unpacks it)");
         }
         this.instance = dir.resolve("broker");
         this.port = TestWorker.freePort();
+        this.tlsPort = TestWorker.freePort();
         Host.ok(180, "bash", home.resolve("bin/artemis").toString(), "create", instance.toString(), "--user", "admin",
-                "--password", "admin", "--require-login", "--silent", "--no-web", "--no-autotune", "--force");
-        Path etc = instance.resolve("etc");
-        String brokerXml = Files.readString(Path.of("broker-config/broker.xml"))
-                .replace("tcp://0.0.0.0:5672?", "tcp://127.0.0.1:" + port + "?");
-        Files.writeString(etc.resolve("broker.xml"), brokerXml);
-        for (String file : new String[] {"artemis-users.properties", "artemis-roles.properties"}) {
-            Files.copy(Path.of("broker-config", file), etc.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                "--password", adminPassword, "--require-login", "--silent", "--no-web", "--no-autotune", "--force");
+        Host.ok(180, "bash", "broker-config/setup-broker.sh", instance.toString());
+        for (String host : hosts) {
+            Host.ok(120, "bash", "broker-config/add-host.sh", instance.toString(), host);
         }
+        Files.writeString(instance.resolve("etc/artemis.profile"), "\nJAVA_ARGS=\"$JAVA_ARGS -Dtether.amqp.port=" + port
+                + " -Dtether.amqps.port=" + tlsPort + "\"\n", StandardOpenOption.APPEND);
         start();
     }
 
+    /** The plain AMQP acceptor, on 127.0.0.1 only. */
     public String url() {
         return "amqp://127.0.0.1:" + port;
+    }
+
+    /** The TLS acceptor, trusting the certificate setup-broker.sh made. */
+    public String tlsUrl() {
+        return "amqps://localhost:" + tlsPort + "?transport.trustStoreLocation=" + instance.resolve("credentials/truststore.p12")
+                + "&transport.trustStorePassword=tether";
+    }
+
+    public BrokerCredentials engineLogin() throws IOException {
+        return login("engine", "engine.password");
+    }
+
+    /** The login add-host.sh made for {@code hostId}'s worker. */
+    public BrokerCredentials hostLogin(String hostId) throws IOException {
+        return login("host-" + hostId, "host-" + hostId + ".password");
+    }
+
+    /** The admin login given to {@code artemis create}. */
+    public BrokerCredentials adminLogin() {
+        return new BrokerCredentials("admin", adminPassword);
+    }
+
+    /** The file a worker's --broker-password-file would name for {@code hostId}. */
+    public Path hostPasswordFile(String hostId) {
+        return instance.resolve("credentials/host-" + hostId + ".password");
+    }
+
+    /** The instance directory: etc/, data/ (the journal), credentials/. */
+    public Path instance() {
+        return instance;
+    }
+
+    private BrokerCredentials login(String user, String file) throws IOException {
+        return new BrokerCredentials(user, Files.readAllLines(instance.resolve("credentials").resolve(file)).get(0));
     }
 
     public void start() throws Exception {

@@ -1,0 +1,72 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.testing.Host;
+import io.tether.testing.Requirements;
+import io.tether.testing.TestWorker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Another user of the worker's machine ({@code nobody}, through {@code runuser}) gets nothing from
+ * the embedded broker: the engines' login is in a file only the worker's user can read, and the
+ * broker refuses a client without a login, or with a guessed one. The data dir's parent is open to
+ * everyone here, so the only thing in the way is what the worker itself sets up.
+ */
+class UnprivilegedUserIT {
+    @TempDir
+    Path tmp;
+
+    private static Host.Ran asNobody(String... args) {
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of(System.getProperty("tether.jar", "target/tether.jar")).toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        return Host.run(60, command.toArray(String[]::new));
+    }
+
+    @Test
+    void anotherLocalUserIsRefused() throws Exception {
+        Requirements.needRoot();
+        Requirements.needTool("runuser", "util-linux");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path storage = Files.createDirectories(tmp.resolve("storage"));
+        try (TestWorker worker = new TestWorker("root-host", tmp.resolve("data"))) {
+            String broker = "--broker=" + worker.plainUrl();
+
+            Host.Ran readLogin = asNobody("manage", broker, "--data-dir", worker.dataDir().toString(), "--host", "root-host",
+                    "stolen", "file://" + storage);
+            assertEquals(64, readLogin.exit(), readLogin.output());
+            assertTrue(readLogin.output().contains("permission denied"), readLogin.output());
+
+            Host.Ran anonymous = asNobody("manage", broker, "--data-dir", tmp.resolve("none").toString(), "--host", "root-host",
+                    "stolen", "file://" + storage);
+            assertEquals(1, anonymous.exit(), anonymous.output());
+            assertTrue(anonymous.output().contains("refused a client without a login"), anonymous.output());
+
+            Host.Ran guessed = asNobody("watch", broker, "--user", "engine", "--password", "engine", "--host", "root-host");
+            assertEquals(1, guessed.exit(), guessed.output());
+            assertTrue(guessed.output().contains("refused the login of user engine"), guessed.output());
+
+            Host.Ran asAdmin = asNobody("list", broker, "--user", "admin", "--password", "admin", "--host", "root-host");
+            assertEquals(1, asAdmin.exit(), asAdmin.output());
+            assertTrue(asAdmin.output().contains("refused the login of user admin"), asAdmin.output());
+
+            for (Host.Ran ran : List.of(readLogin, anonymous, guessed, asAdmin)) {
+                assertFalse(ran.output().contains("\tat "), "no stack trace: " + ran.output());
+            }
+            // Nothing was managed by any of them.
+            try (io.tether.testing.RawClient engine = new io.tether.testing.RawClient(worker.url(), "root-host")) {
+                assertEquals(0, engine.list().get("connections").size());
+            }
+        }
+    }
+}

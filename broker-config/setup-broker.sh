@@ -16,6 +16,7 @@
 #   and no access for group or others to etc/, data/ and credentials/.
 # Running it again changes nothing that is already set up.
 set -euo pipefail
+TETHER_TLS_NAMES="${TETHER_TLS_NAMES:-}"
 instance="$(cd "${1:?usage: setup-broker.sh INSTANCE_DIR}" && pwd)"
 here="$(cd "$(dirname "$0")" && pwd)"
 etc="$instance/etc"
@@ -50,9 +51,12 @@ fi
 if [ ! -f "$etc/tether-broker.p12" ]; then
   store_password="$(random)"
   name="$(hostname -f 2>/dev/null || hostname)"
+  # TETHER_TLS_NAMES: more DNS names clients use for this broker, comma-separated.
+  san="dns:$name,dns:localhost,ip:127.0.0.1"
+  for extra in ${TETHER_TLS_NAMES//,/ }; do san="$san,dns:$extra"; done
   keytool -genkeypair -alias tether-broker -keyalg RSA -keysize 3072 -validity 825 -storetype PKCS12 \
     -keystore "$etc/tether-broker.p12" -storepass "$store_password" -dname "CN=$name" \
-    -ext "SAN=dns:$name,dns:localhost,ip:127.0.0.1" >/dev/null 2>&1
+    -ext "SAN=$san" >/dev/null 2>&1
   keytool -exportcert -rfc -alias tether-broker -keystore "$etc/tether-broker.p12" -storepass "$store_password" \
     > "$etc/tether-broker.crt"
   rm -f "$credentials/truststore.p12"

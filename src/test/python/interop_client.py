@@ -3,7 +3,8 @@
 
 Written from docs/protocol.md alone, to prove the wire contract is usable without Tether's code:
 manage, list, unmanage, and read the status events. Exits 0 when everything matched the document.
-Usage: interop_client.py AMQP_URL HOST_ID DIRECTORY
+Usage: interop_client.py AMQP_URL HOST_ID DIRECTORY CREDENTIALS_FILE
+CREDENTIALS_FILE is the worker's <data-dir>/engine-credentials (docs/protocol.md, "Logging in").
 """
 import json
 import sys
@@ -21,9 +22,18 @@ class Topic(LinkOption):
         link.source.capabilities.put_object(symbol("topic"))
 
 
+def read_login(path):
+    """docs/protocol.md: two lines, user=... and password=..."""
+    fields = dict(line.split("=", 1) for line in open(path).read().splitlines() if "=" in line)
+    return fields["user"], fields["password"]
+
+
 def main():
-    url, host, directory = sys.argv[1:4]
-    conn = BlockingConnection(url, timeout=20)
+    url, host, directory, credentials = sys.argv[1:5]
+    user, password = read_login(credentials)
+    # SASL PLAIN on a loopback connection without TLS: Proton allows it only when told to.
+    conn = BlockingConnection(url, timeout=20, user=user, password=password,
+                              allowed_mechs="PLAIN", allow_insecure_mechs=True)
     events = conn.create_receiver("tether.host.%s.status" % host, options=Topic())
     replies = conn.create_receiver(None, dynamic=True)
     reply_to = replies.link.remote_source.address

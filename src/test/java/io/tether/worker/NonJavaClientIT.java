@@ -3,6 +3,7 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.messaging.EmbeddedBroker;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
@@ -28,8 +29,9 @@ class NonJavaClientIT {
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("interop", tmp.resolve("data"))) {
             Path out = tmp.resolve("interop.out");
-            Process p = new ProcessBuilder(python.toString(), "src/test/python/interop_client.py", worker.url(), "interop",
-                    storage.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(python.toString(), "src/test/python/interop_client.py", worker.plainUrl(), "interop",
+                    storage.toString(), worker.dataDir().resolve(EmbeddedBroker.ENGINE_LOGIN).toString())
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "interop client hung");
             String output = Files.readString(out);
             assertEquals(0, p.exitValue(), output);

@@ -77,7 +77,7 @@ public final class Worker implements AutoCloseable {
         service.onReconcile(reconciler::reconcile);
         long loadStart = System.nanoTime();
         var keys = service.load();
-        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service));
+        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service, config.mountPolicy()));
         connection.start();
         publisher.start();
         keys.forEach(reconciler::reconcile);

@@ -224,8 +224,8 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     private static void checkType(String type) {
         if (!TYPE.matcher(type).matches()) {
-            throw new IllegalArgumentException("file system type '" + type
-                    + "' is not one (lower-case letters, digits, '.', '_', '-', as mount -t takes it)");
+            throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
+                    + " (lower-case letters, digits, '.', '_', '-')");
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  *
  * @param vfsTypes the types a {@code posix://} URI may name; {@code nfs://} and {@code glusterfs://}
  *                 mount their own type and need no entry here
- * @param common   option names every type may carry: flags that only take power away from a mount
- *                 ({@code ro}, {@code nosuid}, ...) or change when times are written
+ * @param common   option names every type may carry: generic mount flags that take power away
+ *                 ({@code ro}, {@code nosuid}, {@code nodev}, ...) or only change when data and
+ *                 times are written ({@code sync}, {@code noatime}, ...)
  * @param byType   further option names per {@code mount -t} type ({@code nfs}, {@code glusterfs},
  *                 or a posix vfsType); a name is the part of an option before {@code =}
  */

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.connection.InvalidUriException;
+import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
+import io.tether.connector.MountPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * The request path between the message and the state: decode the JSON-RPC body, validate each
  * call against its schema, turn it into a {@link Command}, have {@link Executor} run the commands
  * as one unit of work, and render the response. Transport-free, so it is tested without a broker.
+ * A manage whose URI asks for a mount this host's {@link MountPolicy} does not allow is refused
+ * here, before anything is stored or run.
  */
 public final class RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
@@ -47,9 +51,12 @@ public final class RequestHandler {
     }
 
     private final Executor executor;
+    private final MountPolicy mountPolicy;
 
-    public RequestHandler(Executor executor) {
+    /** @param mountPolicy what a manage request may ask a mount for (the operator's configuration) */
+    public RequestHandler(Executor executor, MountPolicy mountPolicy) {
         this.executor = executor;
+        this.mountPolicy = mountPolicy;
     }
 
     /** Handles one message body; see {@link #handleAll}. */
@@ -136,7 +143,7 @@ public final class RequestHandler {
     private static final java.util.Set<String> METHODS =
             java.util.Set.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList");
 
-    private static Command toCommand(JsonRpc.Call call) throws RpcError {
+    private Command toCommand(JsonRpc.Call call) throws RpcError {
         if (!METHODS.contains(call.method())) {
             throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
                     + JsonRpc.shorten(call.method())
@@ -150,12 +157,20 @@ public final class RequestHandler {
         switch (call.method()) {
             case "manageStorageServer" -> {
                 Schemas.checkParams(call.method(), params);
+                String cid = params.get("connectionId").asText();
+                StorageUri uri;
                 try {
-                    return new Command.Manage(params.get("connectionId").asText(),
-                            UriParser.parse(params.get("uri").asText()));
+                    uri = UriParser.parse(params.get("uri").asText());
                 } catch (InvalidUriException e) {
                     throw new RpcError(ErrorCode.UNSUPPORTED_URI, "unsupported uri: " + e.getMessage());
                 }
+                try {
+                    mountPolicy.check(uri);
+                } catch (MountPolicy.Refused e) {
+                    log.warn("cid={} key={} refused: {}", JsonRpc.shorten(cid), uri.key(), e.getMessage());
+                    throw RpcError.invalidParams("uri", e.getMessage());
+                }
+                return new Command.Manage(cid, uri);
             }
             case "unmanageStorageServer" -> {
                 Schemas.checkParams(call.method(), params);

@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.connector.MountPolicy;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
@@ -7,6 +8,8 @@ import io.tether.worker.WorkerConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import java.util.concurrent.Callable;
@@ -46,6 +49,16 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--mount-root", description = "Where mounts are made (default: <data-dir>/mnt; VDSM uses /rhev/data-center/mnt).")
     Path mountRoot;
+
+    @Option(names = "--allow-vfs-type", paramLabel = "TYPE",
+            description = "Also let a posix:// URI name this file system type (repeatable), e.g. fuse.sshfs."
+                    + " Only the operator widens what requests may mount: docs/connectors.md.")
+    List<String> allowVfsTypes = new ArrayList<>();
+
+    @Option(names = "--allow-mount-option", paramLabel = "FSTYPE:OPTION",
+            description = "Also let a URI mounted as FSTYPE (nfs, glusterfs or a vfsType) carry OPTION, with any"
+                    + " value (repeatable), e.g. fuse.sshfs:reconnect.")
+    List<String> allowMountOptions = new ArrayList<>();
 
     @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS",
             description = "Probe every connected connection this often (default: ${DEFAULT-VALUE}).")
@@ -89,6 +102,7 @@ public final class WorkerCommand implements Callable<Integer> {
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }
+        config = config.withMountPolicy(mountPolicy());
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -106,6 +120,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (the CLI on this machine finds it with --data-dir)");
         }
         System.out.println("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
+        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty()) {
+            List<String> widened = new ArrayList<>();
+            allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
+            allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
+            System.out.println("  mounts allow:   the defaults and " + String.join(", ", widened));
+        }
         System.out.println("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();
@@ -116,6 +136,30 @@ public final class WorkerCommand implements Callable<Integer> {
         String text = java.nio.file.Files.readString(file);
         int end = text.indexOf('\n');
         return end < 0 ? text : text.substring(0, end);
+    }
+
+    /** The default mount policy widened by this command line; a malformed value is the operator's to fix. */
+    MountPolicy mountPolicy() {
+        MountPolicy policy = MountPolicy.defaults();
+        for (String type : allowVfsTypes) {
+            try {
+                policy = policy.allowingVfsType(type);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-vfs-type " + type + ": " + e.getMessage());
+            }
+        }
+        for (String option : allowMountOptions) {
+            int colon = option.indexOf(':');
+            try {
+                if (colon < 0) {
+                    throw new IllegalArgumentException("give FSTYPE:OPTION, e.g. fuse.sshfs:reconnect");
+                }
+                policy = policy.allowingOption(option.substring(0, colon), option.substring(colon + 1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-mount-option " + option + ": " + e.getMessage());
+            }
+        }
+        return policy;
     }
 
     private static Duration seconds(double seconds) {

@@ -15,15 +15,16 @@ public final class Connectors {
     }
 
     /**
-     * The real connectors of this host: mounts under {@code mountRoot}, iSCSI sessions through
-     * iscsiadm, local directories; every host command bounded by {@code commandTimeout}.
+     * The real connectors of this host: mounts under {@code mountRoot} as far as {@code mountPolicy}
+     * allows, iSCSI sessions through iscsiadm, local directories; every host command bounded by
+     * {@code commandTimeout}.
      */
-    public static Connectors forHost(Path mountRoot, Duration commandTimeout) {
+    public static Connectors forHost(Path mountRoot, Duration commandTimeout, MountPolicy mountPolicy) {
         CommandRunner runner = new CommandRunner();
         MountTable mounts = MountTable.ofHost();
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
         for (StorageType type : new StorageType[] {StorageType.NFS, StorageType.GLUSTERFS, StorageType.POSIX}) {
-            map.put(type, new MountConnector(type, mountRoot, runner, mounts, commandTimeout));
+            map.put(type, new MountConnector(type, mountRoot, runner, mounts, commandTimeout, mountPolicy));
         }
         map.put(StorageType.ISCSI, new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout));
         map.put(StorageType.FILE, new LocalDirectoryConnector());

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * NFS, GlusterFS and POSIX connections: a mount under the mount root, named the VDSM way
  * ({@link MountPaths}). Connected means: mountinfo has our mount point with the expected source
  * and type, and a {@code stat} of it (in a child process, killed on timeout, so a hung mount cannot
- * hang the worker) answers. An existing matching mount is adopted, never mounted twice.
+ * hang the worker) answers. An existing matching mount is adopted, never mounted twice. A URI that
+ * the host's {@link MountPolicy} does not allow is refused before anything runs: requests are
+ * checked when they arrive, this catches CIDs stored before the policy (or a narrower one) applied.
  */
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
@@ -28,11 +30,14 @@ public final class MountConnector implements Connector {
     private final CommandRunner runner;
     private final MountTable table;
     private final Duration timeout;
+    private final MountPolicy policy;
 
     /**
      * @param timeout for each host command (mount, umount, stat) and reachability check
+     * @param policy  the file-system types and mount options this host lets a URI ask for
      */
-    public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout) {
+    public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
+            MountPolicy policy) {
         if (type != StorageType.NFS && type != StorageType.GLUSTERFS && type != StorageType.POSIX) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
@@ -41,6 +46,7 @@ public final class MountConnector implements Connector {
         this.runner = runner;
         this.table = table;
         this.timeout = timeout;
+        this.policy = policy;
     }
 
     @Override
@@ -57,6 +63,12 @@ public final class MountConnector implements Connector {
 
     @Override
     public void connect(StorageUri uri) throws ConnectorException {
+        try {
+            policy.check(uri);
+        } catch (MountPolicy.Refused e) {
+            // Not even an existing mount is adopted: probing it would keep what the host forbids.
+            throw new ConnectorException(VdsmError.MountError, e.getMessage());
+        }
         Path mountPoint = MountPaths.mountPoint(root, uri);
         Optional<MountTable.Mount> existing = table.at(mountPoint);
         if (existing.isPresent()) {
@@ -78,12 +90,12 @@ public final class MountConnector implements Connector {
         }
         preflight(uri);
         try {
-            Files.createDirectories(mountPoint);
+            MountPaths.createTraversable(mountPoint);
         } catch (IOException e) {
             throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
                     "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
         }
-        Command mount = Command.of("mount", installHint(uri)).arg("-t", fsType(uri));
+        Command mount = Command.of("mount", installHint(uri)).arg("-t", MountPolicy.fsType(uri));
         List<String> options = options(uri, uri.options());
         if (!options.isEmpty()) {
             mount.arg("-o").argShownAs(String.join(",", options), String.join(",", options(uri, uri.redactedOptions())));
@@ -127,7 +139,7 @@ public final class MountConnector implements Connector {
 
     /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
     boolean matches(MountTable.Mount mount, StorageUri uri) {
-        String fsType = fsType(uri);
+        String fsType = MountPolicy.fsType(uri);
         boolean typeOk = mount.fsType().equals(fsType)
                 || (type == StorageType.NFS && mount.fsType().startsWith("nfs"))
                 || (type == StorageType.GLUSTERFS && mount.fsType().equals("fuse.glusterfs"));
@@ -170,14 +182,6 @@ public final class MountConnector implements Connector {
                 // POSIX file systems have no common protocol to ask; mount says what is wrong.
             }
         }
-    }
-
-    private String fsType(StorageUri uri) {
-        return switch (type) {
-            case NFS -> "nfs";
-            case GLUSTERFS -> "glusterfs";
-            default -> uri.params().get("vfsType");
-        };
     }
 
     /** VDSM's mount options (VDSM-FACTS.md), then the URI's own ({@code own}, real or redacted). */
@@ -254,7 +258,7 @@ public final class MountConnector implements Connector {
     private Optional<String> mountHelperMissing(StorageUri uri, CommandRunner.Result result) {
         String message = result.message();
         if (message.contains("unknown filesystem type") || message.contains("helper program")) {
-            return Optional.of("mount." + fsType(uri) + " not found: install " + installHint(uri) + " (" + message + ")");
+            return Optional.of("mount." + MountPolicy.fsType(uri) + " not found: install " + installHint(uri) + " (" + message + ")");
         }
         return Optional.empty();
     }

@@ -2,7 +2,11 @@ package io.tether.connector;
 
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Where VDSM mounts a connection, kept so that tools and habits built around VDSM's layout still
@@ -30,6 +34,24 @@ public final class MountPaths {
     public static Path mountPoint(Path root, StorageUri uri) {
         String name = escape(spec(uri));
         return uri.type() == StorageType.GLUSTERFS ? root.resolve(GLUSTER_DIR).resolve(name) : root.resolve(name);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents with mode 0755, whatever the process's umask: VMs
+     * run as another user and must traverse the mount root and its subdirectories to their disks.
+     */
+    public static void createTraversable(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        createTraversable(absolute.getParent());
+        try {
+            Files.createDirectory(absolute);
+        } catch (FileAlreadyExistsException raced) {
+            return;
+        }
+        Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /** VDSM's fileUtils.transformPath: "_" to "__", then "/" to "_". */

@@ -2,6 +2,7 @@ package io.tether.worker;
 
 import io.tether.api.RequestHandler;
 import io.tether.connector.ActiveConnections;
+import io.tether.connector.MountPaths;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.messaging.EventPublisher;
@@ -11,7 +12,6 @@ import io.tether.monitor.Reconciler;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,7 +69,7 @@ public final class Worker implements AutoCloseable {
             brokerUrl = config.brokerUrl();
         }
         store = Store.open(config.dataDir().resolve("db"));
-        createReadable(config.mountRoot());
+        MountPaths.createTraversable(config.mountRoot());
         connection = Jms.connect(brokerUrl, user, password, true);
         // Events go out on a connection of their own: one connection is one client I/O thread and
         // one broker thread, and requests, replies and acknowledgements keep those to themselves.
@@ -82,7 +82,7 @@ public final class Worker implements AutoCloseable {
         service.onReconcile(reconciler::reconcile);
         long loadStart = System.nanoTime();
         var keys = service.load();
-        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service));
+        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service, config.mountPolicy()));
         connection.start();
         publisher.start();
         keys.forEach(reconciler::reconcile);
@@ -91,24 +91,6 @@ public final class Worker implements AutoCloseable {
                 recoveryTime.toMillis());
         consumer.start();
         log.info("worker for host {} ready", hostId);
-    }
-
-    /**
-     * Creates {@code dir} and its missing parents with mode 0755: VMs run as another user and must
-     * reach the mounts below it, whatever the process's umask.
-     */
-    static void createReadable(Path dir) throws java.io.IOException {
-        Path absolute = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(absolute)) {
-            return;
-        }
-        createReadable(absolute.getParent());
-        try {
-            Files.createDirectory(absolute);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-            return;
-        }
-        Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     public String brokerUrl() {

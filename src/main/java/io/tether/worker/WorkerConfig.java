@@ -3,6 +3,7 @@ package io.tether.worker;
 import io.tether.connection.StorageType;
 import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
+import io.tether.connector.MountPolicy;
 import java.util.Map;
 import io.tether.monitor.MonitorSettings;
 import java.nio.file.Path;
@@ -17,19 +18,23 @@ import java.nio.file.Path;
  * @param brokerUser     user for brokerUrl, or null
  * @param brokerPassword password for brokerUrl, or null
  * @param mountRoot      where mount-based connections are mounted (VDSM: /rhev/data-center/mnt)
+ * @param mountPolicy    the file-system types and mount options a request may ask for; the
+ *                       operator's to widen, never a request's
  * @param monitor        probe interval, timeouts and retry backoff
  * @param connectorOverrides connectors to use instead of the host's own, by type (tests)
  */
 public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String brokerUrl, String brokerUser,
-        String brokerPassword, Path mountRoot, MonitorSettings monitor, Map<StorageType, Connector> connectorOverrides) {
+        String brokerPassword, Path mountRoot, MountPolicy mountPolicy, MonitorSettings monitor,
+        Map<StorageType, Connector> connectorOverrides) {
 
     public WorkerConfig {
+        java.util.Objects.requireNonNull(mountPolicy, "mountPolicy");
         connectorOverrides = Map.copyOf(connectorOverrides);
     }
 
     /** The connectors this worker uses: the host's, with the overrides applied. */
     public Connectors connectors() {
-        Connectors connectors = Connectors.forHost(mountRoot, monitor.operationTimeout());
+        Connectors connectors = Connectors.forHost(mountRoot, monitor.operationTimeout(), mountPolicy);
         for (Map.Entry<StorageType, Connector> e : connectorOverrides.entrySet()) {
             connectors = connectors.with(e.getKey(), e.getValue());
         }
@@ -39,13 +44,13 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     /** A worker with the embedded broker on {@code amqpPort} and default settings. */
     public static WorkerConfig embedded(String hostId, Path dataDir, int amqpPort) {
         return new WorkerConfig(hostId, dataDir, amqpPort, null, null, null, dataDir.resolve("mnt"),
-                MonitorSettings.defaults(), Map.of());
+                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of());
     }
 
     /** A worker using the broker at {@code brokerUrl}. */
     public static WorkerConfig external(String hostId, Path dataDir, String brokerUrl) {
         return new WorkerConfig(hostId, dataDir, -1, brokerUrl, null, null, dataDir.resolve("mnt"),
-                MonitorSettings.defaults(), Map.of());
+                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of());
     }
 
     /** Uses {@code connector} for {@code type} instead of the host's own. */
@@ -53,19 +58,24 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
         Map<StorageType, Connector> overrides = new java.util.EnumMap<>(StorageType.class);
         overrides.putAll(connectorOverrides);
         overrides.put(type, connector);
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, overrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, overrides);
     }
 
     public WorkerConfig withBrokerCredentials(String user, String password) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, mountPolicy, monitor, connectorOverrides);
     }
 
     public WorkerConfig withMonitor(MonitorSettings monitor) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides);
     }
 
     public WorkerConfig withMountRoot(Path mountRoot) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides);
+    }
+
+    /** Lets requests ask for what {@code policy} allows (the operator's --allow-vfs-type and --allow-mount-option). */
+    public WorkerConfig withMountPolicy(MountPolicy policy) {
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, policy, monitor, connectorOverrides);
     }
 
     /** Hides the broker password from logs. */

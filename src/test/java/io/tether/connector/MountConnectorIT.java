@@ -19,8 +19,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** POSIX mounts for real: tmpfs, bind, a loop-mounted ext4 image, and sshfs against a live SFTP server. */
+/**
+ * POSIX mounts for real: tmpfs, bind, a loop-mounted ext4 image, and sshfs against a live SFTP server.
+ * Bind, loop and sshfs are beyond the default mount policy; this host's "operator" allows them.
+ */
 class MountConnectorIT {
+    private static final MountPolicy OPERATOR = MountPolicy.defaults()
+            .allowingVfsType("none").allowingOption("none", "bind")
+            .allowingOption("ext4", "loop")
+            .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "directport")
+            .allowingOption("fuse.sshfs", "reconnect")
+            .allowingVfsType("tetherfs");
+
     @TempDir
     Path tmp;
     private Path root;
@@ -30,7 +40,8 @@ class MountConnectorIT {
     void setUp() throws Exception {
         Requirements.needRoot();
         root = Files.createDirectories(tmp.resolve("mnt"));
-        posix = new MountConnector(StorageType.POSIX, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10));
+        posix = new MountConnector(StorageType.POSIX, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10),
+                OPERATOR);
     }
 
     @AfterEach

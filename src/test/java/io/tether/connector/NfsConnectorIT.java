@@ -37,7 +37,8 @@ class NfsConnectorIT {
         Requirements.needTool("ganesha.nfsd", "nfs-ganesha nfs-ganesha-vfs");
         Requirements.needTool("mount.nfs", "nfs-common");
         root = Files.createDirectories(tmp.resolve("mnt"));
-        nfs = new MountConnector(StorageType.NFS, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10));
+        nfs = new MountConnector(StorageType.NFS, root, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10),
+                MountPolicy.defaults());
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.connection.StorageType;
 import io.tether.connector.CommandRunner;
 import io.tether.connector.MountConnector;
+import io.tether.connector.MountPolicy;
 import io.tether.connector.MountTable;
 import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
@@ -43,10 +44,13 @@ class FlappingTargetIT {
         Path mountRoot = Files.createDirectories(tmp.resolve("mnt"));
         Path source = Files.createDirectories(tmp.resolve("flap_source"));
         Path away = tmp.resolve("flap_source_away");
+        // A bind mount is beyond the default mount policy: this host's operator allows it.
+        MountPolicy policy = MountPolicy.defaults().allowingVfsType("none").allowingOption("none", "bind");
         RecordingConnector posix = new RecordingConnector(new MountConnector(StorageType.POSIX, mountRoot,
-                new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
+                new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10), policy));
         String uri = "posix://" + source + "?vfsType=none&options=bind";
         try (TestWorker worker = new TestWorker("flap", tmp.resolve("data"), c -> c.withMountRoot(mountRoot)
+                .withMountPolicy(policy)
                 .withConnector(StorageType.POSIX, posix)
                 .withMonitor(MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(200)).withRetry(RETRY)));
              RawClient client = new RawClient(worker.url(), "flap")) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.RequestHandler;
 import io.tether.connector.ActiveConnections;
+import io.tether.connector.MountPolicy;
 import io.tether.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,6 @@ class RedeliveryTest {
     private static RequestHandler handler(Store store) {
         StorageService service = new StorageService("redeliver", store, Clock.systemUTC(), ActiveConnections.ofHost(Path.of("/nonexistent")), () -> { });
         service.load();
-        return new RequestHandler(service);
+        return new RequestHandler(service, MountPolicy.defaults());
     }
 }

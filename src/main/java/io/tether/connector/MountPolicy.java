@@ -1,0 +1,244 @@
+package io.tether.connector;
+
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a request may ask a mount for on this host: the file-system types a {@code posix://} URI
+ * may name, and the mount options each type may carry. The worker runs as root, and many types and
+ * options make mount's helper run a program, load a module or read a file of the request's choosing
+ * ({@code vfsType=fuse.sshfs} with {@code ssh_command=...}, GlusterFS's {@code log-file=...}, cifs's
+ * {@code credentials=...}): so everything not listed here is refused, and only the host's operator
+ * widens the lists ({@code --allow-vfs-type}, {@code --allow-mount-option}), never a request.
+ * docs/connectors.md, "What a request may ask for", lists the defaults and why the rest is refused.
+ *
+ * <p>The URI parser checks that a URI is well formed; this policy decides what this host permits.
+ * It is checked when a CID is managed (nothing runs and nothing is stored for a refused URI) and
+ * again by {@link MountConnector#connect} before it runs anything, for CIDs stored earlier.
+ *
+ * @param vfsTypes the types a {@code posix://} URI may name; {@code nfs://} and {@code glusterfs://}
+ *                 mount their own type and need no entry here
+ * @param common   option names every type may carry: generic mount flags that take power away
+ *                 ({@code ro}, {@code nosuid}, {@code nodev}, ...) or only change when data and
+ *                 times are written ({@code sync}, {@code noatime}, ...)
+ * @param byType   further option names per {@code mount -t} type ({@code nfs}, {@code glusterfs},
+ *                 or a posix vfsType); a name is the part of an option before {@code =}
+ */
+public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType) {
+
+    /** A file-system type as the URI parser accepts it, so {@code mount -t} gets one type, never a list. */
+    private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    /** An option name that can be shown in a message and typed on a command line as it is. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+
+    private static final Set<String> COMMON = Set.of(
+            "ro", "rw", "noatime", "nodiratime", "relatime", "strictatime", "lazytime",
+            "nodev", "nosuid", "noexec", "sync", "async", "dirsync", "_netdev");
+
+    /** nfs(5): timeouts, versions, transport and caching; not bg (a mount.nfs left retrying for days). */
+    private static final Set<String> NFS = Set.of(
+            "soft", "softerr", "softreval", "nosoftreval", "hard", "intr", "nointr", "timeo", "retrans",
+            "nfsvers", "vers", "minorversion", "proto", "tcp", "udp", "port", "mountport", "mountproto",
+            "mountvers", "rsize", "wsize", "namlen", "ac", "noac", "actimeo", "acregmin", "acregmax",
+            "acdirmin", "acdirmax", "lookupcache", "cto", "nocto", "lock", "nolock", "local_lock", "acl",
+            "noacl", "rdirplus", "nordirplus", "sharecache", "nosharecache", "resvport", "noresvport",
+            "nconnect", "max_connect", "sec", "clientaddr");
+
+    /** mount.glusterfs: translator tuning; not log-file, volfile, dump-fuse, xlator-option, fuse-mountopts. */
+    private static final Set<String> GLUSTERFS = Set.of(
+            "log-level", "transport", "direct-io-mode", "use-readdirp", "attribute-timeout", "entry-timeout",
+            "negative-timeout", "gid-timeout", "lru-limit", "invalidate-limit", "background-qlen",
+            "congestion-threshold", "reader-thread-count", "auto-invalidation", "kernel-writeback-cache",
+            "attr-times-granularity", "fetch-attempts", "fopen-keep-cache", "acl", "selinux", "worm",
+            "enable-ino32", "resolve-gids", "global-threading", "localtime-logging");
+
+    /** mount.cifs(8): identity, protocol and caching; not credentials= (a file read as root), iocharset, sep. */
+    private static final Set<String> CIFS = Set.of(
+            "username", "password", "password2", "domain", "workgroup", "guest", "domainauto", "uid", "gid",
+            "forceuid", "forcegid", "noforceuid", "noforcegid", "file_mode", "dir_mode", "vers", "sec", "seal",
+            "port", "netbiosname", "cache", "actimeo", "acregmax", "acdirmax", "closetimeo", "rsize", "wsize",
+            "bsize", "serverino", "noserverino", "hard", "soft", "nobrl", "nocase", "ignorecase", "mfsymlinks",
+            "cifsacl", "noacl", "nounix", "sfu", "mapposix", "nomapposix", "mapchars", "nomapchars", "nodfs",
+            "echo_interval", "nosharesock", "handletimeout", "max_credits", "resilienthandles",
+            "persistenthandles", "snapshot", "multichannel", "max_channels");
+
+    /** mount.ceph(8): the cluster, the client and caching; not secretfile= or conf= (files read as root). */
+    private static final Set<String> CEPH = Set.of(
+            "name", "secret", "fs", "mds_namespace", "fsid", "mon_addr", "ms_mode", "mount_timeout", "rsize",
+            "wsize", "rasize", "caps_max", "readdir_max_entries", "readdir_max_bytes", "dcache", "nodcache",
+            "noasyncreaddir", "nocrc", "recover_session", "acl", "noacl", "rbytes", "norbytes", "wsync",
+            "nowsync", "crush_location", "read_from_replica");
+
+    /** ext4(5): journalling and allocation; not journal_dev/journal_path (another device) or loop. */
+    private static final Set<String> EXT4 = Set.of(
+            "acl", "noacl", "user_xattr", "nouser_xattr", "data", "barrier", "nobarrier", "discard",
+            "nodiscard", "errors", "commit", "journal_checksum", "nojournal_checksum", "journal_async_commit",
+            "delalloc", "nodelalloc", "dioread_nolock", "dioread_lock", "auto_da_alloc", "noauto_da_alloc",
+            "max_batch_time", "min_batch_time", "stripe", "inode_readahead_blks", "init_itable",
+            "noinit_itable", "block_validity", "noblock_validity", "grpid", "nogrpid", "quota", "noquota",
+            "usrquota", "grpquota", "prjquota");
+
+    /** xfs(5): allocation, log buffers and quotas; not logdev/rtdev (other devices). */
+    private static final Set<String> XFS = Set.of(
+            "allocsize", "attr2", "noattr2", "discard", "nodiscard", "grpid", "nogrpid", "inode32", "inode64",
+            "largeio", "nolargeio", "logbufs", "logbsize", "noalign", "nouuid", "noquota", "quota", "usrquota",
+            "uquota", "uqnoenforce", "qnoenforce", "grpquota", "gquota", "gqnoenforce", "prjquota", "pquota",
+            "pqnoenforce", "swalloc", "sunit", "swidth", "wsync", "filestreams", "ikeep", "noikeep");
+
+    /** btrfs(5): subvolumes, compression and caching; not device= (scan another device) or degraded. */
+    private static final Set<String> BTRFS = Set.of(
+            "subvol", "subvolid", "compress", "compress-force", "ssd", "nossd", "ssd_spread", "nossd_spread",
+            "space_cache", "nospace_cache", "autodefrag", "noautodefrag", "commit", "discard", "nodiscard",
+            "datacow", "nodatacow", "datasum", "nodatasum", "barrier", "nobarrier", "flushoncommit",
+            "noflushoncommit", "max_inline", "thread_pool", "acl", "noacl");
+
+    /** gfs2(5): not lockproto, locktable or hostdata, which turn cluster locking off. */
+    private static final Set<String> GFS2 = Set.of(
+            "acl", "noacl", "quota", "data", "discard", "nodiscard", "barrier", "nobarrier", "errors", "commit",
+            "localflocks", "statfs_quantum", "statfs_percent", "quota_quantum", "rgrplvb", "norgrplvb",
+            "loccookie", "noloccookie");
+
+    /** ocfs2: not heartbeat= or local, which turn cluster heartbeating off. */
+    private static final Set<String> OCFS2 = Set.of(
+            "acl", "noacl", "user_xattr", "nouser_xattr", "atime_quantum", "barrier", "commit", "coherency",
+            "data", "datavolume", "errors", "intr", "nointr", "localalloc", "localflocks", "inode64",
+            "resv_level", "dir_resv_level");
+
+    private static final Set<String> TMPFS = Set.of("size", "mode", "nr_inodes", "nr_blocks", "uid", "gid", "huge");
+
+    public MountPolicy {
+        vfsTypes = Set.copyOf(vfsTypes);
+        common = Set.copyOf(common);
+        Map<String, Set<String>> copy = new HashMap<>();
+        byType.forEach((type, names) -> copy.put(type, Set.copyOf(names)));
+        byType = Map.copyOf(copy);
+    }
+
+    /**
+     * The kernel file systems a virtualization host mounts, and the options VDSM-era engines pass.
+     * No FUSE type ({@code fuse}, {@code fuse.*}: the type names the program mount.fuse runs), no
+     * {@code glusterfs} as a posix type (a local volfile as its source defines the client), no
+     * {@code none} or {@code auto}, and no bind, loop or helper options: those are the operator's.
+     */
+    public static MountPolicy defaults() {
+        Map<String, Set<String>> byType = new HashMap<>();
+        byType.put("nfs", NFS);
+        byType.put("nfs4", NFS);
+        byType.put("glusterfs", GLUSTERFS);
+        byType.put("cifs", CIFS);
+        byType.put("smb3", CIFS);
+        byType.put("ceph", CEPH);
+        byType.put("ext4", EXT4);
+        byType.put("xfs", XFS);
+        byType.put("btrfs", BTRFS);
+        byType.put("gfs2", GFS2);
+        byType.put("ocfs2", OCFS2);
+        byType.put("tmpfs", TMPFS);
+        Set<String> vfsTypes = Set.of("nfs", "nfs4", "cifs", "smb3", "ceph", "ext4", "xfs", "btrfs", "gfs2", "ocfs2", "tmpfs");
+        return new MountPolicy(vfsTypes, COMMON, byType);
+    }
+
+    /** A copy that also lets a {@code posix://} URI name {@code type} ({@code --allow-vfs-type}). */
+    public MountPolicy allowingVfsType(String type) {
+        checkType(type);
+        Set<String> types = new HashSet<>(vfsTypes);
+        types.add(type);
+        return new MountPolicy(types, common, byType);
+    }
+
+    /**
+     * A copy that also lets a URI mounted as {@code fsType} carry the option {@code name}, with any
+     * value ({@code --allow-mount-option fsType:name}).
+     */
+    public MountPolicy allowingOption(String fsType, String name) {
+        checkType(fsType);
+        if (name.contains("=")) {
+            throw new IllegalArgumentException("mount option '" + name + "': give the option's name only,"
+                    + " without '=VALUE'; any value is then allowed");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("mount option '" + name
+                    + "' is not an option name (1 to 64 letters, digits, '_', '.', '-')");
+        }
+        Map<String, Set<String>> options = new HashMap<>(byType);
+        Set<String> names = new HashSet<>(options.getOrDefault(fsType, Set.of()));
+        names.add(name);
+        options.put(fsType, names);
+        return new MountPolicy(vfsTypes, common, options);
+    }
+
+    /** Whether an option called {@code name} may be given when mounting {@code fsType}. */
+    public boolean allowsOption(String fsType, String name) {
+        return common.contains(name) || byType.getOrDefault(fsType, Set.of()).contains(name);
+    }
+
+    /**
+     * Returns when this host lets {@code uri} be mounted as asked; otherwise throws, saying what is
+     * refused and the worker option that would allow it. A URI that is not mounted (iSCSI, a local
+     * directory) passes. The message names option names only, never a value, so never a secret.
+     */
+    public void check(StorageUri uri) throws Refused {
+        String fsType = fsType(uri);
+        if (fsType == null) {
+            return;
+        }
+        if (uri.type() == StorageType.POSIX && !vfsTypes.contains(fsType)) {
+            throw new Refused("file system type '" + shorten(fsType) + "' is not allowed on this host; the host's"
+                    + " operator can allow it with --allow-vfs-type " + shorten(fsType));
+        }
+        for (int i = 0; i < uri.options().size(); i++) {
+            String option = uri.options().get(i);
+            int eq = option.indexOf('=');
+            String name = eq < 0 ? option : option.substring(0, eq);
+            if (!NAME.matcher(name).matches()) {
+                throw new Refused("mount option " + (i + 1) + " of " + uri.options().size()
+                        + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
+            }
+            if (!allowsOption(fsType, name)) {
+                throw new Refused("mount option '" + name + "' is not allowed for " + shorten(fsType)
+                        + "; the host's operator can allow it with --allow-mount-option " + shorten(fsType)
+                        + ":" + name);
+            }
+            String value = eq < 0 ? "" : option.substring(eq + 1);
+            if (value.indexOf('"') >= 0 || value.indexOf('\\') >= 0) {
+                // libmount reads "..." as quoting and \ as an escape: a value could hide a second option.
+                throw new Refused("mount option '" + name + "' has a value with '\"' or '\\',"
+                        + " which mount reads as quoting; leave them out");
+            }
+        }
+    }
+
+    /** The {@code mount -t} type of {@code uri}: nfs, glusterfs, the posix vfsType, or null when it is not mounted. */
+    public static String fsType(StorageUri uri) {
+        return switch (uri.type()) {
+            case NFS -> "nfs";
+            case GLUSTERFS -> "glusterfs";
+            case POSIX -> uri.params().get("vfsType");
+            case ISCSI, FILE -> null;
+        };
+    }
+
+    private static void checkType(String type) {
+        if (!TYPE.matcher(type).matches()) {
+            throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
+                    + " (lower-case letters, digits, '.', '_', '-')");
+        }
+    }
+
+    /** Keeps a type quoted in a message short, whatever its length in the URI. */
+    private static String shorten(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+
+    /** A URI asks for something this host does not allow; the message says what and how to allow it. */
+    public static final class Refused extends Exception {
+        public Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -16,7 +16,7 @@ public final class RpcError extends Exception {
         this.data = JsonRpc.MAPPER.createObjectNode().put("name", code.name());
     }
 
-    /** -32602 with the offending field and why, as PROTOCOL.md asks. */
+    /** -32602 with the offending field and why, as docs/protocol.md section 4 says. */
     public static RpcError invalidParams(String field, String reason) {
         RpcError e = new RpcError(ErrorCode.INVALID_PARAMS,
                 "invalid params: " + (field.isEmpty() ? "" : field + ": ") + reason);

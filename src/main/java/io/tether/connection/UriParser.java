@@ -17,7 +17,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Parses and normalises the storage URIs of the wire contract (PROTOCOL.md, "URIs"). Strict on
+ * Parses and normalises the storage URIs of the wire contract (docs/protocol.md section 6). Strict on
  * purpose: an unknown parameter is an error that names the allowed ones, so a typo never becomes a
  * silently different mount. Error messages never repeat the user-info part of a URI.
  */

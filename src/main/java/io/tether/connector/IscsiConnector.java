@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * iSCSI connections: one session per target, portal, portal group tag and iface, made the way VDSM
- * makes it (VDSM-FACTS.md, "iSCSI commands"). Before iscsiadm runs, the target itself is asked:
+ * makes it (docs/connectors.md, "iSCSI"). Before iscsiadm runs, the target itself is asked:
  * the portal must accept TCP, and libiscsi's {@code iscsi-inq} (when installed) must log in with the
  * CHAP credentials, so "unreachable", "wrong password" and "no such target" are told apart.
  * Credentials reach the tools through the environment or a masked argument, never a log line.

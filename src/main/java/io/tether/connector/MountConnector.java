@@ -184,7 +184,7 @@ public final class MountConnector implements Connector {
         }
     }
 
-    /** VDSM's mount options (VDSM-FACTS.md), then the URI's own ({@code own}, real or redacted). */
+    /** VDSM's mount options (docs/connectors.md), then the URI's own ({@code own}, real or redacted). */
     List<String> options(StorageUri uri, List<String> own) {
         List<String> options = new ArrayList<>();
         switch (type) {

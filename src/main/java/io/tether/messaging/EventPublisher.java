@@ -136,7 +136,7 @@ public final class EventPublisher implements AutoCloseable {
     private Message toMessage(Store.OutboxEvent event) throws JMSException {
         TextMessage message = session.createTextMessage(event.body());
         Selectors selectors = readSelectors(event.body());
-        // Application properties let subscribers filter with selectors (PROTOCOL.md "Status events").
+        // Application properties let subscribers filter with selectors (docs/protocol.md section 5).
         message.setStringProperty("hostId", hostId);
         message.setStringProperty("state", selectors.state());
         message.setStringProperty("change", selectors.change());

@@ -10,7 +10,11 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 
-/** Answers every request at once, with the worker's messaging pattern and no work. */
+/**
+ * Answers every request at once, with the worker's messaging pattern and no work. It stands in for
+ * a worker on a host id of its own, which the broker lets only the admin consume: give it the
+ * admin's URL ({@code TestWorker.adminUrl()}).
+ */
 final class Echo implements AutoCloseable {
     private final Connection connection;
     private final Thread thread;

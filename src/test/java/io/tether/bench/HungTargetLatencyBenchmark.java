@@ -68,7 +68,7 @@ class HungTargetLatencyBenchmark {
                     hung ? "one hung" : "no hung", Stats.ofNanos(samples[0]).millis(),
                     Stats.ofNanos(samples[1]).millis(), Stats.ofNanos(samples[2]).millis());
             if (!hung) {
-                System.out.printf("latency of the messaging alone (echo on the same broker): %s%n", echo(worker.url()));
+                System.out.printf("latency of the messaging alone (echo on the same broker): %s%n", echo(worker.url(), worker.adminUrl()));
             } else {
                 System.out.printf("hung target: %d connector calls, %d threads blocked at most%n",
                         fifo.calls.get(), fifo.mostInside.get());
@@ -78,8 +78,8 @@ class HungTargetLatencyBenchmark {
     }
 
     /** The same client pattern against an echo responder: persistent send, reply, one at a time. */
-    private static String echo(String url) throws Exception {
-        try (Echo echo = new Echo(url, "tether.host.echo.requests");
+    private static String echo(String url, String adminUrl) throws Exception {
+        try (Echo echo = new Echo(adminUrl, "tether.host.echo.requests");
              RawClient client = new RawClient(url, "echo")) {
             String request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getStorageServerList\",\"params\":{}}";
             for (int i = 0; i < 3_000; i++) {

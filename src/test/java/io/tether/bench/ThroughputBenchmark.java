@@ -54,7 +54,7 @@ class ThroughputBenchmark {
             Files.createDirectories(dir.resolve("d" + c));
         }
         try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"));
-             Echo echo = new Echo(worker.url(), "tether.host.echo.requests")) {
+             Echo echo = new Echo(worker.adminUrl(), "tether.host.echo.requests")) {
             // Warm-up until the JIT has compiled both paths: a worker runs for days, and the C2
             // compiler took a core for most of the first 20,000 manages when only 2,000 came first.
             // Rounds go on until the compiler threads are nearly idle through one.

@@ -1,13 +1,11 @@
 package io.tether.testing;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.api.JsonRpc;
 import io.tether.messaging.BrokerCredentials;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
@@ -18,7 +16,6 @@ import jakarta.jms.Queue;
 import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import org.apache.qpid.jms.JmsConnectionFactory;
@@ -183,15 +180,5 @@ public record BrokerAttacks(String url, BrokerCredentials engine, BrokerCredenti
 
     private static String status(String host) {
         return "tether.host." + host + ".status";
-    }
-
-    /** Waits until {@code condition} holds; for callers that check what a refused attack left behind. */
-    static void eventually(java.util.concurrent.Callable<Boolean> condition) {
-        await().atMost(Duration.ofSeconds(10)).until(condition);
-    }
-
-    /** The JSON-RPC mapper, for callers that read replies. */
-    static com.fasterxml.jackson.databind.ObjectMapper json() {
-        return JsonRpc.MAPPER;
     }
 }

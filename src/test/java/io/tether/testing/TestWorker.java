@@ -60,8 +60,20 @@ public final class TestWorker implements AutoCloseable {
      * the engines' login (Qpid JMS takes {@code jms.username}/{@code jms.password} from the query).
      */
     public static String engineUrl(int port, Path dataDir) {
+        return loginUrl(port, dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN));
+    }
+
+    /**
+     * The embedded broker's URL with the administrator's login: for benchmarks that stand in for a
+     * worker on a host id of their own (the broker's rules let only the admin consume there).
+     */
+    public String adminUrl() {
+        return loginUrl(config.amqpPort(), config.dataDir().resolve(EmbeddedBroker.ADMIN_LOGIN));
+    }
+
+    private static String loginUrl(int port, Path loginFile) {
         try {
-            BrokerCredentials login = BrokerCredentials.read(dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN));
+            BrokerCredentials login = BrokerCredentials.read(loginFile);
             return "amqp://127.0.0.1:" + port + "?jms.username=" + login.user() + "&jms.password=" + login.password();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.testing.Host;
+import io.tether.testing.RawClient;
+import io.tether.testing.WorkerProcess;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Another user of the worker's machine ({@code nobody}, through {@code runuser}) gets nothing from
  * the embedded broker: the engines' login is in a file only the worker's user can read, and the
  * broker refuses a client without a login, or with a guessed one. The data dir's parent is open to
- * everyone here, so the only thing in the way is what the worker itself sets up.
+ * everyone here, so the only thing in the way is what the worker itself sets up: its files are its
+ * own user's alone.
  */
 class UnprivilegedUserIT {
     @TempDir
@@ -39,10 +43,14 @@ class UnprivilegedUserIT {
         Requirements.needTool("runuser", "util-linux");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path storage = Files.createDirectories(tmp.resolve("storage"));
-        try (TestWorker worker = new TestWorker("root-host", tmp.resolve("data"))) {
-            String broker = "--broker=" + worker.plainUrl();
+        Path data = tmp.resolve("data");
+        int port = TestWorker.freePort();
+        // The worker as the README starts it: a process of its own, with the umask it sets itself.
+        try (WorkerProcess worker = new WorkerProcess("root-host", data, port, tmp.resolve("worker.log")).start();
+             RawClient engine = new RawClient(TestWorker.engineUrl(port, data), "root-host")) {
+            String broker = "--broker=amqp://127.0.0.1:" + port;
 
-            Host.Ran readLogin = asNobody("manage", broker, "--data-dir", worker.dataDir().toString(), "--host", "root-host",
+            Host.Ran readLogin = asNobody("manage", broker, "--data-dir", data.toString(), "--host", "root-host",
                     "stolen", "file://" + storage);
             assertEquals(64, readLogin.exit(), readLogin.output());
             assertTrue(readLogin.output().contains("permission denied"), readLogin.output());
@@ -63,9 +71,19 @@ class UnprivilegedUserIT {
             for (Host.Ran ran : List.of(readLogin, anonymous, guessed, asAdmin)) {
                 assertFalse(ran.output().contains("\tat "), "no stack trace: " + ran.output());
             }
-            // Nothing was managed by any of them.
-            try (io.tether.testing.RawClient engine = new io.tether.testing.RawClient(worker.url(), "root-host")) {
-                assertEquals(0, engine.list().get("connections").size());
+            // Nothing was managed by any of them; the engine's own request is.
+            assertEquals(0, engine.list().get("connections").size());
+            assertTrue(engine.manage("own", "file://" + storage).has("result"));
+
+            // What the worker and its broker wrote is theirs alone (requests in transit, secrets
+            // included, sit in the journal), except the mount root, which VMs must traverse.
+            try (Stream<Path> files = Files.walk(data)) {
+                for (Path file : files.toList()) {
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+                    String expected = file.equals(data.resolve("mnt")) ? "rwxr-xr-x"
+                            : Files.isDirectory(file) ? "rwx------" : "rw-------";
+                    assertEquals(expected, mode, file.toString());
+                }
             }
         }
     }

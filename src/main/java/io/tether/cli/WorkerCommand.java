@@ -22,7 +22,7 @@ public final class WorkerCommand implements Callable<Integer> {
     String hostId;
 
     @Option(names = "--data-dir", defaultValue = "./tether-data",
-            description = "Database, credential key and embedded broker journal (default: ${DEFAULT-VALUE}).")
+            description = "Database, credential and sealing keys, embedded broker journal (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--amqp-port", defaultValue = "5672",
@@ -91,6 +91,8 @@ public final class WorkerCommand implements Callable<Integer> {
         System.out.println("  status topic:   " + Addresses.status(id));
         System.out.println("  data:           " + dataDir.toAbsolutePath().normalize());
         System.out.println("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
+        System.out.println("  sealing key:    " + worker.sealingKey().keyId());
+        System.out.println("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
         System.out.println("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();

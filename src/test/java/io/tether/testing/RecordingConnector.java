@@ -9,12 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Wraps a real connector and records every call (kind, connection key, time), so tests can count
- * probes and measure backoff. The calls themselves are the real connector's.
+ * Wraps a real connector and records every call (kind, connection key, time, URI), so tests can
+ * count probes, measure backoff and see what the worker handed over. The calls themselves are the
+ * real connector's.
  */
 public final class RecordingConnector implements Connector {
-    /** One call: "check", "connect" or "disconnect", when it started and ended, and whether it succeeded. */
-    public record Call(String kind, String key, long nanos, long endNanos, boolean ok) {
+    /**
+     * One call: "check", "connect" or "disconnect", when it started and ended, whether it succeeded,
+     * and the URI the connector got (credentials included, as the worker hands them over).
+     */
+    public record Call(String kind, String key, long nanos, long endNanos, boolean ok, StorageUri uri) {
     }
 
     private final Connector real;
@@ -22,6 +26,26 @@ public final class RecordingConnector implements Connector {
 
     public RecordingConnector(Connector real) {
         this.real = real;
+    }
+
+    /**
+     * Records calls that all succeed at once and touch nothing: for tests about what reaches the
+     * connector (an iSCSI or CIFS URI with its secret), where no storage server exists to contact.
+     */
+    public static RecordingConnector succeeding() {
+        return new RecordingConnector(new Connector() {
+            @Override
+            public void check(StorageUri uri) {
+            }
+
+            @Override
+            public void connect(StorageUri uri) {
+            }
+
+            @Override
+            public void disconnect(StorageUri uri) {
+            }
+        });
     }
 
     @Override
@@ -50,7 +74,7 @@ public final class RecordingConnector implements Connector {
             body.run();
             ok = true;
         } finally {
-            calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok));
+            calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok, uri));
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.RequestHandler;
 import io.tether.connector.ActiveConnections;
+import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,9 +44,9 @@ class RedeliveryTest {
         }
     }
 
-    private static RequestHandler handler(Store store) {
+    private RequestHandler handler(Store store) throws Exception {
         StorageService service = new StorageService("redeliver", store, Clock.systemUTC(), ActiveConnections.ofHost(Path.of("/nonexistent")), () -> { });
         service.load();
-        return new RequestHandler(service);
+        return new RequestHandler(service, SealingKey.open(tmp.resolve("sealing-key.jwk")));
     }
 }

@@ -29,21 +29,28 @@ public final class RecordingConnector implements Connector {
     }
 
     /**
-     * Records calls that all succeed at once and touch nothing: for tests about what reaches the
-     * connector (an iSCSI or CIFS URI with its secret), where no storage server exists to contact.
+     * Records calls to a connector whose connections exist only in memory: connect and disconnect
+     * succeed at once, check fails until connected. For tests about what reaches the connector (an
+     * iSCSI or CIFS URI with its secret), where no storage server exists to contact.
      */
-    public static RecordingConnector succeeding() {
+    public static RecordingConnector inMemory() {
+        java.util.Set<String> up = ConcurrentHashMap.newKeySet();
         return new RecordingConnector(new Connector() {
             @Override
-            public void check(StorageUri uri) {
+            public void check(StorageUri uri) throws ConnectorException {
+                if (!up.contains(uri.key().value())) {
+                    throw new ConnectorException(io.tether.connector.VdsmError.StorageServerConnectionError, "not connected");
+                }
             }
 
             @Override
             public void connect(StorageUri uri) {
+                up.add(uri.key().value());
             }
 
             @Override
             public void disconnect(StorageUri uri) {
+                up.remove(uri.key().value());
             }
         });
     }

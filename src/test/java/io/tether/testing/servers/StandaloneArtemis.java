@@ -39,6 +39,11 @@ public final class StandaloneArtemis implements AutoCloseable {
         return "amqp://127.0.0.1:" + port;
     }
 
+    /** The broker instance's directory: its journal (data/), logs and configuration. */
+    public Path instance() {
+        return instance;
+    }
+
     public void start() throws Exception {
         broker = Host.spawn(instance.resolve("broker.out"), "bash", instance.resolve("bin/artemis").toString(), "run");
         for (int i = 0; i < 600; i++) {

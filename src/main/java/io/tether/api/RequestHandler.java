@@ -137,7 +137,7 @@ public final class RequestHandler {
                 if (call.method().equals("getSealingKey")) {
                     // The key is not state: answered here, without the executor and its lock.
                     checkParams(call);
-                    outcomes[i] = new Results.SealingKey(sealingKey.publicJwk());
+                    outcomes[i] = new Results.PublicSealingKey(sealingKey.publicJwk());
                     continue;
                 }
                 Command command = toCommand(call);

@@ -25,7 +25,7 @@ public final class Results {
     }
 
     /** {@code getSealingKey}: the host's public key, as a JWK, for sealing URIs with credentials. */
-    public record SealingKey(Map<String, Object> jwk) {
+    public record PublicSealingKey(Map<String, Object> jwk) {
     }
 
     /** One entry of the list, for a CID or for an unmanaged host connection. */

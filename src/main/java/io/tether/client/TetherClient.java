@@ -179,7 +179,7 @@ public final class TetherClient implements AutoCloseable {
      */
     public Sealer sealingKey(String hostId, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        Results.SealingKey key = typed(call(hostId, "getSealingKey", Map.of(), timeout), Results.SealingKey.class);
+        Results.PublicSealingKey key = typed(call(hostId, "getSealingKey", Map.of(), timeout), Results.PublicSealingKey.class);
         Sealer sealer;
         try {
             sealer = Sealer.fromJwk(key.jwk());

@@ -7,6 +7,7 @@ import io.tether.connection.InvalidUriException;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
 import io.tether.connector.MountPolicy;
+import io.tether.sealing.SealingKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,13 +19,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The request path between the message and the state: decode the JSON-RPC body, validate each
- * call against its schema, turn it into a {@link Command}, have {@link Executor} run the commands
- * as one unit of work, and render the response. Transport-free, so it is tested without a broker.
- * A manage whose URI asks for a mount this host's {@link MountPolicy} does not allow is refused
- * here, before anything is stored or run.
+ * call against its schema, turn it into a {@link Command} (opening a sealed URI with the host's
+ * {@link SealingKey} on the way, so nothing after this point knows it was sealed), have
+ * {@link Executor} run the commands as one unit of work, and render the response. Transport-free,
+ * so it is tested without a broker. A manage whose URI asks for a mount this host's
+ * {@link MountPolicy} does not allow is refused here, before anything is stored or run.
  */
 public final class RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+    /** The longest URI, sealed or not: {@code uri}'s maxLength in manageStorageServer.request.json. */
+    private static final int MAX_URI_LENGTH = 4096;
 
     /**
      * One message's work: its commands, the id that recognises it when it comes again, and how to
@@ -52,11 +56,16 @@ public final class RequestHandler {
 
     private final Executor executor;
     private final MountPolicy mountPolicy;
+    private final SealingKey sealingKey;
 
-    /** @param mountPolicy what a manage request may ask a mount for (the operator's configuration) */
-    public RequestHandler(Executor executor, MountPolicy mountPolicy) {
+    /**
+     * @param mountPolicy what a manage request may ask a mount for (the operator's configuration)
+     * @param sealingKey  this host's key: opens {@code sealedUri}s and is what {@code getSealingKey} hands out
+     */
+    public RequestHandler(Executor executor, MountPolicy mountPolicy, SealingKey sealingKey) {
         this.executor = executor;
         this.mountPolicy = mountPolicy;
+        this.sealingKey = sealingKey;
     }
 
     /** Handles one message body; see {@link #handleAll}. */
@@ -120,7 +129,7 @@ public final class RequestHandler {
             return new Job(List.of(), in.requestId(), results -> reply);
         }
         List<JsonRpc.Entry> entries = message.entries();
-        // Slot i holds entry i's outcome: an RpcError now, or the index of its command.
+        // Slot i holds entry i's outcome: an RpcError or a result known now, or the index of its command.
         Object[] outcomes = new Object[entries.size()];
         List<Command> commands = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
@@ -129,8 +138,15 @@ public final class RequestHandler {
                 outcomes[i] = invalid.error();
                 continue;
             }
+            JsonRpc.Call call = (JsonRpc.Call) entry;
             try {
-                Command command = toCommand((JsonRpc.Call) entry);
+                if (call.method().equals("getSealingKey")) {
+                    // The key is not state: answered here, without the executor and its lock.
+                    checkParams(call);
+                    outcomes[i] = new Results.PublicSealingKey(sealingKey.publicJwk());
+                    continue;
+                }
+                Command command = toCommand(call);
                 outcomes[i] = commands.size();
                 commands.add(command);
             } catch (RpcError e) {
@@ -140,27 +156,19 @@ public final class RequestHandler {
         return new Job(commands, in.requestId(), results -> render(message, outcomes, results));
     }
 
-    private static final java.util.Set<String> METHODS =
-            java.util.Set.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList");
+    /** Every method of the wire contract, in the order an error lists them. */
+    private static final List<String> METHODS =
+            List.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList", "getSealingKey");
 
     private Command toCommand(JsonRpc.Call call) throws RpcError {
-        if (!METHODS.contains(call.method())) {
-            throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
-                    + JsonRpc.shorten(call.method())
-                    + "\"; methods are manageStorageServer, unmanageStorageServer, getStorageServerList");
-        }
-        if (!call.params().isObject()) {
-            // JSON-RPC allows positional params; every method here takes named ones.
-            throw RpcError.invalidParams("params", "params must be an object of named parameters");
-        }
-        ObjectNode params = (ObjectNode) call.params();
+        ObjectNode params = checkParams(call);
         switch (call.method()) {
             case "manageStorageServer" -> {
-                Schemas.checkParams(call.method(), params);
                 String cid = params.get("connectionId").asText();
+                String text = params.has("sealedUri") ? unseal(params.get("sealedUri").asText()) : params.get("uri").asText();
                 StorageUri uri;
                 try {
-                    uri = UriParser.parse(params.get("uri").asText());
+                    uri = UriParser.parse(text);
                 } catch (InvalidUriException e) {
                     throw new RpcError(ErrorCode.UNSUPPORTED_URI, "unsupported uri: " + e.getMessage());
                 }
@@ -173,15 +181,47 @@ public final class RequestHandler {
                 return new Command.Manage(cid, uri);
             }
             case "unmanageStorageServer" -> {
-                Schemas.checkParams(call.method(), params);
                 return new Command.Unmanage(text(params, "connectionId"), text(params, "connectionIdPrefix"));
             }
             case "getStorageServerList" -> {
-                Schemas.checkParams(call.method(), params);
                 return new Command.GetList(text(params, "connectionIdPrefix"));
             }
             default -> throw new IllegalStateException("unreachable: " + call.method());
         }
+    }
+
+    /** The call's params, once the method is known and they match its request schema. */
+    private static ObjectNode checkParams(JsonRpc.Call call) throws RpcError {
+        if (!METHODS.contains(call.method())) {
+            throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
+                    + JsonRpc.shorten(call.method()) + "\"; methods are " + String.join(", ", METHODS));
+        }
+        if (!call.params().isObject()) {
+            // JSON-RPC allows positional params; every method here takes named ones.
+            throw RpcError.invalidParams("params", "params must be an object of named parameters");
+        }
+        ObjectNode params = (ObjectNode) call.params();
+        Schemas.checkParams(call.method(), params);
+        return params;
+    }
+
+    /**
+     * The URI text inside a {@code sealedUri}, held to the same length limits as a clear {@code uri}.
+     * Errors name {@code sealedUri} and carry the host's key id; none quotes the plaintext.
+     */
+    private String unseal(String sealed) throws RpcError {
+        String uri;
+        try {
+            uri = sealingKey.unseal(sealed);
+        } catch (SealingKey.UnsealException e) {
+            throw RpcError.invalidParams("sealedUri", e.getMessage()).with("keyId", sealingKey.keyId());
+        }
+        int length = uri.codePointCount(0, uri.length());
+        if (length < 1 || length > MAX_URI_LENGTH) {
+            throw RpcError.invalidParams("sealedUri", "the sealed URI has " + length + " characters; a URI has 1-"
+                    + MAX_URI_LENGTH).with("keyId", sealingKey.keyId());
+        }
+        return uri;
     }
 
     private static String text(ObjectNode params, String field) {

@@ -24,6 +24,10 @@ public final class Results {
     public record Unmanaged(List<String> unmanaged, List<String> disconnecting) {
     }
 
+    /** {@code getSealingKey}: the host's public key, as a JWK, for sealing URIs with credentials. */
+    public record PublicSealingKey(Map<String, Object> jwk) {
+    }
+
     /** One entry of the list, for a CID or for an unmanaged host connection. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Entry(

@@ -45,10 +45,25 @@ public final class Schemas {
             return;
         }
         Error first = errors.get(0);
+        if ("oneOf".equals(first.getKeyword()) && first.getSchemaNode().isArray()) {
+            throw oneOf(first.getSchemaNode(), params);
+        }
         String field = first.getInstanceLocation().getNameCount() > 0
                 ? String.valueOf(first.getInstanceLocation().getElement(0))
                 : first.getProperty() != null ? first.getProperty() : "";
         throw RpcError.invalidParams(field, reason(first));
+    }
+
+    /**
+     * A {@code oneOf} of alternative params ({@code [{"required":["a"]},{"required":["b"]}]}) that the
+     * params break: the field is the one to add when none is given, else the one too many.
+     */
+    private static RpcError oneOf(JsonNode alternatives, JsonNode params) {
+        List<String> names = new java.util.ArrayList<>();
+        alternatives.forEach(branch -> branch.path("required").forEach(name -> names.add(name.asText())));
+        List<String> given = names.stream().filter(params::has).toList();
+        String field = given.isEmpty() ? names.get(0) : given.get(given.size() - 1);
+        return RpcError.invalidParams(field, "give exactly one of " + String.join(" or ", names));
     }
 
     /** The validator's message without the JSON pointer prefix, which {@code field} already gives. */
@@ -56,9 +71,6 @@ public final class Schemas {
         String message = error.getMessage();
         if ("pattern".equals(error.getKeyword())) {
             return "must be 1-255 characters, none of them '/' or a control character";
-        }
-        if ("oneOf".equals(error.getKeyword())) {
-            return "give exactly one of connectionId or connectionIdPrefix";
         }
         if ("additionalProperties".equals(error.getKeyword())) {
             return "is not a parameter of this method";

@@ -105,8 +105,19 @@ final class ClientOptions {
 
     /** Calls a method, printing a one-line error and returning null on an expected failure. */
     JsonNode call(String host, String method, Map<String, ?> params) {
+        return run(host, (client, timeout) -> client.call(host, method, params, timeout));
+    }
+
+    /** One use of the client library, such as {@link TetherClient#manage}, which seals secrets. */
+    @FunctionalInterface
+    interface ClientCall<T> {
+        T run(TetherClient client, Duration timeout) throws JMSException, RpcException, TimeoutException, InterruptedException;
+    }
+
+    /** Runs {@code call} with a client for {@code host}, printing a one-line error and returning null on an expected failure. */
+    <T> T run(String host, ClientCall<T> call) {
         try (TetherClient client = connect(host)) {
-            return client.call(host, method, params, Duration.ofSeconds(timeoutSeconds));
+            return call.run(client, Duration.ofSeconds(timeoutSeconds));
         } catch (RpcException e) {
             System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());
         } catch (TimeoutException e) {

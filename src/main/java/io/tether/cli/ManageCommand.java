@@ -1,7 +1,6 @@
 package io.tether.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Map;
+import io.tether.api.Results;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,17 +19,19 @@ public final class ManageCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
-    @Parameters(index = "1", description = "Storage URI, e.g. file:///srv/data or nfs://server/export.")
+    @Parameters(index = "1", description = "Storage URI, e.g. file:///srv/data or nfs://server/export;"
+            + " one with credentials is sent sealed for the host.")
     String uri;
 
     @Override
     public Integer call() {
-        JsonNode result = client.call(host, "manageStorageServer", Map.of("connectionId", cid, "uri", uri));
+        // Through the client library: a URI with credentials goes out sealed for the host.
+        Results.Managed result = client.run(host, (c, timeout) -> c.manage(host, cid, uri, timeout));
         if (result == null) {
             return 1;
         }
-        System.out.println((result.path("alreadyManaged").asBoolean() ? "already managed: " : "managed: ")
-                + cid + " -> " + result.path("connectionKey").asText());
+        System.out.println((result.alreadyManaged() ? "already managed: " : "managed: ")
+                + cid + " -> " + result.connectionKey());
         return 0;
     }
 }

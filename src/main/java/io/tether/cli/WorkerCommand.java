@@ -26,7 +26,7 @@ public final class WorkerCommand implements Callable<Integer> {
     String hostId;
 
     @Option(names = "--data-dir", defaultValue = "./tether-data",
-            description = "Database, credential key and embedded broker journal (default: ${DEFAULT-VALUE}).")
+            description = "Database, credential and sealing keys, embedded broker journal (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--amqp-port", defaultValue = "5672",
@@ -126,6 +126,8 @@ public final class WorkerCommand implements Callable<Integer> {
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
             System.out.println("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
+        System.out.println("  sealing key:    " + worker.sealingKey().keyId());
+        System.out.println("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
         System.out.println("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();

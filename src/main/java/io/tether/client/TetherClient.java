@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import io.tether.api.Results;
+import io.tether.connection.InvalidUriException;
+import io.tether.connection.UriParser;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
+import io.tether.sealing.Sealer;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
@@ -30,12 +33,13 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672", null, null)) {
- *     JsonNode result = client.call("host1", "manageStorageServer",
- *             Map.of("connectionId", "flow1-data", "uri", "file:///srv/data"), Duration.ofSeconds(10));
+ *     Results.Managed managed = client.manage("host1", "flow1-data", "file:///srv/data", Duration.ofSeconds(10));
+ *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
  * }
  * }</pre>
  *
- * Replies come back on one temporary queue and are matched by correlation-id. Thread-safe.
+ * Replies come back on one temporary queue and are matched by correlation-id. {@link #manage}
+ * seals a URI with credentials for the host, so no secret crosses the broker in clear. Thread-safe.
  */
 public final class TetherClient implements AutoCloseable {
     private final Connection connection;
@@ -44,6 +48,8 @@ public final class TetherClient implements AutoCloseable {
     private final TemporaryQueue replyQueue;
     private final MessageConsumer replyConsumer;
     private final Map<String, CompletableFuture<JsonNode>> waiting = new ConcurrentHashMap<>();
+    /** Each host's public sealing key, fetched once (see {@link #manage}). */
+    private final Map<String, Sealer> sealers = new ConcurrentHashMap<>();
     /** Requests without a reply yet, by correlation id: sent again when a failover reconnects. */
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
@@ -75,7 +81,8 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /**
-     * Calls {@code method} on {@code hostId}'s worker and returns its {@code result}.
+     * Calls {@code method} on {@code hostId}'s worker and returns its {@code result}. The params go
+     * out as given: to manage a URI with credentials use {@link #manage}, which seals it.
      *
      * @throws RpcException the worker answered with a JSON-RPC error
      * @throws TimeoutException no answer within {@code timeout}
@@ -140,10 +147,77 @@ public final class TetherClient implements AutoCloseable {
         });
     }
 
-    /** {@code manageStorageServer}: registers {@code cid} for {@code uri} on {@code hostId}. */
+    /**
+     * {@code manageStorageServer}: registers {@code cid} for {@code uri} on {@code hostId}. A URI with
+     * credentials goes out sealed for the host ({@code sealedUri}), so the broker never holds the
+     * secret in clear; so does one that does not parse (it may hold a secret where a typo is), and
+     * the worker's error about it comes back as for a clear URI. The host's key is fetched once and
+     * kept; when the host answers that it has another key now, it is fetched again and the manage
+     * sent once more. {@code timeout} covers all of it.
+     */
     public Results.Managed manage(String hostId, String cid, String uri, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "uri", uri), timeout), Results.Managed.class);
+        if (!mayHoldSecret(uri)) {
+            return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "uri", uri), timeout),
+                    Results.Managed.class);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Sealer sealer = sealers.get(hostId);
+        if (sealer == null) {
+            sealer = sealingKey(hostId, left(deadline));
+        }
+        try {
+            return manageSealed(hostId, cid, sealer.seal(uri), left(deadline));
+        } catch (RpcException e) {
+            if (!keyChanged(e, sealer)) {
+                throw e;
+            }
+            return manageSealed(hostId, cid, sealingKey(hostId, left(deadline)).seal(uri), left(deadline));
+        }
+    }
+
+    private Results.Managed manageSealed(String hostId, String cid, String sealedUri, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "sealedUri", sealedUri), timeout),
+                Results.Managed.class);
+    }
+
+    /**
+     * {@code getSealingKey}: fetches {@code hostId}'s public sealing key, and keeps it for
+     * {@link #manage}. A host keeps its key across restarts; it has a new one only when its data
+     * dir was replaced.
+     */
+    public Sealer sealingKey(String hostId, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        Results.PublicSealingKey key = typed(call(hostId, "getSealingKey", Map.of(), timeout), Results.PublicSealingKey.class);
+        Sealer sealer;
+        try {
+            sealer = Sealer.fromJwk(key.jwk());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("host " + hostId + " handed out an unusable sealing key: " + e.getMessage());
+        }
+        sealers.put(hostId, sealer);
+        return sealer;
+    }
+
+    /** Sent in clear only when it parses and carries no credentials. */
+    private static boolean mayHoldSecret(String uri) {
+        try {
+            return UriParser.parse(uri).hasCredentials();
+        } catch (InvalidUriException e) {
+            return true;
+        }
+    }
+
+    /** The host refused a sealed URI because its key is not the one it was sealed for. */
+    private static boolean keyChanged(RpcException e, Sealer sealer) {
+        JsonNode data = e.error().path("data");
+        return e.code() == -32602 && "sealedUri".equals(data.path("field").asText())
+                && data.hasNonNull("keyId") && !data.path("keyId").asText().equals(sealer.keyId());
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0));
     }
 
     /** {@code unmanageStorageServer} of one CID. */

@@ -9,9 +9,11 @@ import io.tether.messaging.EventPublisher;
 import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
 import io.tether.monitor.Reconciler;
+import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +26,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    /** The private sealing key in the data dir (0600). */
+    public static final String SEALING_KEY_FILE = "sealing-key.jwk";
+    /** A copy of its public half, for operators. */
+    public static final String SEALING_PUBLIC_FILE = "sealing-key.pub.jwk";
 
     private final WorkerConfig config;
     private EmbeddedBroker broker;
@@ -34,6 +40,7 @@ public final class Worker implements AutoCloseable {
     private Reconciler reconciler;
     private RequestConsumer consumer;
     private StorageService service;
+    private SealingKey sealingKey;
     private String brokerUrl;
     private Duration recoveryTime;
 
@@ -54,8 +61,8 @@ public final class Worker implements AutoCloseable {
 
     private void startAll() throws Exception {
         String hostId = config.hostId();
-        // Owner only: the database, the credential key and the broker journal (which holds requests
-        // in transit, secrets included) live here.
+        // Owner only: the database, the credential and sealing keys and the broker journal (which
+        // holds requests in transit, and so any secret a client sent unsealed) live here.
         Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
         String user = config.brokerUser();
@@ -69,6 +76,11 @@ public final class Worker implements AutoCloseable {
             brokerUrl = config.brokerUrl();
         }
         store = Store.open(config.dataDir().resolve("db"));
+        // After the store: its lock keeps a second worker off this data dir while the key is made.
+        sealingKey = SealingKey.open(config.dataDir().resolve(SEALING_KEY_FILE));
+        sealingKey.writePublicJwk(publicKeyFile());
+        log.info("sealing key {} (engines seal URIs with credentials for it); public JWK, also in {}: {}",
+                sealingKey.keyId(), publicKeyFile(), sealingKey.publicJwkJson());
         MountPaths.createTraversable(config.mountRoot());
         connection = Jms.connect(brokerUrl, user, password, true);
         // Events go out on a connection of their own: one connection is one client I/O thread and
@@ -82,7 +94,8 @@ public final class Worker implements AutoCloseable {
         service.onReconcile(reconciler::reconcile);
         long loadStart = System.nanoTime();
         var keys = service.load();
-        consumer = new RequestConsumer(connection, Addresses.requests(hostId), new RequestHandler(service, config.mountPolicy()));
+        consumer = new RequestConsumer(connection, Addresses.requests(hostId),
+                new RequestHandler(service, config.mountPolicy(), sealingKey));
         connection.start();
         publisher.start();
         keys.forEach(reconciler::reconcile);
@@ -99,6 +112,16 @@ public final class Worker implements AutoCloseable {
 
     public WorkerConfig config() {
         return config;
+    }
+
+    /** The key engines seal URIs with credentials for ({@code getSealingKey}). */
+    public SealingKey sealingKey() {
+        return sealingKey;
+    }
+
+    /** Where the public half of the sealing key is written at start. */
+    public Path publicKeyFile() {
+        return config.dataDir().resolve(SEALING_PUBLIC_FILE);
     }
 
     /** How long start-up took to load every managed CID and schedule its connection. */

@@ -1,17 +1,23 @@
 package io.tether.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.JsonRpc;
+import io.tether.connection.StorageType;
+import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
+import io.tether.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,5 +112,41 @@ class CliIT {
         assertEquals(1, noBroker.exit());
         assertTrue(noBroker.err().contains("cannot reach the broker"), noBroker.err());
         assertFalse(noBroker.err().contains("\tat "), "no stack trace: " + noBroker.err());
+    }
+
+    @Test
+    void theWorkerShowsItsSealingKeyAndManageSealsSecrets() throws Exception {
+        Path data = tmp.resolve("process");
+        Path out = tmp.resolve("worker.out");
+        try (WorkerProcess process = new WorkerProcess("cli-key", data, TestWorker.freePort(), out).start()) {
+            Path publicJwk = data.resolve("sealing-key.pub.jwk").toAbsolutePath().normalize();
+            String kid = JsonRpc.MAPPER.readTree(Files.readString(publicJwk)).get("kid").asText();
+            String shown = Files.readString(out);
+            assertTrue(shown.contains("  sealing key:    " + kid + "\n"), shown);
+            assertTrue(shown.contains("  public JWK:     " + publicJwk + "\n"), shown);
+            process.terminate();
+        }
+
+        String secret = "Cli-S3cret-" + System.nanoTime();
+        String key = "iscsi://target.example/iqn.2003-01.org.example:disk1";
+        RecordingConnector iscsi = RecordingConnector.inMemory();
+        try (TestWorker worker = new TestWorker("cliseal", tmp.resolve("data"), c -> c.withConnector(StorageType.ISCSI, iscsi))) {
+            Ran manage = tether("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-1",
+                    "iscsi://user%" + secret + "@target.example/iqn.2003-01.org.example:disk1/0");
+            assertEquals(0, manage.exit(), manage.err());
+            assertEquals("managed: chap-1 -> " + key, manage.out().strip());
+            await().atMost(Duration.ofSeconds(20)).until(() -> !iscsi.of("connect", key).isEmpty());
+            assertEquals(secret, iscsi.of("connect", key).get(0).uri().password(), "the worker got the secret");
+            // The request went through the broker sealed: its files hold the CID, not the secret.
+            boolean cidFound = false;
+            try (Stream<Path> files = Files.walk(worker.dataDir().resolve("broker"))) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                    assertFalse(content.contains(secret), "CHAP password in clear in " + file);
+                    cidFound |= content.contains("chap-1");
+                }
+            }
+            assertTrue(cidFound, "the broker's files hold the request");
+        }
     }
 }

@@ -9,12 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Wraps a real connector and records every call (kind, connection key, time), so tests can count
- * probes and measure backoff. The calls themselves are the real connector's.
+ * Wraps a real connector and records every call (kind, connection key, time, URI), so tests can
+ * count probes, measure backoff and see what the worker handed over. The calls themselves are the
+ * real connector's.
  */
 public final class RecordingConnector implements Connector {
-    /** One call: "check", "connect" or "disconnect", when it started and ended, and whether it succeeded. */
-    public record Call(String kind, String key, long nanos, long endNanos, boolean ok) {
+    /**
+     * One call: "check", "connect" or "disconnect", when it started and ended, whether it succeeded,
+     * and the URI the connector got (credentials included, as the worker hands them over).
+     */
+    public record Call(String kind, String key, long nanos, long endNanos, boolean ok, StorageUri uri) {
     }
 
     private final Connector real;
@@ -22,6 +26,33 @@ public final class RecordingConnector implements Connector {
 
     public RecordingConnector(Connector real) {
         this.real = real;
+    }
+
+    /**
+     * Records calls to a connector whose connections exist only in memory: connect and disconnect
+     * succeed at once, check fails until connected. For tests about what reaches the connector (an
+     * iSCSI or CIFS URI with its secret), where no storage server exists to contact.
+     */
+    public static RecordingConnector inMemory() {
+        java.util.Set<String> up = ConcurrentHashMap.newKeySet();
+        return new RecordingConnector(new Connector() {
+            @Override
+            public void check(StorageUri uri) throws ConnectorException {
+                if (!up.contains(uri.key().value())) {
+                    throw new ConnectorException(io.tether.connector.VdsmError.StorageServerConnectionError, "not connected");
+                }
+            }
+
+            @Override
+            public void connect(StorageUri uri) {
+                up.add(uri.key().value());
+            }
+
+            @Override
+            public void disconnect(StorageUri uri) {
+                up.remove(uri.key().value());
+            }
+        });
     }
 
     @Override
@@ -50,7 +81,7 @@ public final class RecordingConnector implements Connector {
             body.run();
             ok = true;
         } finally {
-            calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok));
+            calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok, uri));
         }
     }
 

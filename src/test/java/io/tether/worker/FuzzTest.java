@@ -216,10 +216,11 @@ class FuzzTest {
 
         private String valid() {
             int k = n++;
-            return switch (random.nextInt(4)) {
+            return switch (random.nextInt(5)) {
                 case 0 -> manage("m" + k, "mut-" + k);
                 case 1 -> "{\"jsonrpc\":\"2.0\",\"id\":" + k + ",\"method\":\"unmanageStorageServer\",\"params\":{\"connectionId\":\"mut-" + k + "\"}}";
                 case 2 -> "{\"jsonrpc\":\"2.0\",\"id\":" + k + ",\"method\":\"getStorageServerList\",\"params\":{\"connectionIdPrefix\":\"mut-\"}}";
+                case 3 -> "{\"jsonrpc\":\"2.0\",\"id\":" + k + ",\"method\":\"getSealingKey\",\"params\":{}}";
                 default -> "[" + manage("b" + k, "mut-b" + k) + ",{\"jsonrpc\":\"2.0\",\"id\":\"l" + k
                         + "\",\"method\":\"getStorageServerList\",\"params\":{\"connectionIdPrefix\":\"x\"}}]";
             };
@@ -410,8 +411,13 @@ class FuzzTest {
                 "file://" + storage + "?x=y"};
             String cid = cids[random.nextInt(cids.length)];
             String uri = uris[random.nextInt(uris.length)];
+            // Or as a sealedUri that is no JWE, or a JWE-shaped one that opens with no key.
+            String[] sealed = {uri, "a.b.c.d.e", "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.AAAA.AAAA.AAAA.AAAA",
+                "eyJhbGciOiJSU0EtT0FFUC0yNTYifQ.a.b.c.d", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAA.AAAA.AAAA"};
+            String field = random.nextInt(4) == 0 ? "sealedUri" : "uri";
+            String value = field.equals("uri") ? uri : sealed[random.nextInt(sealed.length)];
             String body = "{\"jsonrpc\":\"2.0\",\"id\":\"h" + n++ + "\",\"method\":\"manageStorageServer\",\"params\":"
-                    + "{\"connectionId\":\"" + cid + "\",\"uri\":\"" + uri + "\"}}";
+                    + "{\"connectionId\":\"" + cid + "\",\"" + field + "\":\"" + value + "\"}}";
             return text("hostile", Expect.ANY, body);
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.api.RequestHandler;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPolicy;
+import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +45,9 @@ class RedeliveryTest {
         }
     }
 
-    private static RequestHandler handler(Store store) {
+    private RequestHandler handler(Store store) throws Exception {
         StorageService service = new StorageService("redeliver", store, Clock.systemUTC(), ActiveConnections.ofHost(Path.of("/nonexistent")), () -> { });
         service.load();
-        return new RequestHandler(service, MountPolicy.defaults());
+        return new RequestHandler(service, MountPolicy.defaults(), SealingKey.open(tmp.resolve("sealing-key.jwk")));
     }
 }

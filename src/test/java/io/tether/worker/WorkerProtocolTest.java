@@ -193,8 +193,25 @@ class WorkerProtocolTest {
     }
 
     @Test
+    void getSealingKeyAnswersTheHostsPublicKeyAndChangesNothing() throws Exception {
+        long seq = client.list().get("seq").asLong();
+        JsonNode first = client.call("getSealingKey", "{}");
+        JsonNode result = first.get("result");
+        assertTrue(Schemas.problems("getSealingKey.response", result).isEmpty(),
+                Schemas.problems("getSealingKey.response", result).toString());
+        assertEquals(worker.worker().sealingKey().keyId(), result.at("/jwk/kid").asText());
+        assertEquals(result, client.call("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"getSealingKey\"}").get("result"));
+        assertError(client.call("getSealingKey", "{\"kid\":\"x\"}"), -32602, "INVALID_PARAMS");
+        assertError(client.call("getSealingKey", "[]"), -32602, "INVALID_PARAMS");
+        assertEquals(seq, client.list().get("seq").asLong(), "no change, no event");
+    }
+
+    @Test
     void unknownMethodIsMethodNotFound() throws Exception {
-        assertError(client.call("connectStorageServer", "{}"), -32601, "METHOD_NOT_FOUND");
+        JsonNode reply = client.call("connectStorageServer", "{}");
+        assertError(reply, -32601, "METHOD_NOT_FOUND");
+        assertTrue(reply.at("/error/message").asText().endsWith(
+                "methods are manageStorageServer, unmanageStorageServer, getStorageServerList, getSealingKey"), reply.toString());
     }
 
     @Test

@@ -1,0 +1,91 @@
+package io.tether.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.api.Results;
+import io.tether.client.TetherClient;
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.testing.RecordingConnector;
+import io.tether.testing.TestWorker;
+import io.tether.testing.servers.StandaloneArtemis;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sealed secrets on a standalone Artemis (a separate process, configured from broker-config/), the
+ * broker whose journal was found to keep a clear secret after the worker had replied: an engine
+ * manages an iSCSI URI with a CHAP password and a CIFS URI with a password option, the worker gets
+ * both secrets, and no file of the broker holds either, right after the replies, after the worker
+ * stopped, and after the broker stopped.
+ */
+class SealedSecretsIT {
+    private static final String CHAP = "Chap-S3aled-IT-" + System.nanoTime();
+    private static final String MOUNT = "Mount-S3aled-IT-" + System.nanoTime();
+    private static final Duration T = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void noBrokerFileEverHoldsASealedSecret() throws Exception {
+        RecordingConnector iscsi = RecordingConnector.inMemory();
+        RecordingConnector posix = RecordingConnector.inMemory();
+        String iscsiUri = "iscsi://chapuser%" + CHAP + "@target.example/iqn.2003-01.org.example:disk1/0";
+        String cifsUri = "posix://server.example/share?vfsType=cifs&options=username=bob,password=" + MOUNT;
+        try (StandaloneArtemis broker = new StandaloneArtemis(Files.createDirectories(tmp.resolve("artemis")), "h1");
+             TestWorker h1 = new TestWorker(WorkerConfig.external("h1", tmp.resolve("h1"), broker.url())
+                     .withBrokerCredentials("host-h1", broker.hostLogin("h1").password())
+                     .withConnector(StorageType.ISCSI, iscsi).withConnector(StorageType.POSIX, posix));
+             TetherClient engine = TetherClient.connect(broker.url(), "engine", broker.engineLogin().password())) {
+            Results.Managed chap = engine.manage("h1", "it-chap-1", iscsiUri, T);
+            Results.Managed cifs = engine.manage("h1", "it-cifs-1", cifsUri, T);
+            assertFalse(chap.alreadyManaged());
+            assertFalse(cifs.alreadyManaged());
+            assertSecretsInNoFile(broker.instance(), "it-chap-1");
+
+            assertEquals(CHAP, connected(iscsi, chap.connectionKey()).password());
+            assertTrue(connected(posix, cifs.connectionKey()).options().contains("password=" + MOUNT));
+            assertTrue(engine.manage("h1", "it-chap-1", iscsiUri, T).alreadyManaged(), "the same secret, recognised");
+            assertTrue(engine.manage("h1", "it-cifs-1", cifsUri, T).alreadyManaged());
+
+            h1.stop();
+            assertSecretsInNoFile(broker.instance(), "it-chap-1");
+            assertSecretsInNoFile(h1.dataDir(), "it-chap-1");
+            broker.stop();
+            assertSecretsInNoFile(broker.instance(), "it-chap-1");
+        }
+    }
+
+    /** The connection {@code key} was connected, and the URI the connector got for it. */
+    private static StorageUri connected(RecordingConnector connector, String key) {
+        await().atMost(T).until(() -> !connector.of("connect", key).isEmpty());
+        return connector.of("connect", key).get(0).uri();
+    }
+
+    /**
+     * Reads every file under {@code dir} as bytes ({@code grep -a}): neither secret is there, while
+     * {@code control} (a CID, sent in clear in the same requests) is, so the files read do hold
+     * what the requests left.
+     */
+    private static void assertSecretsInNoFile(Path dir, String control) throws Exception {
+        boolean controlFound = false;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                assertFalse(content.contains(CHAP), "CHAP password in clear in " + file);
+                assertFalse(content.contains(MOUNT), "mount password in clear in " + file);
+                controlFound |= content.contains(control);
+            }
+        }
+        assertTrue(controlFound, "no file under " + dir + " holds the requests (" + control + ")");
+    }
+}

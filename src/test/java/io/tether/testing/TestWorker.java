@@ -50,6 +50,11 @@ public final class TestWorker implements AutoCloseable {
         return engineUrl(config.amqpPort(), config.dataDir());
     }
 
+    /** The engines' login the worker generated for its embedded broker. */
+    public BrokerCredentials engineLogin() throws IOException {
+        return BrokerCredentials.read(config.dataDir().resolve(EmbeddedBroker.ENGINE_LOGIN));
+    }
+
     /** The embedded broker's URL without a login. */
     public String plainUrl() {
         return "amqp://127.0.0.1:" + config.amqpPort();

@@ -54,7 +54,8 @@ class SealedSecretsTest {
 
     /** A client that outlives a restart of the worker and its embedded broker. */
     private static TetherClient client(TestWorker worker) throws Exception {
-        return TetherClient.connect("failover:(" + worker.url() + ")?failover.maxReconnectAttempts=-1&failover.maxReconnectDelay=500", null, null);
+        return TetherClient.connect("failover:(" + worker.plainUrl() + ")?failover.maxReconnectAttempts=-1&failover.maxReconnectDelay=500",
+                worker.engineLogin().user(), worker.engineLogin().password());
     }
 
     @Test

@@ -32,7 +32,9 @@ import java.util.function.Consumer;
  * The engine side of Tether: calls methods on any host's worker and watches status events.
  *
  * <pre>{@code
- * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672", null, null)) {
+ * // On the worker's machine, its embedded broker's engine login is <data-dir>/engine-credentials.
+ * BrokerCredentials login = BrokerCredentials.read(Path.of("tether-data", "engine-credentials"));
+ * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672", login.user(), login.password())) {
  *     Results.Managed managed = client.manage("host1", "flow1-data", "file:///srv/data", Duration.ofSeconds(10));
  *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
  * }

@@ -35,6 +35,17 @@ import org.junit.jupiter.api.function.Executable;
  */
 public record BrokerAttacks(String url, BrokerCredentials engine, BrokerCredentials host, String hostId, String otherHost) {
 
+    /** Every attack below, then the legitimate flow: {@code requests} answered requests. */
+    public void allRefusedAndTheWorkerGoesOn(int requests) throws Exception {
+        anonymousAndWrongLoginsAreRefused();
+        engineCannotReadOrDivertRequests();
+        onlyTheHostConsumesItsRequests();
+        nobodySendsToDeadLetters();
+        hostPublishesOnlyItsOwnEvents();
+        engineStaysInItsLane();
+        engineStillGetsAnswers(requests);
+    }
+
     /** Logs in (or not, with null) and waits for each send, so a refusal reaches the caller. */
     public Connection connect(BrokerCredentials login) throws JMSException {
         JmsConnectionFactory factory = login == null ? new JmsConnectionFactory(url)

@@ -99,18 +99,23 @@ class SealedSecretsTest {
         return connector.of("connect", key).get(0).uri();
     }
 
+    private static void assertSecretsInNoFile(Path dir, String control) throws Exception {
+        assertInNoFile(dir, control, CHAP, MOUNT);
+    }
+
     /**
-     * Reads every file under {@code dir} as bytes ({@code grep -a}): neither secret is there, while
+     * Reads every file under {@code dir} as bytes ({@code grep -a}): no secret is there, while
      * {@code control} (a CID, sent in clear in the same requests) is, so the files read do hold the
      * requests.
      */
-    static void assertSecretsInNoFile(Path dir, String control) throws Exception {
+    static void assertInNoFile(Path dir, String control, String... secrets) throws Exception {
         boolean controlFound = false;
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-                assertFalse(content.contains(CHAP), "CHAP password in clear in " + file);
-                assertFalse(content.contains(MOUNT), "mount password in clear in " + file);
+                for (String secret : secrets) {
+                    assertFalse(content.contains(secret), "a secret in clear in " + file);
+                }
                 controlFound |= content.contains(control);
             }
         }

@@ -27,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
-    /** The longest URI, sealed or not: {@code uri}'s maxLength in manageStorageServer.request.json. */
-    private static final int MAX_URI_LENGTH = 4096;
 
     /**
      * One message's work: its commands, the id that recognises it when it comes again, and how to
@@ -176,7 +174,7 @@ public final class RequestHandler {
                     mountPolicy.check(uri);
                 } catch (MountPolicy.Refused e) {
                     log.warn("cid={} key={} refused: {}", JsonRpc.shorten(cid), uri.key(), e.getMessage());
-                    throw RpcError.invalidParams("uri", e.getMessage());
+                    throw RpcError.invalidParams(params.has("sealedUri") ? "sealedUri" : "uri", e.getMessage());
                 }
                 return new Command.Manage(cid, uri);
             }
@@ -217,9 +215,9 @@ public final class RequestHandler {
             throw RpcError.invalidParams("sealedUri", e.getMessage()).with("keyId", sealingKey.keyId());
         }
         int length = uri.codePointCount(0, uri.length());
-        if (length < 1 || length > MAX_URI_LENGTH) {
+        if (length < 1 || length > UriParser.MAX_URI) {
             throw RpcError.invalidParams("sealedUri", "the sealed URI has " + length + " characters; a URI has 1-"
-                    + MAX_URI_LENGTH).with("keyId", sealingKey.keyId());
+                    + UriParser.MAX_URI).with("keyId", sealingKey.keyId());
         }
         return uri;
     }

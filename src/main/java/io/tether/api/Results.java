@@ -26,6 +26,9 @@ public final class Results {
 
     /** {@code getSealingKey}: the host's public key, as a JWK, for sealing URIs with credentials. */
     public record PublicSealingKey(Map<String, Object> jwk) {
+        public PublicSealingKey {
+            jwk = Map.copyOf(jwk);
+        }
     }
 
     /** One entry of the list, for a CID or for an unmanaged host connection. */

@@ -5,10 +5,13 @@ import io.tether.client.TetherClient;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
+import io.tether.sealing.Sealer;
+import io.tether.worker.Worker;
+import io.tether.api.JsonRpc;
+import com.fasterxml.jackson.core.type.TypeReference;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -52,7 +55,11 @@ final class ClientOptions {
     BrokerCredentials login() {
         if (user != null) {
             if (passwordFile != null) {
-                return new BrokerCredentials(user, firstLine(passwordFile));
+                try {
+                    return new BrokerCredentials(user, BrokerCredentials.readPasswordFile(passwordFile));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("cannot read the password file " + passwordFile + ": " + e.getMessage());
+                }
             }
             return new BrokerCredentials(user, password == null ? "" : password);
         }
@@ -69,31 +76,43 @@ final class ClientOptions {
         }
     }
 
-    private static String firstLine(Path file) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            int end = text.indexOf('\n');
-            return end < 0 ? text : text.substring(0, end);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the password file " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** Connects for talking to {@code host} (null: every host); a typo in --host is reported before any broker is tried. */
+    /**
+     * Connects for talking to {@code host} (null: every host); a typo in --host is reported before
+     * any broker is tried. With the local worker's login, the login is read again at a reconnection
+     * (the worker makes a new one at each start), and {@code host}'s sealing key is the one in the
+     * worker's data dir, not one fetched through the broker: whatever answers on the port while the
+     * worker is down cannot hand out a key of its own.
+     */
     TetherClient connect(String host) throws JMSException {
         if (host != null) {
             Addresses.checkHostId(host);
         }
         BrokerCredentials login = login();
+        boolean local = login != null && user == null;
+        TetherClient client;
         try {
-            return TetherClient.connect(broker, login == null ? null : login.user(), login == null ? null : login.password());
+            client = TetherClient.connect(broker, login == null ? null
+                    : local ? BrokerCredentials.fromFile(dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN)) : () -> login);
         } catch (JMSSecurityException e) {
             throw new JMSSecurityException("the broker at " + broker + " refused " + (login == null
                     ? "a client without a login (no " + dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN)
                             + "; give --user and --password-file, or --data-dir of the worker on this machine)"
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
         }
+        Path publicKey = dataDir.resolve(Worker.SEALING_PUBLIC_FILE);
+        if (local && host != null && Files.isReadable(publicKey)) {
+            try {
+                client.pinSealingKey(host, Sealer.fromJwk(JsonRpc.MAPPER.readValue(publicKey.toFile(), MAP)));
+            } catch (IOException | IllegalArgumentException e) {
+                client.close();
+                throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());
+            }
+        }
+        return client;
     }
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
 
     /** One line saying why the broker could not be used. */
     String brokerError(JMSException e) {
@@ -126,6 +145,9 @@ final class ClientOptions {
             System.err.println(brokerError(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IllegalStateException e) {
+            // The host answered with something unusable (e.g. a sealing key that is not one).
+            System.err.println(e.getMessage());
         }
         return null;
     }

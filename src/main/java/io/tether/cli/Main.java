@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.messaging.EmbeddedBroker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +25,10 @@ public final class Main {
             if (e instanceof IllegalArgumentException) {
                 command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
                 return USAGE;
+            }
+            if (e instanceof EmbeddedBroker.BrokerStartException) {
+                command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
+                return 1;
             }
             throw e;
         });

@@ -2,6 +2,7 @@ package io.tether.cli;
 
 import io.tether.connector.MountPolicy;
 import io.tether.messaging.Addresses;
+import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
@@ -89,7 +90,7 @@ public final class WorkerCommand implements Callable<Integer> {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
         Addresses.checkHostId(id); // one line and the usage exit code if not (Main)
         if (brokerPasswordFile != null) {
-            brokerPassword = firstLine(brokerPasswordFile);
+            brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
         }
         // Every file the worker makes (database, broker journal, logins) is its own alone, unless
         // it says otherwise where it makes it (the mount root, which VMs must traverse).
@@ -132,12 +133,6 @@ public final class WorkerCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
-    }
-
-    private static String firstLine(Path file) throws java.io.IOException {
-        String text = java.nio.file.Files.readString(file);
-        int end = text.indexOf('\n');
-        return end < 0 ? text : text.substring(0, end);
     }
 
     /** The default mount policy widened by this command line; a malformed value is the operator's to fix. */

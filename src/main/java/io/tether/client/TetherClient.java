@@ -7,6 +7,7 @@ import io.tether.api.Results;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.UriParser;
 import io.tether.messaging.Addresses;
+import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.Jms;
 import io.tether.sealing.Sealer;
 import jakarta.jms.Connection;
@@ -27,14 +28,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The engine side of Tether: calls methods on any host's worker and watches status events.
  *
  * <pre>{@code
  * // On the worker's machine, its embedded broker's engine login is <data-dir>/engine-credentials.
- * BrokerCredentials login = BrokerCredentials.read(Path.of("tether-data", "engine-credentials"));
- * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672", login.user(), login.password())) {
+ * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672",
+ *         BrokerCredentials.fromFile(Path.of("tether-data", "engine-credentials")))) {
  *     Results.Managed managed = client.manage("host1", "flow1-data", "file:///srv/data", Duration.ofSeconds(10));
  *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
  * }
@@ -52,6 +54,8 @@ public final class TetherClient implements AutoCloseable {
     private final Map<String, CompletableFuture<JsonNode>> waiting = new ConcurrentHashMap<>();
     /** Each host's public sealing key, fetched once (see {@link #manage}). */
     private final Map<String, Sealer> sealers = new ConcurrentHashMap<>();
+    /** Hosts whose key was given ({@link #pinSealingKey}), never fetched through the broker. */
+    private final java.util.Set<String> pinned = ConcurrentHashMap.newKeySet();
     /** Requests without a reply yet, by correlation id: sent again when a failover reconnects. */
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
@@ -73,7 +77,17 @@ public final class TetherClient implements AutoCloseable {
 
     /** Connects to the broker; fails at once when it is unreachable. */
     public static TetherClient connect(String brokerUrl, String user, String password) throws JMSException {
-        Connection connection = Jms.connect(brokerUrl, user, password, false);
+        BrokerCredentials login = user == null ? null : new BrokerCredentials(user, password == null ? "" : password);
+        return connect(brokerUrl, login == null ? null : () -> login);
+    }
+
+    /**
+     * Connects with the login {@code login} gives at every (re)connection: with
+     * {@code BrokerCredentials.fromFile(dataDir.resolve("engine-credentials"))}, a client on a
+     * worker's machine follows the login its embedded broker makes anew at each start.
+     */
+    public static TetherClient connect(String brokerUrl, Supplier<BrokerCredentials> login) throws JMSException {
+        Connection connection = Jms.connect(brokerUrl, login, false);
         try {
             return new TetherClient(connection);
         } catch (JMSException e) {
@@ -171,7 +185,7 @@ public final class TetherClient implements AutoCloseable {
         try {
             return manageSealed(hostId, cid, sealer.seal(uri), left(deadline));
         } catch (RpcException e) {
-            if (!keyChanged(e, sealer)) {
+            if (!keyChanged(e, sealer) || pinned.contains(hostId)) {
                 throw e;
             }
             return manageSealed(hostId, cid, sealingKey(hostId, left(deadline)).seal(uri), left(deadline));
@@ -198,8 +212,20 @@ public final class TetherClient implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("host " + hostId + " handed out an unusable sealing key: " + e.getMessage());
         }
-        sealers.put(hostId, sealer);
+        if (!pinned.contains(hostId)) {
+            sealers.put(hostId, sealer);
+        }
         return sealer;
+    }
+
+    /**
+     * Uses {@code sealer} for {@code hostId}'s URIs from now on, and never fetches that host's key
+     * through the broker: for a client that has the key from a trusted place (the CLI on a worker's
+     * machine reads it from the data dir), so nothing posing as the host can hand out its own.
+     */
+    public void pinSealingKey(String hostId, Sealer sealer) {
+        sealers.put(hostId, sealer);
+        pinned.add(hostId);
     }
 
     /** Sent in clear only when it parses and carries no credentials. */

@@ -30,7 +30,8 @@ public final class UriParser {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     private static final Pattern VFS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final Pattern NFS_VERSION = Pattern.compile("3|4|4\\.[012]");
-    private static final int MAX_URI = 4096;
+    /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
+    public static final int MAX_URI = 4096;
 
     private static final Map<StorageType, Set<String>> PARAMS = Map.of(
             StorageType.NFS, Set.of("version", "retrans", "timeo", "options"),
@@ -44,6 +45,25 @@ public final class UriParser {
 
     /** Parses {@code raw}; the result's {@link StorageUri#toString()} is the normalised form. */
     public static StorageUri parse(String raw) throws InvalidUriException {
+        try {
+            return parseUnchecked(raw);
+        } catch (InvalidUriException e) {
+            if (raw != null && maySecret(raw)) {
+                // A misplaced character ('?' or '/' in a password, say) moves the part boundaries, so
+                // a quoted host or parameter name may be a piece of the secret: quote nothing.
+                throw new InvalidUriException(e.getMessage().replaceAll("'.*'", "(not shown: the uri may hold a secret)"));
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code raw} may carry a CHAP password (user info) or a secret mount option. */
+    private static boolean maySecret(String raw) {
+        String lower = raw.toLowerCase(Locale.ROOT);
+        return raw.indexOf('@') >= 0 || lower.contains("pass") || lower.contains("secret");
+    }
+
+    private static StorageUri parseUnchecked(String raw) throws InvalidUriException {
         if (raw == null || raw.isBlank()) {
             throw new InvalidUriException("uri is empty");
         }

@@ -88,6 +88,7 @@ public final class MountConnector implements Connector {
                 detach(uri, mountPoint);
             }
         }
+        refuseDeviceInUse(uri);
         preflight(uri);
         try {
             MountPaths.createTraversable(mountPoint);
@@ -164,6 +165,38 @@ public final class MountConnector implements Connector {
             }
         }
         return false;
+    }
+
+    /**
+     * A local device the host has mounted outside the mount root (its root file system, say) is not
+     * storage to hand to engines: mounting it again here would put the host's own files where
+     * engines write theirs. Devices are compared by their real path, so a symlink such as
+     * /dev/mapper/NAME finds the /dev/dm-N the host mounted.
+     */
+    private void refuseDeviceInUse(StorageUri uri) throws ConnectorException {
+        String spec = MountPaths.spec(uri);
+        if (!spec.startsWith("/dev/")) {
+            return;
+        }
+        Path device;
+        try {
+            device = Path.of(spec).toRealPath();
+        } catch (IOException e) {
+            return; // no such device: mount says so in its own words
+        }
+        for (MountTable.Mount mount : table.mounts()) {
+            if (mount.mountPoint().startsWith(root) || !mount.source().startsWith("/")) {
+                continue;
+            }
+            try {
+                if (Path.of(mount.source()).toRealPath().equals(device)) {
+                    throw new ConnectorException(VdsmError.MountError, spec + " is already mounted at " + mount.mountPoint()
+                            + ": a device the host uses is not storage to manage");
+                }
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                // A source that is not a path here (gone, or another namespace's): not this device.
+            }
+        }
     }
 
     private void preflight(StorageUri uri) throws ConnectorException {

@@ -77,7 +77,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
     /** ext4(5): journalling and allocation; not journal_dev/journal_path (another device) or loop. */
     private static final Set<String> EXT4 = Set.of(
             "acl", "noacl", "user_xattr", "nouser_xattr", "data", "barrier", "nobarrier", "discard",
-            "nodiscard", "errors", "commit", "journal_checksum", "nojournal_checksum", "journal_async_commit",
+            "nodiscard", "commit", "journal_checksum", "nojournal_checksum", "journal_async_commit",
             "delalloc", "nodelalloc", "dioread_nolock", "dioread_lock", "auto_da_alloc", "noauto_da_alloc",
             "max_batch_time", "min_batch_time", "stripe", "inode_readahead_blks", "init_itable",
             "noinit_itable", "block_validity", "noblock_validity", "grpid", "nogrpid", "quota", "noquota",
@@ -99,15 +99,18 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     /** gfs2(5): not lockproto, locktable or hostdata, which turn cluster locking off. */
     private static final Set<String> GFS2 = Set.of(
-            "acl", "noacl", "quota", "data", "discard", "nodiscard", "barrier", "nobarrier", "errors", "commit",
+            "acl", "noacl", "quota", "data", "discard", "nodiscard", "barrier", "nobarrier", "commit",
             "localflocks", "statfs_quantum", "statfs_percent", "quota_quantum", "rgrplvb", "norgrplvb",
             "loccookie", "noloccookie");
 
     /** ocfs2: not heartbeat= or local, which turn cluster heartbeating off. */
     private static final Set<String> OCFS2 = Set.of(
             "acl", "noacl", "user_xattr", "nouser_xattr", "atime_quantum", "barrier", "commit", "coherency",
-            "data", "datavolume", "errors", "intr", "nointr", "localalloc", "localflocks", "inode64",
+            "data", "datavolume", "intr", "nointr", "localalloc", "localflocks", "inode64",
             "resv_level", "dir_resv_level");
+
+    /** Options whose value mount.cifs splits at '%' into a user and a password. */
+    private static final Set<String> USER_WITH_PASSWORD = Set.of("username", "user");
 
     private static final Set<String> TMPFS = Set.of("size", "mode", "nr_inodes", "nr_blocks", "uid", "gid", "huge");
 
@@ -205,6 +208,11 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                         + ":" + name);
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
+            if (USER_WITH_PASSWORD.contains(name) && value.indexOf('%') >= 0) {
+                // mount.cifs reads user%password in username=: a password in a field nobody treats as one.
+                throw new Refused("mount option '" + name + "' holds a '%', which mount.cifs reads as user%password;"
+                        + " give the password as password=, which is kept secret");
+            }
             if (value.indexOf('"') >= 0 || value.indexOf('\\') >= 0) {
                 // libmount reads "..." as quoting and \ as an escape: a value could hide a second option.
                 throw new Refused("mount option '" + name + "' has a value with '\"' or '\\',"

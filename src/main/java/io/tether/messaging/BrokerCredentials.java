@@ -1,14 +1,16 @@
 package io.tether.messaging;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A broker login: user and password. The embedded broker's logins live in files of the worker's
@@ -42,26 +44,43 @@ public record BrokerCredentials(String user, String password) {
     }
 
     /**
-     * The credentials in {@code file}; on first use, a random password for {@code user} written
-     * there with mode 0600. A file that names another user is an error: a client may already rely on it.
+     * A new random password for {@code user}, written to {@code file} with mode 0600 (replacing what
+     * was there in one step, so a reader sees the old login or the new one, never half of one).
      */
-    public static BrokerCredentials loadOrCreate(Path file, String user) throws IOException {
-        if (!Files.exists(file)) {
-            BrokerCredentials fresh = new BrokerCredentials(user, randomPassword());
+    public static BrokerCredentials writeNew(Path file, String user) throws IOException {
+        BrokerCredentials fresh = new BrokerCredentials(user, randomPassword());
+        Path dir = file.toAbsolutePath().getParent();
+        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(temp, "user=" + user + "\npassword=" + fresh.password + "\n", StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return fresh;
+    }
+
+    /**
+     * The login in {@code file}, read again each time it is asked for: a client that reconnects
+     * after the worker restarted gets the login the worker made then.
+     */
+    public static Supplier<BrokerCredentials> fromFile(Path file) {
+        return () -> {
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, "user=" + user + "\npassword=" + fresh.password + "\n", StandardCharsets.UTF_8);
-            } catch (FileAlreadyExistsException raced) {
-                // Another process made it first; use theirs.
+                return read(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
-        // Whatever made the file, only the owner may read it.
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        BrokerCredentials stored = read(file);
-        if (!stored.user.equals(user)) {
-            throw new IOException(file + " is for user " + stored.user + ", expected " + user);
-        }
-        return stored;
+        };
+    }
+
+    /** The first line of a password file ({@code --password-file}), without its line end. */
+    public static String readPasswordFile(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        int end = text.indexOf('\n');
+        String line = end < 0 ? text : text.substring(0, end);
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /** 256 random bits, URL-safe, so the password can also travel in a connection URL's query. */

@@ -2,6 +2,9 @@ package io.tether.messaging;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * listens on 127.0.0.1 at the given port (no TLS acceptor) and keeps its files under the data dir.
  *
  * <p>Loopback does not keep the machine's other users out, so every client logs in. The logins are
- * generated at first start into the data dir (see {@link BrokerCredentials}): {@value #ENGINE_LOGIN}
- * for engines on this machine, {@value #ADMIN_LOGIN} for management, which nothing uses by default;
- * the worker's own login is made afresh at each start and never written down.
+ * made at every start into the data dir (see {@link BrokerCredentials}): {@value #ENGINE_LOGIN} for
+ * engines on this machine, {@value #ADMIN_LOGIN} for management, which nothing uses by default; the
+ * worker's own login is never written down. A client that stays connected reads its login again
+ * when it reconnects ({@code TetherClient.connect(url, login)} with a supplier).
  */
 public final class EmbeddedBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
@@ -46,6 +50,7 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Starts the broker for {@code hostId} with its files under {@code dataDir/broker}. */
     public static EmbeddedBroker start(Path dataDir, int port, String hostId) throws Exception {
+        checkPortFree(port);
         Path dir = dataDir.toAbsolutePath().normalize().resolve("broker");
         Files.createDirectories(dir);
         // Its journal holds requests in transit: owner only, whatever the process's umask.
@@ -79,8 +84,10 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.getAcceptorConfigurations().removeIf(t -> !"amqp".equals(t.getName()));
 
         BrokerCredentials worker = new BrokerCredentials("host-" + hostId, BrokerCredentials.randomPassword());
-        BrokerCredentials engine = BrokerCredentials.loadOrCreate(dataDir.resolve(ENGINE_LOGIN), "engine");
-        BrokerCredentials admin = BrokerCredentials.loadOrCreate(dataDir.resolve(ADMIN_LOGIN), "admin");
+        // New logins at every start: one that a program posing as the broker took from a client
+        // while the worker was down (the port is anyone's then) is worth nothing once it is back.
+        BrokerCredentials engine = BrokerCredentials.writeNew(dataDir.resolve(ENGINE_LOGIN), "engine");
+        BrokerCredentials admin = BrokerCredentials.writeNew(dataDir.resolve(ADMIN_LOGIN), "admin");
         SecurityConfiguration logins = new SecurityConfiguration();
         logins.addUser(worker.user(), worker.password());
         logins.addRole(worker.user(), "hosts");
@@ -94,9 +101,32 @@ public final class EmbeddedBroker implements AutoCloseable {
         broker.server.setConfiguration(config);
         broker.server.setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), logins));
         broker.server.start();
+        // Artemis logs a port it cannot bind and runs on without it; a worker must never go on,
+        // since whatever holds the port (another worker, or any local user's program) would then
+        // receive its logins and hand it requests.
+        // (The acceptor counts as started even then; its bound port tells.)
+        if (broker.server.getActiveMQServer().getRemotingService().getAcceptor("amqp").getActualPort() != port) {
+            broker.server.stop();
+            throw new BrokerStartException("the embedded broker cannot listen on 127.0.0.1:" + port
+                    + " (is another worker, or another program, using that port?)");
+        }
         log.info("embedded broker listening on amqp://127.0.0.1:{} (journal in {}; engines log in with {})", port, dir,
                 dataDir.toAbsolutePath().normalize().resolve(ENGINE_LOGIN));
         return broker;
+    }
+
+    /** Says in one line, before Artemis logs its own errors about it, that the port is taken. */
+    private static void checkPortFree(int port) throws BrokerStartException {
+        if (port < 1 || port > 65535) {
+            throw new BrokerStartException("the embedded broker's port must be 1-65535, not " + port);
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BrokerStartException("the embedded broker cannot listen on 127.0.0.1:" + port + ": " + e.getMessage()
+                    + " (is another worker, or another program, using that port?)");
+        }
     }
 
     private static String resource(String name) throws IOException {
@@ -105,6 +135,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                 throw new IOException(name + " is missing from the class path");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The embedded broker did not start as it must; the message says why, in one line. */
+    public static final class BrokerStartException extends Exception {
+        BrokerStartException(String message) {
+            super(message);
         }
     }
 

@@ -2,6 +2,8 @@ package io.tether.messaging;
 
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
+import java.util.function.Supplier;
+import org.apache.qpid.jms.JmsConnectionExtensions;
 import org.apache.qpid.jms.JmsConnectionFactory;
 
 /** Opens Qpid JMS connections the way every Tether part wants them. */
@@ -17,8 +19,22 @@ public final class Jms {
      */
     public static Connection connect(String url, String user, String password, boolean rideOutRestarts)
             throws JMSException {
-        JmsConnectionFactory factory = new JmsConnectionFactory(user, password,
-                rideOutRestarts ? withFailover(url) : url);
+        BrokerCredentials fixed = user == null ? null : new BrokerCredentials(user, password == null ? "" : password);
+        return connect(url, fixed == null ? null : () -> fixed, rideOutRestarts);
+    }
+
+    /**
+     * Like {@link #connect(String, String, String, boolean)}, with the login asked of {@code login}
+     * at every (re)connection, so a client rides out a restart that changed it. With a null
+     * {@code login}, only the URL's own {@code jms.username}/{@code jms.password}, if any.
+     */
+    public static Connection connect(String url, Supplier<BrokerCredentials> login, boolean rideOutRestarts)
+            throws JMSException {
+        JmsConnectionFactory factory = new JmsConnectionFactory(rideOutRestarts ? withFailover(url) : url);
+        if (login != null) {
+            factory.setExtension(JmsConnectionExtensions.USERNAME_OVERRIDE.toString(), (connection, uri) -> login.get().user());
+            factory.setExtension(JmsConnectionExtensions.PASSWORD_OVERRIDE.toString(), (connection, uri) -> login.get().password());
+        }
         factory.setCloseLinksThatFailOnReconnect(false);
         // Receives look only at what the prefetch buffer already holds. Otherwise an empty buffer
         // makes Qpid JMS "drain" the link and wait for the broker's answer, and a drain answer that

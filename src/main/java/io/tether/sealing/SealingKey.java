@@ -131,6 +131,8 @@ public final class SealingKey {
         Path temp = Files.createTempFile(dir, ".sealing-key", ".tmp", PosixFilePermissions.asFileAttribute(READABLE));
         try {
             Files.writeString(temp, publicJwkJson() + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE);
+            // Readable by all whatever the process's umask: it is public, and tools may read it.
+            Files.setPosixFilePermissions(temp, READABLE);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);

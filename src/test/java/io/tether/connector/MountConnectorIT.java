@@ -89,6 +89,27 @@ class MountConnectorIT {
         fullCycle("posix://" + image + "?vfsType=ext4&options=loop");
     }
 
+    /** A device the host has mounted elsewhere (here: a loop device) is refused, and nothing is mounted. */
+    @Test
+    void aDeviceTheHostUsesIsNotMountedAgain() throws Exception {
+        Requirements.needTool("mkfs.ext4", "e2fsprogs");
+        Path image = tmp.resolve("host-disk.img");
+        Host.ok(10, "truncate", "-s", "16M", image.toString());
+        Host.ok(60, "mkfs.ext4", "-q", "-F", image.toString());
+        Path elsewhere = Files.createDirectories(tmp.resolve("host-uses-it"));
+        Host.ok(30, "mount", "-o", "loop", image.toString(), elsewhere.toString());
+        try {
+            String device = MountTable.ofHost().at(elsewhere).orElseThrow().source();
+            StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
+            ConnectorException refused = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            assertEquals(VdsmError.MountError, refused.error());
+            assertTrue(refused.getMessage().contains("already mounted at " + elsewhere), refused.getMessage());
+            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), "nothing mounted");
+        } finally {
+            Host.run(30, "umount", elsewhere.toString());
+        }
+    }
+
     @Test
     void sshfsFollowsItsServerDownAndUp() throws Exception {
         Requirements.needTool("sshfs", "sshfs");

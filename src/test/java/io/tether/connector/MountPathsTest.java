@@ -6,7 +6,7 @@ import io.tether.connection.UriParser;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** VDSM's mount directory naming (VDSM-FACTS.md, "Mount directories"). */
+/** VDSM's mount directory naming (docs/connectors.md, "Mounts"). */
 class MountPathsTest {
     private static final Path ROOT = Path.of("/rhev/data-center/mnt");
 

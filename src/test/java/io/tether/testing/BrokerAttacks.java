@@ -98,6 +98,13 @@ public record BrokerAttacks(String url, BrokerCredentials engine, BrokerCredenti
                     .send(s.createTextMessage("{}")));
             refused("host sending a request to itself", () -> s.createProducer(s.createQueue(requests(hostId)))
                     .send(s.createTextMessage("{}")));
+            // A host sees engines' reply queues in requests; it may answer there, never read there.
+            try (Connection e = connect(engine)) {
+                String replies = e.createSession(false, Session.AUTO_ACKNOWLEDGE).createTemporaryQueue().getQueueName();
+                refused("host reading an engine's reply queue", () -> s.createConsumer(s.createQueue(replies)));
+                refused("host browsing an engine's reply queue",
+                        () -> s.createBrowser(s.createQueue(replies)).getEnumeration().hasMoreElements());
+            }
         }
     }
 

@@ -66,7 +66,7 @@ class CrashLoopIT {
         int port = TestWorker.freePort();
         Path log = tmp.resolve("worker.log");
         try (WorkerProcess worker = new WorkerProcess("crash", tmp.resolve("data"), port, log).start();
-             StreamingClient client = new StreamingClient(TestWorker.engineUrl(port, tmp.resolve("data")), storage)) {
+             StreamingClient client = new StreamingClient(() -> TestWorker.engineUrl(port, tmp.resolve("data")), storage)) {
             client.start();
             for (int kill = 1; kill <= KILLS; kill++) {
                 // Let the stream make progress, then kill at a random point of it.
@@ -160,7 +160,7 @@ class CrashLoopIT {
      * away, and then sends the unanswered ones again, as an engine would.
      */
     private static final class StreamingClient implements AutoCloseable {
-        private final String url;
+        private final java.util.function.Supplier<String> url;
         private final Path storage;
         private final Thread thread = new Thread(this::run, "crash-loop-client");
         private final List<Op> sent = new ArrayList<>();
@@ -180,7 +180,8 @@ class CrashLoopIT {
         private MessageConsumer replyConsumer;
         private MessageConsumer eventConsumer;
 
-        StreamingClient(String url, Path storage) {
+        /** The worker makes a new engine login at each start: the URL is asked for at each connect. */
+        StreamingClient(java.util.function.Supplier<String> url, Path storage) {
             this.url = url;
             this.storage = storage;
         }
@@ -271,7 +272,7 @@ class CrashLoopIT {
         private void connect() throws Exception {
             while (running) {
                 try {
-                    connection = Jms.connect(url, null, null, false);
+                    connection = Jms.connect(url.get(), null, null, false);
                     connection.setClientID("crash-loop-engine");
                     session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                     producer = session.createProducer(session.createQueue("tether.host.crash.requests"));

@@ -1,9 +1,14 @@
 package io.tether.worker;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.testing.BrokerAttacks;
 import io.tether.testing.TestWorker;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +31,21 @@ class EmbeddedBrokerSecurityTest {
             BrokerAttacks attacks = new BrokerAttacks(broker.url(),
                     BrokerCredentials.read(data.resolve(EmbeddedBroker.ENGINE_LOGIN)), broker.workerLogin(), "h1", "h2");
             attacks.allRefusedAndTheWorkerGoesOn(6);
+        }
+    }
+
+    /**
+     * Whatever holds the broker's port first (another worker, or a local user's program posing as
+     * the broker) must not get the worker: the embedded broker refuses to start without its port.
+     */
+    @Test
+    void aBrokerThatCannotListenDoesNotStart() throws Exception {
+        try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            EmbeddedBroker.BrokerStartException e = assertThrows(EmbeddedBroker.BrokerStartException.class,
+                    () -> EmbeddedBroker.start(tmp.resolve("data"), squatter.getLocalPort(), "h1").close());
+            assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + squatter.getLocalPort()), e.getMessage());
+            assertThrows(EmbeddedBroker.BrokerStartException.class,
+                    () -> Worker.start(WorkerConfig.embedded("h1", tmp.resolve("worker"), squatter.getLocalPort())).close());
         }
     }
 }

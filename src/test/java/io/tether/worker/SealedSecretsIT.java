@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sealed secrets on a standalone Artemis (a separate process, configured from broker-config/), the
- * broker whose journal was found to keep a clear secret after the worker had replied: an engine
+ * Sealed secrets on a standalone Artemis (a separate process, set up from broker-config/), whose
+ * journal keeps a message's bytes after it is acknowledged until the file is reused: an engine
  * manages an iSCSI URI with a CHAP password and a CIFS URI with a password option, the worker gets
  * both secrets, and no file of the broker holds either, right after the replies, after the worker
  * stopped, and after the broker stopped.

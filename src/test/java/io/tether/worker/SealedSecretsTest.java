@@ -12,6 +12,8 @@ import io.tether.api.Results;
 import io.tether.api.Schemas;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
+import io.tether.messaging.BrokerCredentials;
+import io.tether.messaging.EmbeddedBroker;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.sealing.Sealer;
@@ -55,7 +57,7 @@ class SealedSecretsTest {
     /** A client that outlives a restart of the worker and its embedded broker. */
     private static TetherClient client(TestWorker worker) throws Exception {
         return TetherClient.connect("failover:(" + worker.plainUrl() + ")?failover.maxReconnectAttempts=-1&failover.maxReconnectDelay=500",
-                worker.engineLogin().user(), worker.engineLogin().password());
+                BrokerCredentials.fromFile(worker.dataDir().resolve(EmbeddedBroker.ENGINE_LOGIN)));
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the embedded broker: the engines' login is in a file only the worker's user can read, and the
  * broker refuses a client without a login, or with a guessed one. The data dir's parent is open to
  * everyone here, so the only thing in the way is what the worker itself sets up: its files are its
- * own user's alone.
+ * own user's alone (but for its public sealing key and the mount root).
  */
 class UnprivilegedUserIT {
     @TempDir
@@ -81,6 +81,7 @@ class UnprivilegedUserIT {
                 for (Path file : files.toList()) {
                     String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
                     String expected = file.equals(data.resolve("mnt")) ? "rwxr-xr-x"
+                            : file.equals(data.resolve(Worker.SEALING_PUBLIC_FILE)) ? "rw-r--r--"
                             : Files.isDirectory(file) ? "rwx------" : "rw-------";
                     assertEquals(expected, mode, file.toString());
                 }

@@ -80,22 +80,24 @@ class MountConnectorIT {
         fullCycle("posix://" + source + "?vfsType=none&options=bind");
     }
 
-    @Test
-    void loopMountedExt4Image() throws Exception {
+    /** A 16 MiB file holding an empty ext4 file system. */
+    private Path ext4Image(String name) {
         Requirements.needTool("mkfs.ext4", "e2fsprogs");
-        Path image = tmp.resolve("disk.img");
+        Path image = tmp.resolve(name);
         Host.ok(10, "truncate", "-s", "16M", image.toString());
         Host.ok(60, "mkfs.ext4", "-q", "-F", image.toString());
-        fullCycle("posix://" + image + "?vfsType=ext4&options=loop");
+        return image;
+    }
+
+    @Test
+    void loopMountedExt4Image() throws Exception {
+        fullCycle("posix://" + ext4Image("disk.img") + "?vfsType=ext4&options=loop");
     }
 
     /** A device the host has mounted elsewhere (here: a loop device) is refused, and nothing is mounted. */
     @Test
     void aDeviceTheHostUsesIsNotMountedAgain() throws Exception {
-        Requirements.needTool("mkfs.ext4", "e2fsprogs");
-        Path image = tmp.resolve("host-disk.img");
-        Host.ok(10, "truncate", "-s", "16M", image.toString());
-        Host.ok(60, "mkfs.ext4", "-q", "-F", image.toString());
+        Path image = ext4Image("host-disk.img");
         Path elsewhere = Files.createDirectories(tmp.resolve("host-uses-it"));
         Host.ok(30, "mount", "-o", "loop", image.toString(), elsewhere.toString());
         try {

@@ -29,10 +29,12 @@ class UnprivilegedUserIT {
     @TempDir
     Path tmp;
 
-    private static Host.Ran asNobody(String... args) {
+    /** The jar, copied where nobody can read it (the checkout may be in a home only its owner enters). */
+    private Path jar;
+
+    private Host.Ran asNobody(String... args) {
         List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of(System.getProperty("tether.jar", "target/tether.jar")).toAbsolutePath().toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
         command.addAll(List.of(args));
         return Host.run(60, command.toArray(String[]::new));
     }
@@ -42,6 +44,8 @@ class UnprivilegedUserIT {
         Requirements.needRoot();
         Requirements.needTool("runuser", "util-linux");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        jar = Files.copy(Path.of(System.getProperty("tether.jar", "target/tether.jar")), tmp.resolve("tether.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         Path data = tmp.resolve("data");
         int port = TestWorker.freePort();

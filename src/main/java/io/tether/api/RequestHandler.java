@@ -163,7 +163,8 @@ public final class RequestHandler {
         switch (call.method()) {
             case "manageStorageServer" -> {
                 String cid = params.get("connectionId").asText();
-                String text = params.has("sealedUri") ? unseal(params.get("sealedUri").asText()) : params.get("uri").asText();
+                boolean sealed = params.has("sealedUri");
+                String text = sealed ? unseal(params.get("sealedUri").asText()) : params.get("uri").asText();
                 StorageUri uri;
                 try {
                     uri = UriParser.parse(text);
@@ -174,7 +175,7 @@ public final class RequestHandler {
                     mountPolicy.check(uri);
                 } catch (MountPolicy.Refused e) {
                     log.warn("cid={} key={} refused: {}", JsonRpc.shorten(cid), uri.key(), e.getMessage());
-                    throw RpcError.invalidParams(params.has("sealedUri") ? "sealedUri" : "uri", e.getMessage());
+                    throw RpcError.invalidParams(sealed ? "sealedUri" : "uri", e.getMessage());
                 }
                 return new Command.Manage(cid, uri);
             }

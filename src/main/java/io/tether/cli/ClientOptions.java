@@ -63,7 +63,7 @@ final class ClientOptions {
             }
             return new BrokerCredentials(user, password == null ? "" : password);
         }
-        Path file = dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN);
+        Path file = localLogin();
         try {
             return BrokerCredentials.read(file);
         } catch (NoSuchFileException e) {
@@ -92,10 +92,10 @@ final class ClientOptions {
         TetherClient client;
         try {
             client = TetherClient.connect(broker, login == null ? null
-                    : local ? BrokerCredentials.fromFile(dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN)) : () -> login);
+                    : local ? BrokerCredentials.fromFile(localLogin()) : () -> login);
         } catch (JMSSecurityException e) {
             throw new JMSSecurityException("the broker at " + broker + " refused " + (login == null
-                    ? "a client without a login (no " + dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN)
+                    ? "a client without a login (no " + localLogin()
                             + "; give --user and --password-file, or --data-dir of the worker on this machine)"
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
         }
@@ -109,6 +109,11 @@ final class ClientOptions {
             }
         }
         return client;
+    }
+
+    /** The engines' login file of the worker on this machine. */
+    private Path localLogin() {
+        return dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN);
     }
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {

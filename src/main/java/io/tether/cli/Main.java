@@ -22,13 +22,10 @@ public final class Main {
         // A bad value found while running (a host id that is not one) is the user's to fix too: one
         // line, as for the errors picocli finds while parsing, not a stack trace.
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            if (e instanceof IllegalArgumentException) {
+            // The worker's broker not starting (its port taken) is said in one line too, exit 1.
+            if (e instanceof IllegalArgumentException || e instanceof EmbeddedBroker.BrokerStartException) {
                 command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
-                return USAGE;
-            }
-            if (e instanceof EmbeddedBroker.BrokerStartException) {
-                command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
-                return 1;
+                return e instanceof IllegalArgumentException ? USAGE : 1;
             }
             throw e;
         });

@@ -90,7 +90,11 @@ public final class WorkerCommand implements Callable<Integer> {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
         Addresses.checkHostId(id); // one line and the usage exit code if not (Main)
         if (brokerPasswordFile != null) {
-            brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
+            try {
+                brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read --broker-password-file " + brokerPasswordFile + ": " + e);
+            }
         }
         // Every file the worker makes (database, broker journal, logins) is its own alone, unless
         // it says otherwise where it makes it (the mount root, which VMs must traverse).

@@ -18,14 +18,14 @@ public final class Results {
     private Results() {
     }
 
-    public record Managed(String connectionId, String connectionKey, boolean alreadyManaged) {
+    public record Managed(String connectionId, String connectionKey, boolean alreadyManaged) implements Outcome {
     }
 
-    public record Unmanaged(List<String> unmanaged, List<String> disconnecting) {
+    public record Unmanaged(List<String> unmanaged, List<String> disconnecting) implements Outcome {
     }
 
     /** {@code getSealingKey}: the host's public key, as a JWK, for sealing URIs with credentials. */
-    public record PublicSealingKey(Map<String, Object> jwk) {
+    public record PublicSealingKey(Map<String, Object> jwk) implements Outcome {
         public PublicSealingKey {
             jwk = Map.copyOf(jwk);
         }
@@ -48,7 +48,8 @@ public final class Results {
      * copied as text for each of them: a list of 10,000 CIDs on 100 connections formats 100 entries.
      */
     public record StorageServerList(long seq,
-                                    @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections) {
+                                    @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections)
+            implements Outcome {
     }
 
     /** Writes a CID-to-entry map, formatting each distinct entry object only once. */

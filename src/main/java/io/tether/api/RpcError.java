@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * A JSON-RPC error on its way to the client. The message is written for the sender: it says what
  * to fix. It never quotes a credential.
  */
-public final class RpcError extends Exception {
+public final class RpcError extends Exception implements Outcome {
     private final ErrorCode code;
     private final ObjectNode data;
 

@@ -1,9 +1,10 @@
 package io.tether.messaging;
 
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.tether.api.ErrorCode;
+import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
-import io.tether.api.RequestHandler;
+import io.tether.api.Reply;
+import io.tether.api.RequestCodec;
 import io.tether.api.RpcError;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -14,30 +15,32 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes requests off the host's queue, as many as have arrived (a batch), hands their bodies to the
- * {@link RequestHandler} (which commits one database transaction for the batch), sends the replies,
- * then acknowledges the batch. A crash before the acknowledgement reaches the broker delivers the
+ * Takes requests off the host's queue, as many as have arrived (a batch), hands them to the
+ * {@link Handler} (which commits one database transaction for the batch), sends the replies, then
+ * acknowledges the batch. A crash before the acknowledgement reaches the broker delivers the
  * requests again, and the handler answers them from the replies it recorded.
  */
 public final class RequestConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RequestConsumer.class);
 
-    /** Most requests handled together (one database commit). */
-    public static final int MAX_BATCH = 256;
+    /** Most request messages taken off the queue together (one database commit). */
+    public static final int MAX_MESSAGES_PER_COMMIT = 256;
 
-    private final RequestHandler handler;
+    /** What the consumer hands a batch of messages to (the worker's request path). */
+    public interface Handler {
+        /** One reply per message, in order; must not throw for bad input, only for a fault. */
+        List<Reply> handle(List<Incoming> messages);
+    }
+
+    private final Handler handler;
     private final Session session;
     private final MessageConsumer consumer;
     private final Session replySession;
@@ -45,7 +48,7 @@ public final class RequestConsumer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    public RequestConsumer(Connection connection, String queue, RequestHandler handler) throws JMSException {
+    public RequestConsumer(Connection connection, String queue, Handler handler) throws JMSException {
         this.handler = handler;
         // Client acknowledgement, not a transaction: a transaction's commit waits for the broker's
         // journal sync (most of a batch's time, docs/benchmarks.md), an acknowledgement does not.
@@ -75,7 +78,7 @@ public final class RequestConsumer implements AutoCloseable {
                 batch.add(first);
                 // Whatever else has already arrived joins the batch: one database commit and one
                 // acknowledgement for all of it, so throughput grows with the load.
-                for (Message next; batch.size() < MAX_BATCH && (next = consumer.receiveNoWait()) != null; ) {
+                for (Message next; batch.size() < MAX_MESSAGES_PER_COMMIT && (next = consumer.receiveNoWait()) != null; ) {
                     batch.add(next);
                 }
             } catch (JMSException e) {
@@ -102,37 +105,36 @@ public final class RequestConsumer implements AutoCloseable {
     }
 
     private void handleBatch(List<Message> batch) throws JMSException {
-        List<RequestHandler.Incoming> incoming = new ArrayList<>(batch.size());
+        List<Incoming> incoming = new ArrayList<>(batch.size());
         for (Message message : batch) {
             incoming.add(read(message));
         }
-        List<String> replies;
+        List<Reply> replies;
         try {
-            replies = handler.handleAll(incoming);
+            replies = handler.handle(incoming);
         } catch (RuntimeException e) {
             log.error("{} request(s) failed unexpectedly", batch.size(), e);
-            String internal = JsonRpc.write(JsonRpc.error(NullNode.instance, new RpcError(ErrorCode.INTERNAL_ERROR,
+            replies = Collections.nCopies(batch.size(), RequestCodec.error(new RpcError(ErrorCode.INTERNAL_ERROR,
                     "internal error: " + e.getClass().getSimpleName() + "; the request may not have been applied")));
-            replies = Collections.nCopies(batch.size(), internal);
         }
         for (int i = 0; i < batch.size(); i++) {
-            if (replies.get(i) != null) {
-                sendReply(batch.get(i), replies.get(i));
+            if (replies.get(i) instanceof Reply.Send send) {
+                sendReply(batch.get(i), send.json());
             }
         }
     }
 
-    private static RequestHandler.Incoming read(Message message) throws JMSException {
+    private static Incoming read(Message message) throws JMSException {
         String messageId = message.getJMSMessageID();
         // A client that sends a request again after a broker failover keeps its correlation-id (and
         // body); a redelivery keeps its message-id. Either way the request is recognised.
         String correlationId = message.getJMSCorrelationID();
-        String identity = correlationId != null ? "corr:" + correlationId : messageId == null ? null : "msg:" + messageId;
+        Optional<String> identity = correlationId != null ? Optional.of("corr:" + correlationId)
+                : Optional.ofNullable(messageId).map(id -> "msg:" + id);
         try {
-            String body = MessageBodies.text(message, JsonRpc.MAX_BODY_CHARS);
-            return new RequestHandler.Incoming(body, null, identity == null ? null : requestId(identity, body));
+            return new Incoming.Text(MessageBodies.text(message, JsonRpc.MAX_BODY_CHARS), identity);
         } catch (MessageBodies.Unreadable e) {
-            return new RequestHandler.Incoming(null, new RpcError(ErrorCode.PARSE_ERROR, "parse error: " + e.getMessage()), null);
+            return new Incoming.Unreadable(new RpcError(ErrorCode.PARSE_ERROR, "parse error: " + e.getMessage()));
         }
     }
 
@@ -154,24 +156,6 @@ public final class RequestConsumer implements AutoCloseable {
             replies.send(replyTo, response, DeliveryMode.NON_PERSISTENT, Message.DEFAULT_PRIORITY, 0);
         } catch (JMSException e) {
             log.warn("reply to {} could not be sent (the client may be gone): {}", replyTo, e.getMessage());
-        }
-    }
-
-    /**
-     * The request log's key for a request: 128 bits of SHA-256 over its identity and body, so a
-     * request sent again with the same correlation-id but another body is a new request. Short,
-     * because the store keeps the ids of the last 10,000 or so in memory. (Keys logged by versions
-     * before this form do not match, which matters only for a request redelivered across that upgrade.)
-     */
-    private static String requestId(String identity, String body) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(identity.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            byte[] hash = sha.digest(body.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 16));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tether.store;
 
+import io.tether.api.Reply;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.StorageUri;
@@ -142,8 +143,11 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** The reply recorded for a request already handled, if it is among the recent ones. */
-    public Optional<RecordedReply> findReply(String requestId) {
+    /**
+     * The reply recorded for a request already handled, if it is among the recent ones:
+     * {@link Reply#NONE} when it needed none (a notification).
+     */
+    public Optional<Reply> findReply(String requestId) {
         // Nearly every request is new: answered from memory, without waiting for the store's lock,
         // which the event publisher or a monitor's transaction may hold.
         Long position;
@@ -157,7 +161,11 @@ public final class Store implements AutoCloseable {
             try (PreparedStatement ps = db.prepareStatement("SELECT reply FROM request_log WHERE position = ?")) {
                 ps.setLong(1, position);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new RecordedReply(rs.getString(1))) : Optional.empty();
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    String json = rs.getString(1);
+                    return Optional.of(json == null ? Reply.NONE : new Reply.Send(json));
                 }
             }
         });
@@ -183,10 +191,6 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** A reply found in the request log; {@code body} is null when the request needed none. */
-    public record RecordedReply(String body) {
     }
 
     /** An event waiting in the outbox. */
@@ -237,12 +241,12 @@ public final class Store implements AutoCloseable {
         }
 
         /** Records the reply to a request so a redelivery of it is answered, not run again. */
-        public void recordReply(String requestId, String reply) {
+        public void recordReply(String requestId, Reply reply) {
             long position = requestLogPosition + 1;
             write("recording a reply", "INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)", ps -> {
                 ps.setLong(1, position);
                 ps.setString(2, requestId);
-                ps.setString(3, reply);
+                ps.setString(3, reply instanceof Reply.Send send ? send.json() : null);
             });
             requestLogPosition = position;
             recorded.put(requestId, position);

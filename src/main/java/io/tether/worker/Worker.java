@@ -1,6 +1,6 @@
 package io.tether.worker;
 
-import io.tether.api.RequestHandler;
+import io.tether.api.RequestCodec;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPaths;
 import io.tether.messaging.Addresses;
@@ -91,11 +91,11 @@ public final class Worker implements AutoCloseable {
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
         service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake);
         reconciler = new Reconciler(service, config.connectors(), clock, config.monitor());
-        service.onReconcile(reconciler::reconcile);
         long loadStart = System.nanoTime();
         var keys = service.load();
-        consumer = new RequestConsumer(connection, Addresses.requests(hostId),
-                new RequestHandler(service, config.mountPolicy(), sealingKey));
+        RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), sealingKey), service, store,
+                reconciler::reconcile);
+        consumer = new RequestConsumer(connection, Addresses.requests(hostId), requests);
         connection.start();
         publisher.start();
         keys.forEach(reconciler::reconcile);
@@ -134,15 +134,19 @@ public final class Worker implements AutoCloseable {
         return reconciler.scheduledConnections();
     }
 
-    /** Stops taking requests, then everything else. Safe to call twice. */
+    /**
+     * Stops in the order that loses nothing and leaves no thread using what is gone: stop taking
+     * requests (the batch in hand finishes), publish the outbox (what is left stays for the next
+     * start), stop the monitor, close the store, stop the broker. Safe to call twice.
+     */
     @Override
     public void close() {
         closeQuietly(consumer);
         consumer = null;
-        closeQuietly(reconciler);
-        reconciler = null;
         closeQuietly(publisher);
         publisher = null;
+        closeQuietly(reconciler);
+        reconciler = null;
         closeQuietly(connection);
         connection = null;
         closeQuietly(eventConnection);

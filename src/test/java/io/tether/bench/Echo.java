@@ -38,7 +38,7 @@ final class Echo implements AutoCloseable {
                     // The worker's pattern: whatever has arrived (up to its batch limit), replied
                     // to, then one acknowledgement.
                     Message last = m;
-                    for (int taken = 1; m != null; m = taken++ < RequestConsumer.MAX_BATCH ? consumer.receiveNoWait() : null) {
+                    for (int taken = 1; m != null; m = taken++ < RequestConsumer.MAX_MESSAGES_PER_COMMIT ? consumer.receiveNoWait() : null) {
                         String text = ((TextMessage) m).getText();
                         TextMessage reply = replySession.createTextMessage(
                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{\"echo\":" + text.length() + "}}");

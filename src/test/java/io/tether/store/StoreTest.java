@@ -2,6 +2,7 @@ package io.tether.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tether.api.Reply;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -43,13 +44,13 @@ class StoreTest {
             for (int first = 1; first <= total; first += 500) {
                 try (Store.Transaction tx = store.begin()) {
                     for (int i = first; i < first + 500; i++) {
-                        tx.recordReply("r" + i, "reply " + i);
+                        tx.recordReply("r" + i, new Reply.Send("reply " + i));
                     }
                     tx.commit();
                 }
             }
             try (Store.Transaction tx = store.begin()) {
-                tx.recordReply("rolled-back", "never");
+                tx.recordReply("rolled-back", new Reply.Send("never"));
                 // closed without commit
             }
             assertRecent(store, total);
@@ -57,10 +58,10 @@ class StoreTest {
         try (Store store = Store.open(dir)) {
             assertRecent(store, total);
             try (Store.Transaction tx = store.begin()) {
-                tx.recordReply("after-reopening", null);
+                tx.recordReply("after-reopening", Reply.NONE);
                 tx.commit();
             }
-            assertEquals(Optional.of(new Store.RecordedReply(null)), store.findReply("after-reopening"));
+            assertEquals(Optional.of(Reply.NONE), store.findReply("after-reopening"));
         }
     }
 
@@ -68,9 +69,9 @@ class StoreTest {
         assertEquals(Optional.empty(), store.findReply("rolled-back"));
         assertEquals(Optional.empty(), store.findReply("r1"), "trimmed");
         assertEquals(Optional.empty(), store.findReply("r2000"), "trimmed");
-        assertEquals(Optional.of(new Store.RecordedReply("reply " + total)), store.findReply("r" + total));
+        assertEquals(Optional.of(new Reply.Send("reply " + total)), store.findReply("r" + total));
         int oldestKept = total - Store.REPLIES_KEPT;
-        assertEquals(Optional.of(new Store.RecordedReply("reply " + oldestKept)), store.findReply("r" + oldestKept));
+        assertEquals(Optional.of(new Reply.Send("reply " + oldestKept)), store.findReply("r" + oldestKept));
     }
 
     private static void append(Store store, long... seqs) {

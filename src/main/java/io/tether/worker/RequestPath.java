@@ -1,0 +1,186 @@
+package io.tether.worker;
+
+import io.tether.api.ErrorCode;
+import io.tether.api.Incoming;
+import io.tether.api.Outcome;
+import io.tether.api.Reply;
+import io.tether.api.Request;
+import io.tether.api.RequestCodec;
+import io.tether.api.RpcError;
+import io.tether.connection.ConnectionKey;
+import io.tether.messaging.RequestConsumer;
+import io.tether.store.Store;
+import io.tether.store.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request path for the messages that arrived together, top to bottom:
+ * <ol>
+ *   <li>recognise a request handled before and answer it from the request log;</li>
+ *   <li>decode the others ({@link RequestCodec#decode});</li>
+ *   <li>run their actions in one {@link StorageService.Batch};</li>
+ *   <li>encode each reply ({@link RequestCodec#encode}) and log it in the batch's transaction;</li>
+ *   <li>commit, then hand the connections whose desired state changed to the reconciler.</li>
+ * </ol>
+ *
+ * <p>The request log is what makes redelivery safe, and this class alone uses it. The broker hands
+ * a request out again when the worker crashed before acknowledging it, and a client resends one
+ * after a broker failover; either way it carries the same identity (message-id or correlation-id)
+ * and body, which {@link #requestId} turns into the log's key. Its reply, or {@link Reply#NONE} for
+ * a notification, is recorded in the transaction of its change, so a request whose change is
+ * durable is never run twice, and one whose change was lost runs again.
+ */
+public final class RequestPath implements RequestConsumer.Handler {
+    private static final Logger log = LoggerFactory.getLogger(RequestPath.class);
+
+    private final RequestCodec codec;
+    private final StorageService service;
+    private final Store store;
+    private final Consumer<ConnectionKey> reconcile;
+
+    /**
+     * @param store     holds the request log (the same store the service writes)
+     * @param reconcile where connections whose desired state changed go after the commit
+     */
+    public RequestPath(RequestCodec codec, StorageService service, Store store, Consumer<ConnectionKey> reconcile) {
+        this.codec = codec;
+        this.service = service;
+        this.store = store;
+        this.reconcile = reconcile;
+    }
+
+    /** One message's reply, known at once or once its request has run. */
+    private interface Answer {
+        Reply reply();
+    }
+
+    private record Known(Reply reply) implements Answer {
+    }
+
+    /** A request to run; its reply is set when it has. */
+    private static final class Fresh implements Answer {
+        final Optional<String> requestId;
+        final Request request;
+        Reply reply;
+
+        Fresh(Optional<String> requestId, Request request) {
+            this.requestId = requestId;
+            this.request = request;
+        }
+
+        @Override
+        public Reply reply() {
+            return reply;
+        }
+    }
+
+    @Override
+    public List<Reply> handle(List<Incoming> messages) {
+        List<Answer> answers = new ArrayList<>(messages.size());
+        List<Fresh> toRun = new ArrayList<>();
+        // A client resending after a failover can put the same request twice into one batch: the
+        // copy shares the first one's answer instead of running again.
+        Map<String, Fresh> inThisBatch = new HashMap<>();
+        for (Incoming message : messages) {
+            if (message instanceof Incoming.Unreadable unreadable) {
+                answers.add(new Known(RequestCodec.error(unreadable.why())));
+                continue;
+            }
+            Incoming.Text text = (Incoming.Text) message;
+            Optional<String> requestId = text.identity().map(identity -> requestId(identity, text.body()));
+            Optional<Fresh> copy = requestId.map(inThisBatch::get);
+            if (copy.isPresent()) {
+                answers.add(copy.get());
+                continue;
+            }
+            Optional<Reply> logged = requestId.flatMap(this::loggedReply);
+            if (logged.isPresent()) {
+                answers.add(new Known(logged.get()));
+                continue;
+            }
+            Request request = codec.decode(text.body());
+            if (request.actions().isEmpty()) {
+                // Nothing to run (invalid, or getSealingKey): answered without the service's lock.
+                answers.add(new Known(codec.encode(request, List.of())));
+                continue;
+            }
+            Fresh fresh = new Fresh(requestId, request);
+            requestId.ifPresent(id -> inThisBatch.put(id, fresh));
+            toRun.add(fresh);
+            answers.add(fresh);
+        }
+        if (!toRun.isEmpty()) {
+            run(toRun);
+        }
+        return answers.stream().map(Answer::reply).toList();
+    }
+
+    /** Runs the requests as one batch; if their changes cannot be made durable, none is made. */
+    private void run(List<Fresh> requests) {
+        List<ConnectionKey> touched;
+        try (StorageService.Batch batch = service.begin()) {
+            for (Fresh fresh : requests) {
+                fresh.reply = codec.encode(fresh.request, runActions(batch, fresh.request));
+                batch.transaction().ifPresent(tx -> fresh.requestId.ifPresent(id -> tx.recordReply(id, fresh.reply)));
+            }
+            batch.commit();
+            touched = batch.touched();
+        } catch (StoreException e) {
+            log.error("{} request(s) not made durable, nothing changed: {}", requests.size(), e.getMessage());
+            RpcError unavailable = new RpcError(ErrorCode.STORE_UNAVAILABLE,
+                    "the worker could not record the change durably (" + e.getMessage()
+                            + "); nothing was changed, retry later");
+            try (StorageService.Batch readOnly = service.beginRefusingChanges(unavailable)) {
+                for (Fresh fresh : requests) {
+                    fresh.reply = codec.encode(fresh.request, runActions(readOnly, fresh.request));
+                }
+            }
+            return;
+        }
+        touched.forEach(reconcile);
+    }
+
+    private static List<Outcome> runActions(StorageService.Batch batch, Request request) {
+        return request.actions().stream().map(batch::run).toList();
+    }
+
+    private Optional<Reply> loggedReply(String requestId) {
+        try {
+            Optional<Reply> logged = store.findReply(requestId);
+            logged.ifPresent(r -> log.info("request {} was handled before; answering with its recorded reply", requestId));
+            return logged;
+        } catch (StoreException e) {
+            log.warn("request log unreadable, handling request {} as new: {}", requestId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The request log's key for a request: 128 bits of SHA-256 over its delivery identity and body,
+     * so a request sent again with the same correlation-id but another body is a new request.
+     * Short, because the store keeps the keys of the recent requests in memory.
+     */
+    static String requestId(String identity, String body) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(identity.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            byte[] hash = sha.digest(body.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 16));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

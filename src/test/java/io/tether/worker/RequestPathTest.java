@@ -1,0 +1,184 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.Incoming;
+import io.tether.api.JsonRpc;
+import io.tether.api.Reply;
+import io.tether.api.RequestCodec;
+import io.tether.connection.ConnectionKey;
+import io.tether.connector.ActiveConnections;
+import io.tether.connector.MountPolicy;
+import io.tether.sealing.SealingKey;
+import io.tether.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The request path without a broker: messages in, replies out, against a real H2 store in a temp
+ * dir. Contract: a request the store recorded as handled is answered from the request log and
+ * never runs twice, whether it had a reply or was a notification, across a reopened store; copies
+ * of one request in one batch run once; each call of a message gets exactly its own outcome; the
+ * connections whose desired state changed reach the reconciler only after the commit.
+ */
+class RequestPathTest {
+    @TempDir
+    static Path keyDir;
+    static SealingKey sealingKey;
+    @TempDir
+    Path tmp;
+    Store store;
+    StorageService service;
+    RequestPath path;
+    final List<ConnectionKey> reconciled = new ArrayList<>();
+    Path storage;
+
+    @BeforeAll
+    static void makeKey() throws Exception {
+        sealingKey = SealingKey.open(keyDir.resolve("sealing-key.jwk"));
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        storage = Files.createDirectories(tmp.resolve("storage"));
+        openStore();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private void openStore() throws Exception {
+        store = Store.open(tmp.resolve("db"));
+        service = new StorageService("path", store, Clock.systemUTC(),
+                ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
+        service.load();
+        RequestCodec codec = new RequestCodec(MountPolicy.defaults(), sealingKey);
+        path = new RequestPath(codec, service, store, reconciled::add);
+    }
+
+    private String manage(Object id, String cid) {
+        return call(id, "manageStorageServer", "{\"connectionId\":\"" + cid + "\",\"uri\":\"file://" + storage + "\"}");
+    }
+
+    private static String unmanage(Object id, String cid) {
+        return call(id, "unmanageStorageServer", "{\"connectionId\":\"" + cid + "\"}");
+    }
+
+    private static String list(Object id) {
+        return call(id, "getStorageServerList", "{}");
+    }
+
+    /** A call; {@code id} null makes it a notification. */
+    private static String call(Object id, String method, String params) {
+        String idMember = id == null ? "" : "\"id\":" + (id instanceof String ? "\"" + id + "\"" : id) + ",";
+        return "{\"jsonrpc\":\"2.0\"," + idMember + "\"method\":\"" + method + "\",\"params\":" + params + "}";
+    }
+
+    private Reply send(String body, String identity) {
+        return path.handle(List.of(new Incoming.Text(body, Optional.of(identity)))).get(0);
+    }
+
+    private static JsonNode json(Reply reply) throws Exception {
+        assertTrue(reply instanceof Reply.Send, "a reply is due: " + reply);
+        return JsonRpc.MAPPER.readTree(((Reply.Send) reply).json());
+    }
+
+    private JsonNode managedCids() throws Exception {
+        return json(send(list(99), "list-" + System.nanoTime())).get("result").get("connections");
+    }
+
+    @Test
+    void aRedeliveredRequestGetsItsFirstReplyAndDoesNotRunAgain() throws Exception {
+        send(manage(1, "r-1"), "msg:1");
+        Reply first = send(unmanage(2, "r-1"), "msg:2");
+        assertEquals("r-1", json(first).get("result").get("unmanaged").get(0).asText());
+        // The same call as a new message runs, and finds nothing to unmanage.
+        assertEquals("CID_NOT_FOUND", json(send(unmanage(2, "r-1"), "msg:3")).get("error").get("data").get("name").asText());
+        assertEquals(first, send(unmanage(2, "r-1"), "msg:2"));
+
+        store.close();
+        openStore();
+        assertEquals(first, send(unmanage(2, "r-1"), "msg:2"), "the log survives reopening the store");
+        assertTrue(json(send(manage(1, "r-1"), "msg:1")).get("result").get("alreadyManaged").isBoolean());
+        assertEquals(0, managedCids().size(), "the redelivered manage did not run again");
+    }
+
+    @Test
+    void aRedeliveredNotificationDoesNotRunAgain() throws Exception {
+        send(manage(1, "n-1"), "msg:1");
+        assertEquals(Reply.NONE, send(unmanage(null, "n-1"), "msg:2"));
+        send(manage(3, "n-1"), "msg:3");
+        // The broker hands the unmanage notification out again (the worker crashed before its
+        // acknowledgement): it was handled, so it must not remove the CID managed since.
+        assertEquals(Reply.NONE, send(unmanage(null, "n-1"), "msg:2"));
+        assertTrue(managedCids().has("n-1"), "the CID managed again is still managed");
+
+        store.close();
+        openStore();
+        assertEquals(Reply.NONE, send(unmanage(null, "n-1"), "msg:2"));
+        assertTrue(managedCids().has("n-1"));
+    }
+
+    @Test
+    void copiesOfOneRequestInOneBatchRunOnce() throws Exception {
+        send(manage(1, "c-1"), "msg:1");
+        String body = unmanage(7, "c-1");
+        List<Reply> replies = path.handle(List.of(
+                new Incoming.Text(body, Optional.of("corr:a")),
+                new Incoming.Text(body, Optional.of("corr:a"))));
+        assertEquals(replies.get(0), replies.get(1));
+        assertEquals("c-1", json(replies.get(0)).get("result").get("unmanaged").get(0).asText());
+    }
+
+    @Test
+    void eachCallOfABatchGetsItsOwnOutcome() throws Exception {
+        String batch = "[" + manage(1, "b-1") + "," + call(2, "noSuchMethod", "{}") + "," + unmanage(null, "b-9")
+                + "," + call(3, "getSealingKey", "{}") + "," + manage(4, "b-1") + "," + list(5) + "]";
+        JsonNode replies = json(send(batch, "msg:batch"));
+        assertEquals(5, replies.size(), "the notification gets no response: " + replies);
+        assertEquals(false, replies.get(0).get("result").get("alreadyManaged").asBoolean());
+        assertEquals(-32601, replies.get(1).get("error").get("code").asInt());
+        assertEquals("RSA", replies.get(2).get("result").get("jwk").get("kty").asText());
+        assertEquals(true, replies.get(3).get("result").get("alreadyManaged").asBoolean());
+        assertTrue(replies.get(4).get("result").get("connections").has("b-1"));
+        assertEquals(List.of(new ConnectionKey("file://" + storage)), reconciled,
+                "the new connection is reconciled once, after the commit");
+    }
+
+    @Test
+    void aMessageThatIsNotJsonIsAnsweredWithIdNull() throws Exception {
+        JsonNode reply = json(send("{not json", "msg:bad"));
+        assertEquals(-32700, reply.get("error").get("code").asInt());
+        assertTrue(reply.get("id").isNull());
+        assertTrue(reconciled.isEmpty());
+    }
+
+    @Test
+    void eventsOfOneTransactionEachListTheCidsAfterTheirOwnChange() throws Exception {
+        send("[" + manage(1, "e-1") + "," + unmanage(2, "e-1") + "," + manage(3, "e-1") + "," + manage(4, "e-2")
+                + "," + unmanage(5, "e-1") + "]", "msg:events");
+        List<String> seen = new ArrayList<>();
+        for (Store.OutboxEvent e : store.pendingEvents(0, 100)) {
+            JsonNode params = JsonRpc.MAPPER.readTree(e.body()).get("params");
+            seen.add(params.get("change").asText() + " " + params.get("changedIds") + " " + params.get("connectionIds"));
+        }
+        assertEquals(List.of(
+                "MANAGED [\"e-1\"] [\"e-1\"]",
+                "UNMANAGED [\"e-1\"] []",
+                "MANAGED [\"e-1\",\"e-2\"] [\"e-1\",\"e-2\"]",
+                "UNMANAGED [\"e-1\"] [\"e-2\"]"), seen);
+    }
+}

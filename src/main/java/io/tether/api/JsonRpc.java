@@ -16,6 +16,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * JSON-RPC 2.0 framing: turns a message body into calls, and results or errors into responses.
@@ -45,7 +46,7 @@ public final class JsonRpc {
     }
 
     /** One element of a message: a well-formed call, or an error to answer with. */
-    public sealed interface Entry {
+    public sealed interface Element {
         /** The request id, or null; {@link #isNotification()} tells "no id" from "id: null". */
         JsonNode id();
 
@@ -53,7 +54,7 @@ public final class JsonRpc {
     }
 
     /** A structurally valid request. {@code params} is an object or array (an empty object if absent). */
-    public record Call(JsonNode id, boolean isNotification, String method, JsonNode params) implements Entry {
+    public record MethodCall(JsonNode id, boolean isNotification, String method, JsonNode params) implements Element {
     }
 
     /**
@@ -61,7 +62,7 @@ public final class JsonRpc {
      * 5): with its id if one could be read, else null; without a valid envelope it cannot count as
      * a notification.
      */
-    public record Invalid(JsonNode id, RpcError error) implements Entry {
+    public record Invalid(JsonNode id, RpcError error) implements Element {
         @Override
         public boolean isNotification() {
             return false;
@@ -72,7 +73,7 @@ public final class JsonRpc {
      * The decoded message: its entries, whether it was a batch, or an error for the whole body
      * (parse error, empty batch) that is answered with id null.
      */
-    public record Message(List<Entry> entries, boolean batch, RpcError whole) {
+    public record Message(List<Element> entries, boolean batch, Optional<RpcError> whole) {
     }
 
     public static Message decode(String body) {
@@ -106,11 +107,11 @@ public final class JsonRpc {
                 return whole(new RpcError(ErrorCode.INVALID_REQUEST,
                         "invalid request: batch has more than " + MAX_BATCH + " requests"));
             }
-            List<Entry> entries = new ArrayList<>(root.size());
+            List<Element> entries = new ArrayList<>(root.size());
             root.forEach(element -> entries.add(entry(element)));
-            return new Message(entries, true, null);
+            return new Message(entries, true, Optional.empty());
         }
-        return new Message(List.of(entry(root)), false, null);
+        return new Message(List.of(entry(root)), false, Optional.empty());
     }
 
     /** Whether every string and member name in {@code node} is well-formed UTF-16. */
@@ -151,10 +152,10 @@ public final class JsonRpc {
     }
 
     private static Message whole(RpcError error) {
-        return new Message(List.of(), false, error);
+        return new Message(List.of(), false, Optional.of(error));
     }
 
-    private static Entry entry(JsonNode node) {
+    private static Element entry(JsonNode node) {
         if (!node.isObject()) {
             return new Invalid(NullNode.instance,
                     new RpcError(ErrorCode.INVALID_REQUEST, "invalid request: a request must be a JSON object"));
@@ -190,14 +191,14 @@ public final class JsonRpc {
             return new Invalid(replyId, new RpcError(ErrorCode.INVALID_REQUEST,
                     "invalid request: \"params\" must be an object or an array"));
         }
-        return new Call(replyId, notification, method.asText(), params);
+        return new MethodCall(replyId, notification, method.asText(), params);
     }
 
     public static ObjectNode result(JsonNode id, Object result) {
         ObjectNode response = MAPPER.createObjectNode().put("jsonrpc", "2.0");
         response.set("id", id);
-        // Written straight from the result object when the response is: a list of 10,000 CIDs
-        // would otherwise be built as a tree of 100,000 nodes first.
+        // Written straight from the result object when the response is: a big list would
+        // otherwise be built as a tree of nodes first, only to be written and dropped.
         response.putPOJO("result", result);
         return response;
     }
@@ -220,10 +221,9 @@ public final class JsonRpc {
 
     public static String write(JsonNode node) {
         try {
-            // Through UTF-8 bytes rather than Jackson's string writer, which gathers a big reply
-            // (a list of 10,000 CIDs is 2.9 MB) as chars, copies it into a StringBuilder and then
-            // into the string: most of a list's time. The bytes are nearly all ASCII, which the
-            // JDK copies straight into a compact string.
+            // Through UTF-8 bytes rather than Jackson's string writer, which gathers a big reply as
+            // chars and copies it twice more; the bytes are nearly all ASCII, which the JDK copies
+            // straight into a compact string.
             return new String(MAPPER.writeValueAsBytes(node), StandardCharsets.UTF_8);
         } catch (Exception e) {
             throw new IllegalStateException("serialising a JSON tree cannot fail", e);

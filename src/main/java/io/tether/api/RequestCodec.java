@@ -44,22 +44,22 @@ public final class RequestCodec {
     /** Decodes and validates one message body. Never throws: what is wrong becomes an answered part. */
     public Request decode(String body) {
         JsonRpc.Message message = JsonRpc.decode(body);
-        if (message.whole() != null) {
+        if (message.whole().isPresent()) {
             return new Request(false, List.of(
-                    new Request.Part.Answered(NullNode.instance, false, "(invalid)", message.whole())));
+                    new Request.Part.Answered(NullNode.instance, false, "(invalid)", message.whole().get())));
         }
         List<Request.Part> parts = new ArrayList<>(message.entries().size());
-        for (JsonRpc.Entry entry : message.entries()) {
+        for (JsonRpc.Element entry : message.entries()) {
             parts.add(decode(entry));
         }
         return new Request(message.batch(), parts);
     }
 
-    private Request.Part decode(JsonRpc.Entry entry) {
+    private Request.Part decode(JsonRpc.Element entry) {
         if (entry instanceof JsonRpc.Invalid invalid) {
             return new Request.Part.Answered(invalid.id(), false, "(invalid)", invalid.error());
         }
-        JsonRpc.Call call = (JsonRpc.Call) entry;
+        JsonRpc.MethodCall call = (JsonRpc.MethodCall) entry;
         String method = JsonRpc.shorten(call.method());
         try {
             ObjectNode params = checkParams(call);
@@ -78,7 +78,7 @@ public final class RequestCodec {
         }
     }
 
-    private static Request.Part toRun(JsonRpc.Call call, Action action) {
+    private static Request.Part toRun(JsonRpc.MethodCall call, Action action) {
         return new Request.Part.ToRun(call.id(), call.isNotification(), call.method(), action);
     }
 
@@ -102,7 +102,7 @@ public final class RequestCodec {
     }
 
     /** The call's params, once the method is known and they match its request schema. */
-    private static ObjectNode checkParams(JsonRpc.Call call) throws RpcError {
+    private static ObjectNode checkParams(JsonRpc.MethodCall call) throws RpcError {
         if (!METHODS.contains(call.method())) {
             throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
                     + JsonRpc.shorten(call.method()) + "\"; methods are " + String.join(", ", METHODS));

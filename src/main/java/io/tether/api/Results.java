@@ -45,7 +45,7 @@ public final class Results {
 
     /**
      * The list. All CIDs of one connection share one {@link Entry} object, written once and then
-     * copied as text for each of them: a list of 10,000 CIDs on 100 connections formats 100 entries.
+     * copied as text for each of them: a list formats one entry per connection, not one per CID.
      */
     public record StorageServerList(long seq,
                                     @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections)

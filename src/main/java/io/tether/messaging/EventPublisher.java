@@ -92,7 +92,9 @@ public final class EventPublisher implements AutoCloseable {
             } catch (JMSException | RuntimeException e) {
                 log.warn("publishing status events failed, retrying: {}", e.getMessage());
                 pending = true;
-                sleepQuietly();
+                if (!Jms.pauseBeforeRetry()) {
+                    running = false;
+                }
             }
         }
     }
@@ -150,8 +152,8 @@ public final class EventPublisher implements AutoCloseable {
 
     /**
      * Reads {@code params.state} and {@code params.change} with a streaming parser that skips the
-     * rest: an event lists every CID of its connection, and building a tree of that per event cost
-     * a quarter of this thread's time.
+     * rest: an event lists every CID of its connection, and a tree of all of it per event would
+     * cost this thread more than publishing the event.
      */
     private static Selectors readSelectors(String body) {
         String state = "";
@@ -182,15 +184,6 @@ public final class EventPublisher implements AutoCloseable {
             throw new IllegalStateException("outbox holds an event that is not JSON", e);
         }
         return new Selectors(state, change);
-    }
-
-    private void sleepQuietly() {
-        try {
-            Thread.sleep(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
     }
 
     @Override

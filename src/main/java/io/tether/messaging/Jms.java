@@ -45,6 +45,20 @@ public final class Jms {
         return connection;
     }
 
+    /**
+     * Waits a second before a loop retries what the broker refused; false when the thread was
+     * interrupted meanwhile (it is being stopped), with its interrupt flag set again.
+     */
+    static boolean pauseBeforeRetry() {
+        try {
+            Thread.sleep(1000);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     static String withFailover(String url) {
         if (url.startsWith("failover:")) {
             return url;

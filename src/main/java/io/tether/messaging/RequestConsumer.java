@@ -51,7 +51,7 @@ public final class RequestConsumer implements AutoCloseable {
     public RequestConsumer(Connection connection, String queue, Handler handler) throws JMSException {
         this.handler = handler;
         // Client acknowledgement, not a transaction: a transaction's commit waits for the broker's
-        // journal sync (most of a batch's time, docs/benchmarks.md), an acknowledgement does not.
+        // journal sync (docs/benchmarks.md), an acknowledgement does not.
         // Nothing is lost either way: a request is acknowledged only once its change is committed
         // to H2, and one the broker hands out again after a crash is answered from the request log.
         this.session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
@@ -85,7 +85,9 @@ public final class RequestConsumer implements AutoCloseable {
                 if (running) {
                     log.warn("receiving requests failed, retrying: {}", e.getMessage());
                     recover();
-                    pause();
+                    if (!Jms.pauseBeforeRetry()) {
+                        running = false;
+                    }
                 }
                 continue;
             }
@@ -164,15 +166,6 @@ public final class RequestConsumer implements AutoCloseable {
             session.recover();
         } catch (JMSException e) {
             log.warn("recovering the request session failed: {}", e.getMessage());
-        }
-    }
-
-    private void pause() {
-        try {
-            Thread.sleep(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
         }
     }
 

@@ -272,7 +272,7 @@ public final class StorageService implements ConnectionTable {
             // What a list reports at seq N must be in the events up to N.
             seal();
             String prefix = command.connectionIdPrefix();
-            // Sized up front: growing a map of 10,000 CIDs rehashes it a dozen times.
+            // Sized up front: a map grown CID by CID rehashes itself again and again.
             Map<String, Results.Entry> entries = new LinkedHashMap<>(prefix == null ? registry.size() * 4 / 3 + 16 : 16);
             // CIDs of one connection share their URI object (Registry.add), and so one entry: built
             // once per connection, not once per CID.

@@ -141,6 +141,7 @@ public final class Worker implements AutoCloseable {
      */
     @Override
     public void close() {
+        boolean wasRunning = consumer != null;
         closeQuietly(consumer);
         consumer = null;
         closeQuietly(publisher);
@@ -155,6 +156,9 @@ public final class Worker implements AutoCloseable {
         store = null;
         closeQuietly(broker);
         broker = null;
+        if (wasRunning) {
+            log.info("worker for host {} stopped", config.hostId());
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

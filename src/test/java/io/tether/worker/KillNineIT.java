@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,7 +85,12 @@ class KillNineIT {
                 assertTrue(all.get("seq").asLong() > seqBefore);
                 assertEquals(repliedManaged.size() + burst, all.get("connections").size(), "no CID nobody managed");
             }
+            long beforeStop = Files.size(log);
             assertEquals(143, worker.terminate(), "SIGTERM ends the worker cleanly (JVM exit code 128+15)");
+            String stopping = Files.readString(log).substring((int) beforeStop);
+            assertTrue(stopping.contains("worker for host k9 stopped"), stopping);
+            assertEquals(List.of(), stopping.lines().filter(l -> l.matches(".* (WARN|ERROR) .*")).toList(),
+                    "a clean stop logs no WARN or ERROR");
         }
         assertTrue(Files.readString(log).contains("Tether worker running"));
     }

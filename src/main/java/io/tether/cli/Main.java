@@ -1,6 +1,7 @@
 package io.tether.cli;
 
 import io.tether.messaging.EmbeddedBroker;
+import io.tether.worker.Worker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +24,8 @@ public final class Main {
         // line, as for the errors picocli finds while parsing, not a stack trace.
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             // The worker's broker not starting (its port taken) is said in one line too, exit 1.
-            if (e instanceof IllegalArgumentException || e instanceof EmbeddedBroker.BrokerStartException) {
+            if (e instanceof IllegalArgumentException || e instanceof EmbeddedBroker.BrokerStartException
+                    || e instanceof Worker.StartException) {
                 command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
                 return e instanceof IllegalArgumentException ? USAGE : 1;
             }

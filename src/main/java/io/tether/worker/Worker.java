@@ -32,6 +32,7 @@ public final class Worker implements AutoCloseable {
     public static final String SEALING_PUBLIC_FILE = "sealing-key.pub.jwk";
 
     private final WorkerConfig config;
+    private DataDirLock dataDirLock;
     private EmbeddedBroker broker;
     private Store store;
     private Connection connection;
@@ -65,6 +66,7 @@ public final class Worker implements AutoCloseable {
         // holds requests in transit, and so any secret a client sent unsealed) live here.
         Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
+        dataDirLock = DataDirLock.acquire(config.dataDir());
         String user = config.brokerUser();
         String password = config.brokerPassword();
         if (config.brokerUrl() == null) {
@@ -104,6 +106,16 @@ public final class Worker implements AutoCloseable {
                 recoveryTime.toMillis());
         consumer.start();
         log.info("worker for host {} ready", hostId);
+    }
+
+    /**
+     * The worker cannot start in this environment (its data dir is in use, say): a fault to report
+     * in one line, not a bug.
+     */
+    public static final class StartException extends Exception {
+        StartException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     public String brokerUrl() {
@@ -156,6 +168,8 @@ public final class Worker implements AutoCloseable {
         store = null;
         closeQuietly(broker);
         broker = null;
+        closeQuietly(dataDirLock);
+        dataDirLock = null;
         if (wasRunning) {
             log.info("worker for host {} stopped", config.hostId());
         }

@@ -23,8 +23,8 @@ import java.util.Optional;
  * Knows nothing of the methods themselves.
  */
 public final class JsonRpc {
-    /** Largest body the worker reads; bigger ones are refused before parsing. */
-    public static final int MAX_BODY_CHARS = 1 << 20;
+    /** Largest body the worker reads, in UTF-8 bytes; bigger ones are refused before parsing. */
+    public static final int MAX_BODY_BYTES = 1 << 20;
     /** Largest batch; a bigger one is an Invalid Request. */
     public static final int MAX_BATCH = 1000;
 
@@ -32,7 +32,7 @@ public final class JsonRpc {
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxNestingDepth(64)
-                            .maxStringLength(MAX_BODY_CHARS)
+                            .maxStringLength(MAX_BODY_BYTES)
                             .maxNumberLength(100)
                             .build())
                     .build())
@@ -77,9 +77,9 @@ public final class JsonRpc {
     }
 
     public static Message decode(String body) {
-        if (body.length() > MAX_BODY_CHARS) {
+        if (body.length() > MAX_BODY_BYTES || utf8Length(body) > MAX_BODY_BYTES) {
             return whole(new RpcError(ErrorCode.INVALID_REQUEST,
-                    "message body is larger than " + MAX_BODY_CHARS + " characters"));
+                    "message body is larger than " + MAX_BODY_BYTES + " bytes of UTF-8"));
         }
         JsonNode root;
         try {
@@ -112,6 +112,25 @@ public final class JsonRpc {
             return new Message(entries, true, Optional.empty());
         }
         return new Message(List.of(entry(root)), false, Optional.empty());
+    }
+
+    /** The length of {@code s} in UTF-8 (an unpaired surrogate counted as the 3 bytes of U+FFFD). */
+    static long utf8Length(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** Whether every string and member name in {@code node} is well-formed UTF-16. */

@@ -392,7 +392,7 @@ class FuzzTest {
         }
 
         private Sample huge() {
-            int size = random.nextBoolean() ? 4097 + random.nextInt(100_000) : JsonRpc.MAX_BODY_CHARS + 1 + random.nextInt(1000);
+            int size = random.nextBoolean() ? 4097 + random.nextInt(100_000) : JsonRpc.MAX_BODY_BYTES + 1 + random.nextInt(1000);
             String big = "x".repeat(size);
             String body = random.nextBoolean()
                     ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"" + big

@@ -1,9 +1,7 @@
 package io.tether.connection;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -400,17 +398,14 @@ public final class UriParser {
         }
         out.writeBytes(s.substring(plainStart).getBytes(StandardCharsets.UTF_8));
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(out.toByteArray())).toString();
+            return Text.decodeUtf8Strictly(out.toByteArray());
         } catch (CharacterCodingException e) {
             throw new InvalidUriException(what + " is not valid UTF-8 after %-decoding");
         }
     }
 
-    /** Shortens user text quoted in an error so a huge or hostile value cannot flood a reply. */
+    /** User text quoted in an error, cut short so a huge or hostile value cannot flood a reply. */
     private static String safe(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return Text.shorten(s, 64);
     }
 }

@@ -72,8 +72,8 @@ public final class IscsiConnector implements Connector {
             }
         } catch (ConnectorException e) {
             // VDSM removes the node of a failed login so no half-configured node is left behind.
-            runQuietly(node(uri).arg("-u"));
-            runQuietly(node(uri).arg("--op=delete"));
+            runner.runQuietly(node(uri).arg("-u"), timeout);
+            runner.runQuietly(node(uri).arg("--op=delete"), timeout);
             throw e;
         }
         log.info("key={} logged in to {} at {}", uri.key(), target(uri), portal(uri));
@@ -91,7 +91,7 @@ public final class IscsiConnector implements Connector {
                         + session.get().id() + " failed (exit " + logout.exitCode() + "): " + logout.message());
             }
         }
-        runQuietly(node(uri).arg("--op=delete"));
+        runner.runQuietly(node(uri).arg("--op=delete"), timeout);
     }
 
     /** Logs in at the target with libiscsi, without touching the host's initiator. */
@@ -126,7 +126,7 @@ public final class IscsiConnector implements Connector {
     }
 
     private Optional<IscsiSessions.Session> session(StorageUri uri) {
-        String address = resolve(uri.host());
+        String address = Reachability.address(uri.host());
         return sessions.list().stream()
                 .filter(s -> s.target().equalsIgnoreCase(target(uri)))
                 .filter(s -> s.address().equals(address) || s.address().equals(uri.host()))
@@ -150,22 +150,9 @@ public final class IscsiConnector implements Connector {
         }
     }
 
+    /** A missing iscsiadm is a setup error whatever the step; a hung one is the step's own error. */
     private CommandRunner.Result run(Command command, VdsmError onFailure) throws ConnectorException {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing e) {
-            throw new ConnectorException(VdsmError.iSCSISetupError, e.getMessage());
-        } catch (CommandRunner.TimedOut e) {
-            throw new ConnectorException(onFailure, e.getMessage());
-        }
-    }
-
-    private void runQuietly(Command command) {
-        try {
-            runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            log.debug("{}: {}", command, e.getMessage());
-        }
+        return runner.runOrThrow(command, timeout, VdsmError.iSCSISetupError, onFailure);
     }
 
     private static String target(StorageUri uri) {
@@ -178,14 +165,6 @@ public final class IscsiConnector implements Connector {
 
     private static String portal(StorageUri uri) {
         return uri.host() + ":" + port(uri);
-    }
-
-    private static String resolve(String host) {
-        try {
-            return InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host).getHostAddress();
-        } catch (UnknownHostException e) {
-            return host;
-        }
     }
 
     /** The host's initiator name from open-iscsi's file, or one made from the host name. */

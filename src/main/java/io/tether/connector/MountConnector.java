@@ -116,11 +116,12 @@ public final class MountConnector implements Connector {
     public void disconnect(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
         if (table.at(mountPoint).isPresent()) {
-            CommandRunner.Result result = runQuietly(Command.of("umount", "util-linux").arg(mountPoint.toString()));
-            if (result == null || result.exitCode() != 0) {
+            Optional<CommandRunner.Result> result = runner.runQuietly(
+                    Command.of("umount", "util-linux").arg(mountPoint.toString()), timeout);
+            if (result.isEmpty() || result.get().exitCode() != 0) {
                 // Busy or hung: detach it now; the kernel finishes when the last user lets go.
                 log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), mountPoint,
-                        result == null ? "timed out" : result.message());
+                        result.map(CommandRunner.Result::message).orElse("timed out"));
                 detach(uri, mountPoint);
             }
         }
@@ -272,19 +273,7 @@ public final class MountConnector implements Connector {
     }
 
     private CommandRunner.Result run(Command command, VdsmError onFailure) throws ConnectorException {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            throw new ConnectorException(onFailure, e.getMessage());
-        }
-    }
-
-    private CommandRunner.Result runQuietly(Command command) {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            return null;
-        }
+        return runner.runOrThrow(command, timeout, onFailure, onFailure);
     }
 
     /** mount(8) says "unknown filesystem type" when the type's helper package is not installed. */

@@ -2,6 +2,7 @@ package io.tether.connector;
 
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
+import io.tether.connection.Text;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -129,20 +130,13 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * {@code none} or {@code auto}, and no bind, loop or helper options: those are the operator's.
      */
     public static MountPolicy defaults() {
-        Map<String, Set<String>> byType = new HashMap<>();
-        byType.put("nfs", NFS);
-        byType.put("nfs4", NFS);
-        byType.put("glusterfs", GLUSTERFS);
-        byType.put("cifs", CIFS);
-        byType.put("smb3", CIFS);
-        byType.put("ceph", CEPH);
-        byType.put("ext4", EXT4);
-        byType.put("xfs", XFS);
-        byType.put("btrfs", BTRFS);
-        byType.put("gfs2", GFS2);
-        byType.put("ocfs2", OCFS2);
-        byType.put("tmpfs", TMPFS);
-        Set<String> vfsTypes = Set.of("nfs", "nfs4", "cifs", "smb3", "ceph", "ext4", "xfs", "btrfs", "gfs2", "ocfs2", "tmpfs");
+        Map<String, Set<String>> byType = Map.ofEntries(
+                Map.entry("nfs", NFS), Map.entry("nfs4", NFS), Map.entry("glusterfs", GLUSTERFS),
+                Map.entry("cifs", CIFS), Map.entry("smb3", CIFS), Map.entry("ceph", CEPH), Map.entry("ext4", EXT4),
+                Map.entry("xfs", XFS), Map.entry("btrfs", BTRFS), Map.entry("gfs2", GFS2), Map.entry("ocfs2", OCFS2),
+                Map.entry("tmpfs", TMPFS));
+        Set<String> vfsTypes = new HashSet<>(byType.keySet());
+        vfsTypes.remove("glusterfs"); // glusterfs:// only, as said above
         return new MountPolicy(vfsTypes, COMMON, byType);
     }
 
@@ -190,9 +184,10 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         if (fsType == null) {
             return;
         }
+        String shownType = Text.shorten(fsType, 64);
         if (uri.type() == StorageType.POSIX && !vfsTypes.contains(fsType)) {
-            throw new Refused("file system type '" + shorten(fsType) + "' is not allowed on this host; the host's"
-                    + " operator can allow it with --allow-vfs-type " + shorten(fsType));
+            throw new Refused("file system type '" + shownType + "' is not allowed on this host; the host's"
+                    + " operator can allow it with --allow-vfs-type " + shownType);
         }
         for (int i = 0; i < uri.options().size(); i++) {
             String option = uri.options().get(i);
@@ -203,9 +198,8 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                         + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
             }
             if (!allowsOption(fsType, name)) {
-                throw new Refused("mount option '" + name + "' is not allowed for " + shorten(fsType)
-                        + "; the host's operator can allow it with --allow-mount-option " + shorten(fsType)
-                        + ":" + name);
+                throw new Refused("mount option '" + name + "' is not allowed for " + shownType
+                        + "; the host's operator can allow it with --allow-mount-option " + shownType + ":" + name);
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
             if (USER_WITH_PASSWORD.contains(name) && value.indexOf('%') >= 0) {
@@ -236,11 +230,6 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
                     + " (lower-case letters, digits, '.', '_', '-')");
         }
-    }
-
-    /** Keeps a type quoted in a message short, whatever its length in the URI. */
-    private static String shorten(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 
     /** A URI asks for something this host does not allow; the message says what and how to allow it. */

@@ -3,8 +3,10 @@ package io.tether.connector;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -72,6 +74,16 @@ public final class Reachability {
         return new ConnectorException(VdsmError.StorageServerConnectionError, who + " is unreachable: " + why);
     }
 
+    /** The address {@code host} resolves to ({@code 192.0.2.10}, {@code fe80::1}), or {@code host} itself when it does not. */
+    static String address(String host) {
+        try {
+            return InetAddress.getByName(unbracket(host)).getHostAddress();
+        } catch (UnknownHostException e) {
+            return host;
+        }
+    }
+
+    /** A URI writes an IPv6 address in brackets ({@code [fe80::1]}); sockets and resolvers take it without. */
     private static String unbracket(String host) {
         return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     }

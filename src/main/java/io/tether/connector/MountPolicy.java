@@ -1,11 +1,13 @@
 package io.tether.connector;
 
-import io.tether.connection.StorageType;
+import io.tether.connection.MountSettings;
+import io.tether.connection.PosixScheme;
 import io.tether.connection.StorageUri;
 import io.tether.connection.Text;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -32,8 +34,6 @@ import java.util.regex.Pattern;
  */
 public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType) {
 
-    /** A file-system type as the URI parser accepts it, so {@code mount -t} gets one type, never a list. */
-    private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** An option name that can be shown in a message and typed on a command line as it is. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -180,12 +180,13 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * directory) passes. The message names option names only, never a value, so never a secret.
      */
     public void check(StorageUri uri) throws Refused {
-        String fsType = fsType(uri);
-        if (fsType == null) {
+        Optional<MountSettings> mount = uri.type().definition().mount(uri);
+        if (mount.isEmpty()) {
             return;
         }
+        String fsType = mount.get().vfsType();
         String shownType = Text.shorten(fsType, 64);
-        if (uri.type() == StorageType.POSIX && !vfsTypes.contains(fsType)) {
+        if (mount.get().typeRequested() && !vfsTypes.contains(fsType)) {
             throw new Refused("file system type '" + shownType + "' is not allowed on this host; the host's"
                     + " operator can allow it with --allow-vfs-type " + shownType);
         }
@@ -217,16 +218,12 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     /** The {@code mount -t} type of {@code uri}: nfs, glusterfs, the posix vfsType, or null when it is not mounted. */
     public static String fsType(StorageUri uri) {
-        return switch (uri.type()) {
-            case NFS -> "nfs";
-            case GLUSTERFS -> "glusterfs";
-            case POSIX -> uri.params().get("vfsType");
-            case ISCSI, FILE -> null;
-        };
+        return uri.type().definition().mount(uri).map(MountSettings::vfsType).orElse(null);
     }
 
+    /** An operator's type must be one a {@code posix://} URI can name: one type, never a list. */
     private static void checkType(String type) {
-        if (!TYPE.matcher(type).matches()) {
+        if (!PosixScheme.VFS_TYPE.matcher(type).matches()) {
             throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
                     + " (lower-case letters, digits, '.', '_', '-')");
         }

@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.ServerCheck;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -20,6 +21,18 @@ public final class Reachability {
     private static final int NFS_PROGRAM = 100003;
 
     private Reachability() {
+    }
+
+    /**
+     * Runs {@code check}, the one a URI's scheme chose; {@code tcpError} is the code of a failed TCP
+     * check (an NFS server that does not answer is always a connection error).
+     */
+    public static void check(ServerCheck check, Duration timeout, VdsmError tcpError) throws ConnectorException {
+        if (check instanceof ServerCheck.NfsNull nfs) {
+            nfsNull(nfs.host(), nfs.port(), nfs.version(), timeout);
+        } else if (check instanceof ServerCheck.Tcp tcp) {
+            tcp(tcp.what(), tcp.host(), tcp.port(), timeout, tcpError);
+        }
     }
 
     /** Opens and closes a TCP connection to host:port; {@code error} is the code of the failure. */

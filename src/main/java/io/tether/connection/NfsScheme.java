@@ -1,0 +1,107 @@
+package io.tether.connection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@code nfs://host[:port]/export/path[?version=3|4|4.0|4.1|4.2&retrans=N&timeo=N&options=a,b]}: an
+ * NFS export, mounted with VDSM's options (docs/connectors.md, "NFS"). The parameters are checked
+ * here because Tether turns them into mount options itself.
+ */
+public final class NfsScheme implements Scheme {
+    private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
+    /** VDSM's: about a minute to fail, yet above sanlock's 10 s I/O timeout (docs/connectors.md, "NFS"). */
+    private static final String TIMEO = "100";
+    private static final String RETRANS = "3";
+
+    @Override
+    public String name() {
+        return "nfs";
+    }
+
+    @Override
+    public int defaultPort() {
+        return 2049;
+    }
+
+    @Override
+    public Set<String> parameters() {
+        return Set.of("version", "retrans", "timeo", "options");
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.MOUNT;
+    }
+
+    @Override
+    public StorageUri parse(UriParts parts) throws InvalidUriException {
+        parts.refuseUserInfo();
+        parts.requireHost();
+        String path = parts.path("export path");
+        TreeMap<String, String> params = new TreeMap<>();
+        String version = parts.param("version");
+        if (version != null) {
+            if (!VERSION.matcher(version).matches()) {
+                throw new InvalidUriException("nfs version must be 3, 4, 4.0, 4.1 or 4.2");
+            }
+            params.put("version", version);
+        }
+        for (String name : List.of("retrans", "timeo")) {
+            String value = parts.param(name);
+            if (value != null) {
+                params.put(name, Integer.toString(UriParser.positiveInt(name, value, 1, 1_000_000)));
+            }
+        }
+        return new StorageUri(parts.type(), parts.host(), parts.port(), path, null, params, parts.options(), null, null);
+    }
+
+    @Override
+    public void putTarget(StorageUri uri, Map<String, Object> info) {
+        info.put("path", uri.path());
+    }
+
+    /** {@code soft,nosharecache,timeo=100,retrans=3[,nfsvers=N[,minorversion=M]][,nolock][,port=P]}. */
+    @Override
+    public Optional<MountSettings> mount(StorageUri uri) {
+        List<String> options = new ArrayList<>();
+        options.add("soft");
+        options.add("nosharecache");
+        options.add("timeo=" + uri.params().getOrDefault("timeo", TIMEO));
+        options.add("retrans=" + uri.params().getOrDefault("retrans", RETRANS));
+        String version = uri.params().get("version");
+        if (version != null) {
+            options.add("nfsvers=" + version.charAt(0));
+            if (version.length() == 3) {
+                options.add("minorversion=" + version.charAt(2));
+            }
+            if (version.equals("3")) {
+                options.add("nolock");
+            }
+        }
+        if (uri.port() != -1) {
+            options.add("port=" + uri.port());
+        }
+        int port = uri.port() == -1 ? defaultPort() : uri.port();
+        // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
+        int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
+        return Optional.of(new MountSettings("nfs", uri.host() + ":" + uri.path(), options, "", false, "nfs-common",
+                Optional.of(new ServerCheck.NfsNull(uri.host(), port, major))));
+    }
+
+    /** nfs for version 3 (and 2), nfs4 for version 4. */
+    @Override
+    public boolean mountsAs(String kernelType) {
+        return kernelType.equals("nfs") || kernelType.equals("nfs4");
+    }
+
+    @Override
+    public Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
+        return MountSettings.keyOfSource(StorageType.NFS, source, "");
+    }
+}

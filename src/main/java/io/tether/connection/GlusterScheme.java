@@ -10,9 +10,9 @@ import java.util.TreeMap;
 
 /**
  * {@code glusterfs://host[:port]/volume[/subdir][?backup-volfile-servers=h2:h3&options=a,b]}: a
- * GlusterFS volume, mounted under {@code glusterSD/} as VDSM does (docs/connectors.md, "GlusterFS").
- * The backup servers are a checked parameter, not a mount option: as an option they could name any
- * server for the client's volfile.
+ * GlusterFS volume, mounted under {@code glusterSD/} as VDSM does (docs/connectors.md, "Mount
+ * directories"). The backup servers are a checked parameter, not a mount option: as an option they
+ * could name any server for the client's volfile (docs/connectors.md, "GlusterFS backup servers").
  */
 public final class GlusterScheme implements Scheme {
     /** The subdirectory of the mount root that holds GlusterFS mounts. */

@@ -65,8 +65,9 @@ public interface Scheme {
     }
 
     /**
-     * Whether mountinfo shows a mount of this type as {@code kernelType} ({@code nfs4} for an NFS
-     * mount, say), besides the {@code mount -t} type it was given.
+     * Whether mountinfo shows a mount of this type as {@code kernelType}: {@code nfs} or {@code nfs4}
+     * for an NFS mount, say. A type that mounts claims its own types here, or the host's mounts of it
+     * are listed as {@code posix://}, whose mounts have whatever type their URI names.
      */
     default boolean mountsAs(String kernelType) {
         return false;

@@ -23,7 +23,7 @@ public final class IscsiConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnector.class);
     private static final String ISCSIADM = "iscsiadm";
     private static final String OPEN_ISCSI = "open-iscsi";
-    /** iscsiadm's exit codes that are not plain failures (docs/connectors.md, "iSCSI"). */
+    /** iscsiadm's exit codes that are not plain failures (docs/connectors.md, "iscsiadm"). */
     private static final int SESSION_EXISTS = 15;
     private static final int NO_SUCH_SESSION = 21;
     private static final int AUTHENTICATION_FAILURE = 24;
@@ -78,7 +78,7 @@ public final class IscsiConnector implements Connector {
                                 + " failed (exit " + login.exitCode() + "): " + login.message());
             }
         } catch (ConnectorException e) {
-            // As VDSM does: no half-configured node is left behind by a failed login.
+            // As VDSM does (docs/connectors.md, "iscsiadm"): a failed login leaves no half-configured node.
             runner.runQuietly(node(target).arg("-u"), timeout);
             runner.runQuietly(node(target).arg("--op=delete"), timeout);
             throw e;

@@ -2,7 +2,6 @@ package io.tether.connection;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -11,27 +10,9 @@ import java.util.TreeMap;
  * be able to read and write. Nothing is mounted, so there is no host, port or parameter.
  */
 public final class FileScheme implements Scheme {
+    private static final Facts FACTS = new Facts("file", -1, Set.of(), Kind.LOCAL_DIRECTORY, Set.of());
 
-    @Override
-    public String name() {
-        return "file";
-    }
-
-    @Override
-    public int defaultPort() {
-        return -1;
-    }
-
-    @Override
-    public Set<String> parameters() {
-        return Set.of();
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.LOCAL_DIRECTORY;
-    }
-
+    /** An absolute directory below {@code /} on this host: no other host, port or parameter. */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         parts.refuseUserInfo();
@@ -45,13 +26,13 @@ public final class FileScheme implements Scheme {
         return new StorageUri(parts.type(), "", -1, path, null, new TreeMap<>(), List.of(), null, null);
     }
 
-    @Override
-    public void putTarget(StorageUri uri, Map<String, Object> info) {
-        info.put("path", uri.path());
-    }
-
     /** The directory a {@code file://} URI names. */
     public static Path directory(StorageUri uri) {
         return Path.of(uri.path());
+    }
+
+    @Override
+    public Facts facts() {
+        return FACTS;
     }
 }

@@ -15,34 +15,16 @@ import java.util.TreeMap;
  * could name any server for the client's volfile (docs/connectors.md, "GlusterFS backup servers").
  */
 public final class GlusterScheme implements Scheme {
+    /** The client is a FUSE file system: mountinfo says fuse.glusterfs. */
+    private static final Facts FACTS = new Facts("glusterfs", 24007, Set.of("backup-volfile-servers", "options"),
+            Kind.MOUNT, Set.of("glusterfs", "fuse.glusterfs"));
     /** The subdirectory of the mount root that holds GlusterFS mounts. */
     public static final String DIRECTORY = "glusterSD";
 
-    @Override
-    public String name() {
-        return "glusterfs";
-    }
-
-    @Override
-    public int defaultPort() {
-        return 24007;
-    }
-
-    @Override
-    public Set<String> parameters() {
-        return Set.of("backup-volfile-servers", "options");
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.MOUNT;
-    }
-
+    /** A volume name, then any subdirectory; backup servers must be host names, as the client resolves them. */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
-        parts.refuseUserInfo();
-        parts.requireHost();
-        String path = parts.path("volume");
+        String path = parts.serverPath("volume");
         if (path.equals("/")) {
             throw new InvalidUriException("glusterfs uri must name a volume: glusterfs://host/volume");
         }
@@ -63,7 +45,7 @@ public final class GlusterScheme implements Scheme {
             }
             params.put("backup-volfile-servers", String.join(":", servers));
         }
-        return new StorageUri(parts.type(), parts.host(), parts.port(), path, null, params, parts.options(), null, null);
+        return parts.mountUri(path, params);
     }
 
     /** The volume, with its subdirectory when the URI names one. */
@@ -83,19 +65,12 @@ public final class GlusterScheme implements Scheme {
         if (uri.port() != -1) {
             options.add("server-port=" + uri.port());
         }
-        int port = uri.port() == -1 ? defaultPort() : uri.port();
         return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
-                "glusterfs-client", Optional.of(new ServerCheck.Tcp("GlusterFS server", uri.host(), port))));
-    }
-
-    /** The client is a FUSE file system: mountinfo says fuse.glusterfs. */
-    @Override
-    public boolean mountsAs(String kernelType) {
-        return kernelType.equals("glusterfs") || kernelType.equals("fuse.glusterfs");
+                "glusterfs-client", Optional.of(new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault()))));
     }
 
     @Override
-    public Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return MountSettings.keyOfSource(StorageType.GLUSTERFS, source, "");
+    public Facts facts() {
+        return FACTS;
     }
 }

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
  * LUN of the session, so all of them share one connection (docs/connectors.md, "iSCSI").
  */
 public final class IscsiScheme implements Scheme {
+    private static final Facts FACTS = new Facts("iscsi", 3260, Set.of("tpgt", "iface"), Kind.ISCSI_SESSION, Set.of());
     private static final Pattern IQN = Pattern.compile(
             "(iqn\\.\\d{4}-\\d{2}\\.[a-z0-9][a-z0-9.:_-]*|eui\\.[0-9a-f]{16}|naa\\.[0-9a-f]{16}([0-9a-f]{16})?)");
-    private static final int DEFAULT_PORT = 3260;
 
     /**
      * What iscsiadm logs in to.
@@ -37,26 +37,6 @@ public final class IscsiScheme implements Scheme {
         public String ifaceOrDefault() {
             return iface == null ? "default" : iface;
         }
-    }
-
-    @Override
-    public String name() {
-        return "iscsi";
-    }
-
-    @Override
-    public int defaultPort() {
-        return DEFAULT_PORT;
-    }
-
-    @Override
-    public Set<String> parameters() {
-        return Set.of("tpgt", "iface");
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.ISCSI_SESSION;
     }
 
     /** CHAP credentials are the user info, split at the first {@code %} as libiscsi's URLs do. */
@@ -127,7 +107,7 @@ public final class IscsiScheme implements Scheme {
 
     /** What iscsiadm logs in to for {@code uri}, an {@code iscsi://} URI. */
     public static Target target(StorageUri uri) {
-        return new Target(uri.path().substring(1), uri.host(), uri.port() == -1 ? DEFAULT_PORT : uri.port(),
+        return new Target(uri.path().substring(1), uri.host(), uri.portOrDefault(),
                 uri.params().get("tpgt"), uri.params().get("iface"));
     }
 
@@ -142,5 +122,10 @@ public final class IscsiScheme implements Scheme {
         } catch (InvalidUriException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public Facts facts() {
+        return FACTS;
     }
 }

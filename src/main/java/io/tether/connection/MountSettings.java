@@ -32,16 +32,16 @@ public record MountSettings(String vfsType, String source, List<String> options,
     }
 
     /**
-     * The key of a host mount of {@code source} ({@code host:/path}, or a path) as a {@code type} URI
-     * with {@code query} would have it; empty when no such URI parses.
+     * The key of a host mount of {@code source} ({@code host:/path}, or a path) as a URI of
+     * {@code scheme} with {@code query} would have it; empty when no such URI parses.
      */
-    static Optional<ConnectionKey> keyOfSource(StorageType type, String source, String query) {
+    static Optional<ConnectionKey> keyOfSource(String scheme, String source, String query) {
         int colon = source.indexOf(":/");
         String location = colon > 0
                 ? source.substring(0, colon) + source.substring(colon + 1)
                 : source.startsWith("/") ? source : "/" + source;
         try {
-            return Optional.of(UriParser.parse(type.scheme() + "://" + location + query).key());
+            return Optional.of(UriParser.parse(scheme + "://" + location + query).key());
         } catch (InvalidUriException e) {
             return Optional.empty();
         }

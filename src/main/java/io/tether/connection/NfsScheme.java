@@ -2,7 +2,6 @@ package io.tether.connection;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,36 +13,18 @@ import java.util.regex.Pattern;
  * here because Tether turns them into mount options itself.
  */
 public final class NfsScheme implements Scheme {
+    /** mountinfo says nfs for version 3, nfs4 for version 4. */
+    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"), Kind.MOUNT,
+            Set.of("nfs", "nfs4"));
     private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
     /** VDSM's: about a minute to fail, and not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
     private static final String TIMEO = "100";
     private static final String RETRANS = "3";
 
-    @Override
-    public String name() {
-        return "nfs";
-    }
-
-    @Override
-    public int defaultPort() {
-        return 2049;
-    }
-
-    @Override
-    public Set<String> parameters() {
-        return Set.of("version", "retrans", "timeo", "options");
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.MOUNT;
-    }
-
+    /** An export path; the version, retrans and timeo checked as mount.nfs takes them, since Tether passes them on. */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
-        parts.refuseUserInfo();
-        parts.requireHost();
-        String path = parts.path("export path");
+        String path = parts.serverPath("export path");
         TreeMap<String, String> params = new TreeMap<>();
         String version = parts.param("version");
         if (version != null) {
@@ -58,12 +39,7 @@ public final class NfsScheme implements Scheme {
                 params.put(name, Integer.toString(UriParser.positiveInt(name, value, 1, 1_000_000)));
             }
         }
-        return new StorageUri(parts.type(), parts.host(), parts.port(), path, null, params, parts.options(), null, null);
-    }
-
-    @Override
-    public void putTarget(StorageUri uri, Map<String, Object> info) {
-        info.put("path", uri.path());
+        return parts.mountUri(path, params);
     }
 
     /** {@code soft,nosharecache,timeo=100,retrans=3[,nfsvers=N[,minorversion=M]][,nolock][,port=P]}. */
@@ -87,21 +63,14 @@ public final class NfsScheme implements Scheme {
         if (uri.port() != -1) {
             options.add("port=" + uri.port());
         }
-        int port = uri.port() == -1 ? defaultPort() : uri.port();
         // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
         int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
         return Optional.of(new MountSettings("nfs", uri.host() + ":" + uri.path(), options, "", false, "nfs-common",
-                Optional.of(new ServerCheck.NfsNull(uri.host(), port, major))));
-    }
-
-    /** nfs for version 3 (and 2), nfs4 for version 4. */
-    @Override
-    public boolean mountsAs(String kernelType) {
-        return kernelType.equals("nfs") || kernelType.equals("nfs4");
+                Optional.of(new ServerCheck.NfsNull(uri.host(), uri.portOrDefault(), major))));
     }
 
     @Override
-    public Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return MountSettings.keyOfSource(StorageType.NFS, source, "");
+    public Facts facts() {
+        return FACTS;
     }
 }

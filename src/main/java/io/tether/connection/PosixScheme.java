@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -13,29 +12,12 @@ import java.util.regex.Pattern;
  * must allow it; the types and options it allows by default are in docs/connectors.md.
  */
 public final class PosixScheme implements Scheme {
+    /** Its mounts have the type their URI names, so no kernel type is its own. */
+    private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options"), Kind.MOUNT, Set.of());
     /** A file-system type as {@code mount -t} takes one, never a comma-separated list of them. */
     public static final Pattern VFS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
-    @Override
-    public String name() {
-        return "posix";
-    }
-
-    @Override
-    public int defaultPort() {
-        return -1;
-    }
-
-    @Override
-    public Set<String> parameters() {
-        return Set.of("vfsType", "options");
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.MOUNT;
-    }
-
+    /** Any path (a local device has no host); vfsType is required, one type as {@code mount -t} takes it. */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         parts.refuseUserInfo();
@@ -47,13 +29,7 @@ public final class PosixScheme implements Scheme {
         if (vfsType == null || !VFS_TYPE.matcher(vfsType).matches()) {
             throw new InvalidUriException("posix uri needs vfsType=T, the file system type given to mount -t");
         }
-        TreeMap<String, String> params = new TreeMap<>(Map.of("vfsType", vfsType));
-        return new StorageUri(parts.type(), parts.host(), parts.port(), path, null, params, parts.options(), null, null);
-    }
-
-    @Override
-    public void putTarget(StorageUri uri, Map<String, Object> info) {
-        info.put("path", uri.path());
+        return parts.mountUri(path, Map.of("vfsType", vfsType));
     }
 
     /**
@@ -73,6 +49,11 @@ public final class PosixScheme implements Scheme {
 
     @Override
     public Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return MountSettings.keyOfSource(StorageType.POSIX, source, "?vfsType=" + kernelType);
+        return MountSettings.keyOfSource(FACTS.name(), source, "?vfsType=" + kernelType);
+    }
+
+    @Override
+    public Facts facts() {
+        return FACTS;
     }
 }

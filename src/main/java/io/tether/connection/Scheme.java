@@ -27,16 +27,28 @@ public interface Scheme {
         LOCAL_DIRECTORY
     }
 
-    /** The URI scheme ({@code nfs}), also the {@code type} field of connection info. */
-    String name();
+    /**
+     * What a scheme is, as data.
+     *
+     * @param name        the URI scheme ({@code nfs}), also the {@code type} field of connection info
+     * @param defaultPort the port a URI may leave out, dropped from the key when given; -1 when the
+     *                    type has none
+     * @param parameters  the query parameters the type takes; any other is refused with a message
+     *                    listing these
+     * @param kind        what the host holds for a connection of this type
+     * @param kernelTypes the file-system types mountinfo shows for this type's mounts ({@code nfs4}
+     *                    for an NFS mount, say); empty when they have the type their URI names, as
+     *                    {@code posix://} mounts do, or when the type does not mount
+     */
+    record Facts(String name, int defaultPort, Set<String> parameters, Kind kind, Set<String> kernelTypes) {
+        public Facts {
+            parameters = Set.copyOf(parameters);
+            kernelTypes = Set.copyOf(kernelTypes);
+        }
+    }
 
-    /** The port a URI may leave out, dropped from the key when given; -1 when the type has none. */
-    int defaultPort();
-
-    /** The query parameters this type takes; any other is refused with a message listing these. */
-    Set<String> parameters();
-
-    Kind kind();
+    /** This type's facts, the same every time. */
+    Facts facts();
 
     /**
      * Checks and normalises what is particular to this type ({@code parts} has passed the generic
@@ -45,11 +57,13 @@ public interface Scheme {
     StorageUri parse(UriParts parts) throws InvalidUriException;
 
     /**
-     * Puts into {@code info} the fields that name what this URI reaches on its server ({@code path},
-     * {@code volume}, or {@code iqn} and {@code lun}), never a credential. {@link StorageUri#connectionInfo}
-     * adds the generic ones around them.
+     * Puts into {@code info} the fields that name what this URI reaches on its server, never a
+     * credential; by default its {@code path}. {@link StorageUri#connectionInfo} adds the generic
+     * ones around them.
      */
-    void putTarget(StorageUri uri, Map<String, Object> info);
+    default void putTarget(StorageUri uri, Map<String, Object> info) {
+        info.put("path", uri.path());
+    }
 
     /**
      * The host connection {@code uri} names: shared by every URI that differs only in parameters,
@@ -59,25 +73,17 @@ public interface Scheme {
         return new ConnectionKey(uri.location());
     }
 
-    /** How {@code uri} is mounted; empty for a type whose {@link #kind()} is not {@link Kind#MOUNT}. */
+    /** How {@code uri} is mounted; empty for a type whose {@link Facts#kind()} is not {@link Kind#MOUNT}. */
     default Optional<MountSettings> mount(StorageUri uri) {
         return Optional.empty();
     }
 
     /**
-     * Whether mountinfo shows a mount of this type as {@code kernelType}: {@code nfs} or {@code nfs4}
-     * for an NFS mount, say. A type that mounts claims its own types here, or the host's mounts of it
-     * are listed as {@code posix://}, whose mounts have whatever type their URI names.
-     */
-    default boolean mountsAs(String kernelType) {
-        return false;
-    }
-
-    /**
      * The key a managed connection would have for a host mount of {@code kernelType} from
-     * {@code source} (mountinfo's fields); empty when no URI of this type names it.
+     * {@code source} (mountinfo's fields); empty when no URI of this type names it. By default the
+     * key of {@code scheme://host/path} for a source {@code host:/path}, for a type that mounts.
      */
     default Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return Optional.empty();
+        return facts().kind() == Kind.MOUNT ? MountSettings.keyOfSource(facts().name(), source, "") : Optional.empty();
     }
 }

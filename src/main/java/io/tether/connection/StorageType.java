@@ -28,12 +28,12 @@ public enum StorageType {
 
     /** The URI scheme, also the {@code type} field of connection info. */
     public String scheme() {
-        return definition.name();
+        return definition.facts().name();
     }
 
     /** The port dropped from connection keys when given explicitly; -1 when the type has none. */
     public int defaultPort() {
-        return definition.defaultPort();
+        return definition.facts().defaultPort();
     }
 
     public static Optional<StorageType> ofScheme(String scheme) {
@@ -45,6 +45,7 @@ public enum StorageType {
      * that, or else {@link #POSIX}, since any file system is what {@code posix://...?vfsType=T} mounts.
      */
     public static StorageType ofMount(String kernelType) {
-        return Arrays.stream(values()).filter(t -> t.definition.mountsAs(kernelType)).findFirst().orElse(POSIX);
+        return Arrays.stream(values()).filter(t -> t.definition.facts().kernelTypes().contains(kernelType))
+                .findFirst().orElse(POSIX);
     }
 }

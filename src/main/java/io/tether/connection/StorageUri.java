@@ -51,6 +51,11 @@ public record StorageUri(
         return type.definition().key(this);
     }
 
+    /** The port, with the type's default filled in when the URI leaves it out (-1 when there is none). */
+    public int portOrDefault() {
+        return port == -1 ? type.defaultPort() : port;
+    }
+
     /** True when the URI carries a CHAP secret or a secret mount option. */
     public boolean hasCredentials() {
         return password != null || username != null || options.stream().anyMatch(StorageUri::isSecretOption);

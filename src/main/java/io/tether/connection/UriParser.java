@@ -145,7 +145,7 @@ public final class UriParser {
         if (query.isEmpty()) {
             return params;
         }
-        Set<String> allowed = type.definition().parameters();
+        Set<String> allowed = type.definition().facts().parameters();
         for (String pair : query.split("&", -1)) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {

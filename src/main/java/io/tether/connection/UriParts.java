@@ -3,6 +3,7 @@ package io.tether.connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A storage URI cut into the parts every type has, checked as far as that is the same for every
@@ -33,6 +34,16 @@ public record UriParts(StorageType type, String host, int port, String rawPath, 
         return UriParser.normalisePath(rawPath, what);
     }
 
+    /**
+     * The path of a URI that names something a server exports, normalised: such a URI needs a host,
+     * and takes no user info (secrets go in mount options, where they are redacted).
+     */
+    public String serverPath(String what) throws InvalidUriException {
+        refuseUserInfo();
+        requireHost();
+        return path(what);
+    }
+
     /** Refuses a URI without a host: {@code nfs:///export}. */
     public void requireHost() throws InvalidUriException {
         if (host.isEmpty()) {
@@ -46,6 +57,14 @@ public record UriParts(StorageType type, String host, int port, String rawPath, 
             throw new InvalidUriException(type.scheme() + " uri takes no user or password before '@'"
                     + "; pass secrets as mount options");
         }
+    }
+
+    /**
+     * The URI of a type that mounts: these parts with {@code path} and the type's checked
+     * {@code params}, and the {@code options} parameter as its option list.
+     */
+    public StorageUri mountUri(String path, Map<String, String> params) throws InvalidUriException {
+        return new StorageUri(type, host, port, path, null, new TreeMap<>(params), options(), null, null);
     }
 
     /** The {@code options} parameter as a list, in the order given; empty when there is none. */

@@ -39,7 +39,7 @@ public final class MountConnector implements Connector {
      */
     public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
             MountPolicy policy) {
-        if (type.definition().kind() != Scheme.Kind.MOUNT) {
+        if (type.definition().facts().kind() != Scheme.Kind.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
         this.root = root.toAbsolutePath().normalize();
@@ -144,7 +144,7 @@ public final class MountConnector implements Connector {
     /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
     boolean matches(MountTable.Mount mount, StorageUri uri) {
         MountSettings settings = MountPaths.settings(uri);
-        boolean typeOk = mount.fsType().equals(settings.vfsType()) || uri.type().definition().mountsAs(mount.fsType());
+        boolean typeOk = mount.fsType().equals(settings.vfsType()) || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
         if (!typeOk && !uri.options().contains("bind")) {
             return false;
         }

@@ -48,7 +48,7 @@ class SchemesTest {
     @Test
     void theRegistryHasOneSchemePerType() {
         for (StorageType type : StorageType.values()) {
-            assertEquals(type.scheme(), type.definition().name(), type.toString());
+            assertEquals(type.scheme(), type.definition().facts().name(), type.toString());
             assertEquals(Optional.of(type), StorageType.ofScheme(type.scheme()));
         }
         Set<Class<?>> classes = Arrays.stream(StorageType.values()).map(t -> t.definition().getClass())
@@ -74,7 +74,7 @@ class SchemesTest {
     void aMountOnTheHostMapsBackToTheKey(StorageType type) throws Exception {
         StorageUri uri = UriParser.parse(EXAMPLES.get(type).uri());
         Optional<MountSettings> mount = type.definition().mount(uri);
-        assertEquals(type.definition().kind() == Scheme.Kind.MOUNT, mount.isPresent());
+        assertEquals(type.definition().facts().kind() == Scheme.Kind.MOUNT, mount.isPresent());
         if (mount.isPresent()) {
             assertEquals(type, StorageType.ofMount(mount.get().vfsType()));
             assertEquals(Optional.of(uri.key()), type.definition().keyOfMount(mount.get().vfsType(), mount.get().source()));

@@ -65,8 +65,9 @@ public final class GlusterScheme implements Scheme {
         if (uri.port() != -1) {
             options.add("server-port=" + uri.port());
         }
+        ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
         return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
-                "glusterfs-client", Optional.of(new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault()))));
+                "glusterfs-client", Optional.of(glusterd)));
     }
 
     @Override

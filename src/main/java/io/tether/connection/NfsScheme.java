@@ -9,15 +9,15 @@ import java.util.regex.Pattern;
 
 /**
  * {@code nfs://host[:port]/export/path[?version=3|4|4.0|4.1|4.2&retrans=N&timeo=N&options=a,b]}: an
- * NFS export, mounted with VDSM's options (docs/connectors.md, "NFS mount options"). The parameters are checked
- * here because Tether turns them into mount options itself.
+ * NFS export, mounted with VDSM's options (docs/connectors.md, "NFS mount options"). The parameters
+ * are checked here because Tether turns them into mount options itself.
  */
 public final class NfsScheme implements Scheme {
     /** mountinfo says nfs for version 3, nfs4 for version 4. */
-    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"), Kind.MOUNT,
-            Set.of("nfs", "nfs4"));
+    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"),
+            Kind.MOUNT, Set.of("nfs", "nfs4"));
     private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
-    /** VDSM's: about a minute to fail, and not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
+    /** VDSM's: a minute to fail, not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
     private static final String TIMEO = "100";
     private static final String RETRANS = "3";
 

@@ -2,14 +2,9 @@ package io.tether.connection;
 
 /**
  * How to ask a storage server whether it is there before connecting to it. The connector runs the
- * check; the URI's {@link Scheme} chooses it and its port.
+ * check; the URI's {@link Scheme} chooses it and its port. Hosts are as the URI writes them.
  */
 public sealed interface ServerCheck {
-
-    /** The host name or address, as the URI writes it. */
-    String host();
-
-    int port();
 
     /** A TCP connection opened and closed; {@code what} names the server in errors ("GlusterFS server"). */
     record Tcp(String what, String host, int port) implements ServerCheck {

@@ -102,7 +102,7 @@ public class CommandRunner {
         }
     }
 
-    /** Runs a clean-up step whose failure changes nothing for the caller; empty when the tool is missing or was killed. */
+    /** Runs a clean-up step whose failure changes nothing; empty when the tool is missing or was killed. */
     public final Optional<Result> runQuietly(Command command, Duration timeout) {
         try {
             return Optional.of(run(command, timeout));

@@ -144,7 +144,8 @@ public final class MountConnector implements Connector {
     /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
     boolean matches(MountTable.Mount mount, StorageUri uri) {
         MountSettings settings = MountPaths.settings(uri);
-        boolean typeOk = mount.fsType().equals(settings.vfsType()) || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
+        boolean typeOk = mount.fsType().equals(settings.vfsType())
+                || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
         if (!typeOk && !uri.options().contains("bind")) {
             return false;
         }

@@ -87,7 +87,7 @@ public final class Reachability {
         return new ConnectorException(VdsmError.StorageServerConnectionError, who + " is unreachable: " + why);
     }
 
-    /** The address {@code host} resolves to ({@code 192.0.2.10}, {@code fe80::1}), or {@code host} itself when it does not. */
+    /** The address {@code host} resolves to ({@code 192.0.2.10}, {@code fe80::1}), or {@code host} when it does not. */
     static String address(String host) {
         try {
             return InetAddress.getByName(unbracket(host)).getHostAddress();

@@ -3,33 +3,49 @@ package io.tether.connection;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The five kinds of storage connection a host can hold, named by their URI scheme. */
+/**
+ * The kinds of storage connection a host can hold, named by their URI scheme: the one list of
+ * them. Each holds its {@link Scheme}, where everything particular to the type lives; a new type is
+ * a new scheme class and one constant here (docs/connectors.md, "Adding a storage type").
+ */
 public enum StorageType {
-    NFS("nfs", 2049),
-    ISCSI("iscsi", 3260),
-    GLUSTERFS("glusterfs", 24007),
-    POSIX("posix", -1),
-    FILE("file", -1);
+    NFS(new NfsScheme()),
+    ISCSI(new IscsiScheme()),
+    GLUSTERFS(new GlusterScheme()),
+    POSIX(new PosixScheme()),
+    FILE(new FileScheme());
 
-    private final String scheme;
-    private final int defaultPort;
+    private final Scheme definition;
 
-    StorageType(String scheme, int defaultPort) {
-        this.scheme = scheme;
-        this.defaultPort = defaultPort;
+    StorageType(Scheme definition) {
+        this.definition = definition;
+    }
+
+    /** Everything particular to this type: its URI, key, connection info, mount and default port. */
+    public Scheme definition() {
+        return definition;
     }
 
     /** The URI scheme, also the {@code type} field of connection info. */
     public String scheme() {
-        return scheme;
+        return definition.facts().name();
     }
 
     /** The port dropped from connection keys when given explicitly; -1 when the type has none. */
     public int defaultPort() {
-        return defaultPort;
+        return definition.facts().defaultPort();
     }
 
     public static Optional<StorageType> ofScheme(String scheme) {
-        return Arrays.stream(values()).filter(t -> t.scheme.equalsIgnoreCase(scheme)).findFirst();
+        return Arrays.stream(values()).filter(t -> t.scheme().equalsIgnoreCase(scheme)).findFirst();
+    }
+
+    /**
+     * The type of a host mount that mountinfo shows as {@code kernelType}: the one that mounts as
+     * that, or else {@link #POSIX}, since any file system is what {@code posix://...?vfsType=T} mounts.
+     */
+    public static StorageType ofMount(String kernelType) {
+        return Arrays.stream(values()).filter(t -> t.definition.facts().kernelTypes().contains(kernelType))
+                .findFirst().orElse(POSIX);
     }
 }

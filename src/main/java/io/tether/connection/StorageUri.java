@@ -48,7 +48,12 @@ public record StorageUri(
 
     /** The host connection this URI names; shared by every URI that differs only in options or LUN. */
     public ConnectionKey key() {
-        return new ConnectionKey(type.scheme() + "://" + authority() + encodePath(path));
+        return type.definition().key(this);
+    }
+
+    /** The port, with the type's default filled in when the URI leaves it out (-1 when there is none). */
+    public int portOrDefault() {
+        return port == -1 ? type.defaultPort() : port;
     }
 
     /** True when the URI carries a CHAP secret or a secret mount option. */
@@ -89,19 +94,7 @@ public record StorageUri(
         if (port != -1) {
             info.put("port", port);
         }
-        switch (type) {
-            case ISCSI -> {
-                info.put("iqn", path.substring(1));
-                if (lun != null) {
-                    info.put("lun", lun);
-                }
-                if (username != null || password != null) {
-                    info.put("auth", "chap");
-                }
-            }
-            case GLUSTERFS -> info.put("volume", path.substring(1));
-            default -> info.put("path", path);
-        }
+        type.definition().putTarget(this, info);
         params.forEach((k, v) -> info.put(k, v));
         if (!options.isEmpty()) {
             info.put("options", redactedOptions());
@@ -126,6 +119,11 @@ public record StorageUri(
         }
         String name = option.substring(0, eq).toLowerCase(Locale.ROOT);
         return name.contains("pass") || name.contains("secret");
+    }
+
+    /** {@code scheme://host[:port]/path}: the URI without credentials, LUN, parameters or options. */
+    String location() {
+        return type.scheme() + "://" + authority() + encodePath(path);
     }
 
     private String authority() {

@@ -1,8 +1,8 @@
 package io.tether.connector;
 
 import io.tether.connection.ConnectionKey;
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.UriParser;
+import io.tether.connection.IscsiScheme;
+import io.tether.connection.StorageType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The storage connections active on this host right now, whoever made them: mounts under the
- * worker's mount root and iSCSI sessions. The list call shows those that no CID holds, as the
- * proposal asks.
+ * worker's mount root and iSCSI sessions. The list call shows those that no CID holds, under the
+ * key each would have if it were managed (docs/protocol.md, getStorageServerList).
  */
 public final class ActiveConnections {
 
@@ -30,36 +30,32 @@ public final class ActiveConnections {
         this.sessions = sessions;
     }
 
+    /** This host's: mountinfo of this process, and sysfs's iSCSI sessions. */
     public static ActiveConnections ofHost(Path mountRoot) {
         return new ActiveConnections(mountRoot, MountTable.ofHost(), IscsiSessions.ofHost());
     }
 
+    /** The connections there are now, mounts first, in mountinfo's order. */
     public List<Active> scan() {
         List<Active> found = new ArrayList<>();
         for (MountTable.Mount mount : mounts.mounts()) {
             if (!mount.mountPoint().startsWith(mountRoot) || mount.mountPoint().equals(mountRoot)) {
                 continue;
             }
-            String scheme = switch (mount.fsType()) {
-                case "nfs", "nfs4" -> "nfs";
-                case "fuse.glusterfs", "glusterfs" -> "glusterfs";
-                default -> "posix";
-            };
+            StorageType type = StorageType.ofMount(mount.fsType());
             Map<String, Object> info = new LinkedHashMap<>();
-            info.put("type", scheme);
+            info.put("type", type.scheme());
             info.put("source", mount.source());
             info.put("vfsType", mount.fsType());
             info.put("mountPoint", mount.mountPoint().toString());
-            String source = mount.source();
-            int colon = source.indexOf(":/");
-            String uri = colon > 0
-                    ? scheme + "://" + source.substring(0, colon) + source.substring(colon + 1)
-                    : scheme + "://" + (source.startsWith("/") ? source : "/" + source);
-            found.add(new Active(keyOf(scheme.equals("posix") ? uri + "?vfsType=" + mount.fsType() : uri, mount.mountPoint()), info));
+            // A source no URI can name is still listed, by where it is mounted.
+            ConnectionKey key = type.definition().keyOfMount(mount.fsType(), mount.source())
+                    .orElseGet(() -> new ConnectionKey("posix://" + mount.mountPoint()));
+            found.add(new Active(key, info));
         }
         for (IscsiSessions.Session session : sessions.list()) {
             Map<String, Object> info = new LinkedHashMap<>();
-            info.put("type", "iscsi");
+            info.put("type", StorageType.ISCSI.scheme());
             info.put("host", session.address());
             info.put("port", session.port());
             info.put("iqn", session.target());
@@ -67,19 +63,10 @@ public final class ActiveConnections {
                 info.put("tpgt", session.tpgt());
             }
             info.put("session", session.name());
-            String host = session.address().contains(":") ? "[" + session.address() + "]" : session.address();
-            found.add(new Active(keyOf("iscsi://" + host + ":" + session.port() + "/" + session.target(),
-                    Path.of(session.name())), info));
+            ConnectionKey key = IscsiScheme.keyOfSession(session.address(), session.port(), session.target())
+                    .orElseGet(() -> new ConnectionKey("posix://" + session.name()));
+            found.add(new Active(key, info));
         }
         return found;
-    }
-
-    /** The key a managed connection would have; for a source no URI can name, where it is. */
-    private static ConnectionKey keyOf(String uri, Path where) {
-        try {
-            return UriParser.parse(uri).key();
-        } catch (InvalidUriException e) {
-            return new ConnectionKey("posix://" + where);
-        }
     }
 }

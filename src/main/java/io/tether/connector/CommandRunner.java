@@ -1,9 +1,11 @@
 package io.tether.connector;
 
+import io.tether.connection.Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +33,7 @@ public class CommandRunner {
     public record Result(int exitCode, String stdout, String stderr) {
         /** The tool's own message: stderr, or stdout if stderr is empty, trimmed to one paragraph. */
         public String message() {
-            String text = stderr.isBlank() ? stdout : stderr;
-            text = text.strip();
-            return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+            return Text.shorten((stderr.isBlank() ? stdout : stderr).strip(), 500);
         }
     }
 
@@ -83,6 +83,32 @@ public class CommandRunner {
             // The pipes outlived the process (a child kept them open); report what we have.
             kill(process);
             return new Result(process.isAlive() ? -1 : process.exitValue(), "", "output unreadable");
+        }
+    }
+
+    /**
+     * Runs {@code command} where its failure to run is a connector's error: {@code missing} when the
+     * tool is not installed, {@code timedOut} when it was killed, each with this runner's message. A
+     * non-zero exit is a normal result.
+     */
+    public final Result runOrThrow(Command command, Duration timeout, VdsmError missing, VdsmError timedOut)
+            throws ConnectorException {
+        try {
+            return run(command, timeout);
+        } catch (ToolMissing e) {
+            throw new ConnectorException(missing, e.getMessage());
+        } catch (TimedOut e) {
+            throw new ConnectorException(timedOut, e.getMessage());
+        }
+    }
+
+    /** Runs a clean-up step whose failure changes nothing; empty when the tool is missing or was killed. */
+    public final Optional<Result> runQuietly(Command command, Duration timeout) {
+        try {
+            return Optional.of(run(command, timeout));
+        } catch (ToolMissing | TimedOut e) {
+            log.debug("{}: {}", command, e.getMessage());
+            return Optional.empty();
         }
     }
 

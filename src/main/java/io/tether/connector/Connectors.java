@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** The connector for each storage type. */
+/** The connector for each storage type, chosen by what its scheme makes on the host ({@code Scheme.Kind}). */
 public final class Connectors {
     private final Map<StorageType, Connector> byType;
 
@@ -22,12 +22,16 @@ public final class Connectors {
     public static Connectors forHost(Path mountRoot, Duration commandTimeout, MountPolicy mountPolicy) {
         CommandRunner runner = new CommandRunner();
         MountTable mounts = MountTable.ofHost();
+        Connector iscsi = new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout);
+        Connector directories = new LocalDirectoryConnector();
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
-        for (StorageType type : new StorageType[] {StorageType.NFS, StorageType.GLUSTERFS, StorageType.POSIX}) {
-            map.put(type, new MountConnector(type, mountRoot, runner, mounts, commandTimeout, mountPolicy));
+        for (StorageType type : StorageType.values()) {
+            map.put(type, switch (type.definition().facts().kind()) {
+                case MOUNT -> new MountConnector(type, mountRoot, runner, mounts, commandTimeout, mountPolicy);
+                case ISCSI_SESSION -> iscsi;
+                case LOCAL_DIRECTORY -> directories;
+            });
         }
-        map.put(StorageType.ISCSI, new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout));
-        map.put(StorageType.FILE, new LocalDirectoryConnector());
         return new Connectors(map);
     }
 

@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.IscsiScheme;
 import io.tether.connection.StorageUri;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,6 +23,10 @@ public final class IscsiConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnector.class);
     private static final String ISCSIADM = "iscsiadm";
     private static final String OPEN_ISCSI = "open-iscsi";
+    /** iscsiadm's exit codes that are not plain failures (docs/connectors.md, "iscsiadm"). */
+    private static final int SESSION_EXISTS = 15;
+    private static final int NO_SUCH_SESSION = 21;
+    private static final int AUTHENTICATION_FAILURE = 24;
 
     private final CommandRunner runner;
     private final IscsiSessions sessions;
@@ -37,67 +42,70 @@ public final class IscsiConnector implements Connector {
 
     @Override
     public void check(StorageUri uri) throws ConnectorException {
-        if (session(uri).isEmpty()) {
+        IscsiScheme.Target target = IscsiScheme.target(uri);
+        if (session(target).isEmpty()) {
             throw new ConnectorException(VdsmError.StorageServerConnectionError,
-                    "no iSCSI session to " + target(uri) + " at " + portal(uri));
+                    "no iSCSI session to " + target.iqn() + " at " + target.portal());
         }
     }
 
     @Override
     public void connect(StorageUri uri) throws ConnectorException {
-        if (session(uri).isPresent()) {
+        IscsiScheme.Target target = IscsiScheme.target(uri);
+        if (session(target).isPresent()) {
             log.info("key={} adopted the existing iSCSI session", uri.key());
             return;
         }
-        Reachability.tcp("iSCSI portal", uri.host(), port(uri), timeout, VdsmError.iSCSILoginError);
-        checkLoginAtTarget(uri);
-        Command node = node(uri);
+        Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
+        checkLoginAtTarget(uri, target);
+        Command node = node(target);
         iscsiadm(node.arg("--op=new"), VdsmError.iSCSISetupError, "creating the node");
         try {
-            iscsiadm(node(uri).arg("--op=update", "-n", "node.startup", "-v", "manual"), VdsmError.iSCSISetupError, "configuring the node");
+            iscsiadm(node(target).arg("--op=update", "-n", "node.startup", "-v", "manual"), VdsmError.iSCSISetupError, "configuring the node");
             if (uri.username() != null) {
-                iscsiadm(node(uri).arg("--op=update", "-n", "node.session.auth.authmethod", "-v", "CHAP"),
+                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.authmethod", "-v", "CHAP"),
                         VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(node(uri).arg("--op=update", "-n", "node.session.auth.username", "-v", uri.username()),
+                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.username", "-v", uri.username()),
                         VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(node(uri).arg("--op=update", "-n", "node.session.auth.password", "-v").secretArg(
+                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.password", "-v").secretArg(
                         uri.password() == null ? "" : uri.password()), VdsmError.iSCSISetupError, "configuring CHAP");
             }
-            CommandRunner.Result login = run(node(uri).arg("-l"), VdsmError.iSCSILoginError);
-            // 15: a session exists already, which is what we wanted.
-            if (login.exitCode() != 0 && login.exitCode() != 15) {
-                throw new ConnectorException(login.exitCode() == 24 ? VdsmError.iSCSILoginAuthError : VdsmError.iSCSILoginError,
-                        "iscsiadm login to " + target(uri) + " at " + portal(uri) + " failed (exit " + login.exitCode() + "): "
-                                + login.message());
+            CommandRunner.Result login = run(node(target).arg("-l"), VdsmError.iSCSILoginError);
+            // A session that exists already is what we wanted.
+            if (login.exitCode() != 0 && login.exitCode() != SESSION_EXISTS) {
+                throw new ConnectorException(login.exitCode() == AUTHENTICATION_FAILURE ? VdsmError.iSCSILoginAuthError
+                        : VdsmError.iSCSILoginError, "iscsiadm login to " + target.iqn() + " at " + target.portal()
+                                + " failed (exit " + login.exitCode() + "): " + login.message());
             }
         } catch (ConnectorException e) {
-            // VDSM removes the node of a failed login so no half-configured node is left behind.
-            runQuietly(node(uri).arg("-u"));
-            runQuietly(node(uri).arg("--op=delete"));
+            // As VDSM does (docs/connectors.md, "iscsiadm"): a failed login leaves no half-configured node.
+            runner.runQuietly(node(target).arg("-u"), timeout);
+            runner.runQuietly(node(target).arg("--op=delete"), timeout);
             throw e;
         }
-        log.info("key={} logged in to {} at {}", uri.key(), target(uri), portal(uri));
+        log.info("key={} logged in to {} at {}", uri.key(), target.iqn(), target.portal());
     }
 
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
-        Optional<IscsiSessions.Session> session = session(uri);
+        IscsiScheme.Target target = IscsiScheme.target(uri);
+        Optional<IscsiSessions.Session> session = session(target);
         if (session.isPresent()) {
             // Logging out ends every LUN of the session: only the last CID of the connection gets here.
             CommandRunner.Result logout = run(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.get().id(), "-u"),
                     VdsmError.iSCSILogoutError);
-            if (logout.exitCode() != 0 && logout.exitCode() != 21) {
+            if (logout.exitCode() != 0 && logout.exitCode() != NO_SUCH_SESSION) {
                 throw new ConnectorException(VdsmError.iSCSILogoutError, "iscsiadm logout of session "
                         + session.get().id() + " failed (exit " + logout.exitCode() + "): " + logout.message());
             }
         }
-        runQuietly(node(uri).arg("--op=delete"));
+        runner.runQuietly(node(target).arg("--op=delete"), timeout);
     }
 
     /** Logs in at the target with libiscsi, without touching the host's initiator. */
-    private void checkLoginAtTarget(StorageUri uri) throws ConnectorException {
+    private void checkLoginAtTarget(StorageUri uri, IscsiScheme.Target target) throws ConnectorException {
         Command inq = Command.of("iscsi-inq", "libiscsi-bin").arg("-i", initiatorName,
-                "iscsi://" + portal(uri) + "/" + target(uri) + "/" + (uri.lun() == null ? 0 : uri.lun()));
+                "iscsi://" + target.portal() + "/" + target.iqn() + "/" + (uri.lun() == null ? 0 : uri.lun()));
         if (uri.username() != null) {
             inq.env("LIBISCSI_CHAP_USERNAME", uri.username()).env("LIBISCSI_CHAP_PASSWORD",
                     uri.password() == null ? "" : uri.password());
@@ -116,76 +124,42 @@ public final class IscsiConnector implements Connector {
         }
         String message = result.message();
         if (message.contains("Authentication failure") || message.contains("Authorization failure")) {
-            throw new ConnectorException(VdsmError.iSCSILoginAuthError, "target " + target(uri) + " at " + portal(uri)
-                    + " rejected the CHAP credentials");
+            throw new ConnectorException(VdsmError.iSCSILoginAuthError, "target " + target.iqn() + " at "
+                    + target.portal() + " rejected the CHAP credentials");
         }
         if (message.contains("Target not found")) {
-            throw new ConnectorException(VdsmError.iSCSILoginError, "portal " + portal(uri) + " has no target " + target(uri));
+            throw new ConnectorException(VdsmError.iSCSILoginError, "portal " + target.portal() + " has no target " + target.iqn());
         }
-        throw new ConnectorException(VdsmError.iSCSILoginError, "login at " + portal(uri) + " failed: " + message);
+        throw new ConnectorException(VdsmError.iSCSILoginError, "login at " + target.portal() + " failed: " + message);
     }
 
-    private Optional<IscsiSessions.Session> session(StorageUri uri) {
-        String address = resolve(uri.host());
+    /** The host's session with the target: same portal (the host name resolved), tpgt and iface if the URI names them. */
+    private Optional<IscsiSessions.Session> session(IscsiScheme.Target target) {
+        String address = Reachability.address(target.host());
         return sessions.list().stream()
-                .filter(s -> s.target().equalsIgnoreCase(target(uri)))
-                .filter(s -> s.address().equals(address) || s.address().equals(uri.host()))
-                .filter(s -> s.port() == port(uri))
-                .filter(s -> !uri.params().containsKey("tpgt") || uri.params().get("tpgt").equals(s.tpgt()))
-                .filter(s -> !uri.params().containsKey("iface") || uri.params().get("iface").equals(s.iface()))
+                .filter(s -> s.target().equalsIgnoreCase(target.iqn()))
+                .filter(s -> s.address().equals(address) || s.address().equals(target.host()))
+                .filter(s -> s.port() == target.port())
+                .filter(s -> target.tpgt() == null || target.tpgt().equals(s.tpgt()))
+                .filter(s -> target.iface() == null || target.iface().equals(s.iface()))
                 .findFirst();
     }
 
-    private Command node(StorageUri uri) {
-        String tpgt = uri.params().get("tpgt");
-        return Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "node", "-T", target(uri),
-                "-I", uri.params().getOrDefault("iface", "default"),
-                "-p", portal(uri) + (tpgt == null ? "" : "," + tpgt));
+    private static Command node(IscsiScheme.Target target) {
+        return Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "node", "-T", target.iqn(), "-I", target.ifaceOrDefault(),
+                "-p", target.portal() + (target.tpgt() == null ? "" : "," + target.tpgt()));
     }
 
     private void iscsiadm(Command command, VdsmError error, String what) throws ConnectorException {
         CommandRunner.Result result = run(command, error);
-        if (result.exitCode() != 0 && result.exitCode() != 15) {
+        if (result.exitCode() != 0 && result.exitCode() != SESSION_EXISTS) {
             throw new ConnectorException(error, what + ": " + command + " failed (exit " + result.exitCode() + "): " + result.message());
         }
     }
 
+    /** A missing iscsiadm is a setup error whatever the step; a hung one is the step's own error. */
     private CommandRunner.Result run(Command command, VdsmError onFailure) throws ConnectorException {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing e) {
-            throw new ConnectorException(VdsmError.iSCSISetupError, e.getMessage());
-        } catch (CommandRunner.TimedOut e) {
-            throw new ConnectorException(onFailure, e.getMessage());
-        }
-    }
-
-    private void runQuietly(Command command) {
-        try {
-            runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            log.debug("{}: {}", command, e.getMessage());
-        }
-    }
-
-    private static String target(StorageUri uri) {
-        return uri.path().substring(1);
-    }
-
-    private static int port(StorageUri uri) {
-        return uri.port() == -1 ? 3260 : uri.port();
-    }
-
-    private static String portal(StorageUri uri) {
-        return uri.host() + ":" + port(uri);
-    }
-
-    private static String resolve(String host) {
-        try {
-            return InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host).getHostAddress();
-        } catch (UnknownHostException e) {
-            return host;
-        }
+        return runner.runOrThrow(command, timeout, VdsmError.iSCSISetupError, onFailure);
     }
 
     /** The host's initiator name from open-iscsi's file, or one made from the host name. */

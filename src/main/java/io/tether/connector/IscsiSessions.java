@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.StorageType;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class IscsiSessions {
                 }
                 if (target != null && address != null) {
                     sessions.add(new Session(session.getFileName().toString(), target, address,
-                            port == null ? 3260 : Integer.parseInt(port), read(session.resolve("tpgt")),
+                            port == null ? StorageType.ISCSI.defaultPort() : Integer.parseInt(port), read(session.resolve("tpgt")),
                             read(session.resolve("ifacename"))));
                 }
             }

@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.FileScheme;
 import io.tether.connection.StorageUri;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ public final class LocalDirectoryConnector implements Connector {
 
     @Override
     public void check(StorageUri uri) throws ConnectorException {
-        Path dir = Path.of(uri.path());
+        Path dir = FileScheme.directory(uri);
         if (!Files.exists(dir)) {
             throw new ConnectorException(VdsmError.StorageServerValidationError, "directory " + dir + " does not exist");
         }

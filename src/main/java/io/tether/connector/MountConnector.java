@@ -1,5 +1,7 @@
 package io.tether.connector;
 
+import io.tether.connection.MountSettings;
+import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import java.io.IOException;
@@ -25,7 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
 
-    private final StorageType type;
     private final Path root;
     private final CommandRunner runner;
     private final MountTable table;
@@ -38,10 +39,9 @@ public final class MountConnector implements Connector {
      */
     public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
             MountPolicy policy) {
-        if (type != StorageType.NFS && type != StorageType.GLUSTERFS && type != StorageType.POSIX) {
+        if (type.definition().facts().kind() != Scheme.Kind.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
-        this.type = type;
         this.root = root.toAbsolutePath().normalize();
         this.runner = runner;
         this.table = table;
@@ -88,39 +88,42 @@ public final class MountConnector implements Connector {
                 detach(uri, mountPoint);
             }
         }
-        refuseDeviceInUse(uri);
-        preflight(uri);
+        MountSettings settings = MountPaths.settings(uri);
+        refuseDeviceInUse(settings.source());
+        if (settings.server().isPresent()) {
+            Reachability.check(settings.server().get(), timeout, VdsmError.StorageServerConnectionError);
+        }
         try {
             MountPaths.createTraversable(mountPoint);
         } catch (IOException e) {
             throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
                     "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
         }
-        Command mount = Command.of("mount", installHint(uri)).arg("-t", MountPolicy.fsType(uri));
-        List<String> options = options(uri, uri.options());
-        if (!options.isEmpty()) {
-            mount.arg("-o").argShownAs(String.join(",", options), String.join(",", options(uri, uri.redactedOptions())));
+        Command mount = Command.of("mount", settings.installHint()).arg("-t", settings.vfsType());
+        if (!settings.options().isEmpty() || !uri.options().isEmpty()) {
+            mount.arg("-o").argShownAs(optionList(settings, uri.options()), optionList(settings, uri.redactedOptions()));
         }
-        mount.arg(MountPaths.spec(uri), mountPoint.toString());
+        mount.arg(settings.source(), mountPoint.toString());
         CommandRunner.Result result = run(mount, VdsmError.MountError);
         if (result.exitCode() != 0) {
             removeQuietly(mountPoint);
-            throw new ConnectorException(VdsmError.MountError, mountHelperMissing(uri, result)
+            throw new ConnectorException(VdsmError.MountError, mountHelperMissing(settings, result)
                     .orElse(mount + " failed (exit " + result.exitCode() + "): " + result.message()));
         }
         stat(mountPoint);
-        log.info("key={} mounted {} at {}", uri.key(), MountPaths.spec(uri), mountPoint);
+        log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
     }
 
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
         if (table.at(mountPoint).isPresent()) {
-            CommandRunner.Result result = runQuietly(Command.of("umount", "util-linux").arg(mountPoint.toString()));
-            if (result == null || result.exitCode() != 0) {
+            Optional<CommandRunner.Result> result = runner.runQuietly(
+                    Command.of("umount", "util-linux").arg(mountPoint.toString()), timeout);
+            if (result.isEmpty() || result.get().exitCode() != 0) {
                 // Busy or hung: detach it now; the kernel finishes when the last user lets go.
                 log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), mountPoint,
-                        result == null ? "timed out" : result.message());
+                        result.map(CommandRunner.Result::message).orElse("timed out"));
                 detach(uri, mountPoint);
             }
         }
@@ -140,14 +143,13 @@ public final class MountConnector implements Connector {
 
     /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
     boolean matches(MountTable.Mount mount, StorageUri uri) {
-        String fsType = MountPolicy.fsType(uri);
-        boolean typeOk = mount.fsType().equals(fsType)
-                || (type == StorageType.NFS && mount.fsType().startsWith("nfs"))
-                || (type == StorageType.GLUSTERFS && mount.fsType().equals("fuse.glusterfs"));
+        MountSettings settings = MountPaths.settings(uri);
+        boolean typeOk = mount.fsType().equals(settings.vfsType())
+                || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
         if (!typeOk && !uri.options().contains("bind")) {
             return false;
         }
-        String spec = MountPaths.spec(uri);
+        String spec = settings.source();
         if (mount.source().equals(spec)) {
             return true;
         }
@@ -173,8 +175,7 @@ public final class MountConnector implements Connector {
      * engines write theirs. Devices are compared by their real path, so a symlink such as
      * /dev/mapper/NAME finds the /dev/dm-N the host mounted.
      */
-    private void refuseDeviceInUse(StorageUri uri) throws ConnectorException {
-        String spec = MountPaths.spec(uri);
+    private void refuseDeviceInUse(String spec) throws ConnectorException {
         if (!spec.startsWith("/dev/")) {
             return;
         }
@@ -199,64 +200,11 @@ public final class MountConnector implements Connector {
         }
     }
 
-    private void preflight(StorageUri uri) throws ConnectorException {
-        if (uri.host().isEmpty()) {
-            return;
-        }
-        switch (type) {
-            case NFS -> {
-                String version = uri.params().getOrDefault("version", "4");
-                Reachability.nfsNull(uri.host(), uri.port() == -1 ? 2049 : uri.port(),
-                        Integer.parseInt(version.substring(0, 1)), timeout);
-            }
-            case GLUSTERFS -> Reachability.tcp("GlusterFS server", uri.host(), uri.port() == -1 ? 24007 : uri.port(),
-                    timeout, VdsmError.StorageServerConnectionError);
-            default -> {
-                // POSIX file systems have no common protocol to ask; mount says what is wrong.
-            }
-        }
-    }
-
-    /** VDSM's mount options (docs/connectors.md), then the URI's own ({@code own}, real or redacted). */
-    List<String> options(StorageUri uri, List<String> own) {
-        List<String> options = new ArrayList<>();
-        switch (type) {
-            case NFS -> {
-                options.add("soft");
-                options.add("nosharecache");
-                options.add("timeo=" + uri.params().getOrDefault("timeo", "100"));
-                options.add("retrans=" + uri.params().getOrDefault("retrans", "3"));
-                String version = uri.params().get("version");
-                if (version != null) {
-                    options.add("nfsvers=" + version.charAt(0));
-                    if (version.length() == 3) {
-                        options.add("minorversion=" + version.charAt(2));
-                    }
-                    if (version.equals("3")) {
-                        options.add("nolock");
-                    }
-                }
-                if (uri.port() != -1) {
-                    options.add("port=" + uri.port());
-                }
-            }
-            case GLUSTERFS -> {
-                String backups = uri.params().get("backup-volfile-servers");
-                if (backups != null) {
-                    options.add("backup-volfile-servers=" + backups);
-                }
-                if (uri.port() != -1) {
-                    options.add("server-port=" + uri.port());
-                }
-            }
-            default -> {
-                if (uri.port() != -1) {
-                    options.add("port=" + uri.port());
-                }
-            }
-        }
+    /** Tether's options for the URI's parameters (docs/connectors.md), then the URI's own: {@code own}, real or redacted. */
+    private static String optionList(MountSettings settings, List<String> own) {
+        List<String> options = new ArrayList<>(settings.options());
         options.addAll(own);
-        return options;
+        return String.join(",", options);
     }
 
     private void stat(Path mountPoint) throws ConnectorException {
@@ -272,36 +220,17 @@ public final class MountConnector implements Connector {
     }
 
     private CommandRunner.Result run(Command command, VdsmError onFailure) throws ConnectorException {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            throw new ConnectorException(onFailure, e.getMessage());
-        }
-    }
-
-    private CommandRunner.Result runQuietly(Command command) {
-        try {
-            return runner.run(command, timeout);
-        } catch (CommandRunner.ToolMissing | CommandRunner.TimedOut e) {
-            return null;
-        }
+        return runner.runOrThrow(command, timeout, onFailure, onFailure);
     }
 
     /** mount(8) says "unknown filesystem type" when the type's helper package is not installed. */
-    private Optional<String> mountHelperMissing(StorageUri uri, CommandRunner.Result result) {
+    private static Optional<String> mountHelperMissing(MountSettings settings, CommandRunner.Result result) {
         String message = result.message();
         if (message.contains("unknown filesystem type") || message.contains("helper program")) {
-            return Optional.of("mount." + MountPolicy.fsType(uri) + " not found: install " + installHint(uri) + " (" + message + ")");
+            return Optional.of("mount." + settings.vfsType() + " not found: install " + settings.installHint()
+                    + " (" + message + ")");
         }
         return Optional.empty();
-    }
-
-    private String installHint(StorageUri uri) {
-        return switch (type) {
-            case NFS -> "nfs-common";
-            case GLUSTERFS -> "glusterfs-client";
-            default -> "the package with mount." + uri.params().get("vfsType");
-        };
     }
 
     private static void removeQuietly(Path mountPoint) {

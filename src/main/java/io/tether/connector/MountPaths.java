@@ -1,6 +1,6 @@
 package io.tether.connector;
 
-import io.tether.connection.StorageType;
+import io.tether.connection.MountSettings;
 import io.tether.connection.StorageUri;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,31 +9,31 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Where VDSM mounts a connection, kept so that tools and habits built around VDSM's layout still
- * work: the mount spec ({@code server:/export/path}) with {@code _} doubled and {@code /} turned
- * into {@code _}, under the mount root; GlusterFS under {@code glusterSD/}.
+ * Where a connection is mounted: named as VDSM names it, so that tools and habits built around
+ * VDSM's layout still work: the mount spec ({@code server:/export/path}) with {@code _} doubled and
+ * {@code /} turned into {@code _}, under the mount root, in the subdirectory the URI's type asks
+ * for (GlusterFS: {@code glusterSD/}). docs/connectors.md, "Mount directories".
  */
 public final class MountPaths {
-    /** The subdirectory of the mount root that VDSM uses for GlusterFS. */
-    public static final String GLUSTER_DIR = "glusterSD";
 
     private MountPaths() {
     }
 
+    /** How {@code uri} is mounted, from its type's scheme; for a URI that is not mounted, an error. */
+    public static MountSettings settings(StorageUri uri) {
+        return uri.type().definition().mount(uri)
+                .orElseThrow(() -> new IllegalArgumentException(uri.type() + " is not mounted"));
+    }
+
     /** The mount spec given to mount(8): {@code host:/path} for remote ones, the path for local ones. */
     public static String spec(StorageUri uri) {
-        String host = uri.host();
-        if (host.isEmpty()) {
-            return uri.path();
-        }
-        String port = uri.port() == -1 || uri.type() != StorageType.POSIX ? "" : ":" + uri.port();
-        return host + port + ":" + uri.path();
+        return settings(uri).source();
     }
 
     /** The mount point of {@code uri} under {@code root}. */
     public static Path mountPoint(Path root, StorageUri uri) {
-        String name = escape(spec(uri));
-        return uri.type() == StorageType.GLUSTERFS ? root.resolve(GLUSTER_DIR).resolve(name) : root.resolve(name);
+        MountSettings settings = settings(uri);
+        return root.resolve(settings.directory()).resolve(escape(settings.source()));
     }
 
     /**
@@ -54,7 +54,7 @@ public final class MountPaths {
         Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    /** VDSM's fileUtils.transformPath: "_" to "__", then "/" to "_". */
+    /** VDSM's transformPath: "_" to "__", then "/" to "_" (docs/connectors.md, "Mount directories"). */
     static String escape(String spec) {
         return spec.replace("_", "__").replace("/", "_");
     }

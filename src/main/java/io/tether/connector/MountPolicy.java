@@ -1,10 +1,13 @@
 package io.tether.connector;
 
-import io.tether.connection.StorageType;
+import io.tether.connection.MountSettings;
+import io.tether.connection.PosixScheme;
 import io.tether.connection.StorageUri;
+import io.tether.connection.Text;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,8 +34,6 @@ import java.util.regex.Pattern;
  */
 public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType) {
 
-    /** A file-system type as the URI parser accepts it, so {@code mount -t} gets one type, never a list. */
-    private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** An option name that can be shown in a message and typed on a command line as it is. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -129,20 +130,13 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * {@code none} or {@code auto}, and no bind, loop or helper options: those are the operator's.
      */
     public static MountPolicy defaults() {
-        Map<String, Set<String>> byType = new HashMap<>();
-        byType.put("nfs", NFS);
-        byType.put("nfs4", NFS);
-        byType.put("glusterfs", GLUSTERFS);
-        byType.put("cifs", CIFS);
-        byType.put("smb3", CIFS);
-        byType.put("ceph", CEPH);
-        byType.put("ext4", EXT4);
-        byType.put("xfs", XFS);
-        byType.put("btrfs", BTRFS);
-        byType.put("gfs2", GFS2);
-        byType.put("ocfs2", OCFS2);
-        byType.put("tmpfs", TMPFS);
-        Set<String> vfsTypes = Set.of("nfs", "nfs4", "cifs", "smb3", "ceph", "ext4", "xfs", "btrfs", "gfs2", "ocfs2", "tmpfs");
+        Map<String, Set<String>> byType = Map.ofEntries(
+                Map.entry("nfs", NFS), Map.entry("nfs4", NFS), Map.entry("glusterfs", GLUSTERFS),
+                Map.entry("cifs", CIFS), Map.entry("smb3", CIFS), Map.entry("ceph", CEPH), Map.entry("ext4", EXT4),
+                Map.entry("xfs", XFS), Map.entry("btrfs", BTRFS), Map.entry("gfs2", GFS2), Map.entry("ocfs2", OCFS2),
+                Map.entry("tmpfs", TMPFS));
+        Set<String> vfsTypes = new HashSet<>(byType.keySet());
+        vfsTypes.remove("glusterfs"); // glusterfs:// only, as said above
         return new MountPolicy(vfsTypes, COMMON, byType);
     }
 
@@ -186,13 +180,15 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * directory) passes. The message names option names only, never a value, so never a secret.
      */
     public void check(StorageUri uri) throws Refused {
-        String fsType = fsType(uri);
-        if (fsType == null) {
+        Optional<MountSettings> mount = uri.type().definition().mount(uri);
+        if (mount.isEmpty()) {
             return;
         }
-        if (uri.type() == StorageType.POSIX && !vfsTypes.contains(fsType)) {
-            throw new Refused("file system type '" + shorten(fsType) + "' is not allowed on this host; the host's"
-                    + " operator can allow it with --allow-vfs-type " + shorten(fsType));
+        String fsType = mount.get().vfsType();
+        String shownType = Text.shorten(fsType, 64);
+        if (mount.get().typeRequested() && !vfsTypes.contains(fsType)) {
+            throw new Refused("file system type '" + shownType + "' is not allowed on this host; the host's"
+                    + " operator can allow it with --allow-vfs-type " + shownType);
         }
         for (int i = 0; i < uri.options().size(); i++) {
             String option = uri.options().get(i);
@@ -203,9 +199,8 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                         + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
             }
             if (!allowsOption(fsType, name)) {
-                throw new Refused("mount option '" + name + "' is not allowed for " + shorten(fsType)
-                        + "; the host's operator can allow it with --allow-mount-option " + shorten(fsType)
-                        + ":" + name);
+                throw new Refused("mount option '" + name + "' is not allowed for " + shownType
+                        + "; the host's operator can allow it with --allow-mount-option " + shownType + ":" + name);
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
             if (USER_WITH_PASSWORD.contains(name) && value.indexOf('%') >= 0) {
@@ -223,24 +218,15 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     /** The {@code mount -t} type of {@code uri}: nfs, glusterfs, the posix vfsType, or null when it is not mounted. */
     public static String fsType(StorageUri uri) {
-        return switch (uri.type()) {
-            case NFS -> "nfs";
-            case GLUSTERFS -> "glusterfs";
-            case POSIX -> uri.params().get("vfsType");
-            case ISCSI, FILE -> null;
-        };
+        return uri.type().definition().mount(uri).map(MountSettings::vfsType).orElse(null);
     }
 
+    /** An operator's type must be one a {@code posix://} URI can name: one type, never a list. */
     private static void checkType(String type) {
-        if (!TYPE.matcher(type).matches()) {
+        if (!PosixScheme.VFS_TYPE.matcher(type).matches()) {
             throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
                     + " (lower-case letters, digits, '.', '_', '-')");
         }
-    }
-
-    /** Keeps a type quoted in a message short, whatever its length in the URI. */
-    private static String shorten(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 
     /** A URI asks for something this host does not allow; the message says what and how to allow it. */

@@ -1,10 +1,13 @@
 package io.tether.connector;
 
+import io.tether.connection.ServerCheck;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,6 +21,18 @@ public final class Reachability {
     private static final int NFS_PROGRAM = 100003;
 
     private Reachability() {
+    }
+
+    /**
+     * Runs {@code check}, the one a URI's scheme chose; {@code tcpError} is the code of a failed TCP
+     * check (an NFS server that does not answer is always a connection error).
+     */
+    public static void check(ServerCheck check, Duration timeout, VdsmError tcpError) throws ConnectorException {
+        if (check instanceof ServerCheck.NfsNull nfs) {
+            nfsNull(nfs.host(), nfs.port(), nfs.version(), timeout);
+        } else if (check instanceof ServerCheck.Tcp tcp) {
+            tcp(tcp.what(), tcp.host(), tcp.port(), timeout, tcpError);
+        }
     }
 
     /** Opens and closes a TCP connection to host:port; {@code error} is the code of the failure. */
@@ -72,6 +87,16 @@ public final class Reachability {
         return new ConnectorException(VdsmError.StorageServerConnectionError, who + " is unreachable: " + why);
     }
 
+    /** The address {@code host} resolves to ({@code 192.0.2.10}, {@code fe80::1}), or {@code host} when it does not. */
+    static String address(String host) {
+        try {
+            return InetAddress.getByName(unbracket(host)).getHostAddress();
+        } catch (UnknownHostException e) {
+            return host;
+        }
+    }
+
+    /** A URI writes an IPv6 address in brackets ({@code [fe80::1]}); sockets and resolvers take it without. */
     private static String unbracket(String host) {
         return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     }

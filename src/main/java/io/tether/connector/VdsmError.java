@@ -1,7 +1,7 @@
 package io.tether.connector;
 
 /**
- * VDSM's storage error numbers (vdsm/storage/exception.py) used in {@code lastError.code}. The enum
+ * VDSM's storage error numbers (docs/connectors.md, "Error numbers") used in {@code lastError.code}. The enum
  * name is VDSM's exception class name, sent as {@code lastError.name}.
  */
 public enum VdsmError {

@@ -4,10 +4,8 @@ import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
-import java.nio.ByteBuffer;
+import io.tether.connection.Text;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /** Reads a JSON-RPC body from a message: an AMQP string (TextMessage) or data section (BytesMessage). */
 final class MessageBodies {
@@ -38,10 +36,7 @@ final class MessageBodies {
             byte[] data = new byte[(int) length];
             bytes.readBytes(data);
             try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(data)).toString();
+                return Text.decodeUtf8Strictly(data);
             } catch (CharacterCodingException e) {
                 throw new Unreadable("message body is not valid UTF-8");
             }

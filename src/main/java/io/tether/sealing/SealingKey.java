@@ -9,10 +9,9 @@ import com.nimbusds.jose.crypto.RSADecrypter;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import io.tether.connection.Text;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,11 +177,7 @@ public final class SealingKey {
                     + " (damaged or altered on the way)");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(jwe.getPayload().toBytes()))
-                    .toString();
+            return Text.decodeUtf8Strictly(jwe.getPayload().toBytes());
         } catch (CharacterCodingException e) {
             throw new UnsealException("decrypts to bytes that are not UTF-8 text; seal the URI's text in UTF-8");
         }

@@ -1,0 +1,77 @@
+package io.tether.connection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code glusterfs://host[:port]/volume[/subdir][?backup-volfile-servers=h2:h3&options=a,b]}: a
+ * GlusterFS volume, mounted under {@code glusterSD/} as VDSM does (docs/connectors.md, "Mount
+ * directories"). The backup servers are a checked parameter, not a mount option: as an option they
+ * could name any server for the client's volfile (docs/connectors.md, "GlusterFS backup servers").
+ */
+public final class GlusterScheme implements Scheme {
+    /** The client is a FUSE file system: mountinfo says fuse.glusterfs. */
+    private static final Facts FACTS = new Facts("glusterfs", 24007, Set.of("backup-volfile-servers", "options"),
+            Kind.MOUNT, Set.of("glusterfs", "fuse.glusterfs"));
+    /** The subdirectory of the mount root that holds GlusterFS mounts. */
+    public static final String DIRECTORY = "glusterSD";
+
+    /** A volume name, then any subdirectory; backup servers must be host names, as the client resolves them. */
+    @Override
+    public StorageUri parse(UriParts parts) throws InvalidUriException {
+        String path = parts.serverPath("volume");
+        if (path.equals("/")) {
+            throw new InvalidUriException("glusterfs uri must name a volume: glusterfs://host/volume");
+        }
+        String volume = path.substring(1).split("/")[0];
+        if (!UriParser.NAME.matcher(volume).matches() || volume.contains(":")) {
+            throw new InvalidUriException("glusterfs volume name may hold only letters, digits, '_', '.' and '-'");
+        }
+        TreeMap<String, String> params = new TreeMap<>();
+        String backups = parts.param("backup-volfile-servers");
+        if (backups != null) {
+            List<String> servers = new ArrayList<>();
+            for (String server : backups.split(":", -1)) {
+                String s = server.toLowerCase(Locale.ROOT);
+                if (!UriParser.HOST.matcher(s).matches()) {
+                    throw new InvalidUriException("backup-volfile-servers must be host names separated by ':'");
+                }
+                servers.add(s);
+            }
+            params.put("backup-volfile-servers", String.join(":", servers));
+        }
+        return parts.mountUri(path, params);
+    }
+
+    /** The volume, with its subdirectory when the URI names one. */
+    @Override
+    public void putTarget(StorageUri uri, Map<String, Object> info) {
+        info.put("volume", uri.path().substring(1));
+    }
+
+    /** {@code [backup-volfile-servers=h2:h3,][server-port=P]}; glusterd is asked with a TCP connect. */
+    @Override
+    public Optional<MountSettings> mount(StorageUri uri) {
+        List<String> options = new ArrayList<>();
+        String backups = uri.params().get("backup-volfile-servers");
+        if (backups != null) {
+            options.add("backup-volfile-servers=" + backups);
+        }
+        if (uri.port() != -1) {
+            options.add("server-port=" + uri.port());
+        }
+        ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
+        return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
+                "glusterfs-client", Optional.of(glusterd)));
+    }
+
+    @Override
+    public Facts facts() {
+        return FACTS;
+    }
+}

@@ -1,0 +1,76 @@
+package io.tether.connection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@code nfs://host[:port]/export/path[?version=3|4|4.0|4.1|4.2&retrans=N&timeo=N&options=a,b]}: an
+ * NFS export, mounted with VDSM's options (docs/connectors.md, "NFS mount options"). The parameters
+ * are checked here because Tether turns them into mount options itself.
+ */
+public final class NfsScheme implements Scheme {
+    /** mountinfo says nfs for version 3, nfs4 for version 4. */
+    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"),
+            Kind.MOUNT, Set.of("nfs", "nfs4"));
+    private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
+    /** VDSM's: a minute to fail, not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
+    private static final String TIMEO = "100";
+    private static final String RETRANS = "3";
+
+    /** An export path; the version, retrans and timeo checked as mount.nfs takes them, since Tether passes them on. */
+    @Override
+    public StorageUri parse(UriParts parts) throws InvalidUriException {
+        String path = parts.serverPath("export path");
+        TreeMap<String, String> params = new TreeMap<>();
+        String version = parts.param("version");
+        if (version != null) {
+            if (!VERSION.matcher(version).matches()) {
+                throw new InvalidUriException("nfs version must be 3, 4, 4.0, 4.1 or 4.2");
+            }
+            params.put("version", version);
+        }
+        for (String name : List.of("retrans", "timeo")) {
+            String value = parts.param(name);
+            if (value != null) {
+                params.put(name, Integer.toString(UriParser.positiveInt(name, value, 1, 1_000_000)));
+            }
+        }
+        return parts.mountUri(path, params);
+    }
+
+    /** {@code soft,nosharecache,timeo=100,retrans=3[,nfsvers=N[,minorversion=M]][,nolock][,port=P]}. */
+    @Override
+    public Optional<MountSettings> mount(StorageUri uri) {
+        List<String> options = new ArrayList<>();
+        options.add("soft");
+        options.add("nosharecache");
+        options.add("timeo=" + uri.params().getOrDefault("timeo", TIMEO));
+        options.add("retrans=" + uri.params().getOrDefault("retrans", RETRANS));
+        String version = uri.params().get("version");
+        if (version != null) {
+            options.add("nfsvers=" + version.charAt(0));
+            if (version.length() == 3) {
+                options.add("minorversion=" + version.charAt(2));
+            }
+            if (version.equals("3")) {
+                options.add("nolock");
+            }
+        }
+        if (uri.port() != -1) {
+            options.add("port=" + uri.port());
+        }
+        // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
+        int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
+        return Optional.of(new MountSettings("nfs", uri.host() + ":" + uri.path(), options, "", false, "nfs-common",
+                Optional.of(new ServerCheck.NfsNull(uri.host(), uri.portOrDefault(), major))));
+    }
+
+    @Override
+    public Facts facts() {
+        return FACTS;
+    }
+}

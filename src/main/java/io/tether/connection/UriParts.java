@@ -1,0 +1,85 @@
+package io.tether.connection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A storage URI cut into the parts every type has, checked as far as that is the same for every
+ * type (URI syntax, host name, port range, parameter names the type takes, each given once). Its
+ * {@link Scheme} checks and normalises the rest, with the helpers here.
+ *
+ * @param type     the storage type, from the scheme
+ * @param host     lower-cased host name, or IPv6 address in brackets; "" when there is none
+ * @param port     the port, or -1 when absent or the type's default
+ * @param rawPath  the path as written, still percent-encoded, with any {@code ;name=value} part
+ * @param userInfo the text before {@code @}, as written, or null
+ * @param query    the query parameters, percent-decoded
+ */
+public record UriParts(StorageType type, String host, int port, String rawPath, String userInfo,
+        Map<String, String> query) {
+
+    public UriParts {
+        query = Map.copyOf(query);
+    }
+
+    /** The value of parameter {@code name}, or null when the URI does not give it. */
+    public String param(String name) {
+        return query.get(name);
+    }
+
+    /** The path, percent-decoded and normalised like VDSM's ({@link UriParser#normalisePath}). */
+    public String path(String what) throws InvalidUriException {
+        return UriParser.normalisePath(rawPath, what);
+    }
+
+    /**
+     * The path of a URI that names something a server exports, normalised: such a URI needs a host,
+     * and takes no user info (secrets go in mount options, where they are redacted).
+     */
+    public String serverPath(String what) throws InvalidUriException {
+        refuseUserInfo();
+        requireHost();
+        return path(what);
+    }
+
+    /** Refuses a URI without a host: {@code nfs:///export}. */
+    public void requireHost() throws InvalidUriException {
+        if (host.isEmpty()) {
+            throw new InvalidUriException(type.scheme() + " uri needs a host: " + type.scheme() + "://host/...");
+        }
+    }
+
+    /** Refuses {@code user@} for a type whose secrets go in mount options, where they are redacted. */
+    public void refuseUserInfo() throws InvalidUriException {
+        if (userInfo != null) {
+            throw new InvalidUriException(type.scheme() + " uri takes no user or password before '@'"
+                    + "; pass secrets as mount options");
+        }
+    }
+
+    /**
+     * The URI of a type that mounts: these parts with {@code path} and the type's checked
+     * {@code params}, and the {@code options} parameter as its option list.
+     */
+    public StorageUri mountUri(String path, Map<String, String> params) throws InvalidUriException {
+        return new StorageUri(type, host, port, path, null, new TreeMap<>(params), options(), null, null);
+    }
+
+    /** The {@code options} parameter as a list, in the order given; empty when there is none. */
+    public List<String> options() throws InvalidUriException {
+        String options = query.get("options");
+        if (options == null) {
+            return List.of();
+        }
+        List<String> list = new ArrayList<>();
+        for (String option : options.split(",", -1)) {
+            if (option.isEmpty() || option.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+                throw new InvalidUriException("options must be a comma-separated list of mount options without spaces");
+            }
+            list.add(option);
+        }
+        return list;
+    }
+}

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.tether.connection.Text;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,7 +201,7 @@ public final class JsonRpc {
             String field = it.next();
             if (!List.of("jsonrpc", "id", "method", "params").contains(field)) {
                 return new Invalid(replyId, new RpcError(ErrorCode.INVALID_REQUEST,
-                        "invalid request: unknown member \"" + shorten(field) + "\""));
+                        "invalid request: unknown member \"" + Text.shorten(field) + "\""));
             }
         }
         JsonNode params = node.get("params");
@@ -247,9 +248,5 @@ public final class JsonRpc {
         } catch (Exception e) {
             throw new IllegalStateException("serialising a JSON tree cannot fail", e);
         }
-    }
-
-    static String shorten(String s) {
-        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
     }
 }

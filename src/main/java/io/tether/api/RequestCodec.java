@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.StorageUri;
+import io.tether.connection.Text;
 import io.tether.connection.UriParser;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
@@ -60,7 +61,7 @@ public final class RequestCodec {
             return new Request.Part.Answered(invalid.id(), false, "(invalid)", invalid.error());
         }
         JsonRpc.MethodCall call = (JsonRpc.MethodCall) entry;
-        String method = JsonRpc.shorten(call.method());
+        String method = Text.shorten(call.method());
         try {
             ObjectNode params = checkParams(call);
             return switch (call.method()) {
@@ -95,7 +96,7 @@ public final class RequestCodec {
         try {
             mountPolicy.check(uri);
         } catch (MountPolicy.Refused e) {
-            log.warn("cid={} key={} refused: {}", JsonRpc.shorten(cid), uri.key(), e.getMessage());
+            log.warn("cid={} key={} refused: {}", Text.shorten(cid), uri.key(), e.getMessage());
             throw RpcError.invalidParams(sealed ? "sealedUri" : "uri", e.getMessage());
         }
         return new Action.Manage(cid, uri);
@@ -105,7 +106,7 @@ public final class RequestCodec {
     private static ObjectNode checkParams(JsonRpc.MethodCall call) throws RpcError {
         if (!METHODS.contains(call.method())) {
             throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "method not found: \""
-                    + JsonRpc.shorten(call.method()) + "\"; methods are " + String.join(", ", METHODS));
+                    + Text.shorten(call.method()) + "\"; methods are " + String.join(", ", METHODS));
         }
         if (!call.params().isObject()) {
             // JSON-RPC allows positional params; every method here takes named ones.

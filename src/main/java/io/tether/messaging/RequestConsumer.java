@@ -135,7 +135,7 @@ public final class RequestConsumer implements AutoCloseable {
                 : Optional.ofNullable(messageId).map(id -> "msg:" + id);
         try {
             return new Incoming.Text(MessageBodies.text(message, JsonRpc.MAX_BODY_BYTES), identity);
-        } catch (MessageBodies.Unreadable e) {
+        } catch (MessageBodies.NotText e) {
             return new Incoming.Unreadable(new RpcError(ErrorCode.PARSE_ERROR, "parse error: " + e.getMessage()));
         }
     }

@@ -167,6 +167,16 @@ class RequestPathTest {
     }
 
     @Test
+    void theBodyLimitCountsBytesNotCharacters() throws Exception {
+        // 600,000 two-byte characters: 1.2 MB of UTF-8 in a body of fewer than 2^20 characters.
+        String body = call(1, "getStorageServerList", "{\"connectionIdPrefix\":\"" + "\u00e9".repeat(600_000) + "\"}");
+        assertTrue(body.length() < JsonRpc.MAX_BODY_BYTES);
+        JsonNode reply = json(send(body, "msg:big"));
+        assertEquals(-32600, reply.get("error").get("code").asInt());
+        assertEquals("message body is larger than 1048576 bytes of UTF-8", reply.get("error").get("message").asText());
+    }
+
+    @Test
     void eventsOfOneTransactionEachListTheCidsAfterTheirOwnChange() throws Exception {
         send("[" + manage(1, "e-1") + "," + unmanage(2, "e-1") + "," + manage(3, "e-1") + "," + manage(4, "e-2")
                 + "," + unmanage(5, "e-1") + "]", "msg:events");

@@ -105,8 +105,8 @@ class FlappingTargetIT {
                     continue;
                 }
                 failuresInRow++;
-                long base = Math.min(RETRY.max().toMillis(),
-                        (long) (RETRY.initial().toMillis() * Math.pow(RETRY.multiplier(), failuresInRow - 1)));
+                // The middle of the jitter band: the delay without jitter.
+                long base = RETRY.delay(failuresInRow, () -> 0.5).toMillis();
                 long waitedMs = (calls.get(i + 1).nanos() - call.endNanos()) / 1_000_000;
                 checked++;
                 // Jitter spreads the delay by ±20%; the scheduler may add a little on top.

@@ -93,6 +93,13 @@ class ReconcilerTest {
                 fire -> schedule = new ManualSchedule(clock, fire), random);
     }
 
+    /** Starts the reconciler with A held by CID a-1 and connected. */
+    private void startWithAConnected() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        assertEquals(HEALTHY, reconcile(A));
+    }
+
     /** Reconciles {@code uri}'s key and returns what the reconciler planned next for it. */
     private String reconcile(StorageUri uri) {
         reconciler.reconcile(uri.key());
@@ -136,9 +143,7 @@ class ReconcilerTest {
 
     @Test
     void aFailedProbeOfAConnectedConnectionIsReportedBeforeTheConnectAttempt() throws Exception {
-        start(SETTINGS);
-        table.manage("a-1", A);
-        assertEquals(HEALTHY, reconcile(A));
+        startWithAConnected();
         connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
         connector.script("connect", A, fails(VdsmError.MountError, "connection refused"));
 
@@ -206,9 +211,7 @@ class ReconcilerTest {
 
     @Test
     void aFailedDisconnectIsRetriedWithBackoff() throws Exception {
-        start(SETTINGS);
-        table.manage("a-1", A);
-        assertEquals(HEALTHY, reconcile(A));
+        startWithAConnected();
         connector.script("disconnect", A, fails(VdsmError.StorageServerDisconnectionError, "target is busy"),
                 fails(VdsmError.StorageServerDisconnectionError, "target is busy"));
 
@@ -228,9 +231,7 @@ class ReconcilerTest {
 
     @Test
     void aCidManagedAgainBeforeTheDisconnectWorksKeepsTheConnection() throws Exception {
-        start(SETTINGS);
-        table.manage("a-1", A);
-        assertEquals(HEALTHY, reconcile(A));
+        startWithAConnected();
         connector.script("disconnect", A, fails(VdsmError.StorageServerDisconnectionError, "target is busy"));
         table.unmanage("a-1");
         assertEquals("requeue 100 ms", reconcile(A));

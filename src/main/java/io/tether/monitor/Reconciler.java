@@ -156,7 +156,10 @@ public final class Reconciler implements AutoCloseable {
             VdsmError kind = target.wanted() ? VdsmError.StorageServerConnectionError : VdsmError.StorageServerDisconnectionError;
             LastError error = new ConnectorException(kind, "no connector serves " + target.uri().type().scheme()
                     + " on this host").toLastError(clock.instant());
-            table.observe(key, target.wanted() ? Observation.failed(error) : Observation.releaseFailed(error));
+            if (target.wanted()) {
+                table.observe(key, Observation.failed(error));
+            }
+            // Unwanted, it is left as it is: nothing here can disconnect it.
             return CompletableFuture.completedFuture(new ReconcileResult.Terminal(error));
         }
         return target.wanted() ? keepConnected(key, state, target, connector) : release(key, state, target.uri(), connector);

@@ -317,6 +317,12 @@ class ReconcilerTest {
 
         served.put(StorageType.ISCSI, connector);
         assertEquals(HEALTHY, reconcile(lun), "a manage asks again");
+
+        served.remove(StorageType.ISCSI);
+        table.unmanage("lun-1");
+        assertEquals("cancel", reconcile(lun), "nor is a connection retried that nothing can disconnect");
+        assertEquals(List.of(FAILED, CONNECTED), table.kinds(lun), "its state is left as it was");
+        assertTrue(table.tracks(lun));
     }
 
     @Test

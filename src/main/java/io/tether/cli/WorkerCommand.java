@@ -103,7 +103,8 @@ public final class WorkerCommand implements Callable<Integer> {
                 ? WorkerConfig.embedded(id, dataDir, amqpPort)
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)
                 .withMonitor(new MonitorSettings(seconds(probeInterval), seconds(operationTimeout),
-                        new RetryPolicy(seconds(retryInitial), seconds(retryMax), 2.0, retryJitter), operationThreads));
+                        new RetryPolicy(seconds(retryInitial), seconds(retryMax), RetryPolicy.DEFAULT_MULTIPLIER, retryJitter),
+                        operationThreads));
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }

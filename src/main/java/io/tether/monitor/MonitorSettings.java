@@ -7,7 +7,7 @@ import java.time.Duration;
  *
  * @param probeInterval    how often a connected connection is probed (VDSM's domain monitor: 10 s)
  * @param operationTimeout how long a probe, connect or disconnect may take before it counts as failed
- * @param retry            the backoff between connect attempts of a failed connection
+ * @param retry            the backoff between attempts after failures: connects, and disconnects
  * @param operationThreads threads that run connector operations; a hung operation holds one
  */
 public record MonitorSettings(Duration probeInterval, Duration operationTimeout, RetryPolicy retry, int operationThreads) {

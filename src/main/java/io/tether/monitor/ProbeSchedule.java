@@ -18,13 +18,14 @@ import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
 
 /**
- * When each host connection is next reconciled: one Quartz trigger per connection key (never per
+ * The {@link Schedule} of a running worker: one Quartz trigger per connection key (never per
  * CID), replaced after every reconcile by its "requeue after". Firing only hands the key to the
  * reconciler, so Quartz's own threads never wait on storage.
  */
-final class ProbeSchedule implements AutoCloseable {
+final class ProbeSchedule implements Schedule {
     private static final String FIRE = "fire";
     private static final JobKey JOB = JobKey.jobKey("reconcile", "tether");
 
@@ -46,8 +47,8 @@ final class ProbeSchedule implements AutoCloseable {
         quartz.start();
     }
 
-    /** Reconcile {@code key} again after {@code delay}, replacing any earlier plan for it. */
-    void requeue(ConnectionKey key, Duration delay) {
+    @Override
+    public void requeue(ConnectionKey key, Duration delay) {
         TriggerKey id = triggerKey(key);
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(id).forJob(JOB)
                 .usingJobData("key", key.value())
@@ -63,8 +64,8 @@ final class ProbeSchedule implements AutoCloseable {
         }
     }
 
-    /** Forget {@code key}: it is no longer tracked. */
-    void cancel(ConnectionKey key) {
+    @Override
+    public void cancel(ConnectionKey key) {
         try {
             quartz.unscheduleJob(triggerKey(key));
         } catch (SchedulerException e) {
@@ -72,10 +73,10 @@ final class ProbeSchedule implements AutoCloseable {
         }
     }
 
-    /** How many connections have a reconcile planned. */
-    int planned() {
+    @Override
+    public int planned() {
         try {
-            return quartz.getTriggerKeys(org.quartz.impl.matchers.GroupMatcher.triggerGroupEquals("tether")).size();
+            return quartz.getTriggerKeys(GroupMatcher.triggerGroupEquals("tether")).size();
         } catch (SchedulerException e) {
             throw new IllegalStateException(e);
         }

@@ -2,30 +2,52 @@ package io.tether.monitor;
 
 import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
+import io.tether.connection.LastError;
 import io.tether.connection.Observation;
+import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
 import io.tether.connector.VdsmError;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every host connection at its desired state, level-based like a Kubernetes controller's
- * {@code Reconcile(key)}: it reads what is wanted (CIDs hold the connection, or none do) and what
- * the connector sees, acts on the difference, and returns when to look again ("requeue after"):
- * the probe interval when connected, the retry backoff after a failure. It never asks what woke
- * it: a manage, a Quartz trigger and a restart all run the same code.
+ * {@code Reconcile(key)}: one step reads what is wanted ({@link ConnectionTable#target}: CIDs hold
+ * the connection, or none do) and what the connector sees, acts on the difference, and returns a
+ * {@link ReconcileResult} that says what happens next. It never asks what woke it: a manage, the
+ * schedule and a restart all run the same step.
+ *
+ * <pre>
+ * target(key)           the connector sees      so it         and returns
+ * empty                 -                       -             Forget
+ * no connector serves   -                       -             Terminal
+ * wanted                probe works             -             RequeueAfter(probe interval)
+ * wanted                probe hangs             -             Retry(backoff)
+ * wanted                probe fails             connects      RequeueAfter(probe interval), or Retry(backoff)
+ * not wanted            -                       disconnects   Forget, or Retry(backoff)
+ * </pre>
+ *
+ * A mount whose server is away for a few seconds, with the default settings (delays ±20%):
+ * <pre>
+ * reconcile(key)   probe fails, connect fails   Retry(1 s, failure 1)
+ * 1 s later        probe fails, connect fails   Retry(2 s, failure 2)
+ * 2 s later        probe fails, connect works   RequeueAfter(10 s); the failures start again from 0
+ * 10 s later       probe works                  RequeueAfter(10 s)
+ * </pre>
  *
  * <p>At most one reconcile runs per key; a request meanwhile makes it run once more right after.
  * Connector calls run in {@link Operations} with a timeout, so a hung target delays nothing else.
@@ -37,15 +59,17 @@ public final class Reconciler implements AutoCloseable {
     private static final class KeyState {
         boolean running;
         boolean again;
+        // Only the decisions thread reads and writes it.
         int failures;
     }
 
     private final ConnectionTable table;
-    private final Connectors connectors;
+    private final Function<StorageType, Connector> connectors;
     private final Clock clock;
     private final MonitorSettings settings;
+    private final DoubleSupplier random;
     private final Operations operations;
-    private final ProbeSchedule schedule;
+    private final Schedule schedule;
     // Runs the decisions between connector calls; they are quick and touch the table, so one thread
     // keeps them in order and off the operation threads.
     private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> {
@@ -55,27 +79,48 @@ public final class Reconciler implements AutoCloseable {
     });
     private final Map<ConnectionKey, KeyState> keys = new ConcurrentHashMap<>();
 
+    /** The worker's reconciler: Quartz plans the reconciles, backoff jitter is random. */
     public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings)
             throws SchedulerException {
+        this(table, connectors::forType, clock, settings, ProbeSchedule::new, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * @param connectors the connector of each storage type; null for a type this host does not serve
+     * @param schedule   makes the schedule that hands back each key when it is due
+     * @param random     numbers in [0, 1) that place each backoff delay in its jitter band
+     */
+    Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock, MonitorSettings settings,
+            Schedule.Factory schedule, DoubleSupplier random) throws SchedulerException {
         this.table = table;
         this.connectors = connectors;
         this.clock = clock;
         this.settings = settings;
+        this.random = random;
         this.operations = new Operations(settings.operationThreads(), settings.operationTimeout());
-        this.schedule = new ProbeSchedule(this::reconcile);
+        this.schedule = schedule.start(this::reconcile);
     }
 
     /** Asks for {@code key} to be reconciled now; never blocks. */
     public void reconcile(ConnectionKey key) {
-        KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
-        synchronized (state) {
-            if (state.running) {
-                state.again = true;
-                return;
+        KeyState[] start = new KeyState[1];
+        // In compute, so that finding the state and marking it running cannot interleave with
+        // dropping it (in finish): a dropped state never runs again.
+        keys.compute(key, (k, existing) -> {
+            KeyState state = existing != null ? existing : new KeyState();
+            synchronized (state) {
+                if (state.running) {
+                    state.again = true;
+                } else {
+                    state.running = true;
+                    start[0] = state;
+                }
             }
-            state.running = true;
+            return state;
+        });
+        if (start[0] != null) {
+            decisions.execute(() -> run(key, start[0]));
         }
-        decisions.execute(() -> run(key, state));
     }
 
     /** Connections with a reconcile planned (one per tracked connection, never one per CID). */
@@ -84,27 +129,46 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void run(ConnectionKey key, KeyState state) {
-        Optional<ConnectionTable.Target> target = table.target(key);
-        if (target.isEmpty()) {
-            finish(key, state, null);
-            return;
+        CompletableFuture<ReconcileResult> step;
+        try {
+            step = step(key, state);
+        } catch (RuntimeException e) {
+            step = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Duration> next = target.get().wanted()
-                ? keepConnected(key, state, target.get())
-                : release(key, state, target.get().uri());
-        next.whenCompleteAsync((delay, failure) -> {
+        step.whenCompleteAsync((result, failure) -> {
             if (failure != null) {
                 log.error("key={} reconcile failed unexpectedly", key, failure);
-                delay = settings.retry().delay(++state.failures);
+                result = retry(state, Operations.cause(failure).toLastError(clock.instant()));
             }
-            finish(key, state, delay);
+            finish(key, state, result);
         }, decisions);
     }
 
+    /** One reconcile of {@code key}: desired state from the table, actual state from the connector. */
+    private CompletableFuture<ReconcileResult> step(ConnectionKey key, KeyState state) {
+        Optional<ConnectionTable.Target> found = table.target(key);
+        if (found.isEmpty()) {
+            return CompletableFuture.completedFuture(new ReconcileResult.Forget());
+        }
+        ConnectionTable.Target target = found.get();
+        Connector connector = connectors.apply(target.uri().type());
+        if (connector == null) {
+            VdsmError kind = target.wanted() ? VdsmError.StorageServerConnectionError : VdsmError.StorageServerDisconnectionError;
+            LastError error = new ConnectorException(kind, "no connector serves " + target.uri().type().scheme()
+                    + " on this host").toLastError(clock.instant());
+            if (target.wanted()) {
+                table.observe(key, Observation.failed(error));
+            }
+            // Unwanted, it is left as it is: nothing here can disconnect it.
+            return CompletableFuture.completedFuture(new ReconcileResult.Terminal(error));
+        }
+        return target.wanted() ? keepConnected(key, state, target, connector) : release(key, state, target.uri(), connector);
+    }
+
     /** Probe; if not connected, connect. */
-    private CompletableFuture<Duration> keepConnected(ConnectionKey key, KeyState state, ConnectionTable.Target target) {
+    private CompletableFuture<ReconcileResult> keepConnected(ConnectionKey key, KeyState state,
+            ConnectionTable.Target target, Connector connector) {
         StorageUri uri = target.uri();
-        Connector connector = connectors.forType(uri.type());
         return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri))
                 .handleAsync((ok, probeFailure) -> {
                     if (probeFailure == null) {
@@ -113,7 +177,7 @@ public final class Reconciler implements AutoCloseable {
                     ConnectorException why = Operations.cause(probeFailure);
                     if (why.isHung()) {
                         // A connect would only queue behind the stuck probe: report the hang, retry later.
-                        return CompletableFuture.completedFuture(failed(key, state, why));
+                        return CompletableFuture.completedFuture(failed(key, state, Observation::failed, why));
                     }
                     if (target.state() == ConnectionState.CONNECTED) {
                         // It was up and is not now: say so before trying to bring it back.
@@ -123,42 +187,46 @@ public final class Reconciler implements AutoCloseable {
                     return operations.start(key, "connect", VdsmError.StorageServerConnectionError, () -> connector.connect(uri))
                             .handleAsync((ok2, connectFailure) -> connectFailure == null
                                     ? connected(key, state)
-                                    : failed(key, state, Operations.cause(connectFailure)), decisions);
+                                    : failed(key, state, Observation::failed, Operations.cause(connectFailure)), decisions);
                 }, decisions)
-                .thenCompose(f -> f);
+                .thenCompose(next -> next);
     }
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
-    private CompletableFuture<Duration> release(ConnectionKey key, KeyState state, StorageUri uri) {
+    private CompletableFuture<ReconcileResult> release(ConnectionKey key, KeyState state, StorageUri uri, Connector connector) {
         log.info("key={} disconnecting: no CID holds it", key);
-        Connector connector = connectors.forType(uri.type());
         return operations.start(key, "disconnect", VdsmError.StorageServerDisconnectionError, () -> connector.disconnect(uri))
                 .handleAsync((ok, failure) -> {
-                    if (failure == null) {
-                        table.observe(key, Observation.released());
-                        return null;
+                    if (failure != null) {
+                        return failed(key, state, Observation::releaseFailed, Operations.cause(failure));
                     }
-                    ConnectorException why = Operations.cause(failure);
-                    table.observe(key, Observation.releaseFailed(why.toLastError(clock.instant())));
-                    return settings.retry().delay(++state.failures);
+                    table.observe(key, Observation.released());
+                    return new ReconcileResult.Forget();
                 }, decisions);
     }
 
-    private Duration connected(ConnectionKey key, KeyState state) {
+    /** It works: probe again after the interval, and start the next backoff from the beginning. */
+    private ReconcileResult connected(ConnectionKey key, KeyState state) {
         state.failures = 0;
         table.observe(key, Observation.connected());
-        return settings.probeInterval();
+        return new ReconcileResult.RequeueAfter(settings.probeInterval());
     }
 
-    private Duration failed(ConnectionKey key, KeyState state, ConnectorException why) {
-        table.observe(key, Observation.failed(why.toLastError(clock.instant())));
-        Duration delay = settings.retry().delay(++state.failures);
-        log.info("key={} retrying in {} ms (failure {} in a row)", key, delay.toMillis(), state.failures);
-        return delay;
+    /** Records the failure as {@code observation} says and backs off. */
+    private ReconcileResult failed(ConnectionKey key, KeyState state, Function<LastError, Observation> observation,
+            ConnectorException why) {
+        LastError error = why.toLastError(clock.instant());
+        table.observe(key, observation.apply(error));
+        return retry(state, error);
     }
 
-    /** Plans the next reconcile, or runs it now if one was asked for meanwhile. */
-    private void finish(ConnectionKey key, KeyState state, Duration requeueAfter) {
+    private ReconcileResult retry(KeyState state, LastError error) {
+        int failures = ++state.failures;
+        return new ReconcileResult.Retry(settings.retry().delay(failures, random), failures, error);
+    }
+
+    /** Acts on what the step returned, or runs the step again at once if it was asked for meanwhile. */
+    private void finish(ConnectionKey key, KeyState state, ReconcileResult result) {
         boolean again;
         synchronized (state) {
             again = state.again;
@@ -167,15 +235,21 @@ public final class Reconciler implements AutoCloseable {
         }
         if (again) {
             decisions.execute(() -> run(key, state));
-        } else if (requeueAfter != null) {
-            schedule.requeue(key, requeueAfter);
+        } else if (result instanceof ReconcileResult.RequeueAfter healthy) {
+            schedule.requeue(key, healthy.after());
+        } else if (result instanceof ReconcileResult.Retry retry) {
+            log.info("key={} retrying in {} ms (failure {} in a row)", key, retry.after().toMillis(), retry.failures());
+            schedule.requeue(key, retry.after());
         } else {
-            schedule.cancel(key);
-            synchronized (state) {
-                if (!state.running) {
-                    keys.remove(key, state);
-                }
+            if (result instanceof ReconcileResult.Terminal terminal) {
+                log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
             }
+            schedule.cancel(key);
+            keys.computeIfPresent(key, (k, current) -> {
+                synchronized (current) {
+                    return current == state && !current.running ? null : current;
+                }
+            });
         }
     }
 

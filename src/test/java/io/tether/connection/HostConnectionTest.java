@@ -1,0 +1,72 @@
+package io.tether.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.time.Instant;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every state a host connection can be in, against every observation a connector can make. */
+class HostConnectionTest {
+    private static final Instant MANAGED = Instant.parse("2024-05-01T10:00:00Z");
+    private static final Instant SET_UP = Instant.parse("2024-05-01T10:00:01Z");
+    private static final Instant NOW = Instant.parse("2024-05-01T10:00:02Z");
+    private static final LastError BEFORE = new LastError(451, "StorageServerConnectionError", "refused", MANAGED);
+    private static final LastError NEW = new LastError(477, "MountError", "mount failed", NOW);
+
+    /** A connection in {@code state}; one that is DISCONNECTED got there by a failure and holds its error. */
+    private static HostConnection in(ConnectionState state) throws InvalidUriException {
+        HostConnection connection = new HostConnection(UriParser.parse("nfs://server/export"), MANAGED);
+        switch (state) {
+            case CONNECTING -> { }
+            case CONNECTED -> connection.observe(Observation.connected(), SET_UP);
+            case DISCONNECTED -> connection.observe(Observation.failed(BEFORE), SET_UP);
+        }
+        assertEquals(state, connection.state());
+        return connection;
+    }
+
+    private static Observation observation(Observation.Kind kind) {
+        return switch (kind) {
+            case CONNECTED -> Observation.connected();
+            case FAILED -> Observation.failed(NEW);
+            case RELEASED -> Observation.released();
+            case RELEASE_FAILED -> Observation.releaseFailed(NEW);
+        };
+    }
+
+    @ParameterizedTest(name = "{0} + {1} -> {2}, event {3}, lastError {4}")
+    @CsvSource(delimiter = '|', value = {
+        // before      | observed       | after        | event | lastError after
+        "CONNECTING    | CONNECTED      | CONNECTED    | true  | none",
+        "CONNECTING    | FAILED         | DISCONNECTED | true  | new",
+        "CONNECTING    | RELEASED       | DISCONNECTED | true  | none",
+        "CONNECTING    | RELEASE_FAILED | CONNECTED    | true  | new",
+        "CONNECTED     | CONNECTED      | CONNECTED    | false | none",
+        "CONNECTED     | FAILED         | DISCONNECTED | true  | new",
+        "CONNECTED     | RELEASED       | DISCONNECTED | true  | none",
+        "CONNECTED     | RELEASE_FAILED | CONNECTED    | false | new",
+        "DISCONNECTED  | CONNECTED      | CONNECTED    | true  | none",
+        "DISCONNECTED  | FAILED         | DISCONNECTED | false | new",
+        "DISCONNECTED  | RELEASED       | DISCONNECTED | false | none",
+        "DISCONNECTED  | RELEASE_FAILED | CONNECTED    | true  | new",
+    })
+    void transitions(ConnectionState before, Observation.Kind observed, ConnectionState after, boolean event,
+            String lastError) throws Exception {
+        HostConnection connection = in(before);
+        Instant sinceBefore = connection.since();
+
+        assertEquals(event, connection.observe(observation(observed), NOW), "whether a status event is due");
+
+        assertEquals(after, connection.state());
+        // `since` is when the state last changed: it moves with the event, and only then.
+        assertEquals(event ? NOW : sinceBefore, connection.since());
+        switch (lastError) {
+            case "none" -> assertNull(connection.lastError());
+            case "new" -> assertSame(NEW, connection.lastError());
+            default -> throw new IllegalArgumentException(lastError);
+        }
+    }
+}

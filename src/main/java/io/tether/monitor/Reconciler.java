@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -256,7 +257,17 @@ public final class Reconciler implements AutoCloseable {
     @Override
     public void close() {
         schedule.close();
-        decisions.shutdownNow();
+        // Not interrupted: a decision may be writing an observation to the store, and an interrupt
+        // inside H2's file I/O closes the database. It finishes, and none starts after it, not even
+        // for the connector calls cut short next (they would report a failure that is only the stop).
+        decisions.shutdown();
         operations.close();
+        try {
+            if (!decisions.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("a reconcile decision still runs after 5 s; stopping without it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

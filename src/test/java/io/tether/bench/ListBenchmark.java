@@ -35,8 +35,7 @@ class ListBenchmark {
         try (TestWorker worker = new TestWorker("bench", data);
              RawClient client = new RawClient(worker.url(), "bench")) {
             String request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getStorageServerList\"}";
-            await().atMost(Duration.ofMinutes(2)).until(() -> client.list().get("connections").findValues("state")
-                    .stream().allMatch(s -> s.asText().equals("CONNECTED")));
+            await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
             for (int i = 0; i < Math.min(samples, 50); i++) {
                 client.send(request, 60_000);
             }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.Schemas;
+import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +24,7 @@ class UnmanagedConnectionsTest {
     @AfterEach
     void unmount() throws Exception {
         if (mounted != null) {
-            new ProcessBuilder("umount", "-l", mounted.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            Host.run(30, "umount", "-l", mounted.toString());
         }
     }
 
@@ -34,9 +34,8 @@ class UnmanagedConnectionsTest {
         try (TestWorker worker = new TestWorker("unmanaged", tmp.resolve("data"));
              RawClient client = new RawClient(worker.url(), "unmanaged")) {
             Path point = Files.createDirectories(worker.config().mountRoot().resolve("by_hand"));
-            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "handmade", point.toString())
-                    .inheritIO().start();
-            assumeTrue(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0, "mount failed");
+            Host.Ran mount = Host.run(30, "mount", "-t", "tmpfs", "-o", "size=1m", "handmade", point.toString());
+            assumeTrue(mount.exit() == 0, "mount failed: " + mount.output());
             mounted = point;
             client.manage("mine-1", "file://" + Files.createDirectories(tmp.resolve("mine")));
 

@@ -39,7 +39,7 @@ class ListBenchmark {
             for (int i = 0; i < Math.min(samples, 50); i++) {
                 client.send(request, 60_000);
             }
-            // Measured once: encoding every reply again only added garbage to the worker's JVM.
+            // Measured once: encoding every reply again would add garbage to the JVM the worker runs in.
             int bytes = client.send(request, 60_000).getBytes(StandardCharsets.UTF_8).length;
             long[] nanos = new long[samples];
             for (int i = 0; i < samples; i++) {

@@ -46,10 +46,10 @@ public final class WorkerProcess implements AutoCloseable {
         return this;
     }
 
-    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
-    public void kill9() throws InterruptedException {
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. Returns the exit code. */
+    public int kill9() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor();
+        return process.waitFor();
     }
 
     /** SIGTERM, and the exit code. */

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,7 +86,6 @@ class WorkerProtocolTest {
         JsonNode entry = client.list().at("/connections/m-1");
         assertEquals("CONNECTED", entry.get("state").asText());
         assertTrue(entry.get("managed").asBoolean());
-        assertEquals("/" + tmp.relativize(data).toString().replace('\\', '/'), "/" + tmp.relativize(data));
         assertEquals(data.toString(), entry.at("/connectionInfo/path").asText());
     }
 
@@ -251,7 +249,6 @@ class WorkerProtocolTest {
     void notificationsRunWithoutAReply() throws Exception {
         Path data = dir("notify");
         // Replies come in request order, so the first reply after these must be the list's.
-        client.session();
         sendNoWait("{\"jsonrpc\":\"2.0\",\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"note-1\",\"uri\":\"file://" + data + "\"}}");
         sendNoWait("[{\"jsonrpc\":\"2.0\",\"method\":\"nope\"},{\"jsonrpc\":\"2.0\",\"method\":\"getStorageServerList\"}]");
         JsonNode list = client.call("{\"jsonrpc\":\"2.0\",\"id\":\"after\",\"method\":\"getStorageServerList\",\"params\":{\"connectionIdPrefix\":\"note-\"}}");
@@ -389,7 +386,6 @@ class WorkerProtocolTest {
                 "{\"jsonrpc\":\"2.0\",\"method\":\"manageStorageServer\",\"id\":1,\"params\":{\"connectionId\":\"" + "z".repeat(100_000) + "\",\"uri\":\"file:///tmp\"}}",
                 "\u0000\u0001\u0002", "{'single':'quotes'}", "NaN", "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":[1]}",
                 "{\"jsonrpc\":2.0,\"method\":\"getStorageServerList\",\"id\":1}", "x".repeat(2 << 20));
-        assertTrue(garbage.size() >= 20);
         for (String body : garbage) {
             String reply = client.send(body);
             assertNotNull(reply, "no reply to garbage: " + body.substring(0, Math.min(60, body.length())));
@@ -419,6 +415,5 @@ class WorkerProtocolTest {
         client.manage("other-a", "file://" + dir("pfx"));
         JsonNode list = client.call("getStorageServerList", "{\"connectionIdPrefix\":\"pfx-\"}").get("result");
         assertEquals(Set.of("pfx-a"), RawClient.cids(list));
-        assertNull(list.get("connections").get("other-a"));
     }
 }

@@ -3,7 +3,6 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.testing.Host;
@@ -28,19 +27,14 @@ class StoreUnavailableTest {
     private Path mount;
 
     @AfterEach
-    void unmount() throws Exception {
-        if (mount != null) {
-            Host.run(30, "umount", "-l", mount.toString());
-        }
+    void unmount() {
+        Host.unmount(mount);
     }
 
     @Test
     void diskFullIsStoreUnavailableAndRecovers() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
         Path data = tmp.resolve("data");
-        mount = Files.createDirectories(data.resolve("db"));
-        Host.Ran mounted = Host.run(30, "mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount.toString());
-        assumeTrue(mounted.exit() == 0, "mount failed: " + mounted.output());
+        mount = Host.mountTmpfs(Files.createDirectories(data.resolve("db")), "16m", "tmpfs");
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("full", data);
              RawClient client = new RawClient(worker.url(), "full")) {

@@ -2,7 +2,6 @@ package io.tether.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.Schemas;
@@ -22,21 +21,16 @@ class UnmanagedConnectionsTest {
     private Path mounted;
 
     @AfterEach
-    void unmount() throws Exception {
-        if (mounted != null) {
-            Host.run(30, "umount", "-l", mounted.toString());
-        }
+    void unmount() {
+        Host.unmount(mounted);
     }
 
     @Test
     void aMountNoCidOwnsIsListedAsUnmanaged() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
         try (TestWorker worker = new TestWorker("unmanaged", tmp.resolve("data"));
              RawClient client = new RawClient(worker.url(), "unmanaged")) {
             Path point = Files.createDirectories(worker.config().mountRoot().resolve("by_hand"));
-            Host.Ran mount = Host.run(30, "mount", "-t", "tmpfs", "-o", "size=1m", "handmade", point.toString());
-            assumeTrue(mount.exit() == 0, "mount failed: " + mount.output());
-            mounted = point;
+            mounted = Host.mountTmpfs(point, "1m", "handmade");
             client.manage("mine-1", "file://" + Files.createDirectories(tmp.resolve("mine")));
 
             JsonNode list = client.list();

@@ -140,12 +140,22 @@ final class ClientOptions {
 
     /** Runs {@code call} with a client for {@code host}, printing a one-line error and returning null on an expected failure. */
     <T> T run(String host, ClientCall<T> call) {
+        return run(host, Duration.ofSeconds(timeoutSeconds), call, null);
+    }
+
+    /**
+     * Runs {@code call} with a client for {@code host} and {@code timeout}, printing a one-line
+     * error on an expected failure and returning {@code onTimeout} if the host did not answer in
+     * time, null otherwise.
+     */
+    <T> T run(String host, Duration timeout, ClientCall<T> call, T onTimeout) {
         try (TetherClient client = connect(host)) {
-            return call.run(client, Duration.ofSeconds(timeoutSeconds));
+            return call.run(client, timeout);
         } catch (RpcException e) {
             System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());
         } catch (TimeoutException e) {
             System.err.println(e.getMessage());
+            return onTimeout;
         } catch (JMSException e) {
             System.err.println(brokerError(e));
         } catch (InterruptedException e) {

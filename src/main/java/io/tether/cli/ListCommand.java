@@ -3,20 +3,12 @@ package io.tether.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Show every CID of a host with its state and last error, plus unmanaged connections.")
-public final class ListCommand implements Callable<Integer> {
-    @Mixin
-    ClientOptions client;
-
-    @Option(names = "--host", required = true, description = "Host id of the worker.")
-    String host;
-
+public final class ListCommand extends HostCommand {
     @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
     String prefix;
 

@@ -1,21 +1,12 @@
 package io.tether.cli;
 
 import io.tether.api.Results;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "manage", mixinStandardHelpOptions = true,
         description = "Register a connection ID for a storage URI on a host; the host connects and keeps it up.")
-public final class ManageCommand implements Callable<Integer> {
-    @Mixin
-    ClientOptions client;
-
-    @Option(names = "--host", required = true, description = "Host id of the worker.")
-    String host;
-
+public final class ManageCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 

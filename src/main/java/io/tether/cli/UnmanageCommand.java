@@ -2,22 +2,14 @@ package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "unmanage", mixinStandardHelpOptions = true,
         description = "Stop managing a connection ID (or every ID with a prefix); the last one disconnects.")
-public final class UnmanageCommand implements Callable<Integer> {
-    @Mixin
-    ClientOptions client;
-
-    @Option(names = "--host", required = true, description = "Host id of the worker.")
-    String host;
-
+public final class UnmanageCommand extends HostCommand {
     @ArgGroup(multiplicity = "1")
     Target target;
 

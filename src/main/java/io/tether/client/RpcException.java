@@ -1,6 +1,9 @@
 package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.ErrorCode;
+import io.tether.api.JsonRpc;
+import java.util.Optional;
 
 /** The worker answered with a JSON-RPC error. */
 public final class RpcException extends Exception {
@@ -15,6 +18,12 @@ public final class RpcException extends Exception {
         this.error = error;
     }
 
+    /** An error the client finds itself, shaped as the worker would have sent it. */
+    static RpcException of(ErrorCode code, String message) {
+        return new RpcException(JsonRpc.MAPPER.createObjectNode().put("code", code.code()).put("message", message)
+                .set("data", JsonRpc.MAPPER.createObjectNode().put("name", code.name())));
+    }
+
     /** The JSON-RPC error code (negative for protocol errors, positive for application errors). */
     public int code() {
         return code;
@@ -23,6 +32,19 @@ public final class RpcException extends Exception {
     /** The stable error name from {@code error.data.name}, e.g. {@code CID_IN_USE}. */
     public String name() {
         return name;
+    }
+
+    /**
+     * The error as this client knows it: by {@link #name()}, or by {@link #code()} when the error
+     * has no name. Empty for an error this client does not know, such as a newer worker's.
+     */
+    public Optional<ErrorCode> errorCode() {
+        for (ErrorCode known : ErrorCode.values()) {
+            if (name.isEmpty() ? known.code() == code : known.name().equals(name)) {
+                return Optional.of(known);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The whole {@code error} object. */

@@ -2,8 +2,11 @@ package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
 import io.tether.api.Results;
+import io.tether.api.StatusEvent;
+import io.tether.connection.ConnectionState;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.UriParser;
 import io.tether.messaging.Addresses;
@@ -240,7 +243,7 @@ public final class TetherClient implements AutoCloseable {
     /** The host refused a sealed URI because its key is not the one it was sealed for. */
     private static boolean keyChanged(RpcException e, Sealer sealer) {
         JsonNode data = e.error().path("data");
-        return e.code() == -32602 && "sealedUri".equals(data.path("field").asText())
+        return e.errorCode().orElse(null) == ErrorCode.INVALID_PARAMS && "sealedUri".equals(data.path("field").asText())
                 && data.hasNonNull("keyId") && !data.path("keyId").asText().equals(sealer.keyId());
     }
 
@@ -343,9 +346,8 @@ public final class TetherClient implements AutoCloseable {
                             Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)));
                     JsonNode entry = list.path("connections").get(cid);
                     if (entry == null) {
-                        throw new RpcException(JsonRpc.MAPPER.createObjectNode().put("code", 479)
-                                .put("message", "connection ID \"" + cid + "\" is not managed on host " + hostId)
-                                .set("data", JsonRpc.MAPPER.createObjectNode().put("name", "CID_NOT_FOUND")));
+                        throw RpcException.of(ErrorCode.CID_NOT_FOUND,
+                                "connection ID \"" + cid + "\" is not managed on host " + hostId);
                     }
                     seq = list.path("seq").asLong();
                     WaitResult done = decide(entry.path("state").asText(), entry.path("lastError"), stopAtError);
@@ -369,7 +371,7 @@ public final class TetherClient implements AutoCloseable {
                     continue;
                 }
                 seq = eventSeq;
-                if (contains(event.path("changedIds"), cid) && "UNMANAGED".equals(event.path("change").asText())) {
+                if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
                     return new WaitResult(Outcome.UNMANAGED, null);
                 }
                 if (contains(event.path("connectionIds"), cid)) {
@@ -387,7 +389,7 @@ public final class TetherClient implements AutoCloseable {
     }
 
     private static WaitResult decide(String state, JsonNode lastError, boolean stopAtError) {
-        if ("CONNECTED".equals(state)) {
+        if (ConnectionState.CONNECTED.name().equals(state)) {
             return new WaitResult(Outcome.CONNECTED, null);
         }
         if (stopAtError && lastError.isObject()) {

@@ -40,8 +40,7 @@ class HungTargetLatencyBenchmark {
         FifoConnector fifo = new FifoConnector(tmp.resolve("hung-" + name + ".fifo"));
         try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.POSIX, fifo));
              RawClient client = new RawClient(worker.url(), "bench")) {
-            await().atMost(Duration.ofMinutes(2)).until(() -> client.list().get("connections").findValues("state")
-                    .stream().allMatch(s -> s.asText().equals("CONNECTED")));
+            await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
             if (hung) {
                 client.manage("hung-1", "posix:///tether-hung?vfsType=tmpfs");
                 await().atMost(Duration.ofSeconds(30)).until(() -> fifo.inside.get() > 0);

@@ -35,12 +35,11 @@ class ListBenchmark {
         try (TestWorker worker = new TestWorker("bench", data);
              RawClient client = new RawClient(worker.url(), "bench")) {
             String request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getStorageServerList\"}";
-            await().atMost(Duration.ofMinutes(2)).until(() -> client.list().get("connections").findValues("state")
-                    .stream().allMatch(s -> s.asText().equals("CONNECTED")));
+            await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
             for (int i = 0; i < Math.min(samples, 50); i++) {
                 client.send(request, 60_000);
             }
-            // Measured once: encoding every reply again only added garbage to the worker's JVM.
+            // Measured once: encoding every reply again would add garbage to the JVM the worker runs in.
             int bytes = client.send(request, 60_000).getBytes(StandardCharsets.UTF_8).length;
             long[] nanos = new long[samples];
             for (int i = 0; i < samples; i++) {

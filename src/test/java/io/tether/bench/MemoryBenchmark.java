@@ -38,7 +38,7 @@ class MemoryBenchmark {
         if (cids > 0) {
             Seed.cids(data, tmp.resolve("storage-" + connections), cids, connections);
         }
-        // No list is asked for: a client holding a 28 MB reply would be counted as the worker's.
+        // No list is asked for: a client holding the list of every CID would be counted as the worker's.
         try (TestWorker worker = new TestWorker("bench", data)) {
             await().atMost(Duration.ofMinutes(2)).until(() -> worker.worker().scheduledConnections() >= Math.min(connections, cids));
             return Heap.live();

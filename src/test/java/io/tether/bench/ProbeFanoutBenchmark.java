@@ -33,8 +33,7 @@ class ProbeFanoutBenchmark {
         try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.FILE, files)
                 .withMonitor(MonitorSettings.defaults().withProbeInterval(INTERVAL)));
              RawClient client = new RawClient(worker.url(), "bench")) {
-            await().atMost(Duration.ofMinutes(2)).until(() -> client.list().get("connections").findValues("state")
-                    .stream().allMatch(s -> s.asText().equals("CONNECTED")));
+            await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
             long before = files.count("check");
             Map<String, Integer> perKeyBefore = files.perKey("check");
             Thread.sleep(INTERVAL.toMillis() * INTERVALS); // a measuring window, not a wait for a condition

@@ -35,8 +35,7 @@ class RestartBenchmark {
              RawClient client = new RawClient(worker.url(), "bench")) {
             long started = System.nanoTime();
             if (connections <= 100) {
-                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50)).until(() ->
-                        client.list().get("connections").findValues("state").stream().allMatch(s -> s.asText().equals("CONNECTED")));
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50)).until(client::allConnected);
             }
             long allConnected = System.nanoTime();
             System.out.printf("restart: %,d CIDs on %,d connections: loaded and scheduled in %d ms"

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Target: worker/echo >= 0.9.
  *
  * <p>Requests are sent asynchronously (JMS 2.0 completion listener), so the window really holds 64:
- * a synchronous persistent send waits for the broker's journal, which let barely one request be
- * in flight at a time. {@code -Dbench.syncSend=true} measures that way instead.
+ * a synchronous persistent send waits for the broker's journal, which leaves barely one request in
+ * flight at a time. {@code -Dbench.syncSend=true} measures that way instead.
  */
 class ThroughputBenchmark {
     private static final int N = Integer.getInteger("bench.requests", 20_000);
@@ -55,8 +55,8 @@ class ThroughputBenchmark {
         }
         try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"));
              Echo echo = new Echo(worker.adminUrl(), "tether.host.echo.requests")) {
-            // Warm-up until the JIT has compiled both paths: a worker runs for days, and the C2
-            // compiler took a core for most of the first 20,000 manages when only 2,000 came first.
+            // Warm-up until the JIT has compiled both paths: a worker runs for days, and compiler
+            // threads busy during a measured run would take a core from it on a small machine.
             // Rounds go on until the compiler threads are nearly idle through one.
             for (int round = 0; round < MAX_WARM_UP_ROUNDS; round++) {
                 String prefix = "warm-" + round + "-";

@@ -1,6 +1,5 @@
 package io.tether.cli;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
 import io.tether.testing.RecordingConnector;
+import io.tether.testing.Secrets;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +32,7 @@ class CliIT {
     private Path dataDir;
 
     private Ran tether(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("tether.jar", "target/tether.jar")));
+        List<String> command = new ArrayList<>(List.of(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("TETHER_DATA_DIR");
@@ -135,18 +133,9 @@ class CliIT {
                     "iscsi://user%" + secret + "@target.example/iqn.2003-01.org.example:disk1/0");
             assertEquals(0, manage.exit(), manage.err());
             assertEquals("managed: chap-1 -> " + key, manage.out().strip());
-            await().atMost(Duration.ofSeconds(20)).until(() -> !iscsi.of("connect", key).isEmpty());
-            assertEquals(secret, iscsi.of("connect", key).get(0).uri().password(), "the worker got the secret");
+            assertEquals(secret, iscsi.connectedUri(key, Duration.ofSeconds(20)).password(), "the worker got the secret");
             // The request went through the broker sealed: its files hold the CID, not the secret.
-            boolean cidFound = false;
-            try (Stream<Path> files = Files.walk(worker.dataDir().resolve("broker"))) {
-                for (Path file : files.filter(Files::isRegularFile).toList()) {
-                    String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-                    assertFalse(content.contains(secret), "CHAP password in clear in " + file);
-                    cidFound |= content.contains("chap-1");
-                }
-            }
-            assertTrue(cidFound, "the broker's files hold the request");
+            Secrets.assertInNoFile(worker.dataDir().resolve("broker"), "chap-1", secret);
         }
     }
 }

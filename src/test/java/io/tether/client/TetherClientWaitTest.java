@@ -3,6 +3,7 @@ package io.tether.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tether.api.ErrorCode;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import io.tether.testing.TestWorker;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +50,7 @@ class TetherClientWaitTest {
             assertEquals(TetherClient.Outcome.CONNECTED, waiting.get().outcome());
 
             RpcException unknown = assertThrows(RpcException.class, () -> client.awaitConnected("wait", "nope", Duration.ofSeconds(5)));
-            assertEquals("CID_NOT_FOUND", unknown.name());
+            assertEquals(Optional.of(ErrorCode.CID_NOT_FOUND), unknown.errorCode());
         }
     }
 }

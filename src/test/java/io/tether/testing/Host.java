@@ -1,5 +1,7 @@
 package io.tether.testing;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -47,6 +49,24 @@ public final class Host {
     public static Process spawn(java.nio.file.Path log, String... command) throws IOException {
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /**
+     * Mounts a tmpfs of {@code size} named {@code source} at {@code point} and returns the point, or
+     * skips the test where that cannot be done (it needs root).
+     */
+    public static java.nio.file.Path mountTmpfs(java.nio.file.Path point, String size, String source) {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        Ran mounted = run(30, "mount", "-t", "tmpfs", "-o", "size=" + size, source, point.toString());
+        assumeTrue(mounted.exit() == 0, "mount failed: " + mounted.output());
+        return point;
+    }
+
+    /** Unmounts {@code point} (lazily) if a test mounted something there, that is if it is not null. */
+    public static void unmount(java.nio.file.Path point) {
+        if (point != null) {
+            run(30, "umount", "-l", point.toString());
+        }
     }
 
     /** Unmounts everything at or below {@code root} (lazily), for cleanup after a failed test. */

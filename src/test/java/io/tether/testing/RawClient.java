@@ -1,5 +1,7 @@
 package io.tether.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import jakarta.jms.BytesMessage;
@@ -12,7 +14,10 @@ import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.qpid.jms.JmsConnectionFactory;
 
@@ -88,6 +93,34 @@ public final class RawClient implements AutoCloseable {
 
     public JsonNode list() throws Exception {
         return call("getStorageServerList", "{}").get("result");
+    }
+
+    /** Whether every connection of the list is CONNECTED. */
+    public boolean allConnected() throws Exception {
+        return list().get("connections").findValues("state").stream().allMatch(s -> s.asText().equals("CONNECTED"));
+    }
+
+    /** The CIDs of a {@code getStorageServerList} result, in order. */
+    public static Set<String> cids(JsonNode list) {
+        Set<String> cids = new TreeSet<>();
+        list.get("connections").fieldNames().forEachRemaining(cids::add);
+        return cids;
+    }
+
+    /** The status events of connection {@code key} received so far, in arrival order. */
+    public List<JsonNode> eventsFor(String key) {
+        return events.stream().filter(e -> e.get("connectionKey").asText().equals(key)).toList();
+    }
+
+    /**
+     * The first event of connection {@code key} with this change and state and a seq above
+     * {@code afterSeq}, waited for up to {@code timeout}.
+     */
+    public JsonNode awaitEvent(String key, String change, String state, long afterSeq, Duration timeout) {
+        return await().atMost(timeout).until(() -> eventsFor(key).stream()
+                .filter(e -> e.get("seq").asLong() > afterSeq && e.get("change").asText().equals(change)
+                        && e.get("state").asText().equals(state))
+                .findFirst().orElse(null), e -> e != null);
     }
 
     public String sendBytes(byte[] body) throws JMSException {

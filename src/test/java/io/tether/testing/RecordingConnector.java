@@ -1,8 +1,11 @@
 package io.tether.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,6 +86,12 @@ public final class RecordingConnector implements Connector {
         } finally {
             calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok, uri));
         }
+    }
+
+    /** The URI of the first connect of {@code key}, waited for up to {@code timeout}. */
+    public StorageUri connectedUri(String key, Duration timeout) {
+        await().atMost(timeout).until(() -> !of("connect", key).isEmpty());
+        return of("connect", key).get(0).uri();
     }
 
     public List<Call> of(String kind, String key) {

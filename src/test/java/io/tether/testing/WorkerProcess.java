@@ -16,11 +16,19 @@ public final class WorkerProcess implements AutoCloseable {
     private Process process;
 
     public WorkerProcess(String hostId, Path dataDir, int port, Path output) {
-        String jar = System.getProperty("tether.jar", "target/tether.jar");
-        this.command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar, "worker", "--host-id", hostId, "--data-dir", dataDir.toString(),
-                "--amqp-port", Integer.toString(port)));
+        this.command = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar().toString(), "worker",
+                "--host-id", hostId, "--data-dir", dataDir.toString(), "--amqp-port", Integer.toString(port)));
         this.output = output;
+    }
+
+    /** The java command of the JVM that runs the tests. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The jar the build made, or the one {@code -Dtether.jar} names. */
+    public static Path jar() {
+        return Path.of(System.getProperty("tether.jar", "target/tether.jar"));
     }
 
     /** Starts the process and waits until it says it is running. */
@@ -38,10 +46,10 @@ public final class WorkerProcess implements AutoCloseable {
         return this;
     }
 
-    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
-    public void kill9() throws InterruptedException {
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. Returns the exit code. */
+    public int kill9() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor();
+        return process.waitFor();
     }
 
     /** SIGTERM, and the exit code. */

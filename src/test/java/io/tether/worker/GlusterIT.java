@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (SIGSTOPped) brick that does not stall the worker, and unmounted when the last CID goes.
  */
 class GlusterIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
     @TempDir
     Path tmp;
     private Path mountRoot;
@@ -35,13 +37,6 @@ class GlusterIT {
         if (mountRoot != null) {
             Host.unmountAllUnder(mountRoot);
         }
-    }
-
-    private static JsonNode awaitEvent(RawClient client, String key, String change, String state, long afterSeq) {
-        return await().atMost(Duration.ofSeconds(60)).until(() -> client.events.stream()
-                .filter(e -> e.get("seq").asLong() > afterSeq && e.get("connectionKey").asText().equals(key)
-                        && e.get("change").asText().equals(change) && e.get("state").asText().equals(state))
-                .findFirst().orElse(null), e -> e != null);
     }
 
     @Test
@@ -62,24 +57,24 @@ class GlusterIT {
 
             client.manage("g-1", key);
             client.manage("g-2", key + "/");
-            JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
+            JsonNode up = client.awaitEvent(key, "STATE", "CONNECTED", 0, WAIT);
             assertTrue(Host.mounted(mountPoint), "mounted the VDSM way at " + mountPoint);
             assertEquals(1, Host.mountCount(mountPoint), "two CIDs, one mount");
             Files.writeString(mountPoint.resolve("written-through-tether"), "ok");
 
             gluster.killBrick();
-            JsonNode down = awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
+            JsonNode down = client.awaitEvent(key, "STATE", "DISCONNECTED", up.get("seq").asLong(), WAIT);
             assertTrue(down.at("/lastError/message").asText().contains("Transport endpoint is not connected"), down.toString());
             assertEquals("[\"g-1\",\"g-2\"]", down.get("connectionIds").toString());
 
             gluster.restartBrick();
-            JsonNode back = awaitEvent(client, key, "STATE", "CONNECTED", down.get("seq").asLong());
+            JsonNode back = client.awaitEvent(key, "STATE", "CONNECTED", down.get("seq").asLong(), WAIT);
             assertEquals("ok", Files.readString(mountPoint.resolve("written-through-tether")));
 
             // A stopped brick hangs I/O until gluster's 5 s ping timeout: the worker keeps answering.
             gluster.signalBrick("STOP");
             try {
-                JsonNode hung = awaitEvent(client, key, "STATE", "DISCONNECTED", back.get("seq").asLong());
+                JsonNode hung = client.awaitEvent(key, "STATE", "DISCONNECTED", back.get("seq").asLong(), WAIT);
                 for (int i = 0; i < 5; i++) {
                     assertEquals("DISCONNECTED", client.list().at("/connections/g-1/state").asText());
                 }
@@ -88,7 +83,7 @@ class GlusterIT {
                 gluster.signalBrick("CONT");
             }
             gluster.restartBrick();
-            awaitEvent(client, key, "STATE", "CONNECTED", back.get("seq").asLong());
+            client.awaitEvent(key, "STATE", "CONNECTED", back.get("seq").asLong(), WAIT);
 
             assertEquals("[]", client.unmanage("g-1").at("/result/disconnecting").toString());
             assertTrue(Host.mounted(mountPoint), "g-2 still holds it");

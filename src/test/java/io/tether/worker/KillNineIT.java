@@ -61,8 +61,7 @@ class KillNineIT {
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> client.receive(5000) != null);
             }
-            worker.kill9();
-            assertFalse(worker.isAlive());
+            assertEquals(137, worker.kill9(), "killed while running (JVM exit code 128+9)");
 
             worker.start();
             try (RawClient client = new RawClient(TestWorker.engineUrl(port, data), "k9")) {
@@ -92,6 +91,5 @@ class KillNineIT {
             assertEquals(List.of(), stopping.lines().filter(l -> l.matches(".* (WARN|ERROR) .*")).toList(),
                     "a clean stop logs no WARN or ERROR");
         }
-        assertTrue(Files.readString(log).contains("Tether worker running"));
     }
 }

@@ -161,10 +161,9 @@ class MountPolicyWorkerTest {
         // for the refused one would have come first.
         Path marker = Files.createDirectories(tmp.resolve("marker-" + cid));
         client.manage("marker-" + cid, "file://" + marker);
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.events.stream()
-                .anyMatch(e -> e.get("connectionKey").asText().equals("file://" + marker)));
-        assertFalse(client.events.stream().anyMatch(e -> e.get("connectionKey").asText().equals(key)), "no event for " + key);
-        assertFalse(client.list().get("connections").has(cid), cid + " is not stored");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !client.eventsFor("file://" + marker).isEmpty());
+        assertEquals(List.of(), client.eventsFor(key), "no event for " + key);
+        assertFalse(RawClient.cids(client.list()).contains(cid), cid + " is not stored");
         for (RecordingConnector connector : mountConnectors) {
             assertEquals(List.of(), connector.calls.stream().filter(c -> c.key().equals(key)).toList());
         }

@@ -1,6 +1,6 @@
 package io.tether.worker;
 
-import static org.awaitility.Awaitility.await;
+import static io.tether.testing.Secrets.assertInNoFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.api.Results;
 import io.tether.client.TetherClient;
 import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
 import io.tether.testing.servers.StandaloneArtemis;
@@ -48,28 +47,18 @@ class SealedSecretsIT {
             Results.Managed cifs = engine.manage("h1", "it-cifs-1", cifsUri, T);
             assertFalse(chap.alreadyManaged());
             assertFalse(cifs.alreadyManaged());
-            assertSecretsInNoFile(broker.instance(), "it-chap-1");
+            assertInNoFile(broker.instance(), "it-chap-1", CHAP, MOUNT);
 
-            assertEquals(CHAP, connected(iscsi, chap.connectionKey()).password());
-            assertTrue(connected(posix, cifs.connectionKey()).options().contains("password=" + MOUNT));
+            assertEquals(CHAP, iscsi.connectedUri(chap.connectionKey(), T).password());
+            assertTrue(posix.connectedUri(cifs.connectionKey(), T).options().contains("password=" + MOUNT));
             assertTrue(engine.manage("h1", "it-chap-1", iscsiUri, T).alreadyManaged(), "the same secret, recognised");
             assertTrue(engine.manage("h1", "it-cifs-1", cifsUri, T).alreadyManaged());
 
             h1.stop();
-            assertSecretsInNoFile(broker.instance(), "it-chap-1");
-            assertSecretsInNoFile(h1.dataDir(), "it-chap-1");
+            assertInNoFile(broker.instance(), "it-chap-1", CHAP, MOUNT);
+            assertInNoFile(h1.dataDir(), "it-chap-1", CHAP, MOUNT);
             broker.stop();
-            assertSecretsInNoFile(broker.instance(), "it-chap-1");
+            assertInNoFile(broker.instance(), "it-chap-1", CHAP, MOUNT);
         }
-    }
-
-    /** The connection {@code key} was connected, and the URI the connector got for it. */
-    private static StorageUri connected(RecordingConnector connector, String key) {
-        await().atMost(T).until(() -> !connector.of("connect", key).isEmpty());
-        return connector.of("connect", key).get(0).uri();
-    }
-
-    private static void assertSecretsInNoFile(Path dir, String control) throws Exception {
-        SealedSecretsTest.assertInNoFile(dir, control, CHAP, MOUNT);
     }
 }

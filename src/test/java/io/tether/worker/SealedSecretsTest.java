@@ -1,5 +1,6 @@
 package io.tether.worker;
 
+import static io.tether.testing.Secrets.assertInNoFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -21,12 +22,10 @@ import io.tether.sealing.SealingKey;
 import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,20 +70,20 @@ class SealedSecretsTest {
             assertEquals("posix://server.example/share", cifs.connectionKey());
 
             // The worker got the secrets: the connectors were handed the URIs with them.
-            StorageUri chapUri = connected(iscsi, chap.connectionKey());
+            StorageUri chapUri = iscsi.connectedUri(chap.connectionKey(), T);
             assertEquals("chapuser", chapUri.username());
             assertEquals(CHAP, chapUri.password());
-            assertTrue(connected(posix, cifs.connectionKey()).options().contains("password=" + MOUNT));
+            assertTrue(posix.connectedUri(cifs.connectionKey(), T).options().contains("password=" + MOUNT));
 
             // A second sealing of the same URI (other ciphertext) is the same secret: an idempotent repeat.
             assertTrue(client.manage("sealed", "sealed-chap-1", ISCSI, T).alreadyManaged());
             assertTrue(client.manage("sealed", "sealed-cifs-1", CIFS, T).alreadyManaged());
 
             Path broker = worker.dataDir().resolve("broker");
-            assertSecretsInNoFile(broker, "sealed-chap-1");
+            assertInNoFile(broker, "sealed-chap-1", CHAP, MOUNT);
             String keyId = worker.worker().sealingKey().keyId();
             worker.stop();
-            assertSecretsInNoFile(worker.dataDir(), "sealed-chap-1");
+            assertInNoFile(worker.dataDir(), "sealed-chap-1", CHAP, MOUNT);
             worker.start();
             // The key survived the restart: the URIs sealed for it still open.
             assertEquals(keyId, worker.worker().sealingKey().keyId());
@@ -93,35 +92,6 @@ class SealedSecretsTest {
         String log = Files.readString(Path.of("target/test-logs/tether-tests.log"));
         assertTrue(log.contains("sealed-chap-1"), "the log file is the one the worker writes to");
         assertFalse(log.contains(CHAP) || log.contains(MOUNT), "secret in the log");
-    }
-
-    /** The connection {@code key} was connected, and the URI the connector got for it. */
-    private static StorageUri connected(RecordingConnector connector, String key) {
-        org.awaitility.Awaitility.await().atMost(T).until(() -> !connector.of("connect", key).isEmpty());
-        return connector.of("connect", key).get(0).uri();
-    }
-
-    private static void assertSecretsInNoFile(Path dir, String control) throws Exception {
-        assertInNoFile(dir, control, CHAP, MOUNT);
-    }
-
-    /**
-     * Reads every file under {@code dir} as bytes ({@code grep -a}): no secret is there, while
-     * {@code control} (a CID, sent in clear in the same requests) is, so the files read do hold the
-     * requests.
-     */
-    static void assertInNoFile(Path dir, String control, String... secrets) throws Exception {
-        boolean controlFound = false;
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-                for (String secret : secrets) {
-                    assertFalse(content.contains(secret), "a secret in clear in " + file);
-                }
-                controlFound |= content.contains(control);
-            }
-        }
-        assertTrue(controlFound, "no file under " + dir + " holds the requests (" + control + ")");
     }
 
     @Test
@@ -146,7 +116,7 @@ class SealedSecretsTest {
             String clearUri = ISCSI.replace(":disk1", ":disk2");
             JsonNode clear = raw.manage("clear-1", clearUri);
             assertFalse(clear.at("/result/alreadyManaged").asBoolean(), clear.toString());
-            assertEquals(CHAP, connected(iscsi, "iscsi://target.example/iqn.2003-01.org.example:disk2").password());
+            assertEquals(CHAP, iscsi.connectedUri("iscsi://target.example/iqn.2003-01.org.example:disk2", T).password());
             // Sealed or clear, the worker sees one URI: the sealed repeat is recognised.
             assertTrue(client.manage("keys", "clear-1", clearUri, T).alreadyManaged());
 

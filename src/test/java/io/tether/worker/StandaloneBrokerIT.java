@@ -3,6 +3,7 @@ package io.tether.worker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -130,7 +131,7 @@ class StandaloneBrokerIT {
                 .filter(a -> !a.isLoopbackAddress() && a.getAddress().length == 4).findFirst().orElse(null);
         if (other != null) {
             try (Socket socket = new Socket()) {
-                assertTrue(assertThrowsIo(() -> socket.connect(new InetSocketAddress(other, plainPort), 2000)),
+                assertThrows(java.io.IOException.class, () -> socket.connect(new InetSocketAddress(other, plainPort), 2000),
                         "plain AMQP must not answer on " + other.getHostAddress());
             }
         }
@@ -148,19 +149,6 @@ class StandaloneBrokerIT {
         Host.ok(120, "bash", "broker-config/add-host.sh", broker.instance().toString(), "h3");
         assertTrue(Files.readString(broker.instance().resolve("etc/broker.xml")).contains("tether.host.h3.requests"));
         assertTrue(Files.exists(broker.hostPasswordFile("h3")));
-    }
-
-    private static boolean assertThrowsIo(IoAction action) {
-        try {
-            action.run();
-            return false;
-        } catch (java.io.IOException e) {
-            return true;
-        }
-    }
-
-    private interface IoAction {
-        void run() throws java.io.IOException;
     }
 
     /** The journal and the credentials are readable by the broker's user only (umask from setup). */

@@ -3,16 +3,15 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,18 +27,14 @@ class StoreUnavailableTest {
     private Path mount;
 
     @AfterEach
-    void unmount() throws Exception {
-        if (mount != null) {
-            run("umount", "-l", mount.toString());
-        }
+    void unmount() {
+        Host.unmount(mount);
     }
 
     @Test
     void diskFullIsStoreUnavailableAndRecovers() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
         Path data = tmp.resolve("data");
-        mount = Files.createDirectories(data.resolve("db"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount.toString()) == 0, "mount failed");
+        mount = Host.mountTmpfs(Files.createDirectories(data.resolve("db")), "16m", "tmpfs");
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("full", data);
              RawClient client = new RawClient(worker.url(), "full")) {
@@ -86,10 +81,5 @@ class StoreUnavailableTest {
         } catch (IOException noSpaceLeft) {
             // The file system is full now.
         }
-    }
-
-    private static int run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).inheritIO().start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 }

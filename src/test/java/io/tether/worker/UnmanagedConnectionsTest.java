@@ -2,15 +2,14 @@ package io.tether.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.Schemas;
+import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,22 +21,16 @@ class UnmanagedConnectionsTest {
     private Path mounted;
 
     @AfterEach
-    void unmount() throws Exception {
-        if (mounted != null) {
-            new ProcessBuilder("umount", "-l", mounted.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-        }
+    void unmount() {
+        Host.unmount(mounted);
     }
 
     @Test
     void aMountNoCidOwnsIsListedAsUnmanaged() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
         try (TestWorker worker = new TestWorker("unmanaged", tmp.resolve("data"));
              RawClient client = new RawClient(worker.url(), "unmanaged")) {
             Path point = Files.createDirectories(worker.config().mountRoot().resolve("by_hand"));
-            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "handmade", point.toString())
-                    .inheritIO().start();
-            assumeTrue(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0, "mount failed");
-            mounted = point;
+            mounted = Host.mountTmpfs(point, "1m", "handmade");
             client.manage("mine-1", "file://" + Files.createDirectories(tmp.resolve("mine")));
 
             JsonNode list = client.list();

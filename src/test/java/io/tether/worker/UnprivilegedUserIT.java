@@ -33,8 +33,7 @@ class UnprivilegedUserIT {
     private Path jar;
 
     private Host.Ran asNobody(String... args) {
-        List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--", WorkerProcess.java(), "-jar", jar.toString()));
         command.addAll(List.of(args));
         return Host.run(60, command.toArray(String[]::new));
     }
@@ -44,7 +43,7 @@ class UnprivilegedUserIT {
         Requirements.needRoot();
         Requirements.needTool("runuser", "util-linux");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        jar = Files.copy(Path.of(System.getProperty("tether.jar", "target/tether.jar")), tmp.resolve("tether.jar"));
+        jar = Files.copy(WorkerProcess.jar(), tmp.resolve("tether.jar"));
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         Path data = tmp.resolve("data");

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,6 +31,7 @@ class WorkerProtocolTest {
     static Path tmp;
     static TestWorker worker;
     static RawClient client;
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,16 +47,6 @@ class WorkerProtocolTest {
 
     private static Path dir(String name) throws Exception {
         return Files.createDirectories(tmp.resolve("storage").resolve(name));
-    }
-
-    private static List<JsonNode> eventsFor(String key) {
-        return client.events.stream().filter(e -> e.get("connectionKey").asText().equals(key)).toList();
-    }
-
-    private static JsonNode awaitEvent(String key, String change, String state) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(key).stream()
-                .filter(e -> e.get("change").asText().equals(change) && e.get("state").asText().equals(state))
-                .findFirst().orElse(null), e -> e != null);
     }
 
     private static void assertError(JsonNode reply, int code, String name) {
@@ -78,8 +68,8 @@ class WorkerProtocolTest {
         assertFalse(result.get("alreadyManaged").asBoolean());
         assertTrue(Schemas.problems("manageStorageServer.response", result).isEmpty());
 
-        JsonNode managed = awaitEvent("file://" + data, "MANAGED", "CONNECTING");
-        JsonNode connected = awaitEvent("file://" + data, "STATE", "CONNECTED");
+        JsonNode managed = client.awaitEvent("file://" + data, "MANAGED", "CONNECTING", 0, WAIT);
+        JsonNode connected = client.awaitEvent("file://" + data, "STATE", "CONNECTED", 0, WAIT);
         assertEquals(managed.get("seq").asLong() + 1, connected.get("seq").asLong());
         assertEquals("[\"m-1\"]", connected.get("connectionIds").toString());
         assertEquals("[\"m-1\"]", managed.get("changedIds").toString());
@@ -96,7 +86,6 @@ class WorkerProtocolTest {
         JsonNode entry = client.list().at("/connections/m-1");
         assertEquals("CONNECTED", entry.get("state").asText());
         assertTrue(entry.get("managed").asBoolean());
-        assertEquals("/" + tmp.relativize(data).toString().replace('\\', '/'), "/" + tmp.relativize(data));
         assertEquals(data.toString(), entry.at("/connectionInfo/path").asText());
     }
 
@@ -104,15 +93,15 @@ class WorkerProtocolTest {
     void sameCidSameUriIsIdempotentAndSendsNoEvent() throws Exception {
         Path data = dir("idem");
         client.manage("idem-1", "file://" + data);
-        awaitEvent("file://" + data, "STATE", "CONNECTED");
-        int before = eventsFor("file://" + data).size();
+        client.awaitEvent("file://" + data, "STATE", "CONNECTED", 0, WAIT);
+        int before = client.eventsFor("file://" + data).size();
         JsonNode again = client.manage("idem-1", "file://" + data + "//");
         assertTrue(again.at("/result/alreadyManaged").asBoolean());
         // A later request's events arrive after any the repeat could have caused.
         Path other = dir("idem-marker");
         client.manage("idem-marker", "file://" + other);
-        awaitEvent("file://" + other, "MANAGED", "CONNECTING");
-        assertEquals(before, eventsFor("file://" + data).size());
+        client.awaitEvent("file://" + other, "MANAGED", "CONNECTING", 0, WAIT);
+        assertEquals(before, client.eventsFor("file://" + data).size());
     }
 
     @Test
@@ -135,7 +124,7 @@ class WorkerProtocolTest {
     @Test
     void anUnreachableServerIsDisconnectedWithAReason() throws Exception {
         client.manage("nfs-1", "nfs://filer.invalid/vol1");
-        JsonNode down = awaitEvent("nfs://filer.invalid/vol1", "STATE", "DISCONNECTED");
+        JsonNode down = client.awaitEvent("nfs://filer.invalid/vol1", "STATE", "DISCONNECTED", 0, WAIT);
         assertEquals(451, down.at("/lastError/code").asInt());
         assertTrue(down.at("/lastError/message").asText().contains("unreachable"), down.toString());
         JsonNode entry = client.list().at("/connections/nfs-1");
@@ -148,12 +137,12 @@ class WorkerProtocolTest {
     void missingDirectoryIsDisconnectedWithVdsmValidationError() throws Exception {
         String uri = "file://" + tmp.resolve("does-not-exist");
         client.manage("missing-1", uri);
-        JsonNode down = awaitEvent(uri, "STATE", "DISCONNECTED");
+        JsonNode down = client.awaitEvent(uri, "STATE", "DISCONNECTED", 0, WAIT);
         assertEquals(453, down.at("/lastError/code").asInt());
         assertEquals("StorageServerValidationError", down.at("/lastError/name").asText());
         Path notDir = Files.writeString(tmp.resolve("plain-file"), "x");
         client.manage("missing-2", "file://" + notDir);
-        assertEquals(453, awaitEvent("file://" + notDir, "STATE", "DISCONNECTED").at("/lastError/code").asInt());
+        assertEquals(453, client.awaitEvent("file://" + notDir, "STATE", "DISCONNECTED", 0, WAIT).at("/lastError/code").asInt());
     }
 
     @Test
@@ -249,7 +238,7 @@ class WorkerProtocolTest {
             switch (r.get("id").asText("null")) {
                 case "a", "b" -> assertFalse(r.at("/result/alreadyManaged").asBoolean());
                 case "c" -> assertError(r, -32601, "METHOD_NOT_FOUND");
-                case "d" -> assertEquals(Set.of("batch-1", "batch-2", "batch-3"), fieldNames(r.at("/result/connections")));
+                case "d" -> assertEquals(Set.of("batch-1", "batch-2", "batch-3"), RawClient.cids(r.get("result")));
                 default -> assertError(r, -32600, "INVALID_REQUEST");
             }
         }
@@ -260,7 +249,6 @@ class WorkerProtocolTest {
     void notificationsRunWithoutAReply() throws Exception {
         Path data = dir("notify");
         // Replies come in request order, so the first reply after these must be the list's.
-        client.session();
         sendNoWait("{\"jsonrpc\":\"2.0\",\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"note-1\",\"uri\":\"file://" + data + "\"}}");
         sendNoWait("[{\"jsonrpc\":\"2.0\",\"method\":\"nope\"},{\"jsonrpc\":\"2.0\",\"method\":\"getStorageServerList\"}]");
         JsonNode list = client.call("{\"jsonrpc\":\"2.0\",\"id\":\"after\",\"method\":\"getStorageServerList\",\"params\":{\"connectionIdPrefix\":\"note-\"}}");
@@ -326,13 +314,13 @@ class WorkerProtocolTest {
         assertEquals("[\"flowA-1\",\"flowA-2\"]", first.get("unmanaged").toString());
         assertEquals("[]", first.get("disconnecting").toString(), "flowB-1 still holds the connection");
         assertTrue(Schemas.problems("unmanageStorageServer.response", first).isEmpty());
-        JsonNode unmanagedEvent = awaitEvent(key, "UNMANAGED", "CONNECTED");
+        JsonNode unmanagedEvent = client.awaitEvent(key, "UNMANAGED", "CONNECTED", 0, WAIT);
         assertEquals("[\"flowB-1\"]", unmanagedEvent.get("connectionIds").toString());
         assertEquals("[\"flowA-1\",\"flowA-2\"]", unmanagedEvent.get("changedIds").toString());
 
         JsonNode last = client.unmanage("flowB-1").get("result");
         assertEquals("[\"" + key + "\"]", last.get("disconnecting").toString());
-        awaitEvent(key, "STATE", "DISCONNECTED");
+        client.awaitEvent(key, "STATE", "DISCONNECTED", 0, WAIT);
         assertFalse(client.list().get("connections").toString().contains(key));
         JsonNode none = client.call("unmanageStorageServer", "{\"connectionIdPrefix\":\"nothing-matches-\"}").get("result");
         assertEquals("{\"unmanaged\":[],\"disconnecting\":[]}", none.toString());
@@ -350,7 +338,7 @@ class WorkerProtocolTest {
         long listSeq = replies.get(3).at("/result/seq").asLong();
 
         List<JsonNode> managedA = await().atMost(Duration.ofSeconds(10)).until(
-                () -> eventsFor("file://" + a).stream().filter(e -> e.get("change").asText().equals("MANAGED")).toList(),
+                () -> client.eventsFor("file://" + a).stream().filter(e -> e.get("change").asText().equals("MANAGED")).toList(),
                 l -> l.size() == 2);
         assertEquals("[\"burst-a1\",\"burst-a2\"]", managedA.get(0).get("changedIds").toString(),
                 "the two manages of A before the list are one event");
@@ -359,7 +347,7 @@ class WorkerProtocolTest {
         assertEquals("[\"burst-a3\"]", managedA.get(1).get("changedIds").toString(), "after the list, a new event");
         assertEquals(listSeq + 1, managedA.get(1).get("seq").asLong());
         assertEquals("[\"burst-a1\",\"burst-a2\",\"burst-a3\"]", managedA.get(1).get("connectionIds").toString());
-        JsonNode managedB = awaitEvent("file://" + b, "MANAGED", "CONNECTING");
+        JsonNode managedB = client.awaitEvent("file://" + b, "MANAGED", "CONNECTING", 0, WAIT);
         assertEquals("[\"burst-b1\"]", managedB.get("changedIds").toString());
         assertTrue(replies.get(3).at("/result/connections/burst-a2").isObject());
         assertFalse(replies.get(3).at("/result/connections").has("burst-a3"));
@@ -369,7 +357,7 @@ class WorkerProtocolTest {
     void eventsHaveConsecutiveSeqsPropertiesAndTheListSeqMatches() throws Exception {
         Path data = dir("seq");
         client.manage("seq-1", "file://" + data);
-        awaitEvent("file://" + data, "STATE", "CONNECTED");
+        client.awaitEvent("file://" + data, "STATE", "CONNECTED", 0, WAIT);
         JsonNode list = client.list();
         long listSeq = list.get("seq").asLong();
         await().atMost(Duration.ofSeconds(10)).until(() -> client.events.stream().anyMatch(e -> e.get("seq").asLong() == listSeq));
@@ -398,7 +386,6 @@ class WorkerProtocolTest {
                 "{\"jsonrpc\":\"2.0\",\"method\":\"manageStorageServer\",\"id\":1,\"params\":{\"connectionId\":\"" + "z".repeat(100_000) + "\",\"uri\":\"file:///tmp\"}}",
                 "\u0000\u0001\u0002", "{'single':'quotes'}", "NaN", "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":[1]}",
                 "{\"jsonrpc\":2.0,\"method\":\"getStorageServerList\",\"id\":1}", "x".repeat(2 << 20));
-        assertTrue(garbage.size() >= 20);
         for (String body : garbage) {
             String reply = client.send(body);
             assertNotNull(reply, "no reply to garbage: " + body.substring(0, Math.min(60, body.length())));
@@ -419,13 +406,7 @@ class WorkerProtocolTest {
 
         Path data = dir("after-garbage");
         assertFalse(client.manage("after-garbage", "file://" + data).at("/result/alreadyManaged").asBoolean());
-        awaitEvent("file://" + data, "STATE", "CONNECTED");
-    }
-
-    private static Set<String> fieldNames(JsonNode node) {
-        Set<String> names = new TreeSet<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
+        client.awaitEvent("file://" + data, "STATE", "CONNECTED", 0, WAIT);
     }
 
     @Test
@@ -433,7 +414,6 @@ class WorkerProtocolTest {
         client.manage("pfx-a", "file://" + dir("pfx"));
         client.manage("other-a", "file://" + dir("pfx"));
         JsonNode list = client.call("getStorageServerList", "{\"connectionIdPrefix\":\"pfx-\"}").get("result");
-        assertEquals(Set.of("pfx-a"), fieldNames(list.get("connections")));
-        assertNull(list.get("connections").get("other-a"));
+        assertEquals(Set.of("pfx-a"), RawClient.cids(list));
     }
 }

@@ -10,6 +10,7 @@ import io.tether.connector.CommandRunner;
 import io.tether.connector.MountConnector;
 import io.tether.connector.MountPolicy;
 import io.tether.connector.MountTable;
+import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.Requirements;
@@ -63,7 +64,7 @@ class FlappingTargetIT {
             while (System.nanoTime() < end) {
                 // Down: the source goes and the mount with it; the worker cannot mount it again.
                 Files.move(source, away);
-                unmountAllUnder(mountRoot);
+                Host.unmountAllUnder(mountRoot);
                 Thread.sleep(1000); // the flap period itself, not a wait for an outcome
                 // Up: the source is back; the worker's next attempt mounts it.
                 Files.move(away, source);
@@ -132,7 +133,7 @@ class FlappingTargetIT {
             if (Files.exists(away) && !Files.exists(source)) {
                 Files.move(away, source);
             }
-            unmountAllUnder(mountRoot);
+            Host.unmountAllUnder(mountRoot);
         }
     }
 
@@ -142,15 +143,5 @@ class FlappingTargetIT {
 
     private static boolean mountedUnder(Path root) throws Exception {
         return Files.readAllLines(Path.of("/proc/self/mounts")).stream().anyMatch(l -> l.split(" ")[1].startsWith(root + "/"));
-    }
-
-    private static void unmountAllUnder(Path root) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-            String target = line.split(" ")[1];
-            if (target.startsWith(root + "/")) {
-                Process p = new ProcessBuilder("umount", "-l", target).inheritIO().start();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
     }
 }

@@ -38,13 +38,6 @@ class MonitorTest {
                         .withOperationTimeout(Duration.ofSeconds(1)).withRetry(FAST_RETRY));
     }
 
-    private static JsonNode awaitEvent(RawClient client, String key, String change, String state, long afterSeq) {
-        return await().atMost(Duration.ofSeconds(15)).until(() -> client.events.stream()
-                .filter(e -> e.get("seq").asLong() > afterSeq && e.get("connectionKey").asText().equals(key)
-                        && e.get("change").asText().equals(change) && e.get("state").asText().equals(state))
-                .findFirst().orElse(null), e -> e != null);
-    }
-
     private static void assertConsecutive(List<JsonNode> events) {
         for (int i = 1; i < events.size(); i++) {
             assertEquals(events.get(i - 1).get("seq").asLong() + 1, events.get(i).get("seq").asLong(),
@@ -60,10 +53,10 @@ class MonitorTest {
         try (TestWorker worker = new TestWorker("mon1", tmp.resolve("data"), fast(files));
              RawClient client = new RawClient(worker.url(), "mon1")) {
             client.manage("vol-1", key);
-            JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
+            JsonNode up = client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(15));
 
             Files.delete(dir);
-            JsonNode down = awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
+            JsonNode down = client.awaitEvent(key, "STATE", "DISCONNECTED", up.get("seq").asLong(), Duration.ofSeconds(15));
             assertEquals(453, down.at("/lastError/code").asInt());
             assertEquals("StorageServerValidationError", down.at("/lastError/name").asText());
             assertTrue(down.at("/lastError/message").asText().contains("does not exist"), down.toString());
@@ -73,7 +66,7 @@ class MonitorTest {
             assertEquals(453, listed.at("/lastError/code").asInt());
 
             Files.createDirectories(dir);
-            JsonNode back = awaitEvent(client, key, "STATE", "CONNECTED", down.get("seq").asLong());
+            JsonNode back = client.awaitEvent(key, "STATE", "CONNECTED", down.get("seq").asLong(), Duration.ofSeconds(15));
             assertTrue(back.get("lastError").isNull(), "a success clears lastError");
             assertConsecutive(client.events);
         }
@@ -103,9 +96,9 @@ class MonitorTest {
                         + " ms, expected " + least + " to " + most + " ms; gaps " + gaps);
             }
             Files.createDirectories(dir);
-            JsonNode up = awaitEvent(client, key, "STATE", "CONNECTED", 0);
+            JsonNode up = client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(15));
             Files.delete(dir);
-            awaitEvent(client, key, "STATE", "DISCONNECTED", up.get("seq").asLong());
+            client.awaitEvent(key, "STATE", "DISCONNECTED", up.get("seq").asLong(), Duration.ofSeconds(15));
             // The first failed connect after the last success, and the call that follows it: the
             // wait between them is the first delay again (100 ms ±20%), far below the 800 ms cap
             // (640 ms at the least) where the retries had got to before the success.
@@ -176,7 +169,7 @@ class MonitorTest {
              RawClient client = new RawClient(worker.url(), "hang")) {
             String hungKey = "posix://stuck.example/export";
             client.manage("hung-1", hungKey + "?vfsType=nfs");
-            JsonNode timedOut = awaitEvent(client, hungKey, "STATE", "DISCONNECTED", 0);
+            JsonNode timedOut = client.awaitEvent(hungKey, "STATE", "DISCONNECTED", 0, Duration.ofSeconds(15));
             assertTrue(timedOut.at("/lastError/message").asText().contains("did not return within 1.0 s"), timedOut.toString());
             assertEquals(1, hung.inside.get(), "the first probe is still stuck in open(2)");
 
@@ -184,7 +177,7 @@ class MonitorTest {
             for (int i = 0; i < 5; i++) {
                 Path dir = Files.createDirectories(tmp.resolve("ok" + i));
                 client.manage("ok-" + i, "file://" + dir);
-                awaitEvent(client, "file://" + dir, "STATE", "CONNECTED", 0);
+                client.awaitEvent("file://" + dir, "STATE", "CONNECTED", 0, Duration.ofSeconds(15));
                 assertEquals(i + 2, client.list().get("connections").size(), "hung-1 and ok-0..ok-" + i);
             }
             // Retries of the hung connection fail at once while its operation is stuck: never a second thread.
@@ -194,7 +187,7 @@ class MonitorTest {
             assertEquals(1, hung.inside.get());
 
             hung.recover();
-            JsonNode recovered = awaitEvent(client, hungKey, "STATE", "CONNECTED", timedOut.get("seq").asLong());
+            JsonNode recovered = client.awaitEvent(hungKey, "STATE", "CONNECTED", timedOut.get("seq").asLong(), Duration.ofSeconds(15));
             assertTrue(recovered.get("lastError").isNull());
             assertConsecutive(client.events);
         }
@@ -211,7 +204,7 @@ class MonitorTest {
             client.manage("kept-1", key);
             client.manage("kept-2", key);
             client.manage("gone-1", "file://" + tmp.resolve("missing"));
-            awaitEvent(client, key, "STATE", "CONNECTED", 0);
+            client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(15));
         }
         RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector());
         try (TestWorker worker = new TestWorker("adopt", data, fast(second));

@@ -9,7 +9,7 @@ public sealed interface Incoming {
      * @param identity what names this delivery across redeliveries and client resends (the
      *                 correlation-id, else the message-id); empty when the message has neither
      */
-    record Text(String body, java.util.Optional<String> identity) implements Incoming {
+    record Readable(String body, java.util.Optional<String> identity) implements Incoming {
     }
 
     /** A message whose body could not be read as text; answered with {@code why}. */

@@ -134,7 +134,7 @@ public final class RequestConsumer implements AutoCloseable {
         Optional<String> identity = correlationId != null ? Optional.of("corr:" + correlationId)
                 : Optional.ofNullable(messageId).map(id -> "msg:" + id);
         try {
-            return new Incoming.Text(MessageBodies.text(message, JsonRpc.MAX_BODY_BYTES), identity);
+            return new Incoming.Readable(MessageBodies.text(message, JsonRpc.MAX_BODY_BYTES), identity);
         } catch (MessageBodies.NotText e) {
             return new Incoming.Unreadable(new RpcError(ErrorCode.PARSE_ERROR, "parse error: " + e.getMessage()));
         }

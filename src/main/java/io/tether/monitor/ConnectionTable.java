@@ -10,7 +10,7 @@ import java.util.Optional;
 public interface ConnectionTable {
 
     /** The desired state of one host connection, or empty when the worker no longer tracks it. */
-    Optional<Target> target(ConnectionKey key);
+    Optional<Desired> target(ConnectionKey key);
 
     /** Records what a connector saw; the table decides whether the state changed. */
     void observe(ConnectionKey key, Observation observation);
@@ -20,6 +20,6 @@ public interface ConnectionTable {
      * @param wanted false once no CID holds the connection: it is to be disconnected
      * @param state  the state last recorded
      */
-    record Target(StorageUri uri, boolean wanted, ConnectionState state) {
+    record Desired(StorageUri uri, boolean wanted, ConnectionState state) {
     }
 }

@@ -147,11 +147,11 @@ public final class Reconciler implements AutoCloseable {
 
     /** One reconcile of {@code key}: desired state from the table, actual state from the connector. */
     private CompletableFuture<ReconcileResult> step(ConnectionKey key, KeyState state) {
-        Optional<ConnectionTable.Target> found = table.target(key);
+        Optional<ConnectionTable.Desired> found = table.target(key);
         if (found.isEmpty()) {
             return CompletableFuture.completedFuture(new ReconcileResult.Forget());
         }
-        ConnectionTable.Target target = found.get();
+        ConnectionTable.Desired target = found.get();
         Connector connector = connectors.apply(target.uri().type());
         if (connector == null) {
             VdsmError kind = target.wanted() ? VdsmError.StorageServerConnectionError : VdsmError.StorageServerDisconnectionError;
@@ -168,7 +168,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** Probe; if not connected, connect. */
     private CompletableFuture<ReconcileResult> keepConnected(ConnectionKey key, KeyState state,
-            ConnectionTable.Target target, Connector connector) {
+            ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
         return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri))
                 .handleAsync((ok, probeFailure) -> {

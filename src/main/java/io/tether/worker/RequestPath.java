@@ -98,7 +98,7 @@ public final class RequestPath implements RequestConsumer.Handler {
                 answers.add(new Known(RequestCodec.error(unreadable.why())));
                 continue;
             }
-            Incoming.Text text = (Incoming.Text) message;
+            Incoming.Readable text = (Incoming.Readable) message;
             Optional<String> requestId = text.identity().map(identity -> requestId(identity, text.body()));
             Optional<Fresh> copy = requestId.map(inThisBatch::get);
             if (copy.isPresent()) {

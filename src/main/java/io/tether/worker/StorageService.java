@@ -342,14 +342,14 @@ public final class StorageService implements ConnectionTable {
     }
 
     @Override
-    public Optional<Target> target(ConnectionKey key) {
+    public Optional<Desired> target(ConnectionKey key) {
         lock.lock();
         try {
             HostConnection connection = registry.connection(key);
             if (connection == null) {
                 return Optional.empty();
             }
-            return Optional.of(new Target(connection.uri(), !connection.cids().isEmpty(), connection.state()));
+            return Optional.of(new Desired(connection.uri(), !connection.cids().isEmpty(), connection.state()));
         } finally {
             lock.unlock();
         }

@@ -463,13 +463,13 @@ class ReconcilerTest {
         }
 
         @Override
-        public synchronized Optional<Target> target(ConnectionKey key) {
+        public synchronized Optional<Desired> target(ConnectionKey key) {
             if (failNextTarget.getAndSet(false)) {
                 throw new IllegalStateException("table broken");
             }
             HostConnection connection = registry.connection(key);
             return connection == null ? Optional.empty()
-                    : Optional.of(new Target(connection.uri(), !connection.cids().isEmpty(), connection.state()));
+                    : Optional.of(new Desired(connection.uri(), !connection.cids().isEmpty(), connection.state()));
         }
 
         @Override

@@ -72,7 +72,7 @@ class EventListConsistencyTest {
                     calls.add(randomCall(random, c, dirs));
                 }
                 String body = calls.size() == 1 ? calls.get(0) : "[" + String.join(",", calls) + "]";
-                Reply reply = path.handle(List.of(new Incoming.Text(body, Optional.of("msg:" + round)))).get(0);
+                Reply reply = path.handle(List.of(new Incoming.Readable(body, Optional.of("msg:" + round)))).get(0);
                 replay.readOutbox(store, seed);
                 for (JsonNode response : responses(reply)) {
                     JsonNode result = response.get("result");

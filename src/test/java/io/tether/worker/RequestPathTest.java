@@ -88,7 +88,7 @@ class RequestPathTest {
     }
 
     private Reply send(String body, String identity) {
-        return path.handle(List.of(new Incoming.Text(body, Optional.of(identity)))).get(0);
+        return path.handle(List.of(new Incoming.Readable(body, Optional.of(identity)))).get(0);
     }
 
     private static JsonNode json(Reply reply) throws Exception {
@@ -137,8 +137,8 @@ class RequestPathTest {
         send(manage(1, "c-1"), "msg:1");
         String body = unmanage(7, "c-1");
         List<Reply> replies = path.handle(List.of(
-                new Incoming.Text(body, Optional.of("corr:a")),
-                new Incoming.Text(body, Optional.of("corr:a"))));
+                new Incoming.Readable(body, Optional.of("corr:a")),
+                new Incoming.Readable(body, Optional.of("corr:a"))));
         assertEquals(replies.get(0), replies.get(1));
         assertEquals("c-1", json(replies.get(0)).get("result").get("unmanaged").get(0).asText());
     }

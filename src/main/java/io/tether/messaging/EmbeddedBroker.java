@@ -69,10 +69,10 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.setConfigurationFileRefreshPeriod(-1);
         config.setConfigurationUrl(null);
         config.setBrokerInstance(dir.toFile());
-        config.setJournalDirectory(dir.resolve("journal").toString());
-        config.setBindingsDirectory(dir.resolve("bindings").toString());
-        config.setPagingDirectory(dir.resolve("paging").toString());
-        config.setLargeMessagesDirectory(dir.resolve("large-messages").toString());
+        config.setJournalDirectory(usableDirectory(dir.resolve("journal")));
+        config.setBindingsDirectory(usableDirectory(dir.resolve("bindings")));
+        config.setPagingDirectory(usableDirectory(dir.resolve("paging")));
+        config.setLargeMessagesDirectory(usableDirectory(dir.resolve("large-messages")));
         config.setNodeManagerLockDirectory(dir.toString());
         // Several brokers may share a JVM in tests; JMX names would collide and nothing reads them here.
         config.setJMXManagementEnabled(false);
@@ -101,6 +101,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         broker.server.setConfiguration(config);
         broker.server.setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), logins));
         broker.server.start();
+        // Artemis logs a journal it cannot use and returns from start() with the server stopped.
+        if (!broker.server.getActiveMQServer().isActive()) {
+            broker.server.stop();
+            throw new BrokerStartException("the embedded broker did not start: its journal in " + dir
+                    + " cannot be used (the broker's log lines above say why)");
+        }
         // Artemis logs a port it cannot bind and runs on without it; a worker must never go on,
         // since whatever holds the port (another worker, or any local user's program) would then
         // receive its logins and hand it requests.
@@ -113,6 +119,24 @@ public final class EmbeddedBroker implements AutoCloseable {
         log.info("embedded broker listening on amqp://127.0.0.1:{} (journal in {}; engines log in with {})", port, dir,
                 dataDir.toAbsolutePath().normalize().resolve(ENGINE_LOGIN));
         return broker;
+    }
+
+    /**
+     * The journal's directory, created if need be; one that is not a writable directory is said in
+     * one line here, before Artemis fails on it with pages of its own errors.
+     */
+    private static String usableDirectory(Path journalDir) throws BrokerStartException {
+        try {
+            Files.createDirectories(journalDir);
+        } catch (IOException e) {
+            throw new BrokerStartException("the embedded broker's journal cannot be used: " + journalDir
+                    + " is not a directory that can be created (" + e.getClass().getSimpleName() + ")");
+        }
+        if (!Files.isWritable(journalDir)) {
+            throw new BrokerStartException("the embedded broker's journal cannot be used: " + journalDir
+                    + " is not writable");
+        }
+        return journalDir.toString();
     }
 
     /** Says in one line, before Artemis logs its own errors about it, that the port is taken. */

@@ -77,6 +77,32 @@ class NfsConnectorIT {
         }
     }
 
+    /**
+     * An IPv6 host in another spelling reaches the same server: the server check and the mount
+     * spec use its one spelling. Ganesha listens on 127.0.0.1, so the address is IPv4-mapped.
+     */
+    @Test
+    void anIpv6HostIsCheckedAndMountedInItsOneSpelling() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://[0:0:0:0:0:FFFF:7f00:0001]:2049/export?version=4.1");
+        assertEquals("nfs://[::ffff:127.0.0.1]/export", uri.key().value());
+        try (GaneshaServer ganesha = new GaneshaServer(tmp.resolve("ganesha"))) {
+            try {
+                nfs.connect(uri);
+                nfs.check(uri);
+                nfs.disconnect(uri);
+            } catch (ConnectorException mountFailed) {
+                // Past the NFS NULL call to [::ffff:127.0.0.1]:2049: mount itself failed.
+                assertEquals(VdsmError.MountError, mountFailed.error(), mountFailed.getMessage());
+                assertTrue(mountFailed.getMessage().contains("[::ffff:127.0.0.1]:/export "
+                        + root.resolve("[::ffff:127.0.0.1]:_export")), mountFailed.getMessage());
+            }
+            ganesha.stop();
+            ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.connect(uri));
+            assertEquals(VdsmError.StorageServerConnectionError, down.error());
+            assertTrue(down.getMessage().contains("NFS server [::ffff:127.0.0.1]:2049 is unreachable"), down.getMessage());
+        }
+    }
+
     @Test
     void theWorkerReportsTheMountErrorAndRetriesWithBackoff() throws Exception {
         io.tether.testing.RecordingConnector recorded = new io.tether.testing.RecordingConnector(nfs);

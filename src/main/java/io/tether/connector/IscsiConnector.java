@@ -117,6 +117,8 @@ public final class IscsiConnector implements Connector {
         } catch (CommandRunner.ToolMissing e) {
             log.debug("key={} {}; skipping the login check at the target", uri.key(), e.getMessage());
             return;
+        } catch (CommandRunner.CannotStart e) {
+            throw new ConnectorException(VdsmError.iSCSISetupError, e.getMessage());
         } catch (CommandRunner.TimedOut e) {
             throw new ConnectorException(VdsmError.iSCSILoginError, e.getMessage());
         }
@@ -131,7 +133,8 @@ public final class IscsiConnector implements Connector {
         if (message.contains("Target not found")) {
             throw new ConnectorException(VdsmError.iSCSILoginError, "portal " + target.portal() + " has no target " + target.iqn());
         }
-        throw new ConnectorException(VdsmError.iSCSILoginError, "login at " + target.portal() + " failed: " + message);
+        throw new ConnectorException(VdsmError.iSCSILoginError, "login at the target: " + inq + " failed (exit "
+                + result.exitCode() + "): " + message);
     }
 
     /**

@@ -1,10 +1,14 @@
 package io.tether.connector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connection.UriParser;
 import io.tether.testing.RecordingRunner;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,5 +56,20 @@ class IscsiConnectorTest {
         ConnectorException e = assertThrows(ConnectorException.class,
                 () -> iscsi.check(UriParser.parse("iscsi://[::1]/" + IQN)));
         assertEquals("no iSCSI session to " + IQN + " at [::1]:3260", e.getMessage());
+    }
+    /** A login check that fails for a reason the connector does not know is the command, its exit code and its words. */
+    @Test
+    void aFailedLoginCheckSaysWhatRanAndWhatItSaid() throws Exception {
+        try (ServerSocket portal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            IscsiConnector iscsi = new IscsiConnector(new RecordingRunner(), new IscsiSessions(tmp.resolve("none")),
+                    Duration.ofSeconds(1));
+            ConnectorException e = assertThrows(ConnectorException.class, () -> iscsi.connect(UriParser.parse(
+                    "iscsi://user%hunter2@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/1")));
+            assertEquals(VdsmError.iSCSILoginError, e.error());
+            assertTrue(e.getMessage().startsWith("login at the target: iscsi-inq -i "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(" iscsi://127.0.0.1:" + portal.getLocalPort() + "/" + IQN
+                    + "/1 failed (exit 1): not run: iscsi-inq (RecordingRunner)"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        }
     }
 }

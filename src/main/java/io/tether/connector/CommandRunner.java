@@ -70,11 +70,13 @@ public class CommandRunner {
         } catch (IOException e) {
             // Only "no such file" means the tool is not installed: one that is there but cannot run
             // (not executable, no memory or process slot left) is not fixed by installing a package.
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            // The cause holds the system's reason ("error=13, Permission denied") without the program name.
+            Throwable reason = e.getCause() == null ? e : e.getCause();
+            String why = reason.getMessage() == null ? reason.getClass().getSimpleName() : reason.getMessage();
             if (why.contains("error=2,")) {
                 throw new ToolMissing(command);
             }
-            throw new CannotStart(command, why.substring(why.indexOf(": ") + 2));
+            throw new CannotStart(command, why);
         }
         try {
             process.getOutputStream().close();

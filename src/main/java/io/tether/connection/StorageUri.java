@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * the same settings are equal. {@link #toString()} never shows a credential, so a URI can be logged.
  *
  * @param type      the storage type, from the scheme
- * @param host      lower-cased host name or address ("" for a local file or device)
+ * @param host      lower-cased host name or IPv4 address, or RFC 5952 IPv6 address in brackets ("" for a
+ *                  local file or device)
  * @param port      the port, or -1 when absent or equal to the type's default
  * @param path      normalised path: export, volume, device, directory, or "/" + IQN for iSCSI
  * @param lun       iSCSI LUN, or null; a LUN lives inside a session and is not part of the key

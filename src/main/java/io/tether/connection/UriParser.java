@@ -23,9 +23,8 @@ import java.util.stream.Collectors;
  */
 public final class UriParser {
 
-    /** A host name (lower-cased) as DNS allows it; IPv4 addresses are host names here. */
+    /** A host name (lower-cased) as DNS allows it; IPv4 addresses are host names here, checked further by {@link #host}. */
     static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-    private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]+(%[a-z0-9]+)?]");
     /** A name that any tool takes as one argument: an iSCSI iface, a GlusterFS volume. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
@@ -103,14 +102,14 @@ public final class UriParser {
     }
 
     private static String[] splitHostPort(String authority) throws InvalidUriException {
-        String host;
+        String host = authority;
         String port = "";
         if (authority.startsWith("[")) {
             int close = authority.indexOf(']');
             if (close < 0) {
                 throw new InvalidUriException("IPv6 host is missing ']'");
             }
-            host = authority.substring(0, close + 1).toLowerCase(Locale.ROOT);
+            host = authority.substring(0, close + 1);
             String after = authority.substring(close + 1);
             if (!after.isEmpty()) {
                 if (!after.startsWith(":")) {
@@ -118,18 +117,34 @@ public final class UriParser {
                 }
                 port = after.substring(1);
             }
-            if (!IPV6.matcher(host).matches()) {
-                throw new InvalidUriException("host is not a valid IPv6 address");
-            }
         } else {
             int colon = authority.indexOf(':');
-            host = (colon < 0 ? authority : authority.substring(0, colon)).toLowerCase(Locale.ROOT);
-            port = colon < 0 ? "" : authority.substring(colon + 1);
-            if (!host.isEmpty() && !HOST.matcher(host).matches()) {
-                throw new InvalidUriException("host '" + Text.shorten(host, QUOTED) + "' is not a valid host name or address");
+            if (colon >= 0) {
+                host = authority.substring(0, colon);
+                port = authority.substring(colon + 1);
             }
         }
-        return new String[] {host, port};
+        return new String[] {host.isEmpty() ? host : host(host, "host"), port};
+    }
+
+    /**
+     * {@code raw}, a host as a URI writes it, in its one spelling: a name lower-cased (an IPv4
+     * address is a name here, checked as four decimal numbers), an IPv6 address in brackets as
+     * RFC 5952 writes it ({@link IpLiteral}); an error naming {@code what} when it is neither.
+     */
+    static String host(String raw, String what) throws InvalidUriException {
+        String quoted = what + " '" + Text.shorten(raw, QUOTED) + "'";
+        if (raw.startsWith("[") && raw.endsWith("]")) {
+            return "[" + IpLiteral.ipv6(raw.substring(1, raw.length() - 1), quoted) + "]";
+        }
+        String host = raw.toLowerCase(Locale.ROOT);
+        if (!HOST.matcher(host).matches()) {
+            throw new InvalidUriException(quoted + " is not a valid host name or address");
+        }
+        if (IpLiteral.endsInNumber(host)) {
+            IpLiteral.checkIpv4(host, quoted);
+        }
+        return host;
     }
 
     private static int parsePort(String port, StorageType type) throws InvalidUriException {

@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * {@link Scheme} checks and normalises the rest, with the helpers here.
  *
  * @param type     the storage type, from the scheme
- * @param host     lower-cased host name, or IPv6 address in brackets; "" when there is none
+ * @param host     the host in its one spelling ({@link UriParser#host}): a lower-cased name or IPv4
+ *                 address, or an RFC 5952 IPv6 address in brackets; "" when there is none
  * @param port     the port, or -1 when absent or the type's default
  * @param rawPath  the path as written, still percent-encoded, with any {@code ;name=value} part
  * @param userInfo the text before {@code @}, as written, or null

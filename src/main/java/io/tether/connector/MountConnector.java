@@ -32,6 +32,7 @@ public final class MountConnector implements Connector {
     private final MountTable table;
     private final Duration timeout;
     private final MountPolicy policy;
+    private final MountHelpers helpers = MountHelpers.ofHost();
 
     /**
      * @param timeout for each host command (mount, umount, stat) and reachability check
@@ -107,8 +108,7 @@ public final class MountConnector implements Connector {
         CommandRunner.Result result = run(mount, VdsmError.MountError);
         if (result.exitCode() != 0) {
             removeQuietly(mountPoint);
-            throw new ConnectorException(VdsmError.MountError, mountHelperMissing(settings, result)
-                    .orElse(mount + " failed (exit " + result.exitCode() + "): " + result.message()));
+            throw new ConnectorException(VdsmError.MountError, failure(mount, settings, result, helpers));
         }
         stat(mountPoint);
         log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
@@ -223,14 +223,25 @@ public final class MountConnector implements Connector {
         return runner.runOrThrow(command, timeout, onFailure, onFailure);
     }
 
-    /** mount(8) says "unknown filesystem type" when the type's helper package is not installed. */
-    private static Optional<String> mountHelperMissing(MountSettings settings, CommandRunner.Result result) {
-        String message = result.message();
-        if (message.contains("unknown filesystem type") || message.contains("helper program")) {
-            return Optional.of("mount." + settings.vfsType() + " not found: install " + settings.installHint()
-                    + " (" + message + ")");
+    /**
+     * What a failed {@code mount} is reported as: "mount.TYPE not found: install PACKAGE" only when
+     * the helper is missing, else the command (secrets masked), its exit code and mount's own words.
+     * Missing means mount blamed the type or a helper and none is installed: "unknown filesystem
+     * type" while the kernel lacks the type too, or libmount's "you might need a /sbin/mount.<type>
+     * helper program" (a network type the kernel has, such as nfs without nfs-common). Its message
+     * for any other EINVAL, a bad option included, ends in "missing codepage or helper program, or
+     * other error", which says nothing about the helper.
+     */
+    static String failure(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
+        String words = result.message();
+        String type = settings.vfsType();
+        boolean helperMissing = !helpers.helperFor(type)
+                && (words.contains("you might need a /sbin/mount.")
+                        || words.contains("unknown filesystem type") && !helpers.kernelHas(type));
+        if (helperMissing) {
+            return "mount." + type + " not found: install " + settings.installHint() + " (" + words + ")";
         }
-        return Optional.empty();
+        return mount + " failed (exit " + result.exitCode() + "): " + words;
     }
 
     private static void removeQuietly(Path mountPoint) {

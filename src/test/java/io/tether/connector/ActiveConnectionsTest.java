@@ -52,4 +52,21 @@ class ActiveConnectionsTest {
         assertEquals("session3", found.get(0).info().get("session"));
         assertEquals("1", found.get(0).info().get("tpgt"));
     }
+
+    /** A session or mount at an IPv6 address has the key a URI with that address has, however the host writes it. */
+    @Test
+    void ipv6AddressesFoundOnTheHostGetTheCanonicalKey() throws Exception {
+        Path sessions = tmp.resolve("iscsi_session");
+        Path session = Files.createDirectories(sessions.resolve("session4"));
+        Files.writeString(session.resolve("targetname"), "iqn.2003-01.org.example:vg1\n");
+        Path attrs = Files.createDirectories(session.resolve("device/connection4:0/iscsi_connection/connection4:0"));
+        Files.writeString(attrs.resolve("persistent_address"), "2001:0db8:0000:0000:0000:0000:0000:000a\n");
+        Files.writeString(attrs.resolve("persistent_port"), "3260\n");
+        Path mountinfo = Files.writeString(tmp.resolve("mountinfo"),
+                "40 22 0:35 / /mnt/[2001:DB8::0a]:_exp rw - nfs4 [2001:DB8::0a]:/exp rw\n");
+        List<ActiveConnections.Active> found = new ActiveConnections(Path.of("/mnt"), new MountTable(mountinfo),
+                new IscsiSessions(sessions)).scan();
+        assertEquals("nfs://[2001:db8::a]/exp", found.get(0).key().value());
+        assertEquals("iscsi://[2001:db8::a]/iqn.2003-01.org.example:vg1", found.get(1).key().value());
+    }
 }

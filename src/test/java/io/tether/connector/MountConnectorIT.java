@@ -29,7 +29,8 @@ class MountConnectorIT {
             .allowingOption("ext4", "loop")
             .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "directport")
             .allowingOption("fuse.sshfs", "reconnect")
-            .allowingVfsType("tetherfs");
+            .allowingVfsType("tetherfs")
+            .allowingOption("tmpfs", "password"); // tmpfs has no such option: a secret in a mount that fails
 
     @TempDir
     Path tmp;
@@ -149,6 +150,28 @@ class MountConnectorIT {
                 () -> posix.connect(UriParser.parse("posix://server/share?vfsType=tetherfs")));
         assertEquals(VdsmError.MountError, noHelper.error());
         assertTrue(noHelper.getMessage().startsWith("mount.tetherfs not found: install"), noHelper.getMessage());
+    }
+
+    /**
+     * A mount that fails for a bad option is mount's failure, not a missing helper: the message is
+     * the command (secrets masked), its exit code and mount's words, whose "missing codepage or
+     * helper program, or other error" is only one of its guesses.
+     */
+    @Test
+    void aBadOptionIsMountsFailureNotAMissingHelper() throws Exception {
+        for (String options : new String[] {"size=1m,mode=not-octal", "size=1m,password=hunter2"}) {
+            StorageUri uri = UriParser.parse("posix://h.invalid/p?vfsType=tmpfs&options=" + options);
+            Path point = MountPaths.mountPoint(root, uri);
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            assertEquals(VdsmError.MountError, e.error());
+            String shown = options.replace("hunter2", "***");
+            assertTrue(e.getMessage().startsWith("mount -t tmpfs -o " + shown + " h.invalid:/p " + point
+                    + " failed (exit 32): mount: "), e.getMessage());
+            assertTrue(e.getMessage().contains("bad option"), e.getMessage());
+            assertFalse(e.getMessage().contains("not found"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertFalse(Files.exists(point), "a failed mount leaves no directory");
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.connection.MountSettings;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,5 +68,55 @@ class MountConnectorTest {
         // Allowed, the connector goes on to probe the mount it found (here the runner answers "failed").
         assertThrows(ConnectorException.class, () -> allowed.connect(uri));
         assertEquals("stat -c %F " + point, runner.commands.get(0));
+    }
+    private static final String BAD_OPTION = "mount: /mnt/h.invalid:_p: wrong fs type, bad option, bad superblock on"
+            + " h.invalid:/p, missing codepage or helper program, or other error.\n"
+            + "       dmesg(1) may have more information after failed mount system call.";
+    private static final String UNKNOWN_TYPE = "mount: /mnt/s:_x: unknown filesystem type 'tetherfs'.";
+    private static final String NEEDS_HELPER = "mount: /mnt/s:_x: bad option; for several filesystems (e.g. nfs, cifs)"
+            + " you might need a /sbin/mount.<type> helper program.";
+
+    /** The host's helpers and kernel types as the test writes them: {@code helpers} installed, {@code kernel} known. */
+    private MountHelpers host(List<String> helpers, String... kernel) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, "host");
+        Path sbin = Files.createDirectories(dir.resolve("sbin"));
+        for (String helper : helpers) {
+            Files.writeString(sbin.resolve(helper), "#!/bin/sh\n");
+        }
+        StringBuilder filesystems = new StringBuilder("\text4\n");
+        for (String type : kernel) {
+            filesystems.append("nodev\t").append(type).append('\n');
+        }
+        return new MountHelpers(List.of(dir.resolve("no-such-dir"), sbin),
+                Files.writeString(dir.resolve("filesystems"), filesystems));
+    }
+
+    private static String failure(String type, String hint, String words, MountHelpers helpers) {
+        MountSettings settings = new MountSettings(type, "h.invalid:/p", List.of(), "", true, hint, Optional.empty());
+        Command mount = Command.of("mount", hint).arg("-t", type, "-o")
+                .argShownAs("size=1m,password=hunter2", "size=1m,password=***").arg("h.invalid:/p", "/mnt/h.invalid:_p");
+        return MountConnector.failure(mount, settings, new CommandRunner.Result(32, "", words), helpers);
+    }
+
+    /** A bad option is mount's failure, in mount's words; "missing ... helper program" there is one of its guesses. */
+    @Test
+    void aFailedMountIsReportedAsTheCommandItsExitAndMountsWords() throws Exception {
+        assertEquals("mount -t tmpfs -o size=1m,password=*** h.invalid:/p /mnt/h.invalid:_p failed (exit 32): " + BAD_OPTION,
+                failure("tmpfs", "the package with mount.tmpfs", BAD_OPTION, host(List.of(), "tmpfs")));
+        // Whatever the host has: the message does not blame the helper.
+        assertTrue(failure("cifs", "cifs-utils", BAD_OPTION, host(List.of())).startsWith("mount -t cifs"));
+    }
+
+    @Test
+    void aMissingHelperIsNamedOnlyWhenItIsMissing() throws Exception {
+        assertEquals("mount.tetherfs not found: install the package with mount.tetherfs (" + UNKNOWN_TYPE + ")",
+                failure("tetherfs", "the package with mount.tetherfs", UNKNOWN_TYPE, host(List.of())));
+        assertEquals("mount.nfs not found: install nfs-common (" + NEEDS_HELPER + ")",
+                failure("nfs", "nfs-common", NEEDS_HELPER, host(List.of(), "nfs")));
+        // The helper is there (or, for a subtype, the main type's), or the kernel has the type: mount's words.
+        assertTrue(failure("tetherfs", "p", UNKNOWN_TYPE, host(List.of("mount.tetherfs"))).startsWith("mount -t tetherfs"));
+        assertTrue(failure("tetherfs", "p", UNKNOWN_TYPE, host(List.of(), "tetherfs")).startsWith("mount -t tetherfs"));
+        assertTrue(failure("fuse.tether", "p", UNKNOWN_TYPE, host(List.of("mount.fuse"))).startsWith("mount -t fuse.tether"));
+        assertTrue(failure("nfs", "nfs-common", NEEDS_HELPER, host(List.of("mount.nfs"), "nfs")).startsWith("mount -t nfs"));
     }
 }

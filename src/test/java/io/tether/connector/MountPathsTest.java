@@ -17,4 +17,14 @@ class MountPathsTest {
         assertEquals(ROOT.resolve("_dev_sdb1"), MountPaths.mountPoint(ROOT, UriParser.parse("posix:///dev/sdb1?vfsType=ext4")));
         assertEquals("srv:/exp/my_data", MountPaths.spec(UriParser.parse("nfs://srv//exp/./my_data")));
     }
+
+    /** VDSM keeps an IPv6 server in brackets in the spec and the name; every spelling of one address gets the one directory. */
+    @Test
+    void anIpv6ServerHasOneDirectory() throws Exception {
+        for (String host : new String[] {"[::1]", "[0:0:0:0:0:0:0:1]", "[0000::0001]"}) {
+            assertEquals(ROOT.resolve("[::1]:_v6"), MountPaths.mountPoint(ROOT, UriParser.parse("nfs://" + host + "/v6")));
+            assertEquals(ROOT.resolve("glusterSD/[::1]:_vol"),
+                    MountPaths.mountPoint(ROOT, UriParser.parse("glusterfs://" + host + "/vol")));
+        }
+    }
 }

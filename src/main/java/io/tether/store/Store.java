@@ -84,8 +84,8 @@ public final class Store implements AutoCloseable {
                     try {
                         cids.add(new ManagedCid(cid, UriParser.parse(uri), rs.getTimestamp(4).toInstant()));
                     } catch (InvalidUriException e) {
-                        // A hand-edited row, or one a stricter parser now refuses (an IP literal in a
-                        // spelling no longer accepted): skip it rather than refuse to start.
+                        // A hand-edited row, or one written under looser parsing rules (an IP literal
+                        // in another spelling): skip it rather than refuse to start.
                         log.error("cid={} stored uri no longer parses ({}); left in the database, not managed",
                                 cid, e.getMessage());
                     }

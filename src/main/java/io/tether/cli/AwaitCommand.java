@@ -35,20 +35,20 @@ public final class AwaitCommand extends HostCommand {
         TetherClient.WaitResult result = tryOnce ? tether.tryOnce(host, cid, wait) : tether.awaitConnected(host, cid, wait);
         switch (result.outcome()) {
             case CONNECTED -> {
-                System.out.println(cid + ": connected");
+                OneLine.out(cid + ": connected");
                 return 0;
             }
             case FAILED -> {
-                System.out.println(cid + ": failed: " + result.lastError().path("code").asInt() + " "
+                OneLine.out(cid + ": failed: " + result.lastError().path("code").asInt() + " "
                         + result.lastError().path("name").asText() + ": " + result.lastError().path("message").asText());
                 return 1;
             }
             case UNMANAGED -> {
-                System.out.println(cid + ": unmanaged while waiting");
+                OneLine.out(cid + ": unmanaged while waiting");
                 return 1;
             }
             default -> {
-                System.out.println(cid + ": not connected within " + waitSeconds + " s");
+                OneLine.out(cid + ": not connected within " + waitSeconds + " s");
                 return 2;
             }
         }

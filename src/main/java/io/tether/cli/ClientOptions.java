@@ -152,17 +152,17 @@ final class ClientOptions {
         try (TetherClient client = connect(host)) {
             return call.run(client, timeout);
         } catch (RpcException e) {
-            System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());
+            OneLine.err("error " + e.code() + " " + e.name() + ": " + e.getMessage());
         } catch (TimeoutException e) {
-            System.err.println(e.getMessage());
+            OneLine.err(e.getMessage());
             return onTimeout;
         } catch (JMSException e) {
-            System.err.println(brokerError(e));
+            OneLine.err(brokerError(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IllegalStateException e) {
             // The host answered with something unusable (e.g. a sealing key that is not one).
-            System.err.println(e.getMessage());
+            OneLine.err(e.getMessage());
         }
         return null;
     }

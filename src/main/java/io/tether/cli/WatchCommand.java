@@ -21,10 +21,10 @@ public final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (TetherClient tether = client.connect(host)) {
             tether.watch(host, WatchCommand::print);
-            System.err.println("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
+            OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             new CountDownLatch(1).await();
         } catch (jakarta.jms.JMSException e) {
-            System.err.println(client.brokerError(e));
+            OneLine.err(client.brokerError(e));
             return 1;
         }
         return 0;
@@ -32,10 +32,11 @@ public final class WatchCommand implements Callable<Integer> {
 
     private static void print(JsonNode e) {
         JsonNode error = e.path("lastError");
-        System.out.printf("%s %s seq=%d %s %s %s cids=%s%s%n", e.path("at").asText(), e.path("hostId").asText(),
+        // Escaped as a whole: one event, one line, whatever its fields hold.
+        OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), e.path("hostId").asText(),
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
                 e.path("connectionKey").asText(), e.path("connectionIds"),
-                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "");
+                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : ""));
         System.out.flush();
     }
 }

@@ -115,26 +115,26 @@ public final class WorkerCommand implements Callable<Integer> {
             worker.close();
             stopped.countDown();
         }, "tether-shutdown"));
-        System.out.println("Tether worker running");
-        System.out.println("  host id:        " + id);
-        System.out.println("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
-        System.out.println("  request queue:  " + Addresses.requests(id));
-        System.out.println("  status topic:   " + Addresses.status(id));
-        System.out.println("  data:           " + dataDir.toAbsolutePath().normalize());
+        OneLine.out("Tether worker running");
+        OneLine.out("  host id:        " + id);
+        OneLine.out("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
+        OneLine.out("  request queue:  " + Addresses.requests(id));
+        OneLine.out("  status topic:   " + Addresses.status(id));
+        OneLine.out("  data:           " + dataDir.toAbsolutePath().normalize());
         if (brokerUrl == null) {
-            System.out.println("  engine login:   " + dataDir.toAbsolutePath().normalize().resolve(EmbeddedBroker.ENGINE_LOGIN)
+            OneLine.out("  engine login:   " + dataDir.toAbsolutePath().normalize().resolve(EmbeddedBroker.ENGINE_LOGIN)
                     + " (the CLI on this machine finds it with --data-dir)");
         }
-        System.out.println("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
+        OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
         if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
-            System.out.println("  mounts allow:   the defaults and " + String.join(", ", widened));
+            OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
-        System.out.println("  sealing key:    " + worker.sealingKey().keyId());
-        System.out.println("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
-        System.out.println("Stop with Ctrl-C or SIGTERM.");
+        OneLine.out("  sealing key:    " + worker.sealingKey().keyId());
+        OneLine.out("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
+        OneLine.out("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();
         return 0;

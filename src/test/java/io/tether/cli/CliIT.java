@@ -3,13 +3,20 @@ package io.tether.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.connector.Connector;
+import io.tether.connector.ConnectorException;
+import io.tether.connector.VdsmError;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.Secrets;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tether command line as a user runs it: java -jar target/tether.jar ... against a real worker. */
@@ -32,18 +40,26 @@ class CliIT {
     private Path dataDir;
 
     private Ran tether(String... args) throws Exception {
+        Process p = start(args);
+        p.getOutputStream().close();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("tether " + String.join(" ", args) + " hung");
+        }
+        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private Process start(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("TETHER_DATA_DIR");
+        builder.environment().remove("TETHER_LOG_LEVEL");
         if (dataDir != null) {
             builder.environment().put("TETHER_DATA_DIR", dataDir.toString());
         }
-        Process p = builder.start();
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tether " + String.join(" ", args) + " hung");
-        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return builder.start();
     }
 
     @Test
@@ -110,6 +126,59 @@ class CliIT {
         assertEquals(1, noBroker.exit());
         assertTrue(noBroker.err().contains("cannot reach the broker"), noBroker.err());
         assertFalse(noBroker.err().contains("\tat "), "no stack trace: " + noBroker.err());
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // reads the watch's lines without a timeout of their own
+    void humanOutputHasOneLinePerEntryWhateverTheErrorHolds() throws Exception {
+        // What mount says is often several lines; a tab and a C1 control (NEL) come along here too.
+        String said = "mount.nfs: access denied\nby server\twhile mounting\u0085";
+        String shown = "mount.nfs: access denied\\nby server\\twhile mounting\\u0085";
+        Connector failing = new Connector() {
+            @Override
+            public void check(StorageUri uri) throws ConnectorException {
+                throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
+            }
+
+            @Override
+            public void connect(StorageUri uri) throws ConnectorException {
+                throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
+            }
+
+            @Override
+            public void disconnect(StorageUri uri) {
+            }
+        };
+        try (TestWorker worker = new TestWorker("clilines", tmp.resolve("data"), c -> c.withConnector(StorageType.FILE, failing))) {
+            dataDir = worker.dataDir();
+            String broker = "--broker=" + worker.plainUrl();
+            Process watch = start("watch", broker, "--host", "clilines");
+            try {
+                BufferedReader events = new BufferedReader(new InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader status = new BufferedReader(new InputStreamReader(watch.getErrorStream(), StandardCharsets.UTF_8));
+                assertEquals("watching host clilines; Ctrl-C to stop", status.readLine());
+
+                assertEquals(0, tether("manage", broker, "--host", "clilines", "lines-1", "file:///srv/lines").exit());
+                Ran failed = tether("await", broker, "--host", "clilines", "lines-1", "--try-once", "--wait", "20");
+                assertEquals(new Ran(1, "lines-1: failed: 451 StorageServerConnectionError: " + shown + "\n", ""), failed);
+
+                String managed = events.readLine();
+                assertTrue(managed.endsWith(" MANAGED CONNECTING file:///srv/lines cids=[\"lines-1\"]"), managed);
+                String error = events.readLine();
+                assertTrue(error.endsWith(" STATE DISCONNECTED file:///srv/lines cids=[\"lines-1\"] error=451 " + shown), error);
+            } finally {
+                watch.destroy();
+            }
+
+            Ran table = tether("list", broker, "--host", "clilines");
+            List<String> rows = table.out().lines().toList();
+            assertEquals(3, rows.size(), table.out());
+            assertTrue(rows.get(1).startsWith("lines-1 "), rows.get(1));
+            assertTrue(rows.get(1).endsWith(" 451 StorageServerConnectionError: " + shown), rows.get(1));
+            // For scripts, the text as it is.
+            Ran json = tether("list", broker, "--host", "clilines", "--json");
+            assertEquals(said, JsonRpc.MAPPER.readTree(json.out()).at("/connections/lines-1/lastError/message").asText());
+        }
     }
 
     @Test

@@ -62,6 +62,11 @@ class CliIT {
         return builder.start();
     }
 
+    /** Exit code {@code exit}, nothing on stdout and exactly {@code line} on stderr. */
+    private void assertOneLine(int exit, String line, String... args) throws Exception {
+        assertEquals(new Ran(exit, "", line + "\n"), tether(args), "tether " + String.join(" ", args));
+    }
+
     @Test
     void manageListAwaitUnmanage() throws Exception {
         Path ready = Files.createDirectories(tmp.resolve("ready"));
@@ -120,12 +125,18 @@ class CliIT {
             assertEquals(64, badHost.exit());
             assertTrue(badHost.err().contains("host id \"h1.example\" is not one"), badHost.err());
             assertFalse(badHost.err().contains("\tat "), "no stack trace: " + badHost.err());
-            assertEquals(64, tether("await", broker, "flow1-a").exit()); // --host missing
+            assertOneLine(64, "tether await: Missing required option: '--host=<host>' (see 'tether await --help')",
+                    "await", broker, "flow1-a");
         }
         Ran noBroker = tether("list", "--broker=amqp://127.0.0.1:" + TestWorker.freePort(), "--host", "cli");
         assertEquals(1, noBroker.exit());
         assertTrue(noBroker.err().contains("cannot reach the broker"), noBroker.err());
         assertFalse(noBroker.err().contains("\tat "), "no stack trace: " + noBroker.err());
+    }
+
+    @Test
+    void aCommandLineInErrorIsOneLineAndExit64() throws Exception {
+        assertOneLine(64, "tether list: Unknown option: '--bogus' (see 'tether list --help')", "list", "--host", "h", "--bogus");
     }
 
     @Test

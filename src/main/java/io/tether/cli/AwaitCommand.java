@@ -16,9 +16,9 @@ public final class AwaitCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
-    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
-            description = "How long to wait for the connection (default: ${DEFAULT-VALUE}).")
-    int waitSeconds;
+    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "How long to wait for the connection, 0.001 to 86400 seconds (default: ${DEFAULT-VALUE}).")
+    Duration wait;
 
     @Option(names = "--try-once", description = "Stop at the first failure instead of waiting for a retry to succeed.")
     boolean tryOnce;
@@ -26,7 +26,7 @@ public final class AwaitCommand extends HostCommand {
     @Override
     public Integer call() {
         // A host that does not answer within the wait is a timeout too.
-        Integer exit = client.run(host, Duration.ofSeconds(waitSeconds), this::await, 2);
+        Integer exit = client.run(host, wait, this::await, 2);
         return exit == null ? 1 : exit;
     }
 
@@ -48,7 +48,7 @@ public final class AwaitCommand extends HostCommand {
                 return 1;
             }
             default -> {
-                OneLine.out(cid + ": not connected within " + waitSeconds + " s");
+                OneLine.out(cid + ": not connected within " + Ranges.Seconds.text(wait) + " s");
                 return 2;
             }
         }

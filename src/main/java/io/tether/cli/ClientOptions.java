@@ -45,8 +45,9 @@ final class ClientOptions {
                     + " file holds the engines' login to its embedded broker (env TETHER_DATA_DIR; default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--timeout", defaultValue = "10", description = "Seconds to wait for the host's answer (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "Seconds to wait for the host's answer, 0.001 to 86400 (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     /**
      * The login to use: --user with its password, else the engines' login of the local worker's
@@ -140,7 +141,7 @@ final class ClientOptions {
 
     /** Runs {@code call} with a client for {@code host}, printing a one-line error and returning null on an expected failure. */
     <T> T run(String host, ClientCall<T> call) {
-        return run(host, Duration.ofSeconds(timeoutSeconds), call, null);
+        return run(host, timeout, call, null);
     }
 
     /**

@@ -79,10 +79,18 @@ class CliIT {
             assertEquals("managed: flow1-a -> file://" + ready, manage.out().strip());
             assertEquals(0, tether("await", broker, "--host", "cli", "flow1-a", "--wait", "20").exit());
 
+            // A timeout that is not one is refused before anything is sent: flow1-z is not managed.
+            assertOneLine(64, "tether manage: Invalid value for option '--timeout': '-5' is not a number of seconds from 0.001"
+                    + " to 86400 (see 'tether manage --help')", "manage", broker, "--host", "cli", "flow1-z", "file://" + ready,
+                    "--timeout", "-5");
+            assertOneLine(64, "tether await: Invalid value for option '--wait': '-1' is not a number of seconds from 0.001"
+                    + " to 86400 (see 'tether await --help')", "await", broker, "--host", "cli", "flow1-a", "--wait", "-1");
+
             Ran table = tether("list", broker, "--host", "cli");
             assertTrue(table.out().contains("flow1-a") && table.out().contains("CONNECTED"), table.out());
             Ran json = tether("list", broker, "--host", "cli", "--json");
             assertEquals("CONNECTED", JsonRpc.MAPPER.readTree(json.out()).at("/connections/flow1-a/state").asText());
+            assertTrue(JsonRpc.MAPPER.readTree(json.out()).at("/connections/flow1-z").isMissingNode(), json.out());
 
             assertEquals(0, tether("manage", broker, "--host", "cli", "flow1-b", "file://" + tmp.resolve("missing")).exit());
             Ran failed = tether("await", broker, "--host", "cli", "flow1-b", "--try-once", "--wait", "20");
@@ -137,6 +145,13 @@ class CliIT {
     @Test
     void aCommandLineInErrorIsOneLineAndExit64() throws Exception {
         assertOneLine(64, "tether list: Unknown option: '--bogus' (see 'tether list --help')", "list", "--host", "h", "--bogus");
+        assertOneLine(64, "tether list: Invalid value for option '--timeout': 'x' is not a number of seconds from 0.001 to 86400"
+                + " (see 'tether list --help')", "list", "--host", "h", "--timeout", "x");
+        // Refused before anything starts: not even the data dir is made.
+        Path data = tmp.resolve("never");
+        assertOneLine(64, "tether worker: Invalid value for option '--amqp-port': '99999' is not a port from 1 to 65535"
+                + " (see 'tether worker --help')", "worker", "--data-dir", data.toString(), "--amqp-port", "99999");
+        assertFalse(Files.exists(data), "the worker started");
     }
 
     @Test

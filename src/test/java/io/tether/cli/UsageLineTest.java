@@ -1,10 +1,16 @@
 package io.tether.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -12,6 +18,9 @@ import picocli.CommandLine;
  * {@code tether CMD: what is wrong (see 'tether CMD --help')}, before anything is sent or started.
  */
 class UsageLineTest {
+    @TempDir
+    Path tmp;
+
     private record Ran(int exit, String out, String err) {
     }
 
@@ -48,5 +57,38 @@ class UsageLineTest {
         assertUsageLine("tether watch: Missing required parameter for option '--broker' (<broker>)"
                 + " (see 'tether watch --help')", "watch", "--broker");
         assertUsageLine("tether worker: Unknown options: '--amqp-prot', '1' (see 'tether worker --help')", "worker", "--amqp-prot", "1");
+        // A value the user typed is shown escaped, so it cannot break the line.
+        assertUsageLine("tether list: Invalid value for option '--timeout': '1\\n2' is not a number of seconds from 0.001"
+                + " to 86400 (see 'tether list --help')", "list", "--host", "h", "--timeout", "1\n2");
+    }
+
+    @Test
+    void noDurationOfAnyCommandMayBeZeroOrNegative() {
+        String[][] commands = {{"list", "--host", "h"}, {"unmanage", "--host", "h", "c"}, {"await", "--host", "h", "c"},
+                {"manage", "--host", "h", "c", "file:///tmp"}, {"watch"}};
+        for (String[] command : commands) {
+            for (String value : new String[] {"0", "-5", "0.0001", "x"}) {
+                String[] args = Stream.concat(Arrays.stream(command), Stream.of("--timeout", value))
+                        .toArray(String[]::new);
+                assertUsageLine("tether " + command[0] + ": Invalid value for option '--timeout': '" + value + "' is not a number"
+                        + " of seconds from 0.001 to 86400 (see 'tether " + command[0] + " --help')", args);
+            }
+        }
+        assertUsageLine("tether await: Invalid value for option '--wait': '-1' is not a number of seconds from 0.001 to 86400"
+                + " (see 'tether await --help')", "await", "--host", "h", "c", "--wait", "-1");
+    }
+
+    @Test
+    void theWorkerRefusesAnOptionOutOfRangeBeforeItStarts() {
+        Path data = tmp.resolve("data");
+        assertUsageLine("tether worker: Invalid value for option '--amqp-port': '99999' is not a port from 1 to 65535"
+                + " (see 'tether worker --help')", "worker", "--data-dir", data.toString(), "--amqp-port", "99999");
+        assertUsageLine("tether worker: Invalid value for option '--operation-threads': '0' is not a number of threads"
+                + " from 1 to 1024 (see 'tether worker --help')", "worker", "--data-dir", data.toString(), "--operation-threads", "0");
+        assertUsageLine("tether worker: --retry-initial 90 is longer than --retry-max 60 (see 'tether worker --help')",
+                "worker", "--data-dir", data.toString(), "--retry-initial", "90");
+        assertUsageLine("tether worker: --allow-mount-option reconnect: give FSTYPE:OPTION, e.g. fuse.sshfs:reconnect"
+                + " (see 'tether worker --help')", "worker", "--data-dir", data.toString(), "--allow-mount-option", "reconnect");
+        assertFalse(Files.exists(data), "nothing started");
     }
 }

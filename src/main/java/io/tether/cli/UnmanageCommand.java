@@ -29,8 +29,8 @@ public final class UnmanageCommand extends HostCommand {
         if (result == null) {
             return 1;
         }
-        result.path("unmanaged").forEach(c -> System.out.println("unmanaged: " + c.asText()));
-        result.path("disconnecting").forEach(k -> System.out.println("disconnecting: " + k.asText()));
+        result.path("unmanaged").forEach(c -> OneLine.out("unmanaged: " + c.asText()));
+        result.path("disconnecting").forEach(k -> OneLine.out("disconnecting: " + k.asText()));
         return 0;
     }
 }

@@ -296,6 +296,15 @@ public final class TetherClient implements AutoCloseable {
         return events::close;
     }
 
+    /**
+     * Calls {@code listener} once the connection to the broker has failed for good: the broker
+     * went away (a plain URL), or a failover URL ran out of reconnect attempts. A subscription made
+     * with {@link #watch} delivers nothing more after that.
+     */
+    public void onConnectionLost(Consumer<JMSException> listener) throws JMSException {
+        connection.setExceptionListener(listener::accept);
+    }
+
     /** How a wait for a CID ended. */
     public enum Outcome {
         /** The CID's connection is connected. */

@@ -306,7 +306,7 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /** How a wait for a CID ended. */
-    public enum Outcome {
+    public enum WaitOutcome {
         /** The CID's connection is connected. */
         CONNECTED,
         /** With try-once: the connection reported an error ({@link WaitResult#lastError()}). */
@@ -318,7 +318,7 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /** The end of {@link #awaitConnected} or {@link #tryOnce}; {@code lastError} is null unless FAILED. */
-    public record WaitResult(Outcome outcome, JsonNode lastError) {
+    public record WaitResult(WaitOutcome outcome, JsonNode lastError) {
     }
 
     /**
@@ -368,7 +368,7 @@ public final class TetherClient implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 JsonNode event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
                 if (event == null) {
-                    return new WaitResult(Outcome.TIMEOUT, null);
+                    return new WaitResult(WaitOutcome.TIMEOUT, null);
                 }
                 long eventSeq = event.path("seq").asLong();
                 if (eventSeq <= seq) {
@@ -381,7 +381,7 @@ public final class TetherClient implements AutoCloseable {
                 }
                 seq = eventSeq;
                 if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
-                    return new WaitResult(Outcome.UNMANAGED, null);
+                    return new WaitResult(WaitOutcome.UNMANAGED, null);
                 }
                 if (contains(event.path("connectionIds"), cid)) {
                     WaitResult done = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
@@ -399,10 +399,10 @@ public final class TetherClient implements AutoCloseable {
 
     private static WaitResult decide(String state, JsonNode lastError, boolean stopAtError) {
         if (ConnectionState.CONNECTED.name().equals(state)) {
-            return new WaitResult(Outcome.CONNECTED, null);
+            return new WaitResult(WaitOutcome.CONNECTED, null);
         }
         if (stopAtError && lastError.isObject()) {
-            return new WaitResult(Outcome.FAILED, lastError);
+            return new WaitResult(WaitOutcome.FAILED, lastError);
         }
         return null;
     }

@@ -23,8 +23,12 @@ import java.util.stream.Collectors;
  */
 public final class UriParser {
 
-    /** A host name (lower-cased) as DNS allows it; IPv4 addresses are host names here, checked further by {@link #host}. */
-    static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    /**
+     * A host name (lower-cased): labels of letters, digits, '-' inside and '_' anywhere, as the
+     * resolvers, mount.nfs and VDSM take them (DNS itself refuses '_', but NetBIOS-style names such
+     * as {@code my_nas} are in use); IPv4 addresses are host names here, checked further by {@link #host}.
+     */
+    static final Pattern HOST = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** A name that any tool takes as one argument: an iSCSI iface, a GlusterFS volume. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */

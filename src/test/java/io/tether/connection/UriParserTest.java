@@ -60,6 +60,14 @@ class UriParserTest {
         "nfs://10.0.0.5.nip.io/e|nfs://10.0.0.5.nip.io/e",
         "nfs://FILER01/e|nfs://filer01/e",
         "nfs://0xfiler/e|nfs://0xfiler/e",
+        // Underscores: DNS forbids them in host names, but resolvers, mount.nfs and VDSM take them
+        // (NetBIOS-style names such as my_nas), for every type that takes a host.
+        "nfs://my_nas/exports|nfs://my_nas/exports",
+        "nfs://My_NAS.example.com:2050/exports|nfs://my_nas.example.com:2050/exports",
+        "nfs://_nas_/e|nfs://_nas_/e",
+        "glusterfs://gluster_1/vol0?backup-volfile-servers=gluster_2:gluster_3|glusterfs://gluster_1/vol0",
+        "posix://file_server/share?vfsType=cifs|posix://file_server/share",
+        "iscsi://san_a/iqn.2001-04.com.example:d|iscsi://san_a/iqn.2001-04.com.example:d",
     })
     void keys(String uri, String key) throws Exception {
         assertEquals(key, UriParser.parse(uri).key().value());
@@ -139,7 +147,8 @@ class UriParserTest {
         "iscsi://host/iqn.2001-04.com.example:d/lun", "iscsi://%pw@host/iqn.2001-04.com.example:d",
         "iscsi://host/iqn.2001-04.com.example:d;portal=1?tpgt=2", "glusterfs://g/", "glusterfs://g/v?backup-volfile-servers=a::b",
         "posix://h/p", "posix://h/p?vfsType=EXT4!", "file:///", "file://otherhost/x", "file:///x?a=b",
-        "nfs://server/export?options=a,,b",
+        "nfs://server/export?options=a,,b", "nfs://my_nas./e", "nfs://-nas/e", "nfs://nas-/e", "nfs://my..nas/e",
+        "nfs://my*nas/e", "glusterfs://g/v?backup-volfile-servers=g_2:g*3",
     })
     void rejectsWithAMessage(String uri) {
         InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));

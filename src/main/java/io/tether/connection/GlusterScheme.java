@@ -91,7 +91,7 @@ public final class GlusterScheme implements Scheme {
             options.add("server-port=" + uri.port());
         }
         ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
-        return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
+        return Optional.of(new MountSettings("glusterfs", uri.hostAsWritten() + ":" + uri.path(), options, DIRECTORY, false,
                 "glusterfs-client", Optional.of(glusterd)));
     }
 

@@ -155,14 +155,19 @@ class UriParserTest {
         assertFalse(e.getMessage().isBlank());
     }
 
-    /** One spelling wherever the host is used: the URI, connection info, the mount spec and the server check. */
+    /**
+     * One spelling for the key, connection info and everything that talks to the server; the mount
+     * spec keeps the host as written, as VDSM's does, and so does the URI the database keeps.
+     */
     @Test
-    void theCanonicalIpv6HostIsUsedEverywhere() throws Exception {
+    void theCanonicalIpv6HostIsUsedForKeysAndServersTheWrittenOneForMounts() throws Exception {
         StorageUri uri = UriParser.parse("nfs://[0000::0001]:2050/v6?version=3");
-        assertEquals("nfs://[::1]:2050/v6?version=3", uri.toString());
+        assertEquals("nfs://[::1]:2050/v6", uri.key().value());
+        assertEquals("nfs://[0000::0001]:2050/v6?version=3", uri.toString());
+        assertEquals(uri, UriParser.parse(uri.toString()));
         assertEquals("[::1]", uri.connectionInfo().get("host"));
         MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
-        assertEquals("[::1]:/v6", mount.source());
+        assertEquals("[0000::0001]:/v6", mount.source());
         assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.server());
         StorageUri gluster = UriParser.parse("glusterfs://[0:0::1]/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
         assertEquals("[2001:db8::1]:g2:[::ffff:10.0.0.1]", gluster.params().get("backup-volfile-servers"));
@@ -173,7 +178,24 @@ class UriParserTest {
         StorageUri iscsi = UriParser.parse("iscsi://[0:0::1]/iqn.2001-04.com.example:d");
         assertEquals("[::1]:3260", IscsiScheme.target(iscsi).portal());
         StorageUri posix = UriParser.parse("posix://[0::1]/p?vfsType=nfs4");
-        assertEquals("[::1]:/p", posix.type().definition().mount(posix).orElseThrow().source());
+        assertEquals("[0::1]:/p", posix.type().definition().mount(posix).orElseThrow().source());
+    }
+
+    /** Keys ignore the case of a host name; the mount spec and the stored URI keep it, as VDSM keeps the spec. */
+    @Test
+    void aHostNameKeepsItsCaseForTheMountOnly() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://Filer01.Example.COM/exports/Data?version=4.1");
+        assertEquals("nfs://filer01.example.com/exports/Data", uri.key().value());
+        assertEquals("filer01.example.com", uri.connectionInfo().get("host"));
+        assertEquals("nfs://Filer01.Example.COM/exports/Data?version=4.1", uri.toString());
+        MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
+        assertEquals("Filer01.Example.COM:/exports/Data", mount.source());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("filer01.example.com", 2049, 4)), mount.server());
+        StorageUri lower = UriParser.parse("nfs://filer01.example.com/exports/Data?version=4.1");
+        assertTrue(uri.sameSettingsAs(lower), "one connection, whichever way its CIDs write the host");
+        assertNotEquals(uri, lower);
+        StorageUri iscsi = UriParser.parse("iscsi://SAN01/iqn.2001-04.com.example:d");
+        assertEquals("iscsi://san01/iqn.2001-04.com.example:d", iscsi.toString(), "nothing is named after an iSCSI host");
     }
 
     @ParameterizedTest(name = "{0}: {1}")

@@ -95,6 +95,16 @@ public final class GlusterScheme implements Scheme {
                 "glusterfs-client", Optional.of(glusterd)));
     }
 
+    /**
+     * The client shows a volume it reaches over RDMA as {@code volume.rdma}; VDSM drops the suffix
+     * before comparing (docs/connectors.md, "Connected").
+     */
+    @Override
+    public String specOfMount(String kernelType, String source) {
+        return kernelType.equals("fuse.glusterfs") && source.endsWith(".rdma")
+                ? source.substring(0, source.length() - ".rdma".length()) : source;
+    }
+
     @Override
     public Facts facts() {
         return FACTS;

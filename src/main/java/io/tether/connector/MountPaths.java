@@ -2,6 +2,7 @@ package io.tether.connector;
 
 import io.tether.connection.MountSettings;
 import io.tether.connection.StorageUri;
+import io.tether.connection.UriParser;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -56,6 +57,53 @@ public final class MountPaths {
             return;
         }
         Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * {@code mountPoint} with the host its name starts with in the URI parser's one spelling: the
+     * mount points of one spec whose hosts are written differently ({@code Filer:_exp} and
+     * {@code filer:_exp}, {@code [0::1]:_v6} and {@code [::1]:_v6}) have the same one
+     * (docs/connectors.md, "One connection, several spellings"). A name that starts with no host
+     * (a local path's) is its own.
+     */
+    public static Path inOneSpelling(Path mountPoint) {
+        Path name = mountPoint.getFileName();
+        if (name == null) {
+            return mountPoint;
+        }
+        Optional<HostTail> split = HostTail.split(name.toString());
+        if (split.isEmpty()) {
+            return mountPoint;
+        }
+        // A '_' of the host is doubled in the name; a single one would be a '/', which no host holds.
+        String host = split.get().host().replace("__", "_");
+        if (!escape(host).equals(split.get().host())) {
+            return mountPoint;
+        }
+        return canonical(new HostTail(host, split.get().tail()))
+                .map(one -> mountPoint.resolveSibling(escape(one.host()) + ":" + one.tail()))
+                .orElse(mountPoint);
+    }
+
+    /**
+     * Whether a mount whose source mountinfo shows as {@code shown} was mounted from {@code spec}:
+     * the same once both are normalised as VDSM normalises them (the kernel shows some NFSv4
+     * mounts as {@code server://path}, and VDSM mounted any {@code server:/path/} as
+     * {@code server:/path}), with the host compared in its one spelling.
+     */
+    public static boolean sameSpec(String shown, String spec) {
+        String a = normalise(shown);
+        String b = normalise(spec);
+        if (a.equals(b)) {
+            return true;
+        }
+        Optional<HostTail> x = HostTail.split(a).flatMap(MountPaths::canonical);
+        return x.isPresent() && x.equals(HostTail.split(b).flatMap(MountPaths::canonical));
+    }
+
+    /** {@code spec} with its host in the URI parser's one spelling; empty when it is no valid host. */
+    private static Optional<HostTail> canonical(HostTail spec) {
+        return UriParser.canonicalHost(spec.host()).map(spec::withHost);
     }
 
     /** VDSM's transformPath: "_" to "__", then "/" to "_" (docs/connectors.md, "Mount directories"). */
@@ -117,29 +165,31 @@ public final class MountPaths {
     }
 
     /**
-     * A mount spec cut as VDSM's hosttail_split cuts it: the host (an IPv6 address without its
-     * brackets) and what follows its {@code :}.
+     * A mount spec cut as VDSM's hosttail_split cuts it: the host as the spec writes it (an IPv6
+     * address in its brackets) and what follows its {@code :}.
      */
     record HostTail(String host, String tail) {
         /** Empty when {@code spec} has no host or nothing after it. */
         static Optional<HostTail> split(String spec) {
             boolean bracketed = spec.startsWith("[");
-            int hostStart = bracketed ? 1 : 0;
-            int hostEnd = bracketed ? spec.indexOf("]:") : spec.indexOf(':');
-            int tailStart = hostEnd + (bracketed ? 2 : 1);
-            if (hostEnd <= hostStart || tailStart >= spec.length()) {
+            int hostEnd = bracketed ? spec.indexOf("]:") + 1 : spec.indexOf(':');
+            if (hostEnd <= (bracketed ? 2 : 0) || hostEnd + 1 >= spec.length()) {
                 return Optional.empty();
             }
-            return Optional.of(new HostTail(spec.substring(hostStart, hostEnd), spec.substring(tailStart)));
+            return Optional.of(new HostTail(spec.substring(0, hostEnd), spec.substring(hostEnd + 1)));
+        }
+
+        HostTail withHost(String host) {
+            return new HostTail(host, tail);
         }
 
         HostTail withTail(String tail) {
             return new HostTail(host, tail);
         }
 
-        /** VDSM's hosttail_join: the host in brackets when it holds a {@code :}. */
+        /** VDSM's hosttail_join. */
         String join() {
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + tail;
+            return host + ":" + tail;
         }
     }
 }

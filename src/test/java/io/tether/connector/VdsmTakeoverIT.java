@@ -6,17 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.connection.GlusterScheme;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
+import io.tether.testing.servers.GlusterServer;
+import io.tether.testing.servers.SftpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +39,9 @@ class VdsmTakeoverIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** What this host's operator allows beyond the defaults, as --allow-vfs-type and --allow-mount-option would. */
     private static final MountPolicy OPERATOR = MountPolicy.defaults()
-            .allowingVfsType("none").allowingOption("none", "bind");
+            .allowingVfsType("none").allowingOption("none", "bind")
+            .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "directport")
+            .allowingOption("fuse.sshfs", "reconnect");
 
     @TempDir
     Path tmp;
@@ -147,6 +153,42 @@ class VdsmTakeoverIT {
         Path again = mountAsVdsm("", "Filer01.Example.com:/exports/vm_data", "-t", "tmpfs", "-o", "size=1m");
         takeOver(again, key, "posix://filer01.example.com/exports/./vm_data?vfsType=tmpfs",
                 "posix://FILER01.EXAMPLE.COM/exports/vm_data?vfsType=tmpfs");
+    }
+
+    /** VDSM's sshfs mount (a POSIX domain of type fuse.sshfs) of an SFTP server, its host in capitals. */
+    @Test
+    void anSshfsMount() throws Exception {
+        Requirements.needTool("sshfs", "sshfs");
+        Requirements.needTool("socat", "socat");
+        Requirements.needTool("gesftpserver", "gesftpserver");
+        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        GlusterServer.ensureHostAlias();
+        Path exported = Files.createDirectories(tmp.resolve("sftp"));
+        try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
+            String options = "directport=" + server.port() + ",reconnect";
+            String host = GlusterServer.HOST.toUpperCase(Locale.ROOT);
+            Path vdsms = mountAsVdsm("", host + ":" + exported, "-t", "fuse.sshfs", "-o", options);
+            Files.writeString(vdsms.resolve("written-through-vdsms-mount"), "ok");
+            takeOver(vdsms, "posix://" + GlusterServer.HOST + exported,
+                    "posix://" + GlusterServer.HOST + exported + "?vfsType=fuse.sshfs&options=" + options,
+                    "posix://" + host + exported + "/?vfsType=fuse.sshfs&options=" + options);
+            assertEquals("ok", Files.readString(exported.resolve("written-through-vdsms-mount")));
+        }
+    }
+
+    /** VDSM's GlusterFS mount, in glusterSD/, of a one-brick volume whose server the engine wrote in capitals. */
+    @Test
+    void aGlusterfsMount() throws Exception {
+        Requirements.needTool("glusterd", "glusterfs-server");
+        Requirements.needTool("mount.glusterfs", "glusterfs-client");
+        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        try (GlusterServer gluster = new GlusterServer(Files.createDirectories(tmp.resolve("gluster")))) {
+            String host = GlusterServer.HOST.toUpperCase(Locale.ROOT);
+            Path vdsms = mountAsVdsm(GlusterScheme.DIRECTORY, host + ":/" + gluster.volume(), "-t", "glusterfs");
+            String key = "glusterfs://" + GlusterServer.HOST + "/" + gluster.volume();
+            takeOver(vdsms, key, "glusterfs://" + host + "/" + gluster.volume() + "/",
+                    "glusterfs://" + GlusterServer.HOST + ":24007/" + gluster.volume());
+        }
     }
 
     /** VDSM's bind mount of a directory: the mount shows the device the directory lives on, not the directory. */

@@ -12,7 +12,8 @@ import java.util.TreeMap;
 
 /**
  * A parsed, normalised storage URI (see {@link UriParser}). Two URIs that name the same target with
- * the same settings are equal. {@link #toString()} never shows a credential, so a URI can be logged.
+ * the same settings, their hosts written alike, are equal; written otherwise, they share a key and
+ * {@link #sameSettingsAs} holds. {@link #toString()} never shows a credential, so a URI can be logged.
  *
  * @param type      the storage type, from the scheme
  * @param host      lower-cased host name or IPv4 address, or RFC 5952 IPv6 address in brackets ("" for a

@@ -115,10 +115,7 @@ class MountConnectorIT {
 
     @Test
     void sshfsFollowsItsServerDownAndUp() throws Exception {
-        Requirements.needTool("sshfs", "sshfs");
-        Requirements.needTool("socat", "socat");
-        Requirements.needTool("gesftpserver", "gesftpserver");
-        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        SftpServer.needSshfs();
         Path exported = Files.createDirectories(tmp.resolve("sftp"));
         try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
             StorageUri uri = UriParser.parse("posix://127.0.0.1" + exported + "?vfsType=fuse.sshfs&options=directport="

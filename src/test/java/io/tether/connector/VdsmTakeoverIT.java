@@ -158,10 +158,7 @@ class VdsmTakeoverIT {
     /** VDSM's sshfs mount (a POSIX domain of type fuse.sshfs) of an SFTP server, its host in capitals. */
     @Test
     void anSshfsMount() throws Exception {
-        Requirements.needTool("sshfs", "sshfs");
-        Requirements.needTool("socat", "socat");
-        Requirements.needTool("gesftpserver", "gesftpserver");
-        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        SftpServer.needSshfs();
         GlusterServer.ensureHostAlias();
         Path exported = Files.createDirectories(tmp.resolve("sftp"));
         try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {

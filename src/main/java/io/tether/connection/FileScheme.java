@@ -23,7 +23,7 @@ public final class FileScheme implements Scheme {
         if (path.equals("/")) {
             throw new InvalidUriException("file uri must name a directory below /");
         }
-        return new StorageUri(parts.type(), "", -1, path, null, new TreeMap<>(), List.of(), null, null);
+        return new StorageUri(parts.type(), "", "", -1, path, null, new TreeMap<>(), List.of(), null, null);
     }
 
     /** The directory a {@code file://} URI names. */

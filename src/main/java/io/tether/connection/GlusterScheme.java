@@ -91,8 +91,18 @@ public final class GlusterScheme implements Scheme {
             options.add("server-port=" + uri.port());
         }
         ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
-        return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
+        return Optional.of(new MountSettings("glusterfs", uri.hostAsWritten() + ":" + uri.path(), options, DIRECTORY, false,
                 "glusterfs-client", Optional.of(glusterd)));
+    }
+
+    /**
+     * The client shows a volume it reaches over RDMA as {@code volume.rdma}; VDSM drops the suffix
+     * before comparing (docs/connectors.md, "Connected").
+     */
+    @Override
+    public String specOfMount(String kernelType, String source) {
+        return kernelType.equals("fuse.glusterfs") && source.endsWith(".rdma")
+                ? source.substring(0, source.length() - ".rdma".length()) : source;
     }
 
     @Override

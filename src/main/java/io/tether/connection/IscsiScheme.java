@@ -90,7 +90,7 @@ public final class IscsiScheme implements Scheme {
             }
             params.put("iface", iface);
         }
-        return new StorageUri(parts.type(), parts.host(), parts.port(), "/" + iqn, lun, params, List.of(), username, password);
+        return new StorageUri(parts.type(), parts.host(), parts.host(), parts.port(), "/" + iqn, lun, params, List.of(), username, password);
     }
 
     /** The target name, the LUN, and {@code auth: "chap"} (never the credentials) when it has them. */

@@ -65,7 +65,7 @@ public final class NfsScheme implements Scheme {
         }
         // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
         int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
-        return Optional.of(new MountSettings("nfs", uri.host() + ":" + uri.path(), options, "", false, "nfs-common",
+        return Optional.of(new MountSettings("nfs", uri.hostAsWritten() + ":" + uri.path(), options, "", false, "nfs-common",
                 Optional.of(new ServerCheck.NfsNull(uri.host(), uri.portOrDefault(), major))));
     }
 

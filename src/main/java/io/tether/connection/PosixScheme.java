@@ -41,7 +41,7 @@ public final class PosixScheme implements Scheme {
     public Optional<MountSettings> mount(StorageUri uri) {
         String vfsType = uri.params().get("vfsType");
         String source = uri.host().isEmpty() ? uri.path()
-                : uri.host() + (uri.port() == -1 ? "" : ":" + uri.port()) + ":" + uri.path();
+                : uri.hostAsWritten() + (uri.port() == -1 ? "" : ":" + uri.port()) + ":" + uri.path();
         List<String> options = uri.port() == -1 ? List.of() : List.of("port=" + uri.port());
         return Optional.of(new MountSettings(vfsType, source, options, "", true,
                 "the package with mount." + vfsType, Optional.empty()));

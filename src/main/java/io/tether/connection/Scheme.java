@@ -79,11 +79,20 @@ public interface Scheme {
     }
 
     /**
+     * The mount spec a host mount of {@code kernelType} was made from, given the {@code source}
+     * mountinfo shows for it; by default that source.
+     */
+    default String specOfMount(String kernelType, String source) {
+        return source;
+    }
+
+    /**
      * The key a managed connection would have for a host mount of {@code kernelType} from
      * {@code source} (mountinfo's fields); empty when no URI of this type names it. By default the
-     * key of {@code scheme://host/path} for a source {@code host:/path}, for a type that mounts.
+     * key of {@code scheme://host/path} for a spec {@code host:/path}, for a type that mounts.
      */
     default Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return facts().kind() == Kind.MOUNT ? MountSettings.keyOfSource(facts().name(), source, "") : Optional.empty();
+        return facts().kind() == Kind.MOUNT
+                ? MountSettings.keyOfSource(facts().name(), specOfMount(kernelType, source), "") : Optional.empty();
     }
 }

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -23,8 +24,12 @@ import java.util.stream.Collectors;
  */
 public final class UriParser {
 
-    /** A host name (lower-cased) as DNS allows it; IPv4 addresses are host names here, checked further by {@link #host}. */
-    static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    /**
+     * A host name (lower-cased): labels of letters, digits, '-' inside and '_' anywhere, as the
+     * resolvers, mount.nfs and VDSM take them (DNS itself refuses '_', but NetBIOS-style names such
+     * as {@code my_nas} are in use); IPv4 addresses are host names here, checked further by {@link #host}.
+     */
+    static final Pattern HOST = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** A name that any tool takes as one argument: an iSCSI iface, a GlusterFS volume. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
@@ -97,8 +102,10 @@ public final class UriParser {
             authority = authority.substring(atInAuthority + 1);
         }
         String[] hostPort = splitHostPort(authority);
+        String host = hostPort[0].isEmpty() ? "" : host(hostPort[0], "host");
         int port = parsePort(hostPort[1], type);
-        return type.definition().parse(new UriParts(type, hostPort[0], port, rawPath, userInfo, parseQuery(query, type)));
+        return type.definition().parse(new UriParts(type, host, hostPort[0], port, rawPath, userInfo,
+                parseQuery(query, type)));
     }
 
     private static String[] splitHostPort(String authority) throws InvalidUriException {
@@ -124,7 +131,7 @@ public final class UriParser {
                 port = authority.substring(colon + 1);
             }
         }
-        return new String[] {host.isEmpty() ? host : host(host, "host"), port};
+        return new String[] {host, port};
     }
 
     /**
@@ -145,6 +152,18 @@ public final class UriParser {
             IpLiteral.checkIpv4(host, quoted);
         }
         return host;
+    }
+
+    /**
+     * {@code raw}, a host as a URI or a mount spec writes it ({@code [2001:DB8::1]}, {@code Filer}),
+     * in its one spelling ({@link #host}); empty when it is no valid host.
+     */
+    public static Optional<String> canonicalHost(String raw) {
+        try {
+            return Optional.of(host(raw, "host"));
+        } catch (InvalidUriException e) {
+            return Optional.empty();
+        }
     }
 
     private static int parsePort(String port, StorageType type) throws InvalidUriException {

@@ -60,6 +60,14 @@ class UriParserTest {
         "nfs://10.0.0.5.nip.io/e|nfs://10.0.0.5.nip.io/e",
         "nfs://FILER01/e|nfs://filer01/e",
         "nfs://0xfiler/e|nfs://0xfiler/e",
+        // Underscores: DNS forbids them in host names, but resolvers, mount.nfs and VDSM take them
+        // (NetBIOS-style names such as my_nas), for every type that takes a host.
+        "nfs://my_nas/exports|nfs://my_nas/exports",
+        "nfs://My_NAS.example.com:2050/exports|nfs://my_nas.example.com:2050/exports",
+        "nfs://_nas_/e|nfs://_nas_/e",
+        "glusterfs://gluster_1/vol0?backup-volfile-servers=gluster_2:gluster_3|glusterfs://gluster_1/vol0",
+        "posix://file_server/share?vfsType=cifs|posix://file_server/share",
+        "iscsi://san_a/iqn.2001-04.com.example:d|iscsi://san_a/iqn.2001-04.com.example:d",
     })
     void keys(String uri, String key) throws Exception {
         assertEquals(key, UriParser.parse(uri).key().value());
@@ -139,21 +147,27 @@ class UriParserTest {
         "iscsi://host/iqn.2001-04.com.example:d/lun", "iscsi://%pw@host/iqn.2001-04.com.example:d",
         "iscsi://host/iqn.2001-04.com.example:d;portal=1?tpgt=2", "glusterfs://g/", "glusterfs://g/v?backup-volfile-servers=a::b",
         "posix://h/p", "posix://h/p?vfsType=EXT4!", "file:///", "file://otherhost/x", "file:///x?a=b",
-        "nfs://server/export?options=a,,b",
+        "nfs://server/export?options=a,,b", "nfs://my_nas./e", "nfs://-nas/e", "nfs://nas-/e", "nfs://my..nas/e",
+        "nfs://my*nas/e", "glusterfs://g/v?backup-volfile-servers=g_2:g*3",
     })
     void rejectsWithAMessage(String uri) {
         InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
         assertFalse(e.getMessage().isBlank());
     }
 
-    /** One spelling wherever the host is used: the URI, connection info, the mount spec and the server check. */
+    /**
+     * One spelling for the key, connection info and everything that talks to the server; the mount
+     * spec keeps the host as written, as VDSM's does, and so does the URI the database keeps.
+     */
     @Test
-    void theCanonicalIpv6HostIsUsedEverywhere() throws Exception {
+    void theCanonicalIpv6HostIsUsedForKeysAndServersTheWrittenOneForMounts() throws Exception {
         StorageUri uri = UriParser.parse("nfs://[0000::0001]:2050/v6?version=3");
-        assertEquals("nfs://[::1]:2050/v6?version=3", uri.toString());
+        assertEquals("nfs://[::1]:2050/v6", uri.key().value());
+        assertEquals("nfs://[0000::0001]:2050/v6?version=3", uri.toString());
+        assertEquals(uri, UriParser.parse(uri.toString()));
         assertEquals("[::1]", uri.connectionInfo().get("host"));
         MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
-        assertEquals("[::1]:/v6", mount.source());
+        assertEquals("[0000::0001]:/v6", mount.source());
         assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.server());
         StorageUri gluster = UriParser.parse("glusterfs://[0:0::1]/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
         assertEquals("[2001:db8::1]:g2:[::ffff:10.0.0.1]", gluster.params().get("backup-volfile-servers"));
@@ -164,7 +178,24 @@ class UriParserTest {
         StorageUri iscsi = UriParser.parse("iscsi://[0:0::1]/iqn.2001-04.com.example:d");
         assertEquals("[::1]:3260", IscsiScheme.target(iscsi).portal());
         StorageUri posix = UriParser.parse("posix://[0::1]/p?vfsType=nfs4");
-        assertEquals("[::1]:/p", posix.type().definition().mount(posix).orElseThrow().source());
+        assertEquals("[0::1]:/p", posix.type().definition().mount(posix).orElseThrow().source());
+    }
+
+    /** Keys ignore the case of a host name; the mount spec and the stored URI keep it, as VDSM keeps the spec. */
+    @Test
+    void aHostNameKeepsItsCaseForTheMountOnly() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://Filer01.Example.COM/exports/Data?version=4.1");
+        assertEquals("nfs://filer01.example.com/exports/Data", uri.key().value());
+        assertEquals("filer01.example.com", uri.connectionInfo().get("host"));
+        assertEquals("nfs://Filer01.Example.COM/exports/Data?version=4.1", uri.toString());
+        MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
+        assertEquals("Filer01.Example.COM:/exports/Data", mount.source());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("filer01.example.com", 2049, 4)), mount.server());
+        StorageUri lower = UriParser.parse("nfs://filer01.example.com/exports/Data?version=4.1");
+        assertTrue(uri.sameSettingsAs(lower), "one connection, whichever way its CIDs write the host");
+        assertNotEquals(uri, lower);
+        StorageUri iscsi = UriParser.parse("iscsi://SAN01/iqn.2001-04.com.example:d");
+        assertEquals("iscsi://san01/iqn.2001-04.com.example:d", iscsi.toString(), "nothing is named after an iSCSI host");
     }
 
     @ParameterizedTest(name = "{0}: {1}")

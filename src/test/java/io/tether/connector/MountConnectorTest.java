@@ -17,11 +17,14 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The mount connector's own check of the mount policy, for CIDs that reach it without passing a
  * request's check (stored by an older version): it refuses before running anything, and does not
- * adopt a mount that is already there either. Needs no root: nothing is run.
+ * adopt a mount that is already there either. Which mount on the host is a URI's: VDSM's cases and
+ * the spellings of a host. Needs no root: nothing is run.
  */
 class MountConnectorTest {
     @TempDir
@@ -69,6 +72,68 @@ class MountConnectorTest {
         assertThrows(ConnectorException.class, () -> allowed.connect(uri));
         assertEquals("stat -c %F " + point, runner.commands.get(0));
     }
+
+    /**
+     * Which mount of the host's mount table {@code check} takes for a URI's, as VDSM's mount.py
+     * decides whether a connection is mounted: the same mount point and the same spec once the
+     * kernel's is normalised. The first rows are VDSM's own, from oVirt's vdsm repository,
+     * {@code tests/storage/mount_test.py}: {@code test_is_mounted} (the two of its four rows whose
+     * spec and mount point belong together; the other two pair a spec with another spec's mount
+     * point, which no URI does), {@code test_is_mounted_normalize_kernel_mounts} and
+     * {@code test_is_mounted_gluster_with_rdma} (its mount point named VDSM's way, glusterSD/
+     * included). The rest are the spellings of a host that VDSM's directory may carry and an
+     * engine's URI may not: such a mount is found at the mount point that names the same spec with
+     * the host written otherwise.
+     *
+     * <p>Columns: mountinfo's source, type and mount point (under {@code /mnt}), the URI, and the
+     * mount point {@code check} probes, or "" when it finds the URI not mounted.
+     */
+    @ParameterizedTest(name = "{0} at {2}, {3} -> {4}")
+    @CsvSource(delimiter = '|', value = {
+        // mount_test.py: test_is_mounted
+        "server:/path|nfs|server:_path|nfs://server/other_path|",
+        "server:/path|nfs|server:_path|nfs://server/path|server:_path",
+        // mount_test.py: test_is_mounted_normalize_kernel_mounts
+        "server://a/b|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        "server:/a//b|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        "server:/a/b//|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        // mount_test.py: test_is_mounted_gluster_with_rdma
+        "server:/volume.rdma|fuse.glusterfs|glusterSD/server:_volume|glusterfs://server/volume|glusterSD/server:_volume",
+        // A host written otherwise by VDSM's engine than by the URI.
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp|Filer:_exp",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://FILER/exp|Filer:_exp",
+        "filer://exp/|nfs4|Filer:_exp|nfs://fiLer/exp/./|Filer:_exp",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp2|",
+        "Other:/exp|nfs4|Filer:_exp|nfs://filer/exp|",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp_|",
+        "My_NAS:/exports|nfs4|My__NAS:_exports|nfs://my_nas/exports|My__NAS:_exports",
+        "[2001:DB8::1]:/exp|nfs4|[2001:DB8::1]:_exp|nfs://[2001:db8::1]/exp|[2001:DB8::1]:_exp",
+        "[2001:db8:0::1]:/exp|nfs4|[2001:db8:0::1]:_exp|nfs://[2001:DB8::0001]/exp|[2001:db8:0::1]:_exp",
+        "G1:/vol|fuse.glusterfs|glusterSD/G1:_vol|glusterfs://g1/vol|glusterSD/G1:_vol",
+        "G1:/vol|fuse.glusterfs|G1:_vol|glusterfs://g1/vol|",
+        "NAS:445:/share|cifs|NAS:445:_share|posix://nas:445/share?vfsType=cifs|NAS:445:_share",
+        "NAS:445:/share|cifs|NAS:446:_share|posix://nas:445/share?vfsType=cifs|",
+        "Sftp.Example:/data|fuse.sshfs|Sftp.Example:_data|posix://sftp.example/data?vfsType=fuse.sshfs|Sftp.Example:_data",
+    })
+    void aMountIsFoundAsVdsmFindsItAndUnderAnySpellingOfItsHost(String source, String type, String point, String uri,
+            String probed) throws Exception {
+        Path root = Path.of("/mnt");
+        Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "22 1 8:1 / / rw - ext4 /dev/vda rw\n"
+                + "100 22 0:50 / " + root.resolve(point) + " rw - " + type + " " + source + " rw\n");
+        RecordingRunner runner = new RecordingRunner();
+        StorageUri parsed = UriParser.parse(uri);
+        MountConnector connector = new MountConnector(parsed.type(), root, runner, new MountTable(mountInfo),
+                Duration.ofSeconds(1), MountPolicy.defaults().allowingVfsType("fuse.sshfs"));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.check(parsed));
+        if (probed == null) {
+            assertEquals(VdsmError.StorageDomainFSNotMounted, e.error(), e.getMessage());
+            assertEquals(List.of(), runner.commands);
+        } else {
+            // Found: check goes on to probe it (here the runner answers "failed").
+            assertEquals(List.of("stat -c %F " + root.resolve(probed)), runner.commands);
+        }
+    }
+
     private static final String BAD_OPTION = "mount: /mnt/h.invalid:_p: wrong fs type, bad option, bad superblock on"
             + " h.invalid:/p, missing codepage or helper program, or other error.\n"
             + "       dmesg(1) may have more information after failed mount system call.";

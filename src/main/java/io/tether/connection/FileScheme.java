@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * be able to read and write. Nothing is mounted, so there is no host, port or parameter.
  */
 public final class FileScheme implements Scheme {
-    private static final Facts FACTS = new Facts("file", -1, Set.of(), Kind.LOCAL_DIRECTORY, Set.of());
+    private static final Facts FACTS = new Facts("file", -1, Set.of(), Makes.LOCAL_DIRECTORY, Set.of());
 
     /** An absolute directory below {@code /} on this host: no other host, port or parameter. */
     @Override

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 public final class NfsScheme implements Scheme {
     /** mountinfo says nfs for version 3, nfs4 for version 4. */
     private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"),
-            Kind.MOUNT, Set.of("nfs", "nfs4"));
+            Makes.MOUNT, Set.of("nfs", "nfs4"));
     private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
     /** VDSM's: a minute to fail, not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
     private static final String TIMEO = "100";

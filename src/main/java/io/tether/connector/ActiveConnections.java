@@ -91,7 +91,7 @@ public final class ActiveConnections {
     private Set<Path> mountPoints(Collection<StorageUri> held) {
         Set<Path> points = new HashSet<>();
         for (StorageUri uri : held) {
-            if (uri.type().definition().facts().kind() == Scheme.Kind.MOUNT) {
+            if (uri.type().definition().facts().makes() == Scheme.Makes.MOUNT) {
                 points.add(MountPaths.inOneSpelling(MountPaths.mountPoint(mountRoot, uri)));
             }
         }

@@ -45,7 +45,7 @@ public final class MountConnector implements Connector {
      */
     public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
             MountPolicy policy) {
-        if (type.definition().facts().kind() != Scheme.Kind.MOUNT) {
+        if (type.definition().facts().makes() != Scheme.Makes.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
         this.root = root.toAbsolutePath().normalize();

@@ -123,6 +123,7 @@ public final class WorkerCommand implements Callable<Integer> {
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SystemdNotify.send("STOPPING=1");
             worker.close();
             stopped.countDown();
         }, "tether-shutdown"));
@@ -147,6 +148,8 @@ public final class WorkerCommand implements Callable<Integer> {
         OneLine.out("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
         OneLine.out("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
+        // Worker.start returns once requests are consumed: systemd (Type=notify) may count it started.
+        SystemdNotify.send("READY=1");
         stopped.await();
         return 0;
     }

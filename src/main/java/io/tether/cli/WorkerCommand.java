@@ -22,9 +22,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs one host's worker until SIGTERM or Ctrl-C. */
-@Command(name = "worker", mixinStandardHelpOptions = true,
+@Command(name = "worker", mixinStandardHelpOptions = true, defaultValueProvider = ConfigLayers.class,
         description = "Run the host worker: consume requests, keep managed connections alive, publish events.",
-        footer = "Each SECONDS takes 0.001 to 86400.")
+        footer = {"Each SECONDS takes 0.001 to 86400.",
+                "Every option may also be set in the config file (name = value, the name without dashes) or as"
+                        + " TETHER_NAME (e.g. TETHER_PROBE_INTERVAL): the environment overrides the file, the command line both."})
 public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--host-id", description = "This host's id (default: short hostname, sanitised).")
@@ -45,7 +47,7 @@ public final class WorkerCommand implements Callable<Integer> {
     String brokerUser;
 
     @Option(names = "--broker-password", defaultValue = "${env:TETHER_BROKER_PASSWORD}",
-            description = "Broker password (env TETHER_BROKER_PASSWORD; prefer --broker-password-file or the variable: arguments are visible in ps).")
+            description = "Refused here, where ps shows it to every user: give --broker-password-file, or broker-password in an owner-only config file, or TETHER_BROKER_PASSWORD.")
     String brokerPassword;
 
     @Option(names = "--broker-password-file", defaultValue = "${env:TETHER_BROKER_PASSWORD_FILE}", paramLabel = "FILE",
@@ -89,11 +91,26 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Threads running connector operations, 1 to 1024; a hung target holds one (default: ${DEFAULT-VALUE}).")
     int operationThreads;
 
+    @Option(names = ConfigLayers.CONFIG_OPTION, paramLabel = "FILE",
+            description = "Config file (env TETHER_CONFIG; default: /etc/tether/worker.conf if it exists).")
+    Path config;
+
+    @Option(names = ConfigLayers.PRINT_OPTION, description = "Print the effective settings, secrets masked, and exit.")
+    boolean printConfig;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        // The config file and environment are the command line's too: checked before anything starts.
+        if (spec.defaultValueProvider() instanceof ConfigLayers layers) {
+            layers.apply(spec);
+            if (printConfig) {
+                layers.print(spec, spec.commandLine().getOut());
+                return 0;
+            }
+        }
         // Everything the command line says is checked before anything starts: a value in error is
         // then one line and the usage exit code (Main), and nothing is left half started.
         checkRetryDelays();

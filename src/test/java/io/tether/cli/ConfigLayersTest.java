@@ -35,25 +35,27 @@ class ConfigLayersTest {
         return file;
     }
 
-    /** Parses as Main would run it, with this environment and this default config file; apply() done. */
+    /** A worker command line parsed with this environment and this default config file. */
+    private record Parsed(WorkerCommand command, ConfigLayers layers) {
+        static Parsed of(Map<String, String> env, Path defaultFile, String... args) {
+            WorkerCommand command = new WorkerCommand();
+            ConfigLayers layers = new ConfigLayers(env, defaultFile);
+            new CommandLine(command).setDefaultValueProvider(layers).parseArgs(args);
+            return new Parsed(command, layers);
+        }
+    }
+
+    /** Parses as Main would run it, apply() done. */
     private WorkerCommand parse(Map<String, String> env, Path defaultFile, String... args) {
-        WorkerCommand command = new WorkerCommand();
-        CommandLine cli = new CommandLine(command);
-        ConfigLayers layers = new ConfigLayers(env, defaultFile);
-        cli.setDefaultValueProvider(layers);
-        cli.parseArgs(args);
-        layers.apply(command.spec);
-        return command;
+        Parsed parsed = Parsed.of(env, defaultFile, args);
+        parsed.layers().apply(parsed.command().spec);
+        return parsed.command();
     }
 
     private String printed(Map<String, String> env, Path defaultFile, String... args) {
-        WorkerCommand command = new WorkerCommand();
-        CommandLine cli = new CommandLine(command);
-        ConfigLayers layers = new ConfigLayers(env, defaultFile);
-        cli.setDefaultValueProvider(layers);
-        cli.parseArgs(args);
+        Parsed parsed = Parsed.of(env, defaultFile, args);
         StringWriter out = new StringWriter();
-        layers.print(command.spec, new PrintWriter(out));
+        parsed.layers().print(parsed.command().spec, new PrintWriter(out));
         return out.toString();
     }
 

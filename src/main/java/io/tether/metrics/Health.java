@@ -1,0 +1,41 @@
+package io.tether.metrics;
+
+import java.util.List;
+
+/**
+ * The worker's health as {@code /livez} and {@code /readyz} report it. Implementations read only
+ * what is in memory (flags, thread states): a health check never waits for a lock, a connector or
+ * the broker.
+ */
+public interface Health {
+
+    /** Liveness: the request and monitor threads run. */
+    List<Check> liveness();
+
+    /** Readiness: the store is open, the broker connection is up, the request consumer is attached. */
+    List<Check> readiness();
+
+    /** One check: its name ({@code store}, {@code broker}, ...), whether it passed, and if not why. */
+    record Check(String name, boolean ok, String detail) {
+        public static Check passed(String name) {
+            return new Check(name, true, null);
+        }
+
+        public static Check failed(String name, String detail) {
+            return new Check(name, false, detail);
+        }
+    }
+
+    /** Healthy in every respect: for a metrics registry with no worker behind it (tests). */
+    Health ALWAYS = new Health() {
+        @Override
+        public List<Check> liveness() {
+            return List.of();
+        }
+
+        @Override
+        public List<Check> readiness() {
+            return List.of();
+        }
+    };
+}

@@ -16,6 +16,7 @@ import io.tether.monitor.RetryPolicy;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs one host's worker until SIGTERM or Ctrl-C. */
@@ -85,6 +86,10 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Threads running connector operations; a hung target holds one (default: ${DEFAULT-VALUE}).")
     int operationThreads;
 
+    /** --http-address and --log-format. */
+    @Mixin
+    ObservabilityOptions observability = new ObservabilityOptions();
+
     @Override
     public Integer call() throws Exception {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
@@ -109,6 +114,7 @@ public final class WorkerCommand implements Callable<Integer> {
             config = config.withMountRoot(mountRoot);
         }
         config = config.withMountPolicy(mountPolicy());
+        config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,7 @@
 package io.tether.metrics;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The worker's health as {@code /livez} and {@code /readyz} report it. Implementations read only
@@ -26,16 +27,21 @@ public interface Health {
         }
     }
 
-    /** Healthy in every respect: for a metrics registry with no worker behind it (tests). */
-    Health ALWAYS = new Health() {
-        @Override
-        public List<Check> liveness() {
-            return List.of();
-        }
+    /** Health whose checks {@code liveness} and {@code readiness} make. */
+    static Health of(Supplier<List<Check>> liveness, Supplier<List<Check>> readiness) {
+        return new Health() {
+            @Override
+            public List<Check> liveness() {
+                return liveness.get();
+            }
 
-        @Override
-        public List<Check> readiness() {
-            return List.of();
-        }
-    };
+            @Override
+            public List<Check> readiness() {
+                return readiness.get();
+            }
+        };
+    }
+
+    /** Healthy in every respect: for a metrics registry with no worker behind it (tests). */
+    Health ALWAYS = of(List::of, List::of);
 }

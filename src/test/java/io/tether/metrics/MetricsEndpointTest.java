@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.testing.Http;
 import io.tether.testing.RawClient;
+import io.tether.testing.Secrets;
 import io.tether.testing.TestWorker;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
@@ -31,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real worker's /metrics, /livez and /readyz, as a scraper and an operator's curl see them. */
 class MetricsEndpointTest {
-    private static final String CHAP = "Chap-S3cret-" + System.nanoTime();
-    private static final String MOUNT = "Mount-S3cret-" + System.nanoTime();
-
     @TempDir
     Path tmp;
 
@@ -189,19 +187,17 @@ class MetricsEndpointTest {
     /** Labels carry connection keys, which hold no credential: a scrape never shows a CHAP password or a secret option. */
     @Test
     void noCredentialInAnyLabel() throws Exception {
-        String iscsi = "iscsi://chapuser%" + CHAP + "@target.example/iqn.2003-01.org.example:disk1/0?tpgt=1";
-        String posix = "posix://server.example/share?vfsType=cifs&options=username=bob,password=" + MOUNT;
         try (TestWorker worker = new TestWorker("secrets", tmp.resolve("data"), TestWorker::withHttp);
              RawClient client = new RawClient(worker.url(), "secrets")) {
-            String iscsiKey = client.manage("chap-1", iscsi).at("/result/connectionKey").asText();
-            String posixKey = client.manage("cifs-1", posix).at("/result/connectionKey").asText();
+            String iscsiKey = client.manage("chap-1", Secrets.ISCSI_URI).at("/result/connectionKey").asText();
+            String posixKey = client.manage("cifs-1", Secrets.CIFS_URI).at("/result/connectionKey").asText();
             String metrics = await().atMost(Duration.ofSeconds(20)).until(() -> get(worker.httpUrl() + "/metrics").body(),
                     text -> text.contains("connection=\"" + iscsiKey + "\"") && text.contains("connection=\"" + posixKey + "\"")
                             && sample(text, "tether_connects_total", "type", "iscsi", "outcome", "failed").orElse(0) >= 1);
-            assertFalse(metrics.contains(CHAP), "the CHAP password is in a scrape");
-            assertFalse(metrics.contains(MOUNT), "the secret mount option is in a scrape");
+            assertFalse(metrics.contains(Secrets.CHAP), "the CHAP password is in a scrape");
+            assertFalse(metrics.contains(Secrets.MOUNT), "the secret mount option is in a scrape");
             String open = get(worker.httpUrl() + "/metrics", "Accept", "application/openmetrics-text; version=1.0.0").body();
-            assertFalse(open.contains(CHAP) || open.contains(MOUNT), "a secret is in the OpenMetrics scrape");
+            assertFalse(open.contains(Secrets.CHAP) || open.contains(Secrets.MOUNT), "a secret is in the OpenMetrics scrape");
         }
     }
 

@@ -39,17 +39,8 @@ class ScrapeWithoutLocksTest {
                 batch.run(new Action.Manage("c-2", UriParser.parse("file:///srv/one")));
                 batch.commit();
             }
-            Health health = new Health() {
-                @Override
-                public List<Check> liveness() {
-                    return List.of();
-                }
-
-                @Override
-                public List<Check> readiness() {
-                    return List.of(store.isOpen() ? Check.passed("store") : Check.failed("store", "closed"));
-                }
-            };
+            Health health = Health.of(List::of,
+                    () -> List.of(store.isOpen() ? Health.Check.passed("store") : Health.Check.failed("store", "closed")));
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Thread holder = new Thread(() -> {

@@ -16,9 +16,9 @@ public final class AwaitCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
-    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
-            description = "How long to wait for the connection (default: ${DEFAULT-VALUE}).")
-    int waitSeconds;
+    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "How long to wait for the connection, 0.001 to 86400 seconds (default: ${DEFAULT-VALUE}).")
+    Duration wait;
 
     @Option(names = "--try-once", description = "Stop at the first failure instead of waiting for a retry to succeed.")
     boolean tryOnce;
@@ -26,7 +26,7 @@ public final class AwaitCommand extends HostCommand {
     @Override
     public Integer call() {
         // A host that does not answer within the wait is a timeout too.
-        Integer exit = client.run(host, Duration.ofSeconds(waitSeconds), this::await, 2);
+        Integer exit = client.run(host, wait, this::await, 2);
         return exit == null ? 1 : exit;
     }
 
@@ -35,20 +35,20 @@ public final class AwaitCommand extends HostCommand {
         TetherClient.WaitResult result = tryOnce ? tether.tryOnce(host, cid, wait) : tether.awaitConnected(host, cid, wait);
         switch (result.outcome()) {
             case CONNECTED -> {
-                System.out.println(cid + ": connected");
+                OneLine.out(cid + ": connected");
                 return 0;
             }
             case FAILED -> {
-                System.out.println(cid + ": failed: " + result.lastError().path("code").asInt() + " "
+                OneLine.out(cid + ": failed: " + result.lastError().path("code").asInt() + " "
                         + result.lastError().path("name").asText() + ": " + result.lastError().path("message").asText());
                 return 1;
             }
             case UNMANAGED -> {
-                System.out.println(cid + ": unmanaged while waiting");
+                OneLine.out(cid + ": unmanaged while waiting");
                 return 1;
             }
             default -> {
-                System.out.println(cid + ": not connected within " + waitSeconds + " s");
+                OneLine.out(cid + ": not connected within " + Ranges.Seconds.text(wait) + " s");
                 return 2;
             }
         }

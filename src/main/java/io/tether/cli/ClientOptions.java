@@ -18,7 +18,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Option;
 
@@ -45,8 +49,9 @@ final class ClientOptions {
                     + " file holds the engines' login to its embedded broker (env TETHER_DATA_DIR; default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--timeout", defaultValue = "10", description = "Seconds to wait for the host's answer (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "Seconds to wait for the broker and for the host's answer, 0.001 to 86400 (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     /**
      * The login to use: --user with its password, else the engines' login of the local worker's
@@ -83,15 +88,16 @@ final class ClientOptions {
      * worker's data dir, not one fetched through the broker: whatever answers on the port while the
      * worker is down cannot hand out a key of its own.
      */
-    TetherClient connect(String host) throws JMSException {
+    TetherClient connect(String host) throws JMSException, InterruptedException {
         if (host != null) {
             Addresses.checkHostId(host);
         }
+        LibraryLogging.off();
         BrokerCredentials login = login();
         boolean local = login != null && user == null;
         TetherClient client;
         try {
-            client = TetherClient.connect(broker, login == null ? null
+            client = connectWithin(timeout, login == null ? null
                     : local ? BrokerCredentials.fromFile(localLogin()) : () -> login);
         } catch (JMSSecurityException e) {
             throw new JMSSecurityException("the broker at " + broker + " refused " + (login == null
@@ -111,6 +117,33 @@ final class ClientOptions {
         return client;
     }
 
+    /**
+     * Connects to --broker, giving up after {@code limit}: with a failover: URL, Qpid JMS would try
+     * its brokers without end. The attempt runs on a daemon thread of its own, so one given up on
+     * does not keep the command from ending.
+     */
+    private TetherClient connectWithin(Duration limit, Supplier<BrokerCredentials> login)
+            throws JMSException, InterruptedException {
+        FutureTask<TetherClient> attempt = new FutureTask<>(() -> TetherClient.connect(broker, login));
+        Thread thread = new Thread(attempt, "tether-connect");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            return attempt.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            attempt.cancel(true);
+            throw new JMSException("no connection within " + Ranges.Seconds.text(limit) + " s (--timeout)");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof JMSException refused) {
+                throw refused;
+            }
+            // Qpid JMS refuses a URL it cannot parse (amqp://, a space in it) with an unchecked exception.
+            JMSException unusable = new JMSException(Errors.describe(e.getCause()));
+            unusable.initCause(e.getCause());
+            throw unusable;
+        }
+    }
+
     /** The engines' login file of the worker on this machine. */
     private Path localLogin() {
         return dataDir.resolve(EmbeddedBroker.ENGINE_LOGIN);
@@ -124,7 +157,7 @@ final class ClientOptions {
         if (e instanceof JMSSecurityException) {
             return e.getMessage();
         }
-        return "cannot reach the broker at " + broker + ": " + e.getMessage();
+        return "cannot reach the broker at " + broker + ": " + Errors.describe(e);
     }
 
     /** Calls a method, printing a one-line error and returning null on an expected failure. */
@@ -140,7 +173,7 @@ final class ClientOptions {
 
     /** Runs {@code call} with a client for {@code host}, printing a one-line error and returning null on an expected failure. */
     <T> T run(String host, ClientCall<T> call) {
-        return run(host, Duration.ofSeconds(timeoutSeconds), call, null);
+        return run(host, timeout, call, null);
     }
 
     /**
@@ -152,17 +185,17 @@ final class ClientOptions {
         try (TetherClient client = connect(host)) {
             return call.run(client, timeout);
         } catch (RpcException e) {
-            System.err.println("error " + e.code() + " " + e.name() + ": " + e.getMessage());
+            OneLine.err("error " + e.code() + " " + e.name() + ": " + e.getMessage());
         } catch (TimeoutException e) {
-            System.err.println(e.getMessage());
+            OneLine.err(e.getMessage());
             return onTimeout;
         } catch (JMSException e) {
-            System.err.println(brokerError(e));
+            OneLine.err(brokerError(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IllegalStateException e) {
             // The host answered with something unusable (e.g. a sealing key that is not one).
-            System.err.println(e.getMessage());
+            OneLine.err(Errors.describe(e));
         }
         return null;
     }

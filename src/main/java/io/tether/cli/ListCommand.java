@@ -3,6 +3,7 @@ package io.tether.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import java.util.Map;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,17 +27,18 @@ public final class ListCommand extends HostCommand {
             System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
             return 0;
         }
-        String format = "%-28s %-8s %-13s %-40s %-24s %s%n";
-        System.out.printf(format, "CID", "MANAGED", "STATE", "CONNECTION", "SINCE", "LAST ERROR");
+        String format = "%-28s %-8s %-13s %-40s %-24s %s";
+        OneLine.out(String.format(format, "CID", "MANAGED", "STATE", "CONNECTION", "SINCE", "LAST ERROR"));
         result.path("connections").fields().forEachRemaining(e -> {
             JsonNode c = e.getValue();
             JsonNode error = c.path("lastError");
-            System.out.printf(format, e.getKey(), c.path("managed").asBoolean() ? "yes" : "no",
+            // Each cell escaped before it is padded, so the columns line up after the escapes.
+            OneLine.out(String.format(format, Stream.of(e.getKey(), c.path("managed").asBoolean() ? "yes" : "no",
                     c.path("state").asText(), c.path("connectionKey").asText(), c.path("since").asText(),
                     error.isObject() ? error.path("code").asInt() + " " + error.path("name").asText() + ": "
-                            + error.path("message").asText() : "-");
+                            + error.path("message").asText() : "-").map(OneLine::of).toArray()));
         });
-        System.out.println("(seq " + result.path("seq").asLong() + ")");
+        OneLine.out("(seq " + result.path("seq").asLong() + ")");
         return 0;
     }
 }

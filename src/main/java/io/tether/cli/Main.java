@@ -11,26 +11,43 @@ import picocli.CommandLine.Command;
         subcommands = {WorkerCommand.class, ManageCommand.class, UnmanageCommand.class, ListCommand.class,
                 WatchCommand.class, AwaitCommand.class})
 public final class Main {
-    /** Exit code for a command line in error. */
-    private static final int USAGE = 64;
+    /**
+     * Exit code for a command line in error: sysexits' EX_USAGE, not picocli's 2, which `await`
+     * uses for a timeout: a script must be able to tell them apart.
+     */
+    static final int USAGE = 64;
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Every command, with the one way each reports a command line in error. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        // A command line in error exits 64 (sysexits' EX_USAGE), not picocli's 2, which `await`
-        // uses for a timeout: a script must be able to tell them apart.
-        cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
-        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().exitCodeOnInvalidInput(USAGE));
-        // A bad value found while running (a host id that is not one) is the user's to fix too: one
-        // line, as for the errors picocli finds while parsing, not a stack trace.
+        // One line saying what is wrong: the whole usage would bury it. Set here, it applies to
+        // every subcommand.
+        cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage()));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            // A bad value found while running (a host id that is not one) is the user's to fix too.
+            if (e instanceof IllegalArgumentException) {
+                return usageError(command, Errors.describe(e));
+            }
             // The worker's broker not starting (its port taken) is said in one line too, exit 1.
-            if (e instanceof IllegalArgumentException || e instanceof EmbeddedBroker.BrokerStartException
-                    || e instanceof Worker.StartException) {
-                command.getErr().println("tether " + command.getCommandName() + ": " + e.getMessage());
-                return e instanceof IllegalArgumentException ? USAGE : 1;
+            if (e instanceof EmbeddedBroker.BrokerStartException || e instanceof Worker.StartException) {
+                command.getErr().println(OneLine.of(command.getCommandSpec().qualifiedName() + ": " + Errors.describe(e)));
+                return 1;
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
+    }
+
+    /** Prints {@code tether CMD: what (see 'tether CMD --help')} and returns the usage exit code. */
+    private static int usageError(CommandLine command, String what) {
+        String name = command.getCommandSpec().qualifiedName();
+        // Picocli starts some of its messages (those about argument groups) with this; the others not.
+        String wrong = what.startsWith("Error: ") ? what.substring("Error: ".length()) : what;
+        command.getErr().println(OneLine.of(name + ": " + wrong + " (see '" + name + " --help')"));
+        return USAGE;
     }
 }

@@ -21,7 +21,7 @@ public final class ManageCommand extends HostCommand {
         if (result == null) {
             return 1;
         }
-        System.out.println((result.alreadyManaged() ? "already managed: " : "managed: ")
+        OneLine.out((result.alreadyManaged() ? "already managed: " : "managed: ")
                 + cid + " -> " + result.connectionKey());
         return 0;
     }

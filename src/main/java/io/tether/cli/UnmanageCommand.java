@@ -11,9 +11,9 @@ import picocli.CommandLine.Parameters;
         description = "Stop managing a connection ID (or every ID with a prefix); the last one disconnects.")
 public final class UnmanageCommand extends HostCommand {
     @ArgGroup(multiplicity = "1")
-    Target target;
+    Which which;
 
-    static final class Target {
+    static final class Which {
         @Parameters(index = "0", description = "Connection ID (CID).")
         String cid;
 
@@ -23,14 +23,14 @@ public final class UnmanageCommand extends HostCommand {
 
     @Override
     public Integer call() {
-        Map<String, String> params = target.cid != null
-                ? Map.of("connectionId", target.cid) : Map.of("connectionIdPrefix", target.prefix);
+        Map<String, String> params = which.cid != null
+                ? Map.of("connectionId", which.cid) : Map.of("connectionIdPrefix", which.prefix);
         JsonNode result = client.call(host, "unmanageStorageServer", params);
         if (result == null) {
             return 1;
         }
-        result.path("unmanaged").forEach(c -> System.out.println("unmanaged: " + c.asText()));
-        result.path("disconnecting").forEach(k -> System.out.println("disconnecting: " + k.asText()));
+        result.path("unmanaged").forEach(c -> OneLine.out("unmanaged: " + c.asText()));
+        result.path("disconnecting").forEach(k -> OneLine.out("disconnecting: " + k.asText()));
         return 0;
     }
 }

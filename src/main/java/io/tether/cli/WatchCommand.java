@@ -2,14 +2,15 @@ package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.client.TetherClient;
+import jakarta.jms.JMSException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = "Print status events as they arrive, one line each, until Ctrl-C.")
+        description = "Print status events as they arrive, one line each, until Ctrl-C (exit 1 if the broker is lost).")
 public final class WatchCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -19,23 +20,27 @@ public final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CompletableFuture<JMSException> lost = new CompletableFuture<>();
         try (TetherClient tether = client.connect(host)) {
+            tether.onConnectionLost(lost::complete);
             tether.watch(host, WatchCommand::print);
-            System.err.println("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
-            new CountDownLatch(1).await();
-        } catch (jakarta.jms.JMSException e) {
-            System.err.println(client.brokerError(e));
+            OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
+            // No event would ever come again: say so and end, rather than wait in silence.
+            OneLine.err("lost the broker at " + client.broker + ": " + Errors.describe(lost.get()));
+            return 1;
+        } catch (JMSException e) {
+            OneLine.err(client.brokerError(e));
             return 1;
         }
-        return 0;
     }
 
     private static void print(JsonNode e) {
         JsonNode error = e.path("lastError");
-        System.out.printf("%s %s seq=%d %s %s %s cids=%s%s%n", e.path("at").asText(), e.path("hostId").asText(),
+        // Escaped as a whole: one event, one line, whatever its fields hold.
+        OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), e.path("hostId").asText(),
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
                 e.path("connectionKey").asText(), e.path("connectionIds"),
-                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "");
+                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : ""));
         System.out.flush();
     }
 }

@@ -17,11 +17,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Runs one host's worker until SIGTERM or Ctrl-C. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run the host worker: consume requests, keep managed connections alive, publish events.")
+        description = "Run the host worker: consume requests, keep managed connections alive, publish events.",
+        footer = "Each SECONDS takes 0.001 to 86400.")
 public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--host-id", description = "This host's id (default: short hostname, sanitised).")
@@ -31,8 +35,8 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Database, credential and sealing keys, embedded broker journal (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--amqp-port", defaultValue = "5672",
-            description = "Port of the embedded broker on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--amqp-port", defaultValue = "5672", paramLabel = "PORT", converter = Ranges.Port.class,
+            description = "Port of the embedded broker on 127.0.0.1, 1 to 65535 (default: ${DEFAULT-VALUE}).")
     int amqpPort;
 
     @Option(names = "--broker-url", description = "Use this broker (amqp://host:port or failover:(...)) instead of the embedded one.")
@@ -62,38 +66,45 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " value (repeatable), e.g. fuse.sshfs:reconnect.")
     List<String> allowMountOptions = new ArrayList<>();
 
-    @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS",
+    @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Probe every connected connection this often (default: ${DEFAULT-VALUE}).")
-    double probeInterval;
+    Duration probeInterval;
 
-    @Option(names = "--operation-timeout", defaultValue = "10", paramLabel = "SECONDS",
+    @Option(names = "--operation-timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "A probe, connect or disconnect that takes longer has failed (default: ${DEFAULT-VALUE}).")
-    double operationTimeout;
+    Duration operationTimeout;
 
-    @Option(names = "--retry-initial", defaultValue = "1", paramLabel = "SECONDS",
-            description = "First delay before reconnecting after a failure (default: ${DEFAULT-VALUE}).")
-    double retryInitial;
+    @Option(names = "--retry-initial", defaultValue = "1", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "First delay before reconnecting after a failure, at most --retry-max (default: ${DEFAULT-VALUE}).")
+    Duration retryInitial;
 
-    @Option(names = "--retry-max", defaultValue = "60", paramLabel = "SECONDS",
+    @Option(names = "--retry-max", defaultValue = "60", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Longest delay between reconnect attempts (default: ${DEFAULT-VALUE}).")
-    double retryMax;
+    Duration retryMax;
 
-    @Option(names = "--retry-jitter", defaultValue = "0.2",
-            description = "Spread of each delay, as a fraction (default: ${DEFAULT-VALUE}, i.e. ±20%%).")
+    @Option(names = "--retry-jitter", defaultValue = "0.2", paramLabel = "FRACTION", converter = Ranges.Fraction.class,
+            description = "Spread of each delay, from 0 to less than 1 (default: ${DEFAULT-VALUE}, i.e. ±20%%).")
     double retryJitter;
 
-    @Option(names = "--operation-threads", defaultValue = "16",
-            description = "Threads running connector operations; a hung target holds one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--operation-threads", defaultValue = "16", paramLabel = "N", converter = Ranges.Threads.class,
+            description = "Threads running connector operations, 1 to 1024; a hung target holds one (default: ${DEFAULT-VALUE}).")
     int operationThreads;
 
     /** --http-address and --log-format. */
     @Mixin
     ObservabilityOptions observability = new ObservabilityOptions();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        // Everything the command line says is checked before anything starts: a value in error is
+        // then one line and the usage exit code (Main), and nothing is left half started.
+        checkRetryDelays();
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
-        Addresses.checkHostId(id); // one line and the usage exit code if not (Main)
+        Addresses.checkHostId(id);
+        MountPolicy mountPolicy = mountPolicy();
         if (brokerPasswordFile != null) {
             try {
                 brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
@@ -107,13 +118,13 @@ public final class WorkerCommand implements Callable<Integer> {
         WorkerConfig config = (brokerUrl == null
                 ? WorkerConfig.embedded(id, dataDir, amqpPort)
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)
-                .withMonitor(new MonitorSettings(seconds(probeInterval), seconds(operationTimeout),
-                        new RetryPolicy(seconds(retryInitial), seconds(retryMax), RetryPolicy.DEFAULT_MULTIPLIER, retryJitter),
+                .withMonitor(new MonitorSettings(probeInterval, operationTimeout,
+                        new RetryPolicy(retryInitial, retryMax, RetryPolicy.DEFAULT_MULTIPLIER, retryJitter),
                         operationThreads));
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }
-        config = config.withMountPolicy(mountPolicy());
+        config = config.withMountPolicy(mountPolicy);
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -121,26 +132,26 @@ public final class WorkerCommand implements Callable<Integer> {
             worker.close();
             stopped.countDown();
         }, "tether-shutdown"));
-        System.out.println("Tether worker running");
-        System.out.println("  host id:        " + id);
-        System.out.println("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
-        System.out.println("  request queue:  " + Addresses.requests(id));
-        System.out.println("  status topic:   " + Addresses.status(id));
-        System.out.println("  data:           " + dataDir.toAbsolutePath().normalize());
+        OneLine.out("Tether worker running");
+        OneLine.out("  host id:        " + id);
+        OneLine.out("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
+        OneLine.out("  request queue:  " + Addresses.requests(id));
+        OneLine.out("  status topic:   " + Addresses.status(id));
+        OneLine.out("  data:           " + dataDir.toAbsolutePath().normalize());
         if (brokerUrl == null) {
-            System.out.println("  engine login:   " + dataDir.toAbsolutePath().normalize().resolve(EmbeddedBroker.ENGINE_LOGIN)
+            OneLine.out("  engine login:   " + dataDir.toAbsolutePath().normalize().resolve(EmbeddedBroker.ENGINE_LOGIN)
                     + " (the CLI on this machine finds it with --data-dir)");
         }
-        System.out.println("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
+        OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
         if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
-            System.out.println("  mounts allow:   the defaults and " + String.join(", ", widened));
+            OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
-        System.out.println("  sealing key:    " + worker.sealingKey().keyId());
-        System.out.println("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
-        System.out.println("Stop with Ctrl-C or SIGTERM.");
+        OneLine.out("  sealing key:    " + worker.sealingKey().keyId());
+        OneLine.out("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
+        OneLine.out("Stop with Ctrl-C or SIGTERM.");
         System.out.flush();
         stopped.await();
         return 0;
@@ -170,8 +181,12 @@ public final class WorkerCommand implements Callable<Integer> {
         return policy;
     }
 
-    private static Duration seconds(double seconds) {
-        return Duration.ofMillis(Math.round(seconds * 1000));
+    /** What each option's own range cannot say: the first delay may not exceed the longest. */
+    void checkRetryDelays() {
+        if (retryInitial.compareTo(retryMax) > 0) {
+            throw new ParameterException(spec.commandLine(), "--retry-initial " + Ranges.Seconds.text(retryInitial)
+                    + " is longer than --retry-max " + Ranges.Seconds.text(retryMax));
+        }
     }
 
     private static String localHostName() {

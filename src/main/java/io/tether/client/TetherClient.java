@@ -296,8 +296,17 @@ public final class TetherClient implements AutoCloseable {
         return events::close;
     }
 
+    /**
+     * Calls {@code listener} once the connection to the broker has failed for good: the broker
+     * went away (a plain URL), or a failover URL ran out of reconnect attempts. A subscription made
+     * with {@link #watch} delivers nothing more after that.
+     */
+    public void onConnectionLost(Consumer<JMSException> listener) throws JMSException {
+        connection.setExceptionListener(listener::accept);
+    }
+
     /** How a wait for a CID ended. */
-    public enum Outcome {
+    public enum WaitOutcome {
         /** The CID's connection is connected. */
         CONNECTED,
         /** With try-once: the connection reported an error ({@link WaitResult#lastError()}). */
@@ -309,7 +318,7 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /** The end of {@link #awaitConnected} or {@link #tryOnce}; {@code lastError} is null unless FAILED. */
-    public record WaitResult(Outcome outcome, JsonNode lastError) {
+    public record WaitResult(WaitOutcome outcome, JsonNode lastError) {
     }
 
     /**
@@ -359,7 +368,7 @@ public final class TetherClient implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 JsonNode event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
                 if (event == null) {
-                    return new WaitResult(Outcome.TIMEOUT, null);
+                    return new WaitResult(WaitOutcome.TIMEOUT, null);
                 }
                 long eventSeq = event.path("seq").asLong();
                 if (eventSeq <= seq) {
@@ -372,7 +381,7 @@ public final class TetherClient implements AutoCloseable {
                 }
                 seq = eventSeq;
                 if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
-                    return new WaitResult(Outcome.UNMANAGED, null);
+                    return new WaitResult(WaitOutcome.UNMANAGED, null);
                 }
                 if (contains(event.path("connectionIds"), cid)) {
                     WaitResult done = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
@@ -390,10 +399,10 @@ public final class TetherClient implements AutoCloseable {
 
     private static WaitResult decide(String state, JsonNode lastError, boolean stopAtError) {
         if (ConnectionState.CONNECTED.name().equals(state)) {
-            return new WaitResult(Outcome.CONNECTED, null);
+            return new WaitResult(WaitOutcome.CONNECTED, null);
         }
         if (stopAtError && lastError.isObject()) {
-            return new WaitResult(Outcome.FAILED, lastError);
+            return new WaitResult(WaitOutcome.FAILED, lastError);
         }
         return null;
     }

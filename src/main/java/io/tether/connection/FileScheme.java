@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * be able to read and write. Nothing is mounted, so there is no host, port or parameter.
  */
 public final class FileScheme implements Scheme {
-    private static final Facts FACTS = new Facts("file", -1, Set.of(), Kind.LOCAL_DIRECTORY, Set.of());
+    private static final Facts FACTS = new Facts("file", -1, Set.of(), Makes.LOCAL_DIRECTORY, Set.of());
 
     /** An absolute directory below {@code /} on this host: no other host, port or parameter. */
     @Override
@@ -23,7 +23,7 @@ public final class FileScheme implements Scheme {
         if (path.equals("/")) {
             throw new InvalidUriException("file uri must name a directory below /");
         }
-        return new StorageUri(parts.type(), "", -1, path, null, new TreeMap<>(), List.of(), null, null);
+        return new StorageUri(parts.type(), "", "", -1, path, null, new TreeMap<>(), List.of(), null, null);
     }
 
     /** The directory a {@code file://} URI names. */

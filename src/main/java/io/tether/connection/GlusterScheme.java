@@ -2,7 +2,6 @@ package io.tether.connection;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,11 +16,11 @@ import java.util.TreeMap;
 public final class GlusterScheme implements Scheme {
     /** The client is a FUSE file system: mountinfo says fuse.glusterfs. */
     private static final Facts FACTS = new Facts("glusterfs", 24007, Set.of("backup-volfile-servers", "options"),
-            Kind.MOUNT, Set.of("glusterfs", "fuse.glusterfs"));
+            Makes.MOUNT, Set.of("glusterfs", "fuse.glusterfs"));
     /** The subdirectory of the mount root that holds GlusterFS mounts. */
     public static final String DIRECTORY = "glusterSD";
 
-    /** A volume name, then any subdirectory; backup servers must be host names, as the client resolves them. */
+    /** A volume name, then any subdirectory; backup servers are hosts as a URI writes them ([IPv6] in brackets). */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         String path = parts.serverPath("volume");
@@ -36,16 +35,42 @@ public final class GlusterScheme implements Scheme {
         String backups = parts.param("backup-volfile-servers");
         if (backups != null) {
             List<String> servers = new ArrayList<>();
-            for (String server : backups.split(":", -1)) {
-                String s = server.toLowerCase(Locale.ROOT);
-                if (!UriParser.HOST.matcher(s).matches()) {
-                    throw new InvalidUriException("backup-volfile-servers must be host names separated by ':'");
-                }
-                servers.add(s);
+            for (String server : splitServers(backups)) {
+                servers.add(UriParser.host(server, "backup-volfile-servers entry"));
             }
             params.put("backup-volfile-servers", String.join(":", servers));
         }
         return parts.mountUri(path, params);
+    }
+
+    /**
+     * The entries of a {@code backup-volfile-servers} list: separated by ':', an IPv6 address in
+     * brackets, as mount.glusterfs reads the list.
+     */
+    private static List<String> splitServers(String list) throws InvalidUriException {
+        List<String> servers = new ArrayList<>();
+        int start = 0;
+        while (true) {
+            int end;
+            if (list.startsWith("[", start)) {
+                end = list.indexOf(']', start) + 1;
+                if (end == 0) {
+                    throw new InvalidUriException("backup-volfile-servers has an IPv6 address without its ']'");
+                }
+            } else {
+                end = list.indexOf(':', start);
+                end = end < 0 ? list.length() : end;
+            }
+            servers.add(list.substring(start, end));
+            if (end == list.length()) {
+                return servers;
+            }
+            if (list.charAt(end) != ':') {
+                throw new InvalidUriException("backup-volfile-servers must be host names or [IPv6] addresses"
+                        + " separated by ':'");
+            }
+            start = end + 1;
+        }
     }
 
     /** The volume, with its subdirectory when the URI names one. */
@@ -66,8 +91,18 @@ public final class GlusterScheme implements Scheme {
             options.add("server-port=" + uri.port());
         }
         ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
-        return Optional.of(new MountSettings("glusterfs", uri.host() + ":" + uri.path(), options, DIRECTORY, false,
+        return Optional.of(new MountSettings("glusterfs", uri.hostAsWritten() + ":" + uri.path(), options, DIRECTORY, false,
                 "glusterfs-client", Optional.of(glusterd)));
+    }
+
+    /**
+     * The client shows a volume it reaches over RDMA as {@code volume.rdma}; VDSM drops the suffix
+     * before comparing (docs/connectors.md, "Connected").
+     */
+    @Override
+    public String specOfMount(String kernelType, String source) {
+        return kernelType.equals("fuse.glusterfs") && source.endsWith(".rdma")
+                ? source.substring(0, source.length() - ".rdma".length()) : source;
     }
 
     @Override

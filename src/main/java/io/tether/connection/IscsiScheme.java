@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * LUN of the session, so all of them share one connection (docs/connectors.md, "iSCSI").
  */
 public final class IscsiScheme implements Scheme {
-    private static final Facts FACTS = new Facts("iscsi", 3260, Set.of("tpgt", "iface"), Kind.ISCSI_SESSION, Set.of());
+    private static final Facts FACTS = new Facts("iscsi", 3260, Set.of("tpgt", "iface"), Makes.ISCSI_SESSION, Set.of());
     private static final Pattern IQN = Pattern.compile(
             "(iqn\\.\\d{4}-\\d{2}\\.[a-z0-9][a-z0-9.:_-]*|eui\\.[0-9a-f]{16}|naa\\.[0-9a-f]{16}([0-9a-f]{16})?)");
 
@@ -90,7 +90,7 @@ public final class IscsiScheme implements Scheme {
             }
             params.put("iface", iface);
         }
-        return new StorageUri(parts.type(), parts.host(), parts.port(), "/" + iqn, lun, params, List.of(), username, password);
+        return new StorageUri(parts.type(), parts.host(), parts.host(), parts.port(), "/" + iqn, lun, params, List.of(), username, password);
     }
 
     /** The target name, the LUN, and {@code auth: "chap"} (never the credentials) when it has them. */

@@ -9,8 +9,9 @@ import java.util.Optional;
  * the mount point goes, and what to ask the server first. Made by the URI's {@link Scheme#mount}.
  *
  * @param vfsType       the {@code mount -t} type
- * @param source        the mount spec: {@code host:/path}, or a local path such as {@code /dev/sdb1};
- *                      the mount point's name is made from it (docs/connectors.md, "Mount directories")
+ * @param source        the mount spec: {@code host:/path} with the host as the URI writes it, or a
+ *                      local path such as {@code /dev/sdb1}; the mount point's name is made from it
+ *                      as VDSM makes it (docs/connectors.md, "Mount directories")
  * @param options       the options the type derives from the URI's parameters and port, never a
  *                      secret; the URI's own options follow them
  * @param directory     the subdirectory of the mount root that holds the mount point, "" for the root

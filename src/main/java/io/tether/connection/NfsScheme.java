@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 public final class NfsScheme implements Scheme {
     /** mountinfo says nfs for version 3, nfs4 for version 4. */
     private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"),
-            Kind.MOUNT, Set.of("nfs", "nfs4"));
+            Makes.MOUNT, Set.of("nfs", "nfs4"));
     private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
     /** VDSM's: a minute to fail, not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
     private static final String TIMEO = "100";
@@ -65,7 +65,7 @@ public final class NfsScheme implements Scheme {
         }
         // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
         int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
-        return Optional.of(new MountSettings("nfs", uri.host() + ":" + uri.path(), options, "", false, "nfs-common",
+        return Optional.of(new MountSettings("nfs", uri.hostAsWritten() + ":" + uri.path(), options, "", false, "nfs-common",
                 Optional.of(new ServerCheck.NfsNull(uri.host(), uri.portOrDefault(), major))));
     }
 

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class PosixScheme implements Scheme {
     /** Its mounts have the type their URI names, so no kernel type is its own. */
-    private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options"), Kind.MOUNT, Set.of());
+    private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options"), Makes.MOUNT, Set.of());
     /** A file-system type as {@code mount -t} takes one, never a comma-separated list of them. */
     public static final Pattern VFS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
@@ -41,7 +41,7 @@ public final class PosixScheme implements Scheme {
     public Optional<MountSettings> mount(StorageUri uri) {
         String vfsType = uri.params().get("vfsType");
         String source = uri.host().isEmpty() ? uri.path()
-                : uri.host() + (uri.port() == -1 ? "" : ":" + uri.port()) + ":" + uri.path();
+                : uri.hostAsWritten() + (uri.port() == -1 ? "" : ":" + uri.port()) + ":" + uri.path();
         List<String> options = uri.port() == -1 ? List.of() : List.of("port=" + uri.port());
         return Optional.of(new MountSettings(vfsType, source, options, "", true,
                 "the package with mount." + vfsType, Optional.empty()));

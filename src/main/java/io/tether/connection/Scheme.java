@@ -18,7 +18,7 @@ import java.util.Set;
 public interface Scheme {
 
     /** What the host holds for a connection of this type, which decides the connector that makes it. */
-    enum Kind {
+    enum Makes {
         /** A file system mounted under the mount root ({@link #mount} says how). */
         MOUNT,
         /** An iSCSI session of the host's initiator. */
@@ -35,12 +35,12 @@ public interface Scheme {
      *                    type has none
      * @param parameters  the query parameters the type takes; any other is refused with a message
      *                    listing these
-     * @param kind        what the host holds for a connection of this type
+     * @param makes       what the host holds for a connection of this type
      * @param kernelTypes the file-system types mountinfo shows for this type's mounts ({@code nfs4}
      *                    for an NFS mount, say); empty when they have the type their URI names, as
      *                    {@code posix://} mounts do, or when the type does not mount
      */
-    record Facts(String name, int defaultPort, Set<String> parameters, Kind kind, Set<String> kernelTypes) {
+    record Facts(String name, int defaultPort, Set<String> parameters, Makes makes, Set<String> kernelTypes) {
         public Facts {
             parameters = Set.copyOf(parameters);
             kernelTypes = Set.copyOf(kernelTypes);
@@ -73,17 +73,26 @@ public interface Scheme {
         return new ConnectionKey(uri.location());
     }
 
-    /** How {@code uri} is mounted; empty for a type whose {@link Facts#kind()} is not {@link Kind#MOUNT}. */
+    /** How {@code uri} is mounted; empty for a type whose {@link Facts#makes()} is not {@link Makes#MOUNT}. */
     default Optional<MountSettings> mount(StorageUri uri) {
         return Optional.empty();
     }
 
     /**
+     * The mount spec a host mount of {@code kernelType} was made from, given the {@code source}
+     * mountinfo shows for it; by default that source.
+     */
+    default String specOfMount(String kernelType, String source) {
+        return source;
+    }
+
+    /**
      * The key a managed connection would have for a host mount of {@code kernelType} from
      * {@code source} (mountinfo's fields); empty when no URI of this type names it. By default the
-     * key of {@code scheme://host/path} for a source {@code host:/path}, for a type that mounts.
+     * key of {@code scheme://host/path} for a spec {@code host:/path}, for a type that mounts.
      */
     default Optional<ConnectionKey> keyOfMount(String kernelType, String source) {
-        return facts().kind() == Kind.MOUNT ? MountSettings.keyOfSource(facts().name(), source, "") : Optional.empty();
+        return facts().makes() == Makes.MOUNT
+                ? MountSettings.keyOfSource(facts().name(), specOfMount(kernelType, source), "") : Optional.empty();
     }
 }

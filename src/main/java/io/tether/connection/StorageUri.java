@@ -12,10 +12,16 @@ import java.util.TreeMap;
 
 /**
  * A parsed, normalised storage URI (see {@link UriParser}). Two URIs that name the same target with
- * the same settings are equal. {@link #toString()} never shows a credential, so a URI can be logged.
+ * the same settings, their hosts written alike, are equal; written otherwise, they share a key and
+ * {@link #sameSettingsAs} holds. {@link #toString()} never shows a credential, so a URI can be logged.
  *
  * @param type      the storage type, from the scheme
- * @param host      lower-cased host name or address ("" for a local file or device)
+ * @param host      lower-cased host name or IPv4 address, or RFC 5952 IPv6 address in brackets ("" for a
+ *                  local file or device): the spelling of the key and of everything that talks to
+ *                  the server
+ * @param hostAsWritten the host as the URI wrote it, for a type that mounts: VDSM names the mount
+ *                  spec and directory after the host as the engine sent it, so Tether does too
+ *                  (docs/connectors.md, "Mount directories"); {@code host} for any other type
  * @param port      the port, or -1 when absent or equal to the type's default
  * @param path      normalised path: export, volume, device, directory, or "/" + IQN for iSCSI
  * @param lun       iSCSI LUN, or null; a LUN lives inside a session and is not part of the key
@@ -27,6 +33,7 @@ import java.util.TreeMap;
 public record StorageUri(
         StorageType type,
         String host,
+        String hostAsWritten,
         int port,
         String path,
         Integer lun,
@@ -41,6 +48,7 @@ public record StorageUri(
     public StorageUri {
         Objects.requireNonNull(type);
         Objects.requireNonNull(host);
+        Objects.requireNonNull(hostAsWritten);
         Objects.requireNonNull(path);
         params = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(params));
         options = List.copyOf(options);
@@ -73,7 +81,10 @@ public record StorageUri(
                 && Objects.equals(password, other.password);
     }
 
-    /** The normalised URI without credentials: safe for logs, replies and the database. */
+    /**
+     * The normalised URI without credentials: safe for logs, replies and the database. The host is
+     * as written, so the URI read back from the database names the same mount directory.
+     */
     @Override
     public String toString() {
         return render(false);
@@ -123,10 +134,10 @@ public record StorageUri(
 
     /** {@code scheme://host[:port]/path}: the URI without credentials, LUN, parameters or options. */
     String location() {
-        return type.scheme() + "://" + authority() + encodePath(path);
+        return type.scheme() + "://" + authority(host) + encodePath(path);
     }
 
-    private String authority() {
+    private String authority(String host) {
         return port == -1 ? host : host + ":" + port;
     }
 
@@ -139,7 +150,7 @@ public record StorageUri(
             }
             sb.append('@');
         }
-        sb.append(authority()).append(encodePath(path));
+        sb.append(authority(hostAsWritten)).append(encodePath(path));
         if (lun != null) {
             sb.append('/').append(lun);
         }

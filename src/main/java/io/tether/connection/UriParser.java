@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -23,9 +24,12 @@ import java.util.stream.Collectors;
  */
 public final class UriParser {
 
-    /** A host name (lower-cased) as DNS allows it; IPv4 addresses are host names here. */
-    static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-    private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]+(%[a-z0-9]+)?]");
+    /**
+     * A host name (lower-cased): labels of letters, digits, '-' inside and '_' anywhere, as the
+     * resolvers, mount.nfs and VDSM take them (DNS itself refuses '_', but NetBIOS-style names such
+     * as {@code my_nas} are in use); IPv4 addresses are host names here, checked further by {@link #host}.
+     */
+    static final Pattern HOST = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** A name that any tool takes as one argument: an iSCSI iface, a GlusterFS volume. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
@@ -98,19 +102,21 @@ public final class UriParser {
             authority = authority.substring(atInAuthority + 1);
         }
         String[] hostPort = splitHostPort(authority);
+        String host = hostPort[0].isEmpty() ? "" : host(hostPort[0], "host");
         int port = parsePort(hostPort[1], type);
-        return type.definition().parse(new UriParts(type, hostPort[0], port, rawPath, userInfo, parseQuery(query, type)));
+        return type.definition().parse(new UriParts(type, host, hostPort[0], port, rawPath, userInfo,
+                parseQuery(query, type)));
     }
 
     private static String[] splitHostPort(String authority) throws InvalidUriException {
-        String host;
+        String host = authority;
         String port = "";
         if (authority.startsWith("[")) {
             int close = authority.indexOf(']');
             if (close < 0) {
                 throw new InvalidUriException("IPv6 host is missing ']'");
             }
-            host = authority.substring(0, close + 1).toLowerCase(Locale.ROOT);
+            host = authority.substring(0, close + 1);
             String after = authority.substring(close + 1);
             if (!after.isEmpty()) {
                 if (!after.startsWith(":")) {
@@ -118,18 +124,46 @@ public final class UriParser {
                 }
                 port = after.substring(1);
             }
-            if (!IPV6.matcher(host).matches()) {
-                throw new InvalidUriException("host is not a valid IPv6 address");
-            }
         } else {
             int colon = authority.indexOf(':');
-            host = (colon < 0 ? authority : authority.substring(0, colon)).toLowerCase(Locale.ROOT);
-            port = colon < 0 ? "" : authority.substring(colon + 1);
-            if (!host.isEmpty() && !HOST.matcher(host).matches()) {
-                throw new InvalidUriException("host '" + Text.shorten(host, QUOTED) + "' is not a valid host name or address");
+            if (colon >= 0) {
+                host = authority.substring(0, colon);
+                port = authority.substring(colon + 1);
             }
         }
         return new String[] {host, port};
+    }
+
+    /**
+     * {@code raw}, a host as a URI writes it, in its one spelling: a name lower-cased (an IPv4
+     * address is a name here, checked as four decimal numbers), an IPv6 address in brackets as
+     * RFC 5952 writes it ({@link IpLiteral}); an error naming {@code what} when it is neither.
+     */
+    static String host(String raw, String what) throws InvalidUriException {
+        String quoted = what + " '" + Text.shorten(raw, QUOTED) + "'";
+        if (raw.startsWith("[") && raw.endsWith("]")) {
+            return "[" + IpLiteral.ipv6(raw.substring(1, raw.length() - 1), quoted) + "]";
+        }
+        String host = raw.toLowerCase(Locale.ROOT);
+        if (!HOST.matcher(host).matches()) {
+            throw new InvalidUriException(quoted + " is not a valid host name or address");
+        }
+        if (IpLiteral.endsInNumber(host)) {
+            IpLiteral.checkIpv4(host, quoted);
+        }
+        return host;
+    }
+
+    /**
+     * {@code raw}, a host as a URI or a mount spec writes it ({@code [2001:DB8::1]}, {@code Filer}),
+     * in its one spelling ({@link #host}); empty when it is no valid host.
+     */
+    public static Optional<String> canonicalHost(String raw) {
+        try {
+            return Optional.of(host(raw, "host"));
+        } catch (InvalidUriException e) {
+            return Optional.empty();
+        }
     }
 
     private static int parsePort(String port, StorageType type) throws InvalidUriException {

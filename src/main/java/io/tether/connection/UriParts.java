@@ -11,14 +11,17 @@ import java.util.TreeMap;
  * {@link Scheme} checks and normalises the rest, with the helpers here.
  *
  * @param type     the storage type, from the scheme
- * @param host     lower-cased host name, or IPv6 address in brackets; "" when there is none
+ * @param host     the host in its one spelling ({@link UriParser#host}): a lower-cased name or IPv4
+ *                 address, or an RFC 5952 IPv6 address in brackets; "" when there is none
+ * @param hostAsWritten the same host as the URI writes it (an IPv6 address in its brackets), which
+ *                 a mounted type names its mount directory after, as VDSM does
  * @param port     the port, or -1 when absent or the type's default
  * @param rawPath  the path as written, still percent-encoded, with any {@code ;name=value} part
  * @param userInfo the text before {@code @}, as written, or null
  * @param query    the query parameters, percent-decoded
  */
-public record UriParts(StorageType type, String host, int port, String rawPath, String userInfo,
-        Map<String, String> query) {
+public record UriParts(StorageType type, String host, String hostAsWritten, int port, String rawPath,
+        String userInfo, Map<String, String> query) {
 
     public UriParts {
         query = Map.copyOf(query);
@@ -64,7 +67,7 @@ public record UriParts(StorageType type, String host, int port, String rawPath, 
      * {@code params}, and the {@code options} parameter as its option list.
      */
     public StorageUri mountUri(String path, Map<String, String> params) throws InvalidUriException {
-        return new StorageUri(type, host, port, path, null, new TreeMap<>(params), options(), null, null);
+        return new StorageUri(type, host, hostAsWritten, port, path, null, new TreeMap<>(params), options(), null, null);
     }
 
     /** The {@code options} parameter as a list, in the order given; empty when there is none. */

@@ -2,17 +2,24 @@ package io.tether.connector;
 
 import io.tether.connection.ConnectionKey;
 import io.tether.connection.IscsiScheme;
+import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The storage connections active on this host right now, whoever made them: mounts under the
  * worker's mount root and iSCSI sessions. The list call shows those that no CID holds, under the
- * key each would have if it were managed (docs/protocol.md, getStorageServerList).
+ * key each would have if it were managed (docs/protocol.md, getStorageServerList). A mount at the
+ * mount point of a connection the worker holds is that connection's, whatever its source says: a
+ * bind or loop mount shows the device it comes from, whose key is not the connection's.
  */
 public final class ActiveConnections {
 
@@ -35,11 +42,21 @@ public final class ActiveConnections {
         return new ActiveConnections(mountRoot, MountTable.ofHost(), IscsiSessions.ofHost());
     }
 
-    /** The connections there are now, mounts first, in mountinfo's order. */
-    public List<Active> scan() {
+    /**
+     * The connections there are now, mounts first, in mountinfo's order, but for the mounts at the
+     * mount points of {@code held} (in any spelling of their hosts, as the mount connector adopts).
+     */
+    public List<Active> scan(Collection<StorageUri> held) {
         List<Active> found = new ArrayList<>();
+        Set<Path> owned = null;
         for (MountTable.Mount mount : mounts.mounts()) {
             if (!mount.mountPoint().startsWith(mountRoot) || mount.mountPoint().equals(mountRoot)) {
+                continue;
+            }
+            if (owned == null) {
+                owned = mountPoints(held);
+            }
+            if (owned.contains(MountPaths.inOneSpelling(mount.mountPoint()))) {
                 continue;
             }
             StorageType type = StorageType.ofMount(mount.fsType());
@@ -68,5 +85,16 @@ public final class ActiveConnections {
             found.add(new Active(key, info));
         }
         return found;
+    }
+
+    /** Where the mounted ones of {@code held} are mounted, each in its host's one spelling. */
+    private Set<Path> mountPoints(Collection<StorageUri> held) {
+        Set<Path> points = new HashSet<>();
+        for (StorageUri uri : held) {
+            if (uri.type().definition().facts().makes() == Scheme.Makes.MOUNT) {
+                points.add(MountPaths.inOneSpelling(MountPaths.mountPoint(mountRoot, uri)));
+            }
+        }
+        return points;
     }
 }

@@ -44,6 +44,13 @@ public class CommandRunner {
         }
     }
 
+    /** The tool is there but could not be started (not executable, no process to be had); {@code why} is the system's reason. */
+    public static final class CannotStart extends Exception {
+        public CannotStart(Command command, String why) {
+            super(command + " could not be started: " + why, null, false, false);
+        }
+    }
+
     /** The tool ran longer than its timeout and was killed. */
     public static final class TimedOut extends Exception {
         public TimedOut(Command command, Duration timeout) {
@@ -52,7 +59,7 @@ public class CommandRunner {
     }
 
     /** Runs {@code command}; a non-zero exit is a normal result, not an exception. */
-    public Result run(Command command, Duration timeout) throws ToolMissing, TimedOut {
+    public Result run(Command command, Duration timeout) throws ToolMissing, CannotStart, TimedOut {
         ProcessBuilder builder = new ProcessBuilder(command.argv());
         builder.environment().putAll(command.environment());
         // Tools answer in English whatever the host's locale, so their messages can be matched.
@@ -61,7 +68,15 @@ public class CommandRunner {
         try {
             process = builder.start();
         } catch (IOException e) {
-            throw new ToolMissing(command);
+            // Only "no such file" means the tool is not installed: one that is there but cannot run
+            // (not executable, no memory or process slot left) is not fixed by installing a package.
+            // The cause holds the system's reason ("error=13, Permission denied") without the program name.
+            Throwable reason = e.getCause() == null ? e : e.getCause();
+            String why = reason.getMessage() == null ? reason.getClass().getSimpleName() : reason.getMessage();
+            if (why.contains("error=2,")) {
+                throw new ToolMissing(command);
+            }
+            throw new CannotStart(command, why);
         }
         try {
             process.getOutputStream().close();
@@ -88,25 +103,25 @@ public class CommandRunner {
 
     /**
      * Runs {@code command} where its failure to run is a connector's error: {@code missing} when the
-     * tool is not installed, {@code timedOut} when it was killed, each with this runner's message. A
-     * non-zero exit is a normal result.
+     * tool is not installed or cannot be started, {@code timedOut} when it was killed, each with this
+     * runner's message. A non-zero exit is a normal result.
      */
     public final Result runOrThrow(Command command, Duration timeout, VdsmError missing, VdsmError timedOut)
             throws ConnectorException {
         try {
             return run(command, timeout);
-        } catch (ToolMissing e) {
+        } catch (ToolMissing | CannotStart e) {
             throw new ConnectorException(missing, e.getMessage());
         } catch (TimedOut e) {
             throw new ConnectorException(timedOut, e.getMessage());
         }
     }
 
-    /** Runs a clean-up step whose failure changes nothing; empty when the tool is missing or was killed. */
+    /** Runs a clean-up step whose failure changes nothing; empty when the tool is missing, did not start or was killed. */
     public final Optional<Result> runQuietly(Command command, Duration timeout) {
         try {
             return Optional.of(run(command, timeout));
-        } catch (ToolMissing | TimedOut e) {
+        } catch (ToolMissing | CannotStart | TimedOut e) {
             log.debug("{}: {}", command, e.getMessage());
             return Optional.empty();
         }

@@ -26,7 +26,7 @@ public final class Connectors {
         Connector directories = new LocalDirectoryConnector();
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
         for (StorageType type : StorageType.values()) {
-            map.put(type, switch (type.definition().facts().kind()) {
+            map.put(type, switch (type.definition().facts().makes()) {
                 case MOUNT -> new MountConnector(type, mountRoot, runner, mounts, commandTimeout, mountPolicy);
                 case ISCSI_SESSION -> iscsi;
                 case LOCAL_DIRECTORY -> directories;

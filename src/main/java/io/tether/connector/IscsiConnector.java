@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.IpLiteral;
 import io.tether.connection.IscsiScheme;
 import io.tether.connection.StorageUri;
 import java.io.IOException;
@@ -116,6 +117,8 @@ public final class IscsiConnector implements Connector {
         } catch (CommandRunner.ToolMissing e) {
             log.debug("key={} {}; skipping the login check at the target", uri.key(), e.getMessage());
             return;
+        } catch (CommandRunner.CannotStart e) {
+            throw new ConnectorException(VdsmError.iSCSISetupError, e.getMessage());
         } catch (CommandRunner.TimedOut e) {
             throw new ConnectorException(VdsmError.iSCSILoginError, e.getMessage());
         }
@@ -130,15 +133,21 @@ public final class IscsiConnector implements Connector {
         if (message.contains("Target not found")) {
             throw new ConnectorException(VdsmError.iSCSILoginError, "portal " + target.portal() + " has no target " + target.iqn());
         }
-        throw new ConnectorException(VdsmError.iSCSILoginError, "login at " + target.portal() + " failed: " + message);
+        throw new ConnectorException(VdsmError.iSCSILoginError, "login at the target: " + inq + " failed (exit "
+                + result.exitCode() + "): " + message);
     }
 
-    /** The host's session with the target: same portal (the host name resolved), tpgt and iface if the URI names them. */
+    /**
+     * The host's session with the target: same portal (the host name resolved), tpgt and iface if
+     * the URI names them. Addresses are compared in one spelling each: sysfs shows the portal as
+     * iscsid was given it, which for IPv6 need not be the URI's RFC 5952 form.
+     */
     private Optional<IscsiSessions.Session> session(IscsiScheme.Target target) {
         String address = Reachability.address(target.host());
         return sessions.list().stream()
                 .filter(s -> s.target().equalsIgnoreCase(target.iqn()))
-                .filter(s -> s.address().equals(address) || s.address().equals(target.host()))
+                .filter(s -> IpLiteral.canonical(s.address()).orElse(s.address()).equals(address)
+                        || s.address().equals(target.host()))
                 .filter(s -> s.port() == target.port())
                 .filter(s -> target.tpgt() == null || target.tpgt().equals(s.tpgt()))
                 .filter(s -> target.iface() == null || target.iface().equals(s.iface()))

@@ -11,7 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +22,12 @@ import org.slf4j.LoggerFactory;
  * NFS, GlusterFS and POSIX connections: a mount under the mount root, named the VDSM way
  * ({@link MountPaths}). Connected means: mountinfo has our mount point with the expected source
  * and type, and a {@code stat} of it (in a child process, killed on timeout, so a hung mount cannot
- * hang the worker) answers. An existing matching mount is adopted, never mounted twice. A URI that
- * the host's {@link MountPolicy} does not allow is refused before anything runs: requests are
- * checked when they arrive, this catches CIDs stored before the policy (or a narrower one) applied.
+ * hang the worker) answers. An existing matching mount is adopted, never mounted twice: at our
+ * mount point, or else at the mount point of the same spec with its host written another way,
+ * where VDSM mounted it for a CID that spells the host so (docs/connectors.md, "One connection,
+ * several spellings"); a disconnect unmounts it wherever it is. A URI that the host's
+ * {@link MountPolicy} does not allow is refused before anything runs: requests are checked when
+ * they arrive, this catches CIDs stored before the policy (or a narrower one) applied.
  */
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
@@ -32,6 +37,7 @@ public final class MountConnector implements Connector {
     private final MountTable table;
     private final Duration timeout;
     private final MountPolicy policy;
+    private final MountHelpers helpers = MountHelpers.ofHost();
 
     /**
      * @param timeout for each host command (mount, umount, stat) and reachability check
@@ -39,7 +45,7 @@ public final class MountConnector implements Connector {
      */
     public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
             MountPolicy policy) {
-        if (type.definition().facts().kind() != Scheme.Kind.MOUNT) {
+        if (type.definition().facts().makes() != Scheme.Makes.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
         this.root = root.toAbsolutePath().normalize();
@@ -52,13 +58,13 @@ public final class MountConnector implements Connector {
     @Override
     public void check(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = table.at(mountPoint).orElseThrow(() -> new ConnectorException(
+        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
         if (!matches(mount, uri)) {
             throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
                     + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
         }
-        stat(mountPoint);
+        stat(mount.mountPoint());
     }
 
     @Override
@@ -70,22 +76,26 @@ public final class MountConnector implements Connector {
             throw new ConnectorException(VdsmError.MountError, e.getMessage());
         }
         Path mountPoint = MountPaths.mountPoint(root, uri);
-        Optional<MountTable.Mount> existing = table.at(mountPoint);
+        Optional<MountTable.Mount> existing = mounted(uri, mountPoint);
         if (existing.isPresent()) {
+            Path found = existing.get().mountPoint();
             if (!matches(existing.get(), uri)) {
                 throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
                         + existing.get().source() + " (" + existing.get().fsType() + ")");
             }
             try {
-                stat(mountPoint);
-                log.info("key={} adopted the existing mount at {}", uri.key(), mountPoint);
+                stat(found);
+                log.info("key={} adopted the existing mount at {}", uri.key(), found);
                 return;
             } catch (ConnectorException dead) {
                 // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
                 // away): reconnecting means detaching it and mounting afresh.
-                log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), mountPoint,
+                log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), found,
                         dead.getMessage());
-                detach(uri, mountPoint);
+                detach(uri, found);
+                if (!found.equals(mountPoint)) {
+                    removeQuietly(found);
+                }
             }
         }
         MountSettings settings = MountPaths.settings(uri);
@@ -107,27 +117,60 @@ public final class MountConnector implements Connector {
         CommandRunner.Result result = run(mount, VdsmError.MountError);
         if (result.exitCode() != 0) {
             removeQuietly(mountPoint);
-            throw new ConnectorException(VdsmError.MountError, mountHelperMissing(settings, result)
-                    .orElse(mount + " failed (exit " + result.exitCode() + "): " + result.message()));
+            throw new ConnectorException(VdsmError.MountError, failure(mount, settings, result, helpers));
         }
         stat(mountPoint);
         log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
     }
 
+    /** Unmounts {@code uri} at its mount point and wherever another spelling of its host holds its mount. */
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
+        List<Path> points = new ArrayList<>();
         if (table.at(mountPoint).isPresent()) {
+            points.add(mountPoint);
+        }
+        otherSpellings(uri, mountPoint).forEach(m -> points.add(m.mountPoint()));
+        for (Path point : points) {
             Optional<CommandRunner.Result> result = runner.runQuietly(
-                    Command.of("umount", "util-linux").arg(mountPoint.toString()), timeout);
+                    Command.of("umount", "util-linux").arg(point.toString()), timeout);
             if (result.isEmpty() || result.get().exitCode() != 0) {
                 // Busy or hung: detach it now; the kernel finishes when the last user lets go.
-                log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), mountPoint,
+                log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), point,
                         result.map(CommandRunner.Result::message).orElse("timed out"));
-                detach(uri, mountPoint);
+                detach(uri, point);
             }
+            removeQuietly(point);
         }
         removeQuietly(mountPoint);
+    }
+
+    /**
+     * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, ours or
+     * not, else its mount at another spelling's mount point; empty when there is neither.
+     */
+    private Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) {
+        Optional<MountTable.Mount> own = table.at(mountPoint);
+        return own.isPresent() ? own : otherSpellings(uri, mountPoint).stream().findFirst();
+    }
+
+    /**
+     * The mounts of {@code uri} at the mount points that name its spec with the host written
+     * another way ({@link MountPaths#inOneSpelling}), one per mount point.
+     */
+    private List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) {
+        Path oneSpelling = MountPaths.inOneSpelling(mountPoint);
+        Map<Path, MountTable.Mount> found = new LinkedHashMap<>();
+        for (MountTable.Mount mount : table.mounts()) {
+            Path point = mount.mountPoint();
+            if (!point.equals(mountPoint) && point.getParent() != null && point.getParent().equals(mountPoint.getParent())
+                    && MountPaths.inOneSpelling(point).equals(oneSpelling)) {
+                found.put(point, mount);
+            }
+        }
+        found.values().removeIf(mount -> !matches(mount, uri));
+        return List.copyOf(found.values());
     }
 
     /** umount -l: takes the mount out of the tree at once, even when it is busy or hung. */
@@ -150,7 +193,7 @@ public final class MountConnector implements Connector {
             return false;
         }
         String spec = settings.source();
-        if (mount.source().equals(spec)) {
+        if (MountPaths.sameSpec(uri.type().definition().specOfMount(mount.fsType(), mount.source()), spec)) {
             return true;
         }
         if (uri.options().contains("bind") || uri.options().contains("rbind")) {
@@ -161,7 +204,7 @@ public final class MountConnector implements Connector {
             // A loop mount shows the loop device; its backing file is the source we asked for.
             Path backing = Path.of("/sys/block", Path.of(mount.source()).getFileName().toString(), "loop", "backing_file");
             try {
-                return Files.readString(backing).strip().equals(spec);
+                return MountPaths.sameSpec(Files.readString(backing).strip(), spec);
             } catch (IOException e) {
                 return false;
             }
@@ -223,14 +266,25 @@ public final class MountConnector implements Connector {
         return runner.runOrThrow(command, timeout, onFailure, onFailure);
     }
 
-    /** mount(8) says "unknown filesystem type" when the type's helper package is not installed. */
-    private static Optional<String> mountHelperMissing(MountSettings settings, CommandRunner.Result result) {
-        String message = result.message();
-        if (message.contains("unknown filesystem type") || message.contains("helper program")) {
-            return Optional.of("mount." + settings.vfsType() + " not found: install " + settings.installHint()
-                    + " (" + message + ")");
+    /**
+     * What a failed {@code mount} is reported as: "mount.TYPE not found: install PACKAGE" only when
+     * the helper is missing, else the command (secrets masked), its exit code and mount's own words.
+     * Missing means mount blamed the type or a helper and none is installed: "unknown filesystem
+     * type" while the kernel lacks the type too, or libmount's "you might need a /sbin/mount.<type>
+     * helper program" (a network type the kernel has, such as nfs without nfs-common). Its message
+     * for any other EINVAL, a bad option included, ends in "missing codepage or helper program, or
+     * other error", which says nothing about the helper.
+     */
+    static String failure(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
+        String words = result.message();
+        String type = settings.vfsType();
+        boolean helperMissing = !helpers.helperFor(type)
+                && (words.contains("you might need a /sbin/mount.")
+                        || words.contains("unknown filesystem type") && !helpers.kernelHas(type));
+        if (helperMissing) {
+            return "mount." + type + " not found: install " + settings.installHint() + " (" + words + ")";
         }
-        return Optional.empty();
+        return mount + " failed (exit " + result.exitCode() + "): " + words;
     }
 
     private static void removeQuietly(Path mountPoint) {

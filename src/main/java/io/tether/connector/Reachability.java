@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.IpLiteral;
 import io.tether.connection.ServerCheck;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -87,12 +88,17 @@ public final class Reachability {
         return new ConnectorException(VdsmError.StorageServerConnectionError, who + " is unreachable: " + why);
     }
 
-    /** The address {@code host} resolves to ({@code 192.0.2.10}, {@code fe80::1}), or {@code host} when it does not. */
+    /**
+     * The address {@code host} (a URI's host: a name, an IPv4 address or a bracketed IPv6 one)
+     * resolves to, as {@link IpLiteral} writes it ({@code 192.0.2.10}, {@code fe80::1}), so that it
+     * compares equal to the same address printed by another tool; {@code host} without brackets when
+     * it does not resolve. A literal is converted, not looked up.
+     */
     static String address(String host) {
         try {
-            return InetAddress.getByName(unbracket(host)).getHostAddress();
+            return IpLiteral.format(InetAddress.getByName(unbracket(host)).getAddress());
         } catch (UnknownHostException e) {
-            return host;
+            return unbracket(host);
         }
     }
 

@@ -94,7 +94,8 @@ public final class Store implements AutoCloseable {
                     try {
                         cids.add(new ManagedCid(cid, UriParser.parse(uri), rs.getTimestamp(4).toInstant()));
                     } catch (InvalidUriException e) {
-                        // Only a hand-edited database gets here; skip the row rather than refuse to start.
+                        // A hand-edited row, or one written under looser parsing rules (an IP literal
+                        // in another spelling): skip it rather than refuse to start.
                         log.error("cid={} stored uri no longer parses ({}); left in the database, not managed",
                                 cid, e.getMessage());
                     }

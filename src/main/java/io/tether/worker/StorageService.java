@@ -313,7 +313,8 @@ public final class StorageService implements ConnectionTable {
                 for (HostConnection orphan : orphans.values()) {
                     entries.put("unmanaged-" + (++n), entry(orphan, false));
                 }
-                for (ActiveConnections.Active found : active.scan()) {
+                for (ActiveConnections.Active found : active.scan(registry.connections().stream()
+                        .map(HostConnection::uri).toList())) {
                     if (registry.connection(found.key()) == null) {
                         entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
                                 found.key().value(), null, null, found.info()));

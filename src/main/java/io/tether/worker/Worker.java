@@ -127,6 +127,9 @@ public final class Worker implements AutoCloseable {
                 recoveryTime.toMillis());
         consumer.start();
         running = true;
+        if (http != null) {
+            log.info("metrics on http://{}:{}/metrics, health on /livez and /readyz", config.httpAddress().host(), http.port());
+        }
         log.info("worker for host {} ready", hostId);
     }
 
@@ -139,7 +142,6 @@ public final class Worker implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new StartException("cannot listen on " + config.httpAddress() + " (--http-address): " + e.getMessage());
         }
-        log.info("metrics on http://{}:{}/metrics, health on /livez and /readyz", config.httpAddress().host(), http.port());
         return metrics;
     }
 

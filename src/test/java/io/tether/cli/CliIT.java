@@ -3,13 +3,20 @@ package io.tether.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.connector.Connector;
+import io.tether.connector.ConnectorException;
+import io.tether.connector.VdsmError;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.Secrets;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tether command line as a user runs it: java -jar target/tether.jar ... against a real worker. */
@@ -32,18 +40,31 @@ class CliIT {
     private Path dataDir;
 
     private Ran tether(String... args) throws Exception {
+        Process p = start(args);
+        p.getOutputStream().close();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("tether " + String.join(" ", args) + " hung");
+        }
+        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private Process start(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("TETHER_DATA_DIR");
+        builder.environment().remove("TETHER_LOG_LEVEL");
         if (dataDir != null) {
             builder.environment().put("TETHER_DATA_DIR", dataDir.toString());
         }
-        Process p = builder.start();
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tether " + String.join(" ", args) + " hung");
-        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return builder.start();
+    }
+
+    /** Exit code {@code exit}, nothing on stdout and exactly {@code line} on stderr. */
+    private void assertOneLine(int exit, String line, String... args) throws Exception {
+        assertEquals(new Ran(exit, "", line + "\n"), tether(args), "tether " + String.join(" ", args));
     }
 
     @Test
@@ -58,10 +79,18 @@ class CliIT {
             assertEquals("managed: flow1-a -> file://" + ready, manage.out().strip());
             assertEquals(0, tether("await", broker, "--host", "cli", "flow1-a", "--wait", "20").exit());
 
+            // A timeout that is not one is refused before anything is sent: flow1-z is not managed.
+            assertOneLine(64, "tether manage: Invalid value for option '--timeout': '-5' is not a number of seconds from 0.001"
+                    + " to 86400 (see 'tether manage --help')", "manage", broker, "--host", "cli", "flow1-z", "file://" + ready,
+                    "--timeout", "-5");
+            assertOneLine(64, "tether await: Invalid value for option '--wait': '-1' is not a number of seconds from 0.001"
+                    + " to 86400 (see 'tether await --help')", "await", broker, "--host", "cli", "flow1-a", "--wait", "-1");
+
             Ran table = tether("list", broker, "--host", "cli");
             assertTrue(table.out().contains("flow1-a") && table.out().contains("CONNECTED"), table.out());
             Ran json = tether("list", broker, "--host", "cli", "--json");
             assertEquals("CONNECTED", JsonRpc.MAPPER.readTree(json.out()).at("/connections/flow1-a/state").asText());
+            assertTrue(JsonRpc.MAPPER.readTree(json.out()).at("/connections/flow1-z").isMissingNode(), json.out());
 
             assertEquals(0, tether("manage", broker, "--host", "cli", "flow1-b", "file://" + tmp.resolve("missing")).exit());
             Ran failed = tether("await", broker, "--host", "cli", "flow1-b", "--try-once", "--wait", "20");
@@ -78,7 +107,7 @@ class CliIT {
             assertTrue(unmanage.out().contains("unmanaged: flow1-a") && unmanage.out().contains("unmanaged: flow1-b"));
 
             // This broker serves host cli only: a request for another host is refused at once, not lost.
-            Ran unknownHost = tether("list", broker, "--host", "nobody", "--timeout", "2");
+            Ran unknownHost = tether("list", broker, "--host", "nobody");
             assertEquals(1, unknownHost.exit());
             assertTrue(unknownHost.err().contains("host nobody has no request queue"), unknownHost.err());
             assertFalse(unknownHost.err().contains("\tat "), "no stack trace: " + unknownHost.err());
@@ -104,12 +133,114 @@ class CliIT {
             assertEquals(64, badHost.exit());
             assertTrue(badHost.err().contains("host id \"h1.example\" is not one"), badHost.err());
             assertFalse(badHost.err().contains("\tat "), "no stack trace: " + badHost.err());
-            assertEquals(64, tether("await", broker, "flow1-a").exit()); // --host missing
+            assertOneLine(64, "tether await: Missing required option: '--host=<host>' (see 'tether await --help')",
+                    "await", broker, "flow1-a");
         }
-        Ran noBroker = tether("list", "--broker=amqp://127.0.0.1:" + TestWorker.freePort(), "--host", "cli");
-        assertEquals(1, noBroker.exit());
-        assertTrue(noBroker.err().contains("cannot reach the broker"), noBroker.err());
-        assertFalse(noBroker.err().contains("\tat "), "no stack trace: " + noBroker.err());
+    }
+
+    @Test
+    void aCommandLineInErrorIsOneLineAndExit64() throws Exception {
+        assertOneLine(64, "tether list: Unknown option: '--bogus' (see 'tether list --help')", "list", "--host", "h", "--bogus");
+        assertOneLine(64, "tether list: Invalid value for option '--timeout': 'x' is not a number of seconds from 0.001 to 86400"
+                + " (see 'tether list --help')", "list", "--host", "h", "--timeout", "x");
+        // Refused before anything starts: not even the data dir is made.
+        Path data = tmp.resolve("never");
+        assertOneLine(64, "tether worker: Invalid value for option '--amqp-port': '99999' is not a port from 1 to 65535"
+                + " (see 'tether worker --help')", "worker", "--data-dir", data.toString(), "--amqp-port", "99999");
+        assertFalse(Files.exists(data), "the worker started");
+    }
+
+    @Test
+    void aBrokerThatCannotBeUsedIsOneLineAndExit1() throws Exception {
+        assertOneLine(1, "cannot reach the broker at bogus://x: Provider scheme NOT recognized: [bogus]",
+                "list", "--host", "h", "--broker", "bogus://x");
+        assertOneLine(1, "cannot reach the broker at amqp://: Invalid remote URI: amqp://",
+                "list", "--host", "h", "--broker", "amqp://");
+        String nobody = "amqp://127.0.0.1:" + TestWorker.freePort();
+        // A failover URL would have Qpid JMS try for ever; --timeout bounds it.
+        assertOneLine(1, "cannot reach the broker at failover:(" + nobody + "): no connection within 1.5 s (--timeout)",
+                "list", "--host", "h", "--broker", "failover:(" + nobody + ")", "--timeout", "1.5");
+        // The rest of this line is the operating system's, in Qpid JMS's words.
+        Ran refused = tether("list", "--host", "h", "--broker", nobody);
+        assertEquals(1, refused.exit());
+        assertEquals("", refused.out());
+        assertTrue(refused.err().startsWith("cannot reach the broker at " + nobody + ": "), refused.err());
+        assertTrue(refused.err().contains("Connection refused"), refused.err());
+        assertEquals(1, refused.err().lines().count(), refused.err());
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // reads the watch's lines without a timeout of their own
+    void humanOutputHasOneLinePerEntryWhateverTheErrorHolds() throws Exception {
+        // What mount says is often several lines; a tab and a C1 control (NEL) come along here too.
+        String said = "mount.nfs: access denied\nby server\twhile mounting\u0085";
+        String shown = "mount.nfs: access denied\\nby server\\twhile mounting\\u0085";
+        Connector failing = new Connector() {
+            @Override
+            public void check(StorageUri uri) throws ConnectorException {
+                throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
+            }
+
+            @Override
+            public void connect(StorageUri uri) throws ConnectorException {
+                throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
+            }
+
+            @Override
+            public void disconnect(StorageUri uri) {
+            }
+        };
+        try (TestWorker worker = new TestWorker("clilines", tmp.resolve("data"), c -> c.withConnector(StorageType.FILE, failing))) {
+            dataDir = worker.dataDir();
+            String broker = "--broker=" + worker.plainUrl();
+            Process watch = start("watch", broker, "--host", "clilines");
+            try {
+                BufferedReader events = new BufferedReader(new InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader status = new BufferedReader(new InputStreamReader(watch.getErrorStream(), StandardCharsets.UTF_8));
+                assertEquals("watching host clilines; Ctrl-C to stop", status.readLine());
+
+                assertEquals(0, tether("manage", broker, "--host", "clilines", "lines-1", "file:///srv/lines").exit());
+                Ran failed = tether("await", broker, "--host", "clilines", "lines-1", "--try-once", "--wait", "20");
+                assertEquals(new Ran(1, "lines-1: failed: 451 StorageServerConnectionError: " + shown + "\n", ""), failed);
+
+                String managed = events.readLine();
+                assertTrue(managed.endsWith(" MANAGED CONNECTING file:///srv/lines cids=[\"lines-1\"]"), managed);
+                String error = events.readLine();
+                assertTrue(error.endsWith(" STATE DISCONNECTED file:///srv/lines cids=[\"lines-1\"] error=451 " + shown), error);
+            } finally {
+                watch.destroy();
+            }
+
+            Ran table = tether("list", broker, "--host", "clilines");
+            List<String> rows = table.out().lines().toList();
+            assertEquals(3, rows.size(), table.out());
+            assertTrue(rows.get(1).startsWith("lines-1 "), rows.get(1));
+            assertTrue(rows.get(1).endsWith(" 451 StorageServerConnectionError: " + shown), rows.get(1));
+            // For scripts, the text as it is.
+            Ran json = tether("list", broker, "--host", "clilines", "--json");
+            assertEquals(said, JsonRpc.MAPPER.readTree(json.out()).at("/connections/lines-1/lastError/message").asText());
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // reads the watch's lines without a timeout of their own
+    void watchEndsWithOneLineWhenItsBrokerIsLost() throws Exception {
+        try (TestWorker worker = new TestWorker("clilost", tmp.resolve("data"))) {
+            dataDir = worker.dataDir();
+            Process watch = start("watch", "--broker=" + worker.plainUrl(), "--host", "clilost");
+            try {
+                BufferedReader status = new BufferedReader(new InputStreamReader(watch.getErrorStream(), StandardCharsets.UTF_8));
+                assertEquals("watching host clilost; Ctrl-C to stop", status.readLine());
+                worker.stop();
+                assertTrue(watch.waitFor(60, TimeUnit.SECONDS), "watch still waits for events that cannot come");
+                assertEquals(1, watch.exitValue());
+                List<String> said = status.lines().toList();
+                assertEquals(1, said.size(), said.toString());
+                assertTrue(said.get(0).startsWith("lost the broker at " + worker.plainUrl() + ": "), said.get(0));
+            } finally {
+                watch.destroyForcibly();
+            }
+        }
     }
 
     @Test

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tether.connector.MountPolicy;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The worker's --allow-vfs-type and --allow-mount-option, as picocli parses them, become its mount policy. */
+/**
+ * The worker's options as picocli parses them: --allow-vfs-type and --allow-mount-option become its
+ * mount policy, and a value out of its option's range is refused while parsing, before anything starts.
+ */
 class WorkerCommandTest {
 
     private static WorkerCommand parse(String... args) {
@@ -42,5 +46,50 @@ class WorkerCommandTest {
                 () -> parse("--allow-vfs-type", "ext4,fuse").mountPolicy());
         assertEquals("--allow-vfs-type ext4,fuse: 'ext4,fuse' is not a file system type as mount -t takes one"
                 + " (lower-case letters, digits, '.', '_', '-')", badType.getMessage());
+    }
+
+    @Test
+    void aValueOutOfItsRangeIsRefusedWhileParsingWithTheOptionAndTheRange() {
+        String port = "is not a port from 1 to 65535";
+        String seconds = "is not a number of seconds from 0.001 to 86400";
+        String threads = "is not a number of threads from 1 to 1024";
+        String fraction = "is not a fraction from 0 to less than 1";
+        String[][] refused = {
+                {"--amqp-port", "99999", port}, {"--amqp-port", "0", port}, {"--amqp-port", "-1", port}, {"--amqp-port", "x", port},
+                {"--probe-interval", "0", seconds}, {"--probe-interval", "-5", seconds}, {"--probe-interval", "0.0004", seconds},
+                {"--probe-interval", "NaN", seconds}, {"--probe-interval", "Infinity", seconds},
+                {"--operation-timeout", "0", seconds}, {"--operation-timeout", "86401", seconds},
+                {"--retry-initial", "-1", seconds}, {"--retry-max", "0", seconds}, {"--retry-max", "1e300", seconds},
+                {"--retry-jitter", "1", fraction}, {"--retry-jitter", "-0.1", fraction}, {"--retry-jitter", "NaN", fraction},
+                {"--operation-threads", "0", threads}, {"--operation-threads", "-3", threads},
+                {"--operation-threads", "1025", threads}, {"--operation-threads", "1.5", threads},
+        };
+        for (String[] r : refused) {
+            CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> parse(r[0], r[1]),
+                    r[0] + " " + r[1]);
+            assertEquals("Invalid value for option '" + r[0] + "': '" + r[1] + "' " + r[2], e.getMessage());
+        }
+    }
+
+    @Test
+    void theEndsOfEachRangeAreAccepted() {
+        WorkerCommand low = parse("--amqp-port", "1", "--probe-interval", "0.001", "--operation-timeout", "0.001",
+                "--retry-initial", "0.001", "--retry-max", "0.001", "--retry-jitter", "0", "--operation-threads", "1");
+        assertEquals(1, low.amqpPort);
+        assertEquals(Duration.ofMillis(1), low.probeInterval);
+        assertEquals(1, low.operationThreads);
+        WorkerCommand high = parse("--amqp-port", "65535", "--probe-interval", "86400", "--retry-max", "86400",
+                "--retry-jitter", "0.999", "--operation-threads", "1024");
+        assertEquals(65535, high.amqpPort);
+        assertEquals(Duration.ofDays(1), high.probeInterval);
+        assertEquals(0.999, high.retryJitter);
+    }
+
+    @Test
+    void theFirstRetryDelayMayNotExceedTheLongest() {
+        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+                () -> parse("--retry-initial", "90").checkRetryDelays());
+        assertEquals("--retry-initial 90 is longer than --retry-max 60", e.getMessage());
+        parse("--retry-initial", "2.5", "--retry-max", "2.5").checkRetryDelays();
     }
 }

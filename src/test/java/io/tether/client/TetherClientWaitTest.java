@@ -29,14 +29,14 @@ class TetherClientWaitTest {
              TetherClient client = TetherClient.connect(worker.url(), null, null)) {
             Path ready = Files.createDirectories(tmp.resolve("ready"));
             client.call("wait", "manageStorageServer", Map.of("connectionId", "ready-1", "uri", "file://" + ready), Duration.ofSeconds(10));
-            assertEquals(TetherClient.Outcome.CONNECTED, client.awaitConnected("wait", "ready-1", Duration.ofSeconds(10)).outcome());
+            assertEquals(TetherClient.WaitOutcome.CONNECTED, client.awaitConnected("wait", "ready-1", Duration.ofSeconds(10)).outcome());
 
             Path later = tmp.resolve("later");
             client.call("wait", "manageStorageServer", Map.of("connectionId", "later-1", "uri", "file://" + later), Duration.ofSeconds(10));
             TetherClient.WaitResult once = client.tryOnce("wait", "later-1", Duration.ofSeconds(10));
-            assertEquals(TetherClient.Outcome.FAILED, once.outcome());
+            assertEquals(TetherClient.WaitOutcome.FAILED, once.outcome());
             assertEquals(453, once.lastError().get("code").asInt());
-            assertEquals(TetherClient.Outcome.TIMEOUT, client.awaitConnected("wait", "later-1", Duration.ofMillis(500)).outcome());
+            assertEquals(TetherClient.WaitOutcome.TIMEOUT, client.awaitConnected("wait", "later-1", Duration.ofMillis(500)).outcome());
 
             // The directory appears while the engine waits: the wait ends with CONNECTED, by itself.
             CompletableFuture<TetherClient.WaitResult> waiting = CompletableFuture.supplyAsync(() -> {
@@ -47,7 +47,7 @@ class TetherClientWaitTest {
                 }
             });
             Files.createDirectories(later);
-            assertEquals(TetherClient.Outcome.CONNECTED, waiting.get().outcome());
+            assertEquals(TetherClient.WaitOutcome.CONNECTED, waiting.get().outcome());
 
             RpcException unknown = assertThrows(RpcException.class, () -> client.awaitConnected("wait", "nope", Duration.ofSeconds(5)));
             assertEquals(Optional.of(ErrorCode.CID_NOT_FOUND), unknown.errorCode());

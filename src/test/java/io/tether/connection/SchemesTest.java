@@ -74,7 +74,7 @@ class SchemesTest {
     void aMountOnTheHostMapsBackToTheKey(StorageType type) throws Exception {
         StorageUri uri = UriParser.parse(EXAMPLES.get(type).uri());
         Optional<MountSettings> mount = type.definition().mount(uri);
-        assertEquals(type.definition().facts().kind() == Scheme.Kind.MOUNT, mount.isPresent());
+        assertEquals(type.definition().facts().makes() == Scheme.Makes.MOUNT, mount.isPresent());
         if (mount.isPresent()) {
             assertEquals(type, StorageType.ofMount(mount.get().vfsType()));
             assertEquals(Optional.of(uri.key()), type.definition().keyOfMount(mount.get().vfsType(), mount.get().source()));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,6 +34,40 @@ class UriParserTest {
         "posix:///dev/sdb1?vfsType=ext4|posix:///dev/sdb1",
         "file:///srv/data/|file:///srv/data",
         "file://localhost/srv//data|file:///srv/data",
+        // IP literals have one spelling: RFC 5952 for IPv6, for every type that takes a host.
+        "nfs://[::1]/v6|nfs://[::1]/v6",
+        "nfs://[0:0:0:0:0:0:0:1]/v6|nfs://[::1]/v6",
+        "nfs://[0000::0001]/v6|nfs://[::1]/v6",
+        "nfs://[0000:0000:0000:0000:0000:0000:0000:0001]:2049/v6|nfs://[::1]/v6",
+        "nfs://[2001:DB8::A:1]/e|nfs://[2001:db8::a:1]/e",
+        "nfs://[2001:0db8:0000:0000:0001:0000:0000:0001]/e|nfs://[2001:db8::1:0:0:1]/e",
+        "nfs://[2001:db8:0:1:1:1:1:1]/e|nfs://[2001:db8:0:1:1:1:1:1]/e",
+        "nfs://[2001:db8:0:0:1:0:0:1]/e|nfs://[2001:db8::1:0:0:1]/e",
+        "nfs://[0:0:0:0:0:0:0:0]/e|nfs://[::]/e",
+        "nfs://[1:0:0:0:0:0:0:0]/e|nfs://[1::]/e",
+        "nfs://[::FFFF:192.0.2.1]/e|nfs://[::ffff:192.0.2.1]/e",
+        "nfs://[::ffff:c000:0201]/e|nfs://[::ffff:192.0.2.1]/e",
+        "nfs://[::1.2.3.4]/e|nfs://[::102:304]/e",
+        "nfs://[fd00:0:0:0:0:0:0:2]:2050/e|nfs://[fd00::2]:2050/e",
+        "iscsi://[0:0::1]:3260/iqn.2001-04.com.example:d|iscsi://[::1]/iqn.2001-04.com.example:d",
+        "iscsi://u%p@[2001:DB8::0001]:3261/iqn.2001-04.com.example:d|iscsi://[2001:db8::1]:3261/iqn.2001-04.com.example:d",
+        "glusterfs://[0::0:1]/vol0|glusterfs://[::1]/vol0",
+        "posix://[0:0::1]/p?vfsType=nfs4|posix://[::1]/p",
+        "posix://[0:0::1]:2000/p?vfsType=nfs4|posix://[::1]:2000/p",
+        "nfs://192.0.2.10/e|nfs://192.0.2.10/e",
+        "nfs://0.0.0.0/e|nfs://0.0.0.0/e",
+        // Names that merely hold digits are names.
+        "nfs://10.0.0.5.nip.io/e|nfs://10.0.0.5.nip.io/e",
+        "nfs://FILER01/e|nfs://filer01/e",
+        "nfs://0xfiler/e|nfs://0xfiler/e",
+        // Underscores: DNS forbids them in host names, but resolvers, mount.nfs and VDSM take them
+        // (NetBIOS-style names such as my_nas), for every type that takes a host.
+        "nfs://my_nas/exports|nfs://my_nas/exports",
+        "nfs://My_NAS.example.com:2050/exports|nfs://my_nas.example.com:2050/exports",
+        "nfs://_nas_/e|nfs://_nas_/e",
+        "glusterfs://gluster_1/vol0?backup-volfile-servers=gluster_2:gluster_3|glusterfs://gluster_1/vol0",
+        "posix://file_server/share?vfsType=cifs|posix://file_server/share",
+        "iscsi://san_a/iqn.2001-04.com.example:d|iscsi://san_a/iqn.2001-04.com.example:d",
     })
     void keys(String uri, String key) throws Exception {
         assertEquals(key, UriParser.parse(uri).key().value());
@@ -112,11 +147,97 @@ class UriParserTest {
         "iscsi://host/iqn.2001-04.com.example:d/lun", "iscsi://%pw@host/iqn.2001-04.com.example:d",
         "iscsi://host/iqn.2001-04.com.example:d;portal=1?tpgt=2", "glusterfs://g/", "glusterfs://g/v?backup-volfile-servers=a::b",
         "posix://h/p", "posix://h/p?vfsType=EXT4!", "file:///", "file://otherhost/x", "file:///x?a=b",
-        "nfs://server/export?options=a,,b",
+        "nfs://server/export?options=a,,b", "nfs://my_nas./e", "nfs://-nas/e", "nfs://nas-/e", "nfs://my..nas/e",
+        "nfs://my*nas/e", "glusterfs://g/v?backup-volfile-servers=g_2:g*3",
     })
     void rejectsWithAMessage(String uri) {
         InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
         assertFalse(e.getMessage().isBlank());
+    }
+
+    /**
+     * One spelling for the key, connection info and everything that talks to the server; the mount
+     * spec keeps the host as written, as VDSM's does, and so does the URI the database keeps.
+     */
+    @Test
+    void theCanonicalIpv6HostIsUsedForKeysAndServersTheWrittenOneForMounts() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://[0000::0001]:2050/v6?version=3");
+        assertEquals("nfs://[::1]:2050/v6", uri.key().value());
+        assertEquals("nfs://[0000::0001]:2050/v6?version=3", uri.toString());
+        assertEquals(uri, UriParser.parse(uri.toString()));
+        assertEquals("[::1]", uri.connectionInfo().get("host"));
+        MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
+        assertEquals("[0000::0001]:/v6", mount.source());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.server());
+        StorageUri gluster = UriParser.parse("glusterfs://[0:0::1]/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
+        assertEquals("[2001:db8::1]:g2:[::ffff:10.0.0.1]", gluster.params().get("backup-volfile-servers"));
+        assertEquals(List.of("backup-volfile-servers=[2001:db8::1]:g2:[::ffff:10.0.0.1]"),
+                gluster.type().definition().mount(gluster).orElseThrow().options());
+        assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "[::1]", 24007)),
+                gluster.type().definition().mount(gluster).orElseThrow().server());
+        StorageUri iscsi = UriParser.parse("iscsi://[0:0::1]/iqn.2001-04.com.example:d");
+        assertEquals("[::1]:3260", IscsiScheme.target(iscsi).portal());
+        StorageUri posix = UriParser.parse("posix://[0::1]/p?vfsType=nfs4");
+        assertEquals("[0::1]:/p", posix.type().definition().mount(posix).orElseThrow().source());
+    }
+
+    /** Keys ignore the case of a host name; the mount spec and the stored URI keep it, as VDSM keeps the spec. */
+    @Test
+    void aHostNameKeepsItsCaseForTheMountOnly() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://Filer01.Example.COM/exports/Data?version=4.1");
+        assertEquals("nfs://filer01.example.com/exports/Data", uri.key().value());
+        assertEquals("filer01.example.com", uri.connectionInfo().get("host"));
+        assertEquals("nfs://Filer01.Example.COM/exports/Data?version=4.1", uri.toString());
+        MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
+        assertEquals("Filer01.Example.COM:/exports/Data", mount.source());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("filer01.example.com", 2049, 4)), mount.server());
+        StorageUri lower = UriParser.parse("nfs://filer01.example.com/exports/Data?version=4.1");
+        assertTrue(uri.sameSettingsAs(lower), "one connection, whichever way its CIDs write the host");
+        assertNotEquals(uri, lower);
+        StorageUri iscsi = UriParser.parse("iscsi://SAN01/iqn.2001-04.com.example:d");
+        assertEquals("iscsi://san01/iqn.2001-04.com.example:d", iscsi.toString(), "nothing is named after an iSCSI host");
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "nfs://[127.0.0.1]/v4|is an IPv4 address in brackets",
+        "nfs://[::ffff:1.2.3.4.5]/e|only its last 32 bits",
+        "nfs://[::g]/e|only hex digits",
+        "nfs://[12345::1]/e|1 to 4 hex digits",
+        "nfs://[1:2:3:4:5:6:7:8:9]/e|9 groups of 16 bits, not 8",
+        "nfs://[1:2:3:4:5:6:7]/e|7 groups of 16 bits, not 8",
+        "nfs://[1:2:3:4::5:6:7:8]/e|too many groups",
+        "nfs://[1::2::3]/e|only once",
+        "nfs://[1:::2]/e|only once",
+        "nfs://[:1::2]/e|1 to 4 hex digits",
+        "nfs://[1::2:]/e|1 to 4 hex digits",
+        "nfs://[]/e|is empty",
+        "nfs://[1.2.3.4::]/e|only its last 32 bits",
+        "nfs://[::ffff:1.2.3.04]/e|only its last 32 bits",
+        "nfs://[::ffff:256.2.3.4]/e|only its last 32 bits",
+        "nfs://[fe80::1%eth0]/e|zone id",
+        "nfs://[fe80::1%25eth0]/e|zone id",
+        "nfs://[v1.x]/e|only hex digits",
+        "iscsi://[::1:2:3:4:5:6:7:8]/iqn.2001-04.com.example:d|too many groups",
+        "iscsi://[10.0.0.5]:3260/iqn.2001-04.com.example:d|is an IPv4 address in brackets",
+        "glusterfs://[::x]/vol|only hex digits",
+        "glusterfs://g/vol?backup-volfile-servers=g2:[127.0.0.1]|is an IPv4 address in brackets",
+        "glusterfs://g/vol?backup-volfile-servers=[::1:g2|without its ']'",
+        "glusterfs://g/vol?backup-volfile-servers=[::1]g2|separated by ':'",
+        "glusterfs://g/vol?backup-volfile-servers=g2:[1::2::3]|only once",
+        "glusterfs://g/vol?backup-volfile-servers=g2:010.0.0.1|not a valid IPv4 address",
+        "posix://[1:2:3]/p?vfsType=nfs4|3 groups of 16 bits",
+        "nfs://127.1/e|not a valid IPv4 address",
+        "nfs://010.0.0.1/e|not a valid IPv4 address",
+        "nfs://10.0.0.256/e|not a valid IPv4 address",
+        "nfs://0x7f.0.0.1/e|not a valid IPv4 address",
+        "nfs://1.2.3.0x4/e|not a valid IPv4 address",
+        "nfs://2130706433/e|not a valid IPv4 address",
+        "iscsi://10.0.0.05/iqn.2001-04.com.example:d|not a valid IPv4 address",
+    })
+    void invalidIpLiteralsAreRefusedSayingWhy(String uri, String why) {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
+        assertTrue(e.getMessage().contains(why), e.getMessage());
     }
 
     @Test

@@ -29,7 +29,8 @@ class MountConnectorIT {
             .allowingOption("ext4", "loop")
             .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "directport")
             .allowingOption("fuse.sshfs", "reconnect")
-            .allowingVfsType("tetherfs");
+            .allowingVfsType("tetherfs")
+            .allowingOption("tmpfs", "password"); // tmpfs has no such option: a secret in a mount that fails
 
     @TempDir
     Path tmp;
@@ -114,10 +115,7 @@ class MountConnectorIT {
 
     @Test
     void sshfsFollowsItsServerDownAndUp() throws Exception {
-        Requirements.needTool("sshfs", "sshfs");
-        Requirements.needTool("socat", "socat");
-        Requirements.needTool("gesftpserver", "gesftpserver");
-        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        SftpServer.needSshfs();
         Path exported = Files.createDirectories(tmp.resolve("sftp"));
         try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
             StorageUri uri = UriParser.parse("posix://127.0.0.1" + exported + "?vfsType=fuse.sshfs&options=directport="
@@ -149,6 +147,93 @@ class MountConnectorIT {
                 () -> posix.connect(UriParser.parse("posix://server/share?vfsType=tetherfs")));
         assertEquals(VdsmError.MountError, noHelper.error());
         assertTrue(noHelper.getMessage().startsWith("mount.tetherfs not found: install"), noHelper.getMessage());
+    }
+
+    /**
+     * A mount that fails for a bad option is mount's failure, not a missing helper: the message is
+     * the command (secrets masked), its exit code and mount's words, whose "missing codepage or
+     * helper program, or other error" is only one of its guesses.
+     */
+    @Test
+    void aBadOptionIsMountsFailureNotAMissingHelper() throws Exception {
+        for (String options : new String[] {"size=1m,mode=not-octal", "size=1m,password=hunter2"}) {
+            StorageUri uri = UriParser.parse("posix://h.invalid/p?vfsType=tmpfs&options=" + options);
+            Path point = MountPaths.mountPoint(root, uri);
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            assertEquals(VdsmError.MountError, e.error());
+            String shown = options.replace("hunter2", "***");
+            assertTrue(e.getMessage().startsWith("mount -t tmpfs -o " + shown + " h.invalid:/p " + point
+                    + " failed (exit 32): mount: "), e.getMessage());
+            assertTrue(e.getMessage().contains("bad option"), e.getMessage());
+            assertFalse(e.getMessage().contains("not found"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertFalse(Files.exists(point), "a failed mount leaves no directory");
+        }
+    }
+
+    /** Mounts {@code spec} as VDSM does for a POSIX connection of type tmpfs: at VDSM's name for it under the root. */
+    private Path vdsmTmpfs(String spec) throws Exception {
+        Path point = Files.createDirectories(root.resolve(MountPaths.escape(MountPaths.normalise(spec))));
+        Host.ok(30, "mount", "-t", "tmpfs", "-o", "size=1m", spec, point.toString());
+        return point;
+    }
+
+    /**
+     * VDSM's mount of a spec whose host the URI writes otherwise (case, trailing and doubled
+     * slashes, {@code .} segments aside) is adopted where VDSM made it: nothing is mounted at the
+     * URI's own mount point, and the disconnect unmounts VDSM's and removes its directory.
+     */
+    @Test
+    void vdsmsMountIsAdoptedUnderAnotherSpellingOfItsHost() throws Exception {
+        for (String[] row : new String[][] {
+                {"Server01:/exp/data", "posix://server01//exp/./data/?vfsType=tmpfs"},
+                {"server01:/exp/data", "posix://SERVER01/exp/data?vfsType=tmpfs"},
+                {"[2001:DB8::1]:/exp", "posix://[2001:db8:0::1]/exp?vfsType=tmpfs"},
+                {"My_NAS:/exports", "posix://my_nas/exports?vfsType=tmpfs"}}) {
+            Path vdsms = vdsmTmpfs(row[0]);
+            StorageUri uri = UriParser.parse(row[1]);
+            Path own = MountPaths.mountPoint(root, uri);
+            posix.connect(uri);
+            posix.check(uri);
+            posix.connect(uri);
+            assertEquals(1, Host.mountCount(vdsms), "adopted, not mounted again: " + row[0]);
+            assertFalse(Host.mounted(own) || Files.exists(own), "nothing made at " + own);
+
+            posix.disconnect(uri);
+            assertFalse(Host.mounted(vdsms), "VDSM's mount is not left behind: " + row[0]);
+            assertFalse(Files.exists(vdsms));
+            assertThrows(ConnectorException.class, () -> posix.check(uri));
+        }
+    }
+
+    /** A host with the mount twice, once under VDSM's spelling and once under the URI's, has neither after the disconnect. */
+    @Test
+    void aDisconnectUnmountsTheSpecUnderEverySpellingOfItsHost() throws Exception {
+        Path vdsms = vdsmTmpfs("Filer:/exp");
+        Path twice = vdsmTmpfs("filer:/exp");
+        StorageUri uri = UriParser.parse("posix://filer/exp?vfsType=tmpfs");
+        assertEquals(twice, MountPaths.mountPoint(root, uri));
+        posix.connect(uri);
+        assertEquals(1, Host.mountCount(twice), "its own mount point's mount is adopted");
+        posix.disconnect(uri);
+        assertFalse(Host.mounted(vdsms) || Host.mounted(twice));
+        assertFalse(Files.exists(vdsms) || Files.exists(twice));
+    }
+
+    /** A bind mount VDSM made under its name for the directory is adopted, and removed by the disconnect. */
+    @Test
+    void vdsmsBindMountIsAdopted() throws Exception {
+        Path source = Files.createDirectories(tmp.resolve("vdsm_bind/./source"));
+        Path vdsms = root.resolve(MountPaths.escape(source.normalize().toString()));
+        Files.createDirectories(vdsms);
+        Host.ok(30, "mount", "--bind", source.toString(), vdsms.toString());
+        StorageUri uri = UriParser.parse("posix://" + tmp.resolve("vdsm_bind") + "//source/?vfsType=none&options=bind");
+        assertEquals(vdsms, MountPaths.mountPoint(root, uri));
+        posix.connect(uri);
+        posix.check(uri);
+        assertEquals(1, Host.mountCount(vdsms));
+        posix.disconnect(uri);
+        assertFalse(Host.mounted(vdsms) || Files.exists(vdsms));
     }
 
     @Test

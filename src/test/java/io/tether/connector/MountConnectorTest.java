@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.connection.MountSettings;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
@@ -13,13 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The mount connector's own check of the mount policy, for CIDs that reach it without passing a
  * request's check (stored by an older version): it refuses before running anything, and does not
- * adopt a mount that is already there either. Needs no root: nothing is run.
+ * adopt a mount that is already there either. Which mount on the host is a URI's: VDSM's cases and
+ * the spellings of a host. Needs no root: nothing is run.
  */
 class MountConnectorTest {
     @TempDir
@@ -66,5 +71,117 @@ class MountConnectorTest {
         // Allowed, the connector goes on to probe the mount it found (here the runner answers "failed").
         assertThrows(ConnectorException.class, () -> allowed.connect(uri));
         assertEquals("stat -c %F " + point, runner.commands.get(0));
+    }
+
+    /**
+     * Which mount of the host's mount table {@code check} takes for a URI's, as VDSM's mount.py
+     * decides whether a connection is mounted: the same mount point and the same spec once the
+     * kernel's is normalised. The first rows are VDSM's own, from oVirt's vdsm repository,
+     * {@code tests/storage/mount_test.py}: {@code test_is_mounted} (the two of its four rows whose
+     * spec and mount point belong together; the other two pair a spec with another spec's mount
+     * point, which no URI does), {@code test_is_mounted_normalize_kernel_mounts} and
+     * {@code test_is_mounted_gluster_with_rdma} (its mount point named VDSM's way, glusterSD/
+     * included). The rest are the spellings of a host that VDSM's directory may carry and an
+     * engine's URI may not: such a mount is found at the mount point that names the same spec with
+     * the host written otherwise.
+     *
+     * <p>Columns: mountinfo's source, type and mount point (under {@code /mnt}), the URI, and the
+     * mount point {@code check} probes, or "" when it finds the URI not mounted.
+     */
+    @ParameterizedTest(name = "{0} at {2}, {3} -> {4}")
+    @CsvSource(delimiter = '|', value = {
+        // mount_test.py: test_is_mounted
+        "server:/path|nfs|server:_path|nfs://server/other_path|",
+        "server:/path|nfs|server:_path|nfs://server/path|server:_path",
+        // mount_test.py: test_is_mounted_normalize_kernel_mounts
+        "server://a/b|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        "server:/a//b|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        "server:/a/b//|nfs|server:_a_b|nfs://server/a/b|server:_a_b",
+        // mount_test.py: test_is_mounted_gluster_with_rdma
+        "server:/volume.rdma|fuse.glusterfs|glusterSD/server:_volume|glusterfs://server/volume|glusterSD/server:_volume",
+        // A host written otherwise by VDSM's engine than by the URI.
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp|Filer:_exp",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://FILER/exp|Filer:_exp",
+        "filer://exp/|nfs4|Filer:_exp|nfs://fiLer/exp/./|Filer:_exp",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp2|",
+        "Other:/exp|nfs4|Filer:_exp|nfs://filer/exp|",
+        "Filer:/exp|nfs4|Filer:_exp|nfs://filer/exp_|",
+        "My_NAS:/exports|nfs4|My__NAS:_exports|nfs://my_nas/exports|My__NAS:_exports",
+        "[2001:DB8::1]:/exp|nfs4|[2001:DB8::1]:_exp|nfs://[2001:db8::1]/exp|[2001:DB8::1]:_exp",
+        "[2001:db8:0::1]:/exp|nfs4|[2001:db8:0::1]:_exp|nfs://[2001:DB8::0001]/exp|[2001:db8:0::1]:_exp",
+        "G1:/vol|fuse.glusterfs|glusterSD/G1:_vol|glusterfs://g1/vol|glusterSD/G1:_vol",
+        "G1:/vol|fuse.glusterfs|G1:_vol|glusterfs://g1/vol|",
+        "NAS:445:/share|cifs|NAS:445:_share|posix://nas:445/share?vfsType=cifs|NAS:445:_share",
+        "NAS:445:/share|cifs|NAS:446:_share|posix://nas:445/share?vfsType=cifs|",
+        "Sftp.Example:/data|fuse.sshfs|Sftp.Example:_data|posix://sftp.example/data?vfsType=fuse.sshfs|Sftp.Example:_data",
+    })
+    void aMountIsFoundAsVdsmFindsItAndUnderAnySpellingOfItsHost(String source, String type, String point, String uri,
+            String probed) throws Exception {
+        Path root = Path.of("/mnt");
+        Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "22 1 8:1 / / rw - ext4 /dev/vda rw\n"
+                + "100 22 0:50 / " + root.resolve(point) + " rw - " + type + " " + source + " rw\n");
+        RecordingRunner runner = new RecordingRunner();
+        StorageUri parsed = UriParser.parse(uri);
+        MountConnector connector = new MountConnector(parsed.type(), root, runner, new MountTable(mountInfo),
+                Duration.ofSeconds(1), MountPolicy.defaults().allowingVfsType("fuse.sshfs"));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.check(parsed));
+        if (probed == null) {
+            assertEquals(VdsmError.StorageDomainFSNotMounted, e.error(), e.getMessage());
+            assertEquals(List.of(), runner.commands);
+        } else {
+            // Found: check goes on to probe it (here the runner answers "failed").
+            assertEquals(List.of("stat -c %F " + root.resolve(probed)), runner.commands);
+        }
+    }
+
+    private static final String BAD_OPTION = "mount: /mnt/h.invalid:_p: wrong fs type, bad option, bad superblock on"
+            + " h.invalid:/p, missing codepage or helper program, or other error.\n"
+            + "       dmesg(1) may have more information after failed mount system call.";
+    private static final String UNKNOWN_TYPE = "mount: /mnt/s:_x: unknown filesystem type 'tetherfs'.";
+    private static final String NEEDS_HELPER = "mount: /mnt/s:_x: bad option; for several filesystems (e.g. nfs, cifs)"
+            + " you might need a /sbin/mount.<type> helper program.";
+
+    /** The host's helpers and kernel types as the test writes them: {@code helpers} installed, {@code kernel} known. */
+    private MountHelpers host(List<String> helpers, String... kernel) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, "host");
+        Path sbin = Files.createDirectories(dir.resolve("sbin"));
+        for (String helper : helpers) {
+            Files.writeString(sbin.resolve(helper), "#!/bin/sh\n");
+        }
+        StringBuilder filesystems = new StringBuilder("\text4\n");
+        for (String type : kernel) {
+            filesystems.append("nodev\t").append(type).append('\n');
+        }
+        return new MountHelpers(List.of(dir.resolve("no-such-dir"), sbin),
+                Files.writeString(dir.resolve("filesystems"), filesystems));
+    }
+
+    private static String failure(String type, String hint, String words, MountHelpers helpers) {
+        MountSettings settings = new MountSettings(type, "h.invalid:/p", List.of(), "", true, hint, Optional.empty());
+        Command mount = Command.of("mount", hint).arg("-t", type, "-o")
+                .argShownAs("size=1m,password=hunter2", "size=1m,password=***").arg("h.invalid:/p", "/mnt/h.invalid:_p");
+        return MountConnector.failure(mount, settings, new CommandRunner.Result(32, "", words), helpers);
+    }
+
+    /** A bad option is mount's failure, in mount's words; "missing ... helper program" there is one of its guesses. */
+    @Test
+    void aFailedMountIsReportedAsTheCommandItsExitAndMountsWords() throws Exception {
+        assertEquals("mount -t tmpfs -o size=1m,password=*** h.invalid:/p /mnt/h.invalid:_p failed (exit 32): " + BAD_OPTION,
+                failure("tmpfs", "the package with mount.tmpfs", BAD_OPTION, host(List.of(), "tmpfs")));
+        // Whatever the host has: the message does not blame the helper.
+        assertTrue(failure("cifs", "cifs-utils", BAD_OPTION, host(List.of())).startsWith("mount -t cifs"));
+    }
+
+    @Test
+    void aMissingHelperIsNamedOnlyWhenItIsMissing() throws Exception {
+        assertEquals("mount.tetherfs not found: install the package with mount.tetherfs (" + UNKNOWN_TYPE + ")",
+                failure("tetherfs", "the package with mount.tetherfs", UNKNOWN_TYPE, host(List.of())));
+        assertEquals("mount.nfs not found: install nfs-common (" + NEEDS_HELPER + ")",
+                failure("nfs", "nfs-common", NEEDS_HELPER, host(List.of(), "nfs")));
+        // The helper is there (or, for a subtype, the main type's), or the kernel has the type: mount's words.
+        assertTrue(failure("tetherfs", "p", UNKNOWN_TYPE, host(List.of("mount.tetherfs"))).startsWith("mount -t tetherfs"));
+        assertTrue(failure("tetherfs", "p", UNKNOWN_TYPE, host(List.of(), "tetherfs")).startsWith("mount -t tetherfs"));
+        assertTrue(failure("fuse.tether", "p", UNKNOWN_TYPE, host(List.of("mount.fuse"))).startsWith("mount -t fuse.tether"));
+        assertTrue(failure("nfs", "nfs-common", NEEDS_HELPER, host(List.of("mount.nfs"), "nfs")).startsWith("mount -t nfs"));
     }
 }

@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,24 +57,57 @@ class NfsConnectorIT {
             ConnectorException v3 = assertThrows(ConnectorException.class,
                     () -> Reachability.nfsNull("127.0.0.1", 2049, 3, Duration.ofSeconds(5)));
             assertTrue(v3.getMessage().contains("does not serve NFS version 3"), v3.getMessage());
-            try {
-                nfs.connect(uri);
-                // This kernel can mount NFS: the mount is real.
-                nfs.check(uri);
-                nfs.disconnect(uri);
-            } catch (ConnectorException mountFailed) {
-                assertEquals(VdsmError.MountError, mountFailed.error(), mountFailed.getMessage());
-                assertTrue(mountFailed.getMessage().contains(
+            mountOrMountError(uri).ifPresent(mountFailed -> {
+                assertTrue(mountFailed.contains(
                         "mount -t nfs -o soft,nosharecache,timeo=100,retrans=3,nfsvers=4,minorversion=1 127.0.0.1:/export"),
-                        mountFailed.getMessage());
-                assertTrue(mountFailed.getMessage().contains("exit 32") && mountFailed.getMessage().contains("mount.nfs"),
-                        "the tool's own message: " + mountFailed.getMessage());
-                assertFalse(Files.exists(MountPaths.mountPoint(root, uri)), "a failed mount leaves no directory");
-            }
+                        mountFailed);
+                assertTrue(mountFailed.contains("exit 32") && mountFailed.contains("mount.nfs"),
+                        "the tool's own message: " + mountFailed);
+            });
             ganesha.stop();
-            ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.connect(uri));
-            assertEquals(VdsmError.StorageServerConnectionError, down.error());
-            assertTrue(down.getMessage().contains("NFS server 127.0.0.1:2049 is unreachable"), down.getMessage());
+            assertUnreachable(uri, "NFS server 127.0.0.1:2049 is unreachable");
+        }
+    }
+
+    /**
+     * Mounts, probes and unmounts {@code uri} when this kernel can mount NFS; otherwise returns the
+     * message of the mount's failure, which must be a {@code MountError} that left no directory.
+     */
+    private Optional<String> mountOrMountError(StorageUri uri) {
+        try {
+            nfs.connect(uri);
+            nfs.check(uri);
+            nfs.disconnect(uri);
+            return Optional.empty();
+        } catch (ConnectorException mountFailed) {
+            assertEquals(VdsmError.MountError, mountFailed.error(), mountFailed.getMessage());
+            assertFalse(Files.exists(MountPaths.mountPoint(root, uri)), "a failed mount leaves no directory");
+            return Optional.of(mountFailed.getMessage());
+        }
+    }
+
+    private void assertUnreachable(StorageUri uri, String message) {
+        ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.connect(uri));
+        assertEquals(VdsmError.StorageServerConnectionError, down.error());
+        assertTrue(down.getMessage().contains(message), down.getMessage());
+    }
+
+    /**
+     * An IPv6 host in another spelling reaches the same server: the server check uses its one
+     * spelling, the mount spec and directory the spelling the URI wrote, as VDSM's do. Ganesha
+     * listens on 127.0.0.1, so the address is IPv4-mapped.
+     */
+    @Test
+    void anIpv6HostIsCheckedInItsOneSpellingAndMountedAsWritten() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://[0:0:0:0:0:FFFF:7f00:0001]:2049/export?version=4.1");
+        assertEquals("nfs://[::ffff:127.0.0.1]/export", uri.key().value());
+        try (GaneshaServer ganesha = new GaneshaServer(tmp.resolve("ganesha"))) {
+            // Past the NFS NULL call to [::ffff:127.0.0.1]:2049, mount is given the spec as written.
+            mountOrMountError(uri).ifPresent(mountFailed -> assertTrue(mountFailed.contains(
+                    "[0:0:0:0:0:FFFF:7f00:0001]:/export " + root.resolve("[0:0:0:0:0:FFFF:7f00:0001]:_export")),
+                    mountFailed));
+            ganesha.stop();
+            assertUnreachable(uri, "NFS server [::ffff:127.0.0.1]:2049 is unreachable");
         }
     }
 

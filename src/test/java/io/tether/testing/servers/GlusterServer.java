@@ -95,7 +95,8 @@ public final class GlusterServer implements AutoCloseable {
         throw new IllegalStateException("glusterd did not answer within 10 s");
     }
 
-    static void ensureHostAlias() throws Exception {
+    /** Makes {@link #HOST} a name of 127.0.0.1 in /etc/hosts, for any server a test reaches by name. */
+    public static void ensureHostAlias() throws Exception {
         Path hosts = Path.of("/etc/hosts");
         if (!Files.readString(hosts).contains(" " + HOST)) {
             Files.writeString(hosts, "127.0.0.1 " + HOST + "\n", java.nio.file.StandardOpenOption.APPEND);

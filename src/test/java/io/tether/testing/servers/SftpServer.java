@@ -1,7 +1,9 @@
 package io.tether.testing.servers;
 
 import io.tether.testing.Host;
+import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** An SFTP server (gesftpserver behind socat) on 127.0.0.1 for sshfs mounts; can be killed and restarted. */
@@ -14,6 +16,14 @@ public final class SftpServer implements AutoCloseable {
         this.port = TestWorker.freePort();
         this.log = log;
         start();
+    }
+
+    /** Skips (or, in CI, fails) a test on a machine without what an sshfs mount of this server needs. */
+    public static void needSshfs() {
+        Requirements.needTool("sshfs", "sshfs");
+        Requirements.needTool("socat", "socat");
+        Requirements.needTool("gesftpserver", "gesftpserver");
+        Requirements.need(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
     }
 
     public int port() {

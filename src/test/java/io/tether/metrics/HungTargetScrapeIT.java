@@ -31,6 +31,15 @@ class HungTargetScrapeIT {
     @TempDir
     Path tmp;
 
+    /** Adds how long the call begun at {@code start} took; to {@code slow} too, if over the limit. */
+    private static void note(List<Long> millis, List<String> slow, String what, long start) {
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        millis.add(ms);
+        if (ms >= LIMIT.toMillis()) {
+            slow.add(what + " " + ms + " ms");
+        }
+    }
+
     @Test
     void scrapesStayFastForAMinuteWithAHungTarget() throws Exception {
         FifoConnector hung = new FifoConnector(tmp.resolve("fifo"));
@@ -39,8 +48,9 @@ class HungTargetScrapeIT {
                 .withMonitor(MonitorSettings.defaults().withOperationTimeout(Duration.ofSeconds(1))));
              RawClient client = new RawClient(worker.url(), "hung")) {
             String metricsUrl = worker.httpUrl() + "/metrics";
-            // What a server that has answered scrapes before is like: its classes loaded and compiled.
-            for (int i = 0; i < 50; i++) {
+            // What a server that has answered scrapes before is like: its classes loaded and its
+            // exposition code compiled, so that the JIT does not compete for the two cores meanwhile.
+            for (int i = 0; i < 300; i++) {
                 get(metricsUrl);
                 get(worker.httpUrl() + "/readyz");
             }
@@ -53,17 +63,18 @@ class HungTargetScrapeIT {
 
             long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             List<Long> millis = new ArrayList<>();
+            List<String> slow = new ArrayList<>();
             int scrapes = 0;
             while (System.nanoTime() < end) {
                 long start = System.nanoTime();
                 Http.Response scrape = get(metricsUrl);
-                millis.add((System.nanoTime() - start) / 1_000_000);
+                note(millis, slow, "/metrics", start);
                 assertEquals(200, scrape.statusCode());
                 assertEquals(1, sample(scrape.body(), "tether_connection_state", "connection", key, "state", "DISCONNECTED")
                         .orElse(0), "the hung connection is shown as it is");
                 start = System.nanoTime();
                 assertEquals(200, get(worker.httpUrl() + "/readyz").statusCode());
-                millis.add((System.nanoTime() - start) / 1_000_000);
+                note(millis, slow, "/readyz", start);
                 if (++scrapes % 20 == 0) {
                     // The worker's lock taken by a batch meanwhile, and more CIDs on the hung target.
                     client.manage("hung-" + (scrapes / 20 + 1), "file://" + tmp.resolve("export"));
@@ -74,8 +85,7 @@ class HungTargetScrapeIT {
             String figures = millis.size() + " scrapes and readiness checks in a minute with a hung target: median "
                     + sorted.get(sorted.size() / 2) + " ms, slowest " + sorted.get(sorted.size() - 1) + " ms";
             System.out.println(figures);
-            assertTrue(millis.stream().allMatch(ms -> ms < LIMIT.toMillis()), figures + "; over "
-                    + LIMIT.toMillis() + " ms: " + millis.stream().filter(ms -> ms >= LIMIT.toMillis()).toList());
+            assertTrue(slow.isEmpty(), figures + "; over " + LIMIT.toMillis() + " ms: " + slow);
             assertEquals(1, hung.mostInside.get(), "the hung target holds one thread, never a second");
         } finally {
             // Frees the thread blocked in open(2); a FIFO opened with no reader would block this one.

@@ -27,7 +27,7 @@ public final class RequestCodec {
     private static final Logger log = LoggerFactory.getLogger(RequestCodec.class);
 
     /** Every method of the wire contract, in the order an error lists them. */
-    private static final List<String> METHODS =
+    public static final List<String> METHODS =
             List.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList", "getSealingKey");
 
     private final MountPolicy mountPolicy;

@@ -16,6 +16,7 @@ import io.tether.monitor.RetryPolicy;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -98,6 +99,10 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = ConfigLayers.PRINT_OPTION, description = "Print the effective settings, secrets masked, and exit.")
     boolean printConfig;
 
+    /** --http-address and --log-format. */
+    @Mixin
+    ObservabilityOptions observability = new ObservabilityOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -137,6 +142,7 @@ public final class WorkerCommand implements Callable<Integer> {
             config = config.withMountRoot(mountRoot);
         }
         config = config.withMountPolicy(mountPolicy);
+        config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,6 +3,7 @@ package io.tether.messaging;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.tether.api.JsonRpc;
+import io.tether.metrics.Meters;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -12,6 +13,7 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -36,6 +38,7 @@ public final class EventPublisher implements AutoCloseable {
     private final Session session;
     private final MessageProducer producer;
     private final Thread thread;
+    private final Meters.Events meters;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean pending = true;
@@ -46,7 +49,19 @@ public final class EventPublisher implements AutoCloseable {
     private long lastTrim = System.nanoTime();
 
     public EventPublisher(Connection connection, String topic, String hostId, Store store) throws JMSException {
+        this(connection, topic, hostId, store, Meters.Events.NONE);
+    }
+
+    /** @param meters told of each event published, and how far the outbox has been published */
+    public EventPublisher(Connection connection, String topic, String hostId, Store store, Meters.Events meters)
+            throws JMSException {
         this.store = store;
+        this.meters = meters;
+        // Everything before the outbox's oldest event was published by an earlier run: so the
+        // number of events waiting is right from the start.
+        List<Store.OutboxEvent> oldest = store.pendingEvents(0, 1);
+        published = oldest.isEmpty() ? store.lastSeq() : oldest.get(0).seq() - 1;
+        meters.publishedUpTo(published);
         this.hostId = hostId;
         // Transacted: a batch of events costs one round trip to the broker, not one per event.
         this.session = connection.createSession(true, Session.SESSION_TRANSACTED);
@@ -57,6 +72,11 @@ public final class EventPublisher implements AutoCloseable {
 
     public void start() {
         thread.start();
+    }
+
+    /** Whether its thread runs (false before {@link #start()} and after {@link #close()}). */
+    public boolean isRunning() {
+        return thread.isAlive();
     }
 
     /** Called after a commit that wrote events. */
@@ -105,9 +125,10 @@ public final class EventPublisher implements AutoCloseable {
             if (events.isEmpty()) {
                 return;
             }
+            List<String> changes = new ArrayList<>(events.size());
             try {
                 for (Store.OutboxEvent event : events) {
-                    producer.send(toMessage(event));
+                    producer.send(toMessage(event, changes));
                 }
                 session.commit();
             } catch (JMSException e) {
@@ -115,6 +136,8 @@ public final class EventPublisher implements AutoCloseable {
                 throw e;
             }
             published = events.get(events.size() - 1).seq();
+            changes.forEach(meters::published);
+            meters.publishedUpTo(published);
             if (published - trimmed >= TRIM_EVERY || System.nanoTime() - lastTrim > TRIM_AFTER_NANOS) {
                 trim();
             }
@@ -135,9 +158,11 @@ public final class EventPublisher implements AutoCloseable {
         lastTrim = System.nanoTime();
     }
 
-    private Message toMessage(Store.OutboxEvent event) throws JMSException {
+    /** The event as a message; adds its change to {@code changes}. */
+    private Message toMessage(Store.OutboxEvent event, List<String> changes) throws JMSException {
         TextMessage message = session.createTextMessage(event.body());
         Selectors selectors = readSelectors(event.body());
+        changes.add(selectors.change());
         // Application properties let subscribers filter with selectors (docs/protocol.md section 5).
         message.setStringProperty("hostId", hostId);
         message.setStringProperty("state", selectors.state());

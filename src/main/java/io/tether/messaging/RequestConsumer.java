@@ -38,6 +38,13 @@ public final class RequestConsumer implements AutoCloseable {
     public interface Handler {
         /** One reply per message, in order; must not throw for bad input, only for a fault. */
         List<Reply> handle(List<Incoming> messages);
+
+        /**
+         * The replies of the batch last handled have been sent; its messages arrived at
+         * {@code receivedNanos} ({@link System#nanoTime()}). Called on the thread that called handle.
+         */
+        default void repliesSent(long receivedNanos) {
+        }
     }
 
     private final Handler handler;
@@ -47,6 +54,8 @@ public final class RequestConsumer implements AutoCloseable {
     private final MessageProducer replies;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Whether the last receive worked: false while the broker refuses the consumer or the link is down. */
+    private volatile boolean attached;
 
     public RequestConsumer(Connection connection, String queue, Handler handler) throws JMSException {
         this.handler = handler;
@@ -64,17 +73,31 @@ public final class RequestConsumer implements AutoCloseable {
     }
 
     public void start() {
+        attached = true;
         thread.start();
+    }
+
+    /** Whether it takes requests: its thread runs and its last receive from the queue worked. */
+    public boolean isAttached() {
+        return attached && running && thread.isAlive();
+    }
+
+    /** Whether its thread runs (false before {@link #start()} and after {@link #close()}). */
+    public boolean isRunning() {
+        return thread.isAlive();
     }
 
     private void run() {
         while (running) {
             List<Message> batch = new ArrayList<>();
+            long received;
             try {
                 Message first = consumer.receive(500);
+                attached = true;
                 if (first == null) {
                     continue;
                 }
+                received = System.nanoTime();
                 batch.add(first);
                 // Whatever else has already arrived joins the batch: one database commit and one
                 // acknowledgement for all of it, so throughput grows with the load.
@@ -82,6 +105,7 @@ public final class RequestConsumer implements AutoCloseable {
                     batch.add(next);
                 }
             } catch (JMSException e) {
+                attached = false;
                 if (running) {
                     log.warn("receiving requests failed, retrying: {}", e.getMessage());
                     recover();
@@ -94,6 +118,7 @@ public final class RequestConsumer implements AutoCloseable {
             try {
                 long start = System.nanoTime();
                 handleBatch(batch);
+                handler.repliesSent(received);
                 // Acknowledges every message of the batch (and any before it) in one go.
                 batch.get(batch.size() - 1).acknowledge();
                 log.debug("{} request(s) handled together in {} us", batch.size(), (System.nanoTime() - start) / 1000);

@@ -3,6 +3,7 @@ package io.tether.monitor;
 import io.tether.connection.ConnectionKey;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
+import io.tether.logging.LogFields;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,15 @@ final class Operations implements AutoCloseable {
      * with a {@link ConnectorException}: the call's own, or {@code onTimeout} after the timeout.
      */
     CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call) {
+        return start(key, what, onTimeout, call, nanos -> { });
+    }
+
+    /**
+     * Like {@link #start(ConnectionKey, String, VdsmError, Call)}, and tells {@code ranFor} how long
+     * the call ran when it returns or times out; not when it could not start (an earlier call on the
+     * connection is still stuck).
+     */
+    CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call, LongConsumer ranFor) {
         Running previous = running.get(key);
         if (previous != null) {
             long seconds = (System.nanoTime() - previous.startedNanos()) / 1_000_000_000L;
@@ -65,7 +76,7 @@ final class Operations implements AutoCloseable {
         try {
             pool.execute(() -> {
                 ConnectorException failure = null;
-                try {
+                try (LogFields ids = LogFields.key(key)) {
                     call.run();
                 } catch (ConnectorException e) {
                     failure = e;
@@ -85,6 +96,7 @@ final class Operations implements AutoCloseable {
             return CompletableFuture.failedFuture(new ConnectorException(VdsmError.GeneralException, "worker is stopping"));
         }
         return result.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .whenComplete((ok, failure) -> ranFor.accept(System.nanoTime() - mine.startedNanos()))
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(toConnectorException(e, what, onTimeout)));
     }
 

@@ -10,6 +10,8 @@ import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
 import io.tether.connector.VdsmError;
+import io.tether.logging.LogFields;
+import io.tether.metrics.Meters;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -71,6 +73,7 @@ public final class Reconciler implements AutoCloseable {
     private final DoubleSupplier random;
     private final Operations operations;
     private final Schedule schedule;
+    private final Meters.Monitor meters;
     // Runs the decisions between connector calls; they are quick and touch the table, so one thread
     // keeps them in order and off the operation threads.
     private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> {
@@ -83,7 +86,14 @@ public final class Reconciler implements AutoCloseable {
     /** The worker's reconciler: Quartz plans the reconciles, backoff jitter is random. */
     public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings)
             throws SchedulerException {
-        this(table, connectors::forType, clock, settings, ProbeSchedule::new, () -> ThreadLocalRandom.current().nextDouble());
+        this(table, connectors, clock, settings, Meters.Monitor.NONE);
+    }
+
+    /** The worker's reconciler, recording its probes and connects into {@code meters}. */
+    public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings,
+            Meters.Monitor meters) throws SchedulerException {
+        this(table, connectors::forType, clock, settings, ProbeSchedule::new, () -> ThreadLocalRandom.current().nextDouble(),
+                meters);
     }
 
     /**
@@ -93,6 +103,13 @@ public final class Reconciler implements AutoCloseable {
      */
     Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock, MonitorSettings settings,
             Schedule.Factory schedule, DoubleSupplier random) throws SchedulerException {
+        this(table, connectors, clock, settings, schedule, random, Meters.Monitor.NONE);
+    }
+
+    private Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock,
+            MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random, Meters.Monitor meters)
+            throws SchedulerException {
+        this.meters = meters;
         this.table = table;
         this.connectors = connectors;
         this.clock = clock;
@@ -124,6 +141,11 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    /** Whether the monitor's decisions thread takes work: false once closed. */
+    public boolean isRunning() {
+        return !decisions.isShutdown();
+    }
+
     /** Connections with a reconcile planned (one per tracked connection, never one per CID). */
     public int scheduledConnections() {
         return schedule.planned();
@@ -138,7 +160,9 @@ public final class Reconciler implements AutoCloseable {
         }
         step.whenCompleteAsync((result, failure) -> {
             if (failure != null) {
-                log.error("key={} reconcile failed unexpectedly", key, failure);
+                try (LogFields ids = LogFields.key(key)) {
+                    log.error("key={} reconcile failed unexpectedly", key, failure);
+                }
                 result = retry(state, Operations.cause(failure).toLastError(clock.instant()));
             }
             finish(key, state, result);
@@ -170,12 +194,15 @@ public final class Reconciler implements AutoCloseable {
     private CompletableFuture<ReconcileResult> keepConnected(ConnectionKey key, KeyState state,
             ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
-        return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri))
+        StorageType type = uri.type();
+        return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri),
+                        nanos -> meters.probed(type, nanos))
                 .handleAsync((ok, probeFailure) -> {
                     if (probeFailure == null) {
                         return CompletableFuture.completedFuture(connected(key, state));
                     }
                     ConnectorException why = Operations.cause(probeFailure);
+                    meters.probeFailed(type, why.error().code());
                     if (why.isHung()) {
                         // A connect would only queue behind the stuck probe: report the hang, retry later.
                         return CompletableFuture.completedFuture(failed(key, state, Observation::failed, why));
@@ -184,18 +211,25 @@ public final class Reconciler implements AutoCloseable {
                         // It was up and is not now: say so before trying to bring it back.
                         table.observe(key, Observation.failed(why.toLastError(clock.instant())));
                     }
-                    log.info("key={} connecting", key);
+                    try (LogFields ids = LogFields.key(key)) {
+                        log.info("key={} connecting", key);
+                    }
                     return operations.start(key, "connect", VdsmError.StorageServerConnectionError, () -> connector.connect(uri))
-                            .handleAsync((ok2, connectFailure) -> connectFailure == null
-                                    ? connected(key, state)
-                                    : failed(key, state, Observation::failed, Operations.cause(connectFailure)), decisions);
+                            .handleAsync((ok2, connectFailure) -> {
+                                meters.connectTried(type, connectFailure == null);
+                                return connectFailure == null
+                                        ? connected(key, state)
+                                        : failed(key, state, Observation::failed, Operations.cause(connectFailure));
+                            }, decisions);
                 }, decisions)
                 .thenCompose(next -> next);
     }
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
     private CompletableFuture<ReconcileResult> release(ConnectionKey key, KeyState state, StorageUri uri, Connector connector) {
-        log.info("key={} disconnecting: no CID holds it", key);
+        try (LogFields ids = LogFields.key(key)) {
+            log.info("key={} disconnecting: no CID holds it", key);
+        }
         return operations.start(key, "disconnect", VdsmError.StorageServerDisconnectionError, () -> connector.disconnect(uri))
                 .handleAsync((ok, failure) -> {
                     if (failure != null) {
@@ -239,11 +273,15 @@ public final class Reconciler implements AutoCloseable {
         } else if (result instanceof ReconcileResult.RequeueAfter healthy) {
             schedule.requeue(key, healthy.after());
         } else if (result instanceof ReconcileResult.Retry retry) {
-            log.info("key={} retrying in {} ms (failure {} in a row)", key, retry.after().toMillis(), retry.failures());
+            try (LogFields ids = LogFields.key(key)) {
+                log.info("key={} retrying in {} ms (failure {} in a row)", key, retry.after().toMillis(), retry.failures());
+            }
             schedule.requeue(key, retry.after());
         } else {
             if (result instanceof ReconcileResult.Terminal terminal) {
-                log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
+                try (LogFields ids = LogFields.key(key)) {
+                    log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
+                }
             }
             schedule.cancel(key);
             keys.computeIfPresent(key, (k, current) -> {

@@ -5,6 +5,7 @@ import io.tether.connection.InvalidUriException;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
+import io.tether.metrics.Meters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +38,12 @@ public final class Store implements AutoCloseable {
 
     private final String url;
     private final CredentialCipher cipher;
+    private final Meters.Store meters;
     // Held by a Transaction across calls, so an explicit lock rather than synchronized.
     private final ReentrantLock lock = new ReentrantLock();
     private Connection db;
+    /** Whether {@code db} is open, for health checks that must not wait for the lock. */
+    private volatile boolean open;
     private long requestLogPosition;
     /**
      * The request log's ids and positions, oldest first, mirrored in memory: nearly every request
@@ -48,13 +52,19 @@ public final class Store implements AutoCloseable {
      */
     private final LinkedHashMap<String, Long> recentRequests = new LinkedHashMap<>();
 
-    private Store(String url, CredentialCipher cipher) {
+    private Store(String url, CredentialCipher cipher, Meters.Store meters) {
         this.url = url;
         this.cipher = cipher;
+        this.meters = meters;
     }
 
     /** Opens (creating and migrating as needed) the database in {@code dir}. */
     public static Store open(Path dir) throws IOException {
+        return open(dir, Meters.Store.NONE);
+    }
+
+    /** Like {@link #open(Path)}, timing each commit into {@code meters}. */
+    public static Store open(Path dir, Meters.Store meters) throws IOException {
         Files.createDirectories(dir);
         CredentialCipher cipher = CredentialCipher.open(dir.resolve("credentials.key"));
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a reply sent after it
@@ -66,7 +76,7 @@ public final class Store implements AutoCloseable {
                 + ";WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536;DB_CLOSE_ON_EXIT=FALSE";
         Flyway.configure().dataSource(url, "tether", "").locations("classpath:db/migration")
                 .loggers("slf4j").load().migrate();
-        Store store = new Store(url, cipher);
+        Store store = new Store(url, cipher, meters);
         store.read("opening the database", db -> null);
         return store;
     }
@@ -180,10 +190,19 @@ public final class Store implements AutoCloseable {
         return new Transaction();
     }
 
+    /**
+     * Whether the database connection is open: false after a failure (the next operation opens it
+     * again) and after {@link #close()}. Read without the store's lock.
+     */
+    public boolean isOpen() {
+        return open;
+    }
+
     @Override
     public void close() {
         lock.lock();
         try {
+            open = false;
             if (db != null) {
                 db.close();
             }
@@ -259,7 +278,9 @@ public final class Store implements AutoCloseable {
 
         public void commit() {
             try {
+                long start = System.nanoTime();
                 db.commit();
+                meters.committed(System.nanoTime() - start);
                 done = true;
                 synchronized (recentRequests) {
                     recentRequests.putAll(recorded);
@@ -325,6 +346,7 @@ public final class Store implements AutoCloseable {
             // It is being dropped because it failed already.
         }
         db = null;
+        open = false;
         return failure;
     }
 
@@ -335,6 +357,7 @@ public final class Store implements AutoCloseable {
         db = DriverManager.getConnection(url, "tether", "");
         db.setAutoCommit(false);
         readRequestLog();
+        open = true;
     }
 
     private void readRequestLog() throws SQLException {

@@ -9,6 +9,7 @@ import io.tether.api.RequestCodec;
 import io.tether.api.RpcError;
 import io.tether.connection.ConnectionKey;
 import io.tether.messaging.RequestConsumer;
+import io.tether.metrics.Meters;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
 import java.nio.charset.StandardCharsets;
@@ -49,16 +50,29 @@ public final class RequestPath implements RequestConsumer.Handler {
     private final StorageService service;
     private final Store store;
     private final Consumer<ConnectionKey> reconcile;
+    private final Meters.Requests meters;
+    /**
+     * The methods of the calls in the batch being handled, one per call, for timing them once their
+     * replies are sent: only the consumer's thread touches it, and it is reused batch after batch.
+     */
+    private final List<String> methodsInBatch = new ArrayList<>();
 
     /**
      * @param store     holds the request log (the same store the service writes)
      * @param reconcile where connections whose desired state changed go after the commit
      */
     public RequestPath(RequestCodec codec, StorageService service, Store store, Consumer<ConnectionKey> reconcile) {
+        this(codec, service, store, reconcile, Meters.Requests.NONE);
+    }
+
+    /** @param meters counts each call by method and outcome, and times it */
+    public RequestPath(RequestCodec codec, StorageService service, Store store, Consumer<ConnectionKey> reconcile,
+            Meters.Requests meters) {
         this.codec = codec;
         this.service = service;
         this.store = store;
         this.reconcile = reconcile;
+        this.meters = meters;
     }
 
     /** One message's reply, known at once or once its request has run. */
@@ -73,6 +87,7 @@ public final class RequestPath implements RequestConsumer.Handler {
     private static final class Fresh implements Answer {
         final Optional<String> requestId;
         final Request request;
+        List<Outcome> outcomes;
         Reply reply;
 
         Fresh(Optional<String> requestId, Request request) {
@@ -88,6 +103,7 @@ public final class RequestPath implements RequestConsumer.Handler {
 
     @Override
     public List<Reply> handle(List<Incoming> messages) {
+        methodsInBatch.clear();
         List<Answer> answers = new ArrayList<>(messages.size());
         List<Fresh> toRun = new ArrayList<>();
         // A client resending after a failover can put the same request twice into one batch: the
@@ -96,6 +112,7 @@ public final class RequestPath implements RequestConsumer.Handler {
         for (Incoming message : messages) {
             if (message instanceof Incoming.Unreadable unreadable) {
                 answers.add(new Known(RequestCodec.error(unreadable.why())));
+                counted(INVALID, unreadable.why());
                 continue;
             }
             Incoming.Readable text = (Incoming.Readable) message;
@@ -114,6 +131,7 @@ public final class RequestPath implements RequestConsumer.Handler {
             if (request.actions().isEmpty()) {
                 // Nothing to run (invalid, or getSealingKey): answered without the service's lock.
                 answers.add(new Known(codec.encode(request, List.of())));
+                count(request, List.of());
                 continue;
             }
             Fresh fresh = new Fresh(requestId, request);
@@ -132,7 +150,8 @@ public final class RequestPath implements RequestConsumer.Handler {
         List<ConnectionKey> touched;
         try (StorageService.Batch batch = service.begin()) {
             for (Fresh fresh : requests) {
-                fresh.reply = codec.encode(fresh.request, runActions(batch, fresh.request));
+                fresh.outcomes = runActions(batch, fresh.request);
+                fresh.reply = codec.encode(fresh.request, fresh.outcomes);
                 batch.transaction().ifPresent(tx -> fresh.requestId.ifPresent(id -> tx.recordReply(id, fresh.reply)));
             }
             batch.commit();
@@ -144,16 +163,46 @@ public final class RequestPath implements RequestConsumer.Handler {
                             + "); nothing was changed, retry later");
             try (StorageService.Batch readOnly = service.beginRefusingChanges(unavailable)) {
                 for (Fresh fresh : requests) {
-                    fresh.reply = codec.encode(fresh.request, runActions(readOnly, fresh.request));
+                    fresh.outcomes = runActions(readOnly, fresh.request);
+                    fresh.reply = codec.encode(fresh.request, fresh.outcomes);
                 }
             }
+            requests.forEach(fresh -> count(fresh.request, fresh.outcomes));
             return;
         }
+        // Counted once their outcomes are final: a batch whose commit failed runs again, refused.
+        requests.forEach(fresh -> count(fresh.request, fresh.outcomes));
         touched.forEach(reconcile);
     }
 
     private static List<Outcome> runActions(StorageService.Batch batch, Request request) {
         return request.actions().stream().map(batch::run).toList();
+    }
+
+    /** The {@code method} of a message that is not a call (unreadable). */
+    private static final String INVALID = "(invalid)";
+
+    /** Counts each call of {@code request}, given the outcomes of its actions in order. */
+    private void count(Request request, List<Outcome> actionOutcomes) {
+        int ran = 0;
+        for (Request.Part part : request.parts()) {
+            counted(part.method(), part instanceof Request.Part.Answered answered ? answered.outcome()
+                    : actionOutcomes.get(ran++));
+        }
+    }
+
+    private void counted(String method, Outcome outcome) {
+        meters.handled(method, outcome);
+        methodsInBatch.add(method);
+    }
+
+    @Override
+    public void repliesSent(long receivedNanos) {
+        long nanos = System.nanoTime() - receivedNanos;
+        for (String method : methodsInBatch) {
+            meters.answered(method, nanos);
+        }
+        methodsInBatch.clear();
     }
 
     private Optional<Reply> loggedReply(String requestId) {

@@ -14,6 +14,8 @@ import io.tether.connection.Observation;
 import io.tether.connection.Registry;
 import io.tether.connection.StorageUri;
 import io.tether.connector.ActiveConnections;
+import io.tether.logging.LogFields;
+import io.tether.metrics.Meters;
 import io.tether.monitor.ConnectionTable;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
@@ -52,6 +54,7 @@ public final class StorageService implements ConnectionTable {
     private final Registry registry = new Registry();
     private final Runnable eventsWritten;
     private final ActiveConnections active;
+    private final Meters.State meters;
     private final ReentrantLock lock = new ReentrantLock();
     private long seq;
 
@@ -60,11 +63,18 @@ public final class StorageService implements ConnectionTable {
      * @param eventsWritten called after a commit that wrote events, to wake the publisher
      */
     public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten) {
+        this(hostId, store, clock, active, eventsWritten, Meters.State.NONE);
+    }
+
+    /** @param meters told each committed change, for the metrics a scrape reads without this lock */
+    public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten,
+            Meters.State meters) {
         this.hostId = hostId;
         this.active = active;
         this.store = store;
         this.clock = clock;
         this.eventsWritten = eventsWritten;
+        this.meters = meters;
     }
 
     /** Loads every managed CID from the store; each connection starts CONNECTING. Returns their keys. */
@@ -78,6 +88,8 @@ public final class StorageService implements ConnectionTable {
                 registry.add(managed, now);
                 keys.add(managed.key());
             }
+            keys.forEach(this::tellMeters);
+            tellMeters();
             log.info("loaded {} managed CIDs on {} connections; event seq is {}", registry.size(), keys.size(), seq);
             return keys;
         } finally {
@@ -110,6 +122,8 @@ public final class StorageService implements ConnectionTable {
         private final List<Runnable> undo = new ArrayList<>();
         private final List<StatusEvent> events = new ArrayList<>();
         private final Set<ConnectionKey> touched = new LinkedHashSet<>();
+        /** Connections whose CIDs changed: the meters hear of them after the commit. */
+        private final Set<ConnectionKey> changed = new LinkedHashSet<>();
         /** Per connection, the event that further changes of the same kind join. */
         private final Map<ConnectionKey, OpenEvent> open = new LinkedHashMap<>();
         private long batchSeq;
@@ -164,6 +178,8 @@ public final class StorageService implements ConnectionTable {
             tx.commit();
             committed = true;
             seq = batchSeq;
+            changed.forEach(StorageService.this::tellMeters);
+            tellMeters();
             if (!events.isEmpty()) {
                 eventsWritten.run();
             }
@@ -226,7 +242,10 @@ public final class StorageService implements ConnectionTable {
                     registry.restoreSettings(key, previousSettings);
                 }
             });
-            log.info("cid={} key={} managed ({})", cid, key, command.uri());
+            changed.add(key);
+            try (LogFields ids = LogFields.of(cid, key)) {
+                log.info("cid={} key={} managed ({})", cid, key, command.uri());
+            }
             event(connection, StatusEvent.Change.MANAGED, List.of(cid));
             if (wake) {
                 touched.add(key);
@@ -255,8 +274,11 @@ public final class StorageService implements ConnectionTable {
                     tx.deleteCid(managed.cid());
                     registry.remove(managed.cid());
                     undo.add(() -> registry.add(managed, managed.managedAt()));
-                    log.info("cid={} key={} unmanaged", managed.cid(), key);
+                    try (LogFields ids = LogFields.of(managed.cid(), key)) {
+                        log.info("cid={} key={} unmanaged", managed.cid(), key);
+                    }
                 }
+                changed.add(key);
                 HostConnection connection = registry.connection(key);
                 event(connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList());
                 if (connection.cids().isEmpty()) {
@@ -360,8 +382,10 @@ public final class StorageService implements ConnectionTable {
     public void observe(ConnectionKey key, Observation observation) {
         boolean written;
         lock.lock();
-        try {
+        try (LogFields ids = LogFields.key(key)) {
             written = record(key, observation);
+            tellMeters(key);
+            tellMeters();
         } finally {
             lock.unlock();
         }
@@ -405,6 +429,22 @@ public final class StorageService implements ConnectionTable {
             log.error("key={} state {} not recorded as an event: {}", key, connection.state(), e.getMessage());
             return false;
         }
+    }
+
+    /** Tells the meters the state of connection {@code key} as it is now; under the lock, after its commit. */
+    private void tellMeters(ConnectionKey key) {
+        HostConnection connection = registry.connection(key);
+        if (connection == null) {
+            meters.connection(key, null, null);
+        } else {
+            meters.connection(key, connection.uri().type(), connection.state());
+        }
+    }
+
+    /** Tells the meters the CID count and the last event written; under the lock, after a commit. */
+    private void tellMeters() {
+        meters.managedCids(registry.size());
+        meters.eventsWritten(seq);
     }
 
     /** An event still taking changes; its CIDs and state are read when it is closed. */

@@ -4,25 +4,33 @@ import io.tether.api.RequestCodec;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPaths;
 import io.tether.messaging.Addresses;
+import io.tether.messaging.BrokerLink;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.messaging.EventPublisher;
 import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
+import io.tether.metrics.Health;
+import io.tether.metrics.HttpEndpoint;
+import io.tether.metrics.Meters;
+import io.tether.metrics.TetherMetrics;
 import io.tether.monitor.Reconciler;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One host worker, wired: embedded broker (unless a broker URL is given), store, state, reconciler,
- * event publisher and request consumer. {@link #close()} stops them in reverse order.
+ * One host worker, wired: HTTP endpoint (metrics and health, if an address is given), embedded
+ * broker (unless a broker URL is given), store, state, reconciler, event publisher and request
+ * consumer. {@link #close()} stops them in reverse order.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -33,13 +41,19 @@ public final class Worker implements AutoCloseable {
 
     private final WorkerConfig config;
     private DataDirLock dataDirLock;
+    private HttpEndpoint http;
     private EmbeddedBroker broker;
-    private Store store;
+    // Volatile: the health checks read them on the HTTP endpoint's threads.
+    private volatile Store store;
     private Connection connection;
     private Connection eventConnection;
-    private EventPublisher publisher;
-    private Reconciler reconciler;
-    private RequestConsumer consumer;
+    private volatile BrokerLink requestLink;
+    private volatile BrokerLink eventLink;
+    private volatile EventPublisher publisher;
+    private volatile Reconciler reconciler;
+    private volatile RequestConsumer consumer;
+    /** Set once every part has started, cleared when the worker starts to stop. */
+    private volatile boolean running;
     private StorageService service;
     private SealingKey sealingKey;
     private String brokerUrl;
@@ -67,6 +81,8 @@ public final class Worker implements AutoCloseable {
         Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
         dataDirLock = DataDirLock.acquire(config.dataDir());
+        // Before the rest, so /readyz tells an operator what a slow start is waiting for.
+        TetherMetrics metrics = config.httpAddress() == null ? null : startHttp();
         String user = config.brokerUser();
         String password = config.brokerPassword();
         if (config.brokerUrl() == null) {
@@ -77,7 +93,7 @@ public final class Worker implements AutoCloseable {
         } else {
             brokerUrl = config.brokerUrl();
         }
-        store = Store.open(config.dataDir().resolve("db"));
+        store = Store.open(config.dataDir().resolve("db"), metrics != null ? metrics : Meters.Store.NONE);
         // After the store: its lock keeps a second worker off this data dir while the key is made.
         sealingKey = SealingKey.open(config.dataDir().resolve(SEALING_KEY_FILE));
         sealingKey.writePublicJwk(publicKeyFile());
@@ -85,18 +101,23 @@ public final class Worker implements AutoCloseable {
                 sealingKey.keyId(), publicKeyFile(), sealingKey.publicJwkJson());
         MountPaths.createTraversable(config.mountRoot());
         connection = Jms.connect(brokerUrl, user, password, true);
+        requestLink = BrokerLink.watch(connection);
         // Events go out on a connection of their own: one connection is one client I/O thread and
         // one broker thread, and requests, replies and acknowledgements keep those to themselves.
         eventConnection = Jms.connect(brokerUrl, user, password, true);
-        publisher = new EventPublisher(eventConnection, Addresses.status(hostId), hostId, store);
+        eventLink = BrokerLink.watch(eventConnection);
+        publisher = new EventPublisher(eventConnection, Addresses.status(hostId), hostId, store,
+                metrics != null ? metrics : Meters.Events.NONE);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
-        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake);
-        reconciler = new Reconciler(service, config.connectors(), clock, config.monitor());
+        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake,
+                metrics != null ? metrics : Meters.State.NONE);
+        reconciler = new Reconciler(service, config.connectors(), clock, config.monitor(),
+                metrics != null ? metrics : Meters.Monitor.NONE);
         long loadStart = System.nanoTime();
         var keys = service.load();
         RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), sealingKey), service, store,
-                reconciler::reconcile);
+                reconciler::reconcile, metrics != null ? metrics : Meters.Requests.NONE);
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), requests);
         connection.start();
         publisher.start();
@@ -105,7 +126,61 @@ public final class Worker implements AutoCloseable {
         log.info("recovered {} connections in {} ms (loaded from the database and scheduled)", keys.size(),
                 recoveryTime.toMillis());
         consumer.start();
+        running = true;
+        if (http != null) {
+            log.info("metrics on http://{}:{}/metrics, health on /livez and /readyz", config.httpAddress().host(), http.port());
+        }
         log.info("worker for host {} ready", hostId);
+    }
+
+    /** Starts the HTTP endpoint on the configured address; the metrics it serves, for the parts to record into. */
+    private TetherMetrics startHttp() throws StartException {
+        Health health = new WorkerHealth();
+        TetherMetrics metrics = new TetherMetrics(config.hostId(), () -> health);
+        try {
+            http = HttpEndpoint.start(config.httpAddress(), metrics, health);
+        } catch (IOException | RuntimeException e) {
+            throw new StartException("cannot listen on " + config.httpAddress() + " (--http-address): " + e.getMessage());
+        }
+        return metrics;
+    }
+
+    /** The checks of /livez and /readyz, read from the parts' flags. */
+    private final class WorkerHealth implements Health {
+        @Override
+        public List<Check> liveness() {
+            return List.of(
+                    alive("requests", consumer != null && consumer.isRunning()),
+                    alive("monitor", reconciler != null && reconciler.isRunning()),
+                    alive("events", publisher != null && publisher.isRunning()));
+        }
+
+        /** A thread's check: passes while starting, and then while the thread runs. */
+        private Check alive(String name, boolean threadRuns) {
+            if (running && !threadRuns) {
+                return Check.failed(name, "the " + name + " thread has stopped");
+            }
+            return Check.passed(name);
+        }
+
+        @Override
+        public List<Check> readiness() {
+            Store s = store;
+            BrokerLink requestsUp = requestLink;
+            BrokerLink eventsUp = eventLink;
+            RequestConsumer c = consumer;
+            return List.of(
+                    s == null ? Check.failed("store", "not open yet")
+                            : s.isOpen() ? Check.passed("store")
+                            : Check.failed("store", "the database failed its last operation; the next one opens it again"),
+                    requestsUp == null || eventsUp == null ? Check.failed("broker", "not connected yet")
+                            : !requestsUp.isUp() ? Check.failed("broker", "the connection for requests is down; reconnecting")
+                            : !eventsUp.isUp() ? Check.failed("broker", "the connection for events is down; reconnecting")
+                            : Check.passed("broker"),
+                    c == null || !running ? Check.failed("consumer", "not consuming " + Addresses.requests(config.hostId()) + " yet")
+                            : c.isAttached() ? Check.passed("consumer")
+                            : Check.failed("consumer", "not attached to " + Addresses.requests(config.hostId())));
+        }
     }
 
     /**
@@ -141,19 +216,27 @@ public final class Worker implements AutoCloseable {
         return recoveryTime;
     }
 
+    /** The port of the HTTP endpoint (the one picked, for port 0); -1 without one. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
     /** Connections with a reconcile planned; one per tracked host connection. */
     public int scheduledConnections() {
         return reconciler.scheduledConnections();
     }
 
     /**
-     * Stops in the order that loses nothing and leaves no thread using what is gone: stop taking
-     * requests (the batch in hand finishes), publish the outbox (what is left stays for the next
+     * Stops in the order that loses nothing and leaves no thread using what is gone: stop serving
+     * HTTP, stop taking requests (the batch in hand finishes), publish the outbox (what is left stays for the next
      * start), stop the monitor, close the store, stop the broker. Safe to call twice.
      */
     @Override
     public void close() {
         boolean wasRunning = consumer != null;
+        running = false;
+        closeQuietly(http);
+        http = null;
         closeQuietly(consumer);
         consumer = null;
         closeQuietly(publisher);

@@ -4,6 +4,7 @@ import io.tether.connection.StorageType;
 import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
 import io.tether.connector.MountPolicy;
+import io.tether.metrics.HttpAddress;
 import java.util.Map;
 import io.tether.monitor.MonitorSettings;
 import java.nio.file.Path;
@@ -22,10 +23,13 @@ import java.nio.file.Path;
  *                       operator's to widen, never a request's
  * @param monitor        probe interval, timeouts and retry backoff
  * @param connectorOverrides connectors to use instead of the host's own, by type (tests)
+ * @param httpAddress    where /metrics, /livez and /readyz listen, or null for nowhere: the
+ *                       default here, where tests run many workers in one JVM; the CLI's default is
+ *                       {@value HttpAddress#DEFAULT}
  */
 public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String brokerUrl, String brokerUser,
         String brokerPassword, Path mountRoot, MountPolicy mountPolicy, MonitorSettings monitor,
-        Map<StorageType, Connector> connectorOverrides) {
+        Map<StorageType, Connector> connectorOverrides, HttpAddress httpAddress) {
 
     public WorkerConfig {
         java.util.Objects.requireNonNull(mountPolicy, "mountPolicy");
@@ -44,13 +48,13 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     /** A worker with the embedded broker on {@code amqpPort} and default settings. */
     public static WorkerConfig embedded(String hostId, Path dataDir, int amqpPort) {
         return new WorkerConfig(hostId, dataDir, amqpPort, null, null, null, dataDir.resolve("mnt"),
-                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of());
+                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of(), null);
     }
 
     /** A worker using the broker at {@code brokerUrl}. */
     public static WorkerConfig external(String hostId, Path dataDir, String brokerUrl) {
         return new WorkerConfig(hostId, dataDir, -1, brokerUrl, null, null, dataDir.resolve("mnt"),
-                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of());
+                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of(), null);
     }
 
     /** Uses {@code connector} for {@code type} instead of the host's own. */
@@ -58,24 +62,30 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
         Map<StorageType, Connector> overrides = new java.util.EnumMap<>(StorageType.class);
         overrides.putAll(connectorOverrides);
         overrides.put(type, connector);
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, overrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, overrides, httpAddress);
     }
 
     public WorkerConfig withBrokerCredentials(String user, String password) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, mountPolicy, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
     }
 
     public WorkerConfig withMonitor(MonitorSettings monitor) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
     }
 
     public WorkerConfig withMountRoot(Path mountRoot) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
     }
 
     /** Lets requests ask for what {@code policy} allows (the operator's --allow-vfs-type and --allow-mount-option). */
     public WorkerConfig withMountPolicy(MountPolicy policy) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, policy, monitor, connectorOverrides);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, policy, monitor, connectorOverrides, httpAddress);
+    }
+
+    /** Serves /metrics, /livez and /readyz on {@code address}; null for none. */
+    public WorkerConfig withHttpAddress(HttpAddress address) {
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor,
+                connectorOverrides, address);
     }
 
     /** Hides the broker password from logs. */
@@ -83,6 +93,6 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     public String toString() {
         return "WorkerConfig[hostId=" + hostId + ", dataDir=" + dataDir + ", amqpPort=" + amqpPort
                 + ", brokerUrl=" + brokerUrl + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
-                + ", monitor=" + monitor + "]";
+                + ", monitor=" + monitor + ", httpAddress=" + httpAddress + "]";
     }
 }

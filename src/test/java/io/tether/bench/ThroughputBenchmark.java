@@ -40,6 +40,11 @@ class ThroughputBenchmark {
     private static final boolean SYNC_SEND = Boolean.getBoolean("bench.syncSend");
     /** CIDs are spread over this many local directories (host connections). */
     private static final int CONNECTIONS = Integer.getInteger("bench.connections", 100);
+    /**
+     * The worker records its metrics, as it does by default; {@code -Dbench.metrics=false} measures
+     * it without (no HTTP endpoint, nothing recorded).
+     */
+    private static final boolean METRICS = Boolean.parseBoolean(System.getProperty("bench.metrics", "true"));
 
     @TempDir
     Path tmp;
@@ -47,13 +52,13 @@ class ThroughputBenchmark {
     @Test
     void throughput() throws Exception {
         System.out.println("ThroughputBenchmark on " + Machine.describe());
-        System.out.printf("%,d requests each way, %d in flight, %s sends, CIDs on %d connections%n",
-                N, WINDOW, SYNC_SEND ? "synchronous" : "asynchronous", CONNECTIONS);
+        System.out.printf("%,d requests each way, %d in flight, %s sends, CIDs on %d connections, metrics %s%n",
+                N, WINDOW, SYNC_SEND ? "synchronous" : "asynchronous", CONNECTIONS, METRICS ? "on" : "off");
         Path dir = Files.createDirectories(tmp.resolve("storage"));
         for (int c = 0; c < CONNECTIONS; c++) {
             Files.createDirectories(dir.resolve("d" + c));
         }
-        try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"));
+        try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"), METRICS ? TestWorker::withHttp : c -> c);
              Echo echo = new Echo(worker.adminUrl(), "tether.host.echo.requests")) {
             // Warm-up until the JIT has compiled both paths: a worker runs for days, and compiler
             // threads busy during a measured run would take a core from it on a small machine.

@@ -10,6 +10,15 @@ import java.util.stream.Stream;
 
 /** Where secrets must not be found. */
 public final class Secrets {
+    /** A CHAP password, unique to this run, so that finding it anywhere proves a leak. */
+    public static final String CHAP = "Chap-S3cret-" + System.nanoTime();
+    /** A secret mount option's value, likewise. */
+    public static final String MOUNT = "Mount-S3cret-" + System.nanoTime();
+    /** An iSCSI URI with {@link #CHAP} as its password. */
+    public static final String ISCSI_URI = "iscsi://chapuser%" + CHAP + "@target.example/iqn.2003-01.org.example:disk1/0?tpgt=1";
+    /** A CIFS mount whose password option is {@link #MOUNT}. */
+    public static final String CIFS_URI = "posix://server.example/share?vfsType=cifs&options=username=bob,password=" + MOUNT;
+
     private Secrets() {
     }
 

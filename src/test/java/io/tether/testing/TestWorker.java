@@ -2,6 +2,7 @@ package io.tether.testing;
 
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
+import io.tether.metrics.HttpAddress;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.io.IOException;
@@ -43,6 +44,16 @@ public final class TestWorker implements AutoCloseable {
 
     public Worker worker() {
         return worker;
+    }
+
+    /** Serves HTTP on a free loopback port (tests run many workers: never the default port). */
+    public static WorkerConfig withHttp(WorkerConfig config) {
+        return config.withHttpAddress(new HttpAddress("127.0.0.1", 0));
+    }
+
+    /** The worker's HTTP endpoint, e.g. {@code http://127.0.0.1:41234}; it must have been started {@link #withHttp}. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + worker.httpPort();
     }
 
     /** The embedded broker's URL with the engines' login the worker generated, for engine-side clients. */

@@ -31,8 +31,21 @@ public final class WorkerProcess implements AutoCloseable {
         return Path.of(System.getProperty("tether.jar", "target/tether.jar"));
     }
 
+    /**
+     * Adds arguments to the worker's command line. Without {@code --http-address} among them it
+     * gets {@code --http-address off}: workers started side by side must not all take port 9464.
+     */
+    public WorkerProcess with(String... args) {
+        command.addAll(List.of(args));
+        return this;
+    }
+
     /** Starts the process and waits until it says it is running. */
     public WorkerProcess start() throws IOException {
+        List<String> command = new ArrayList<>(this.command);
+        if (!command.contains("--http-address")) {
+            command.addAll(List.of("--http-address", "off"));
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         long before = Files.exists(output) ? Files.size(output) : 0;

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and they still work after a restart (they are stored encrypted, not dropped).
  */
 class CredentialRedactionTest {
-    private static final String CHAP = "Chap-S3cret-" + System.nanoTime();
-    private static final String MOUNT = "Mount-S3cret-" + System.nanoTime();
+    private static final String CHAP = Secrets.CHAP;
+    private static final String MOUNT = Secrets.MOUNT;
 
     @TempDir
     Path tmp;
@@ -32,8 +32,8 @@ class CredentialRedactionTest {
     @Test
     void secretsAppearNowhere() throws Exception {
         List<String> seen = new ArrayList<>();
-        String iscsi = "iscsi://chapuser%" + CHAP + "@target.example/iqn.2003-01.org.example:disk1/0?tpgt=1";
-        String posix = "posix://server.example/share?vfsType=cifs&options=username=bob,password=" + MOUNT;
+        String iscsi = Secrets.ISCSI_URI;
+        String posix = Secrets.CIFS_URI;
         try (TestWorker worker = new TestWorker("secrets", tmp.resolve("data"));
              RawClient client = new RawClient(worker.url(), "secrets")) {
             seen.add(client.manage("chap-1", iscsi).toString());

@@ -75,7 +75,7 @@ class WorkerStartFailuresIT {
     /** Runs {@code tether worker} that is expected to stop by itself, and all it printed. */
     private static Ran worker(Path data, int port) throws Exception {
         Process p = new ProcessBuilder(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString(), "worker", "--host-id", "bad",
-                "--data-dir", data.toString(), "--amqp-port", Integer.toString(port))
+                "--data-dir", data.toString(), "--amqp-port", Integer.toString(port), "--http-address", "off")
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the worker stops by itself");
         return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList());

@@ -1,0 +1,47 @@
+package io.tether.metrics;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The worker's health as {@code /livez} and {@code /readyz} report it. Implementations read only
+ * what is in memory (flags, thread states): a health check never waits for a lock, a connector or
+ * the broker.
+ */
+public interface Health {
+
+    /** Liveness: the request and monitor threads run. */
+    List<Check> liveness();
+
+    /** Readiness: the store is open, the broker connection is up, the request consumer is attached. */
+    List<Check> readiness();
+
+    /** One check: its name ({@code store}, {@code broker}, ...), whether it passed, and if not why. */
+    record Check(String name, boolean ok, String detail) {
+        public static Check passed(String name) {
+            return new Check(name, true, null);
+        }
+
+        public static Check failed(String name, String detail) {
+            return new Check(name, false, detail);
+        }
+    }
+
+    /** Health whose checks {@code liveness} and {@code readiness} make. */
+    static Health of(Supplier<List<Check>> liveness, Supplier<List<Check>> readiness) {
+        return new Health() {
+            @Override
+            public List<Check> liveness() {
+                return liveness.get();
+            }
+
+            @Override
+            public List<Check> readiness() {
+                return readiness.get();
+            }
+        };
+    }
+
+    /** Healthy in every respect: for a metrics registry with no worker behind it (tests). */
+    Health ALWAYS = of(List::of, List::of);
+}

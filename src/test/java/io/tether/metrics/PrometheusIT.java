@@ -1,0 +1,143 @@
+package io.tether.metrics;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.JsonRpc;
+import io.tether.monitor.MonitorSettings;
+import io.tether.monitor.RetryPolicy;
+import io.tether.testing.Http;
+import io.tether.testing.RawClient;
+import io.tether.testing.Requirements;
+import io.tether.testing.TestWorker;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Prometheus server scrapes a real worker every second with the alert rules of
+ * docs/prometheus loaded (their {@code for:} shortened to seconds): a {@code file://} target taken
+ * away shows as DISCONNECTED in Prometheus and its TetherConnectionDown alert fires, naming the host
+ * and the connection; the target back, the state is CONNECTED and the alert resolves.
+ */
+class PrometheusIT {
+    @TempDir
+    Path tmp;
+    private Process prometheus;
+
+    @AfterEach
+    void stopPrometheus() throws InterruptedException {
+        if (prometheus != null) {
+            prometheus.destroy();
+            prometheus.waitFor();
+        }
+    }
+
+    @Test
+    void aConnectionGoesDownAlertsAndResolves() throws Exception {
+        Requirements.needTool("prometheus", "prometheus");
+        Path storage = Files.createDirectories(tmp.resolve("storage"));
+        MonitorSettings fast = MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(500))
+                .withRetry(new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(1), 2.0, 0.2));
+        try (TestWorker worker = new TestWorker("prom-h1", tmp.resolve("data"), c -> TestWorker.withHttp(c).withMonitor(fast));
+             RawClient client = new RawClient(worker.url(), "prom-h1")) {
+            String prometheusUrl = startPrometheus(worker.worker().httpPort());
+            String key = client.manage("prom-1", "file://" + storage).at("/result/connectionKey").asText();
+            client.manage("prom-2", "file://" + storage);
+            awaitQuery(prometheusUrl, "tether_connection_state{connection=\"" + key + "\",state=\"CONNECTED\"} == 1");
+            assertEquals("2", awaitQuery(prometheusUrl, "tether_cids == 2").get(0).at("/value/1").asText());
+
+            Path away = Files.move(storage, tmp.resolve("storage-away"));
+            List<JsonNode> down = awaitQuery(prometheusUrl,
+                    "tether_connection_state{connection=\"" + key + "\",state=\"DISCONNECTED\"} == 1");
+            assertEquals("file", down.get(0).at("/metric/type").asText());
+            JsonNode alert = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> connectionDownAlert(prometheusUrl, key), a -> a != null && a.get("state").asText().equals("firing"));
+            assertEquals("prom-h1", alert.at("/labels/host").asText());
+            assertEquals("critical", alert.at("/labels/severity").asText());
+            assertEquals("Host prom-h1 cannot reach storage " + key, alert.at("/annotations/summary").asText());
+            // The query docs/operations.md gives for "which hosts cannot reach storage X".
+            List<JsonNode> hosts = query(prometheusUrl, "(tether_connection_state{connection=\"" + key
+                    + "\", state=\"DISCONNECTED\"} == 1) * on (instance) group_left (host) tether_worker_info");
+            assertEquals(List.of("prom-h1"), hosts.stream().map(h -> h.at("/metric/host").asText()).toList());
+
+            Files.move(away, storage);
+            awaitQuery(prometheusUrl, "tether_connection_state{connection=\"" + key + "\",state=\"CONNECTED\"} == 1");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> connectionDownAlert(prometheusUrl, key) == null);
+            assertTrue(query(prometheusUrl, "ALERTS{alertname=\"TetherConnectionDown\"}").isEmpty(), "the alert resolved");
+        }
+    }
+
+    /** Starts Prometheus on a free loopback port, scraping the worker on {@code workerPort}; returns its URL. */
+    private String startPrometheus(int workerPort) throws Exception {
+        String rules = Files.readString(PrometheusRulesTest.RULES).replaceAll("for: \\d+m", "for: 3s");
+        Files.writeString(tmp.resolve("tether-rules.yml"), rules);
+        Files.writeString(tmp.resolve("prometheus.yml"), """
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                rule_files:
+                  - tether-rules.yml
+                scrape_configs:
+                  - job_name: tether
+                    static_configs:
+                      - targets: ["127.0.0.1:%d"]
+                """.formatted(workerPort));
+        int port = TestWorker.freePort();
+        List<String> command = new ArrayList<>(List.of("prometheus", "--config.file=" + tmp.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + tmp.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port));
+        Path log = tmp.resolve("prometheus.log");
+        prometheus = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        String url = "http://127.0.0.1:" + port;
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            assertTrue(prometheus.isAlive(), () -> "prometheus exited: " + read(log));
+            return Http.get(url + "/-/ready").statusCode() == 200;
+        });
+        return url;
+    }
+
+    /** Queries until the result is not empty. */
+    private static List<JsonNode> awaitQuery(String prometheusUrl, String promql) {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> query(prometheusUrl, promql), r -> !r.isEmpty());
+    }
+
+    private static List<JsonNode> query(String prometheusUrl, String promql) throws Exception {
+        JsonNode answer = JsonRpc.MAPPER.readTree(Http.get(prometheusUrl + "/api/v1/query?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8)).body());
+        assertEquals("success", answer.get("status").asText(), answer.toString());
+        List<JsonNode> result = new ArrayList<>();
+        answer.at("/data/result").forEach(result::add);
+        return result;
+    }
+
+    /** The TetherConnectionDown alert of connection {@code key}, pending or firing; null if none. */
+    private static JsonNode connectionDownAlert(String prometheusUrl, String key) throws Exception {
+        JsonNode answer = JsonRpc.MAPPER.readTree(Http.get(prometheusUrl + "/api/v1/alerts").body());
+        for (JsonNode alert : answer.at("/data/alerts")) {
+            if (alert.at("/labels/alertname").asText().equals("TetherConnectionDown")
+                    && alert.at("/labels/connection").asText().equals(key)) {
+                return alert;
+            }
+        }
+        return null;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.tether.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.testing.Host;
+import io.tether.testing.Requirements;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The alert rules and scrape configuration of docs/prometheus pass Prometheus's own checker, the
+ * rules pass their unit tests ({@code promtool}, Debian package prometheus), and every alert is
+ * tested and in docs/operations.md.
+ */
+class PrometheusRulesTest {
+    static final Path RULES = Path.of("docs/prometheus/tether-rules.yml");
+    private static final Path RULE_TESTS = Path.of("docs/prometheus/tether-rules.test.yml");
+
+    @BeforeEach
+    void needPromtool() {
+        Requirements.needTool("promtool", "prometheus");
+    }
+
+    @Test
+    void rulesAndTheScrapeConfigurationAreValid() {
+        Host.Ran check = Host.run(60, "promtool", "check", "rules", RULES.toString());
+        assertEquals(0, check.exit(), check.output());
+        assertTrue(check.output().contains("SUCCESS: 6 rules found"), check.output());
+        // docker-compose.yml's Prometheus configuration, with the rules it loads.
+        Host.Ran config = Host.run(60, "promtool", "check", "config", "docs/prometheus/prometheus.yml");
+        assertEquals(0, config.exit(), config.output());
+        assertTrue(config.output().contains("SUCCESS: 1 rule files found"), config.output());
+    }
+
+    @Test
+    void rulesPassTheirUnitTests() {
+        Host.Ran test = Host.run(60, "promtool", "test", "rules", RULE_TESTS.toString());
+        assertEquals(0, test.exit(), test.output());
+        assertTrue(test.output().contains("SUCCESS"), test.output());
+    }
+
+    @Test
+    void everyAlertIsTestedAndDocumented() throws Exception {
+        String rules = Files.readString(RULES);
+        String tests = Files.readString(RULE_TESTS);
+        String operations = Files.readString(Path.of("docs/operations.md"));
+        for (String alert : List.of("TetherConnectionDown", "TetherWorkerNotReady", "TetherWorkerDown",
+                "TetherRequestErrorsRising", "TetherEventOutboxGrowing", "TetherProbesSlow")) {
+            assertTrue(rules.contains("- alert: " + alert + "\n"), alert + " is not a rule");
+            assertTrue(tests.contains("alertname: " + alert + "\n"), alert + " has no unit test");
+            assertTrue(operations.contains(alert), alert + " is not in docs/operations.md");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.tether.metrics;
+
+import static io.tether.testing.Http.get;
+import static io.tether.testing.Http.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.api.Action;
+import io.tether.connection.UriParser;
+import io.tether.connector.ActiveConnections;
+import io.tether.store.Store;
+import io.tether.testing.Http;
+import io.tether.worker.StorageService;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A scrape and a readiness check answer while another thread holds both the worker's lock (a batch)
+ * and the store's (a transaction), and show the state as last committed.
+ */
+class ScrapeWithoutLocksTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void answersWhileTheWorkersAndTheStoresLocksAreHeld() throws Exception {
+        TetherMetrics metrics = new TetherMetrics("locks", () -> Health.ALWAYS);
+        try (Store store = Store.open(tmp.resolve("db"), metrics)) {
+            StorageService service = new StorageService("locks", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { },
+                    metrics);
+            service.load();
+            try (StorageService.Batch batch = service.begin()) {
+                batch.run(new Action.Manage("c-1", UriParser.parse("file:///srv/one")));
+                batch.run(new Action.Manage("c-2", UriParser.parse("file:///srv/one")));
+                batch.commit();
+            }
+            Health health = Health.of(List::of,
+                    () -> List.of(store.isOpen() ? Health.Check.passed("store") : Health.Check.failed("store", "closed")));
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread holder = new Thread(() -> {
+                try (StorageService.Batch batch = service.begin(); Store.Transaction tx = store.begin()) {
+                    batch.run(new Action.Manage("c-3", UriParser.parse("file:///srv/two")));
+                    held.countDown();
+                    release.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            holder.start();
+            try (HttpEndpoint endpoint = HttpEndpoint.start(new HttpAddress("127.0.0.1", 0), metrics, health)) {
+                assertTrue(held.await(10, TimeUnit.SECONDS));
+                String base = "http://127.0.0.1:" + endpoint.port();
+                get(base + "/metrics"); // classes loaded
+                long start = System.nanoTime();
+                Http.Response scrape = get(base + "/metrics");
+                Http.Response ready = get(base + "/readyz");
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 1000, "took " + millis + " ms");
+                assertEquals(200, ready.statusCode(), ready.body());
+                // The uncommitted third CID is not shown.
+                assertEquals(2, value(scrape.body(), "tether_cids"));
+                assertEquals(1, value(scrape.body(), "tether_connections", "type", "file", "state", "CONNECTING"));
+                assertEquals(1, value(scrape.body(), "tether_connection_state", "connection", "file:///srv/one", "state", "CONNECTING"));
+                assertEquals(1, value(scrape.body(), "tether_store_commit_duration_seconds_count"));
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+        }
+    }
+}

@@ -21,6 +21,13 @@ public final class WorkerProcess implements AutoCloseable {
         this.output = output;
     }
 
+    /** JVM options in place of the default heap bound, before {@code -jar}. */
+    public WorkerProcess withJvmOptions(List<String> options) {
+        command.remove("-Xmx256m");
+        command.addAll(command.indexOf("-jar"), options);
+        return this;
+    }
+
     /** More worker options, after the ones the constructor gives. */
     public WorkerProcess withOptions(String... options) {
         command.addAll(List.of(options));

@@ -54,6 +54,23 @@ public final class Command {
         return this;
     }
 
+    /**
+     * This command run by {@code launcher} (its tool and arguments first): a copy that, missing,
+     * names the launcher's package; the environment of both.
+     */
+    public Command wrappedIn(Command launcher) {
+        Command wrapped = new Command(launcher.tool(), launcher.installHint);
+        wrapped.argv.clear();
+        wrapped.shown.clear();
+        wrapped.argv.addAll(launcher.argv);
+        wrapped.shown.addAll(launcher.shown);
+        wrapped.argv.addAll(argv);
+        wrapped.shown.addAll(shown);
+        wrapped.environment.putAll(launcher.environment);
+        wrapped.environment.putAll(environment);
+        return wrapped;
+    }
+
     public String tool() {
         return argv.get(0);
     }

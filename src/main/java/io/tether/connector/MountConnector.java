@@ -38,6 +38,7 @@ public final class MountConnector implements Connector {
     private final Duration timeout;
     private final MountPolicy policy;
     private final MountHelpers helpers = MountHelpers.ofHost();
+    private final HelperScope scope;
 
     /**
      * @param timeout for each host command (mount, umount, stat) and reachability check
@@ -45,6 +46,12 @@ public final class MountConnector implements Connector {
      */
     public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
             MountPolicy policy) {
+        this(type, root, runner, table, timeout, policy, HelperScope.ofHost());
+    }
+
+    /** @param scope where mount runs, so that the helper it leaves running outlives the worker */
+    public MountConnector(StorageType type, Path root, CommandRunner runner, MountTable table, Duration timeout,
+            MountPolicy policy, HelperScope scope) {
         if (type.definition().facts().makes() != Scheme.Makes.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
@@ -53,6 +60,7 @@ public final class MountConnector implements Connector {
         this.table = table;
         this.timeout = timeout;
         this.policy = policy;
+        this.scope = scope;
     }
 
     @Override
@@ -114,7 +122,8 @@ public final class MountConnector implements Connector {
             mount.arg("-o").argShownAs(optionList(settings, uri.options()), optionList(settings, uri.redactedOptions()));
         }
         mount.arg(settings.source(), mountPoint.toString());
-        CommandRunner.Result result = run(mount, VdsmError.MountError);
+        // The failure names the mount command as asked for; the launcher is in the log.
+        CommandRunner.Result result = run(scope.wrap(mount, mountPoint), VdsmError.MountError);
         if (result.exitCode() != 0) {
             removeQuietly(mountPoint);
             throw new ConnectorException(VdsmError.MountError, failure(mount, settings, result, helpers));

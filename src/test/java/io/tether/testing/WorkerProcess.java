@@ -21,6 +21,44 @@ public final class WorkerProcess implements AutoCloseable {
         this.output = output;
     }
 
+    /** JVM options in place of the default heap bound, before {@code -jar}. */
+    public WorkerProcess withJvmOptions(List<String> options) {
+        command.remove("-Xmx256m");
+        command.addAll(command.indexOf("-jar"), options);
+        return this;
+    }
+
+    /** More worker options, after the ones the constructor gives. */
+    public WorkerProcess withOptions(String... options) {
+        command.addAll(List.of(options));
+        return this;
+    }
+
+    /**
+     * Runs the worker as the leader of a process group and session of its own, as a service manager
+     * or a login shell starts it (a child of the test JVM is otherwise in the JVM's group), so that
+     * {@link #killGroup()} can kill it with everything in its group. setsid(1) execs java in place:
+     * the process is the worker itself.
+     */
+    public WorkerProcess inOwnGroup() {
+        command.add(0, "setsid");
+        return this;
+    }
+
+    /** {@code kill -9 -PGID}: the worker and every process of its group at once. Returns the worker's exit code. */
+    public int killGroup() throws InterruptedException {
+        if (ProcessHandle.current().pid() == process.pid() || !command.get(0).equals("setsid")) {
+            throw new IllegalStateException("the worker shares the test's process group: start it inOwnGroup()");
+        }
+        Host.ok(10, "kill", "-9", "--", "-" + process.pid());
+        return process.waitFor();
+    }
+
+    /** The worker's pid. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The java command of the JVM that runs the tests. */
     public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -191,8 +191,9 @@ class MountPolicyWorkerTest {
             assertEquals(key, managed.at("/result/connectionKey").asText(), managed.toString());
             // It reaches mount as asked (the runner runs nothing, so the mount "fails" and is retried).
             String mountPoint = MountPaths.mountPoint(wide.config().mountRoot(), UriParser.parse(uri)).toString();
-            await().atMost(Duration.ofSeconds(10)).until(() -> widenedRunner.commands.contains(
-                    "mount -t none -o bind /srv/images " + mountPoint));
+            // Run in a scope or session of its own (HelperScope), so the host's launcher comes first.
+            await().atMost(Duration.ofSeconds(10)).until(() -> widenedRunner.commands.stream().anyMatch(
+                    c -> c.endsWith(" mount -t none -o bind /srv/images " + mountPoint)));
             wide.stop();
 
             // Started again with the defaults, the stored CID is refused by the connector itself,

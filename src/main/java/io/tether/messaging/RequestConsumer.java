@@ -165,24 +165,28 @@ public final class RequestConsumer implements AutoCloseable {
         }
     }
 
-    private void sendReply(Message request, String reply) throws JMSException {
-        Destination replyTo = request.getJMSReplyTo();
-        if (replyTo == null) {
-            log.info("request {} has no reply-to; its response: {}", request.getJMSMessageID(), reply);
-            return;
-        }
-        TextMessage response = replySession.createTextMessage(reply);
-        String correlation = request.getJMSCorrelationID() != null
-                ? request.getJMSCorrelationID() : request.getJMSMessageID();
-        if (correlation != null) {
-            response.setJMSCorrelationID(correlation);
-        }
+    /**
+     * Sends one reply. A failure is this reply's alone: thrown on, it would skip the batch's
+     * acknowledgement and have the broker deliver every request of the batch again.
+     */
+    private void sendReply(Message request, String reply) {
         try {
+            Destination replyTo = request.getJMSReplyTo();
+            if (replyTo == null) {
+                log.info("request {} has no reply-to; its response: {}", request.getJMSMessageID(), reply);
+                return;
+            }
+            TextMessage response = replySession.createTextMessage(reply);
+            String correlation = request.getJMSCorrelationID() != null
+                    ? request.getJMSCorrelationID() : request.getJMSMessageID();
+            if (correlation != null) {
+                response.setJMSCorrelationID(correlation);
+            }
             // Replies go to a temporary queue as a rule, which does not outlive its client, so
             // persisting them buys nothing; the change they report is already durable in H2.
             replies.send(replyTo, response, DeliveryMode.NON_PERSISTENT, Message.DEFAULT_PRIORITY, 0);
         } catch (JMSException e) {
-            log.warn("reply to {} could not be sent (the client may be gone): {}", replyTo, e.getMessage());
+            log.warn("a reply could not be sent (the client may be gone): {}", e.getMessage());
         }
     }
 
@@ -197,12 +201,21 @@ public final class RequestConsumer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
+        // The batch in hand finishes, replies included, before anything it uses is closed.
         thread.join(5000);
+        if (thread.isAlive()) {
+            log.info("waiting for the batch in hand to finish");
+            thread.join(60_000);
+        }
+        closeQuietly(session);
+        closeQuietly(replySession);
+    }
+
+    private static void closeQuietly(Session s) {
         try {
-            session.close();
-            replySession.close();
+            s.close();
         } catch (JMSException e) {
-            log.debug("closing sessions: {}", e.getMessage());
+            log.debug("closing a session: {}", e.getMessage());
         }
     }
 }

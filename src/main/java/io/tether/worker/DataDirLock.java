@@ -33,22 +33,27 @@ final class DataDirLock implements AutoCloseable {
         Path file = dataDir.resolve(FILE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        FileLock lock;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another worker in this same JVM
-        }
-        if (lock == null) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by another worker in this same JVM
+            }
+            if (lock == null) {
+                String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
+                throw new Worker.StartException("data dir " + dataDir + " is in use by another worker"
+                        + (holder.isEmpty() ? "" : " (pid " + holder + ")"));
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.force(false);
+            return new DataDirLock(channel, lock);
+        } catch (IOException | Worker.StartException | RuntimeException e) {
+            // Closing the channel releases a lock taken on it: a failed start leaves the dir free.
             channel.close();
-            String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
-            throw new Worker.StartException("data dir " + dataDir + " is in use by another worker"
-                    + (holder.isEmpty() ? "" : " (pid " + holder + ")"));
+            throw e;
         }
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
-        channel.force(false);
-        return new DataDirLock(channel, lock);
     }
 
     @Override

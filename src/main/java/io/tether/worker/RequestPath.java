@@ -211,8 +211,12 @@ public final class RequestPath implements RequestConsumer.Handler {
             logged.ifPresent(r -> log.info("request {} was handled before; answering with its recorded reply", requestId));
             return logged;
         } catch (StoreException e) {
-            log.warn("request log unreadable, handling request {} as new: {}", requestId, e.getMessage());
-            return Optional.empty();
+            // The store reads a reply only for a request it knows was handled: running it again
+            // would answer a done unmanage with CID_NOT_FOUND. Refused instead, to be sent again.
+            log.warn("request {} was handled before, but its recorded reply cannot be read: {}", requestId, e.getMessage());
+            return Optional.of(RequestCodec.error(new RpcError(ErrorCode.STORE_UNAVAILABLE,
+                    "this request was handled before, but its reply cannot be read now (" + e.getMessage()
+                            + "); send it again later")));
         }
     }
 

@@ -164,7 +164,7 @@ public final class StorageService implements ConnectionTable {
             return Optional.ofNullable(tx);
         }
 
-        /** Makes the batch's changes and their events durable, then wakes the event publisher. */
+        /** Makes the batch's changes and their events durable; {@link #close()} then wakes the event publisher. */
         public void commit() {
             if (tx == null) {
                 committed = true;
@@ -180,9 +180,6 @@ public final class StorageService implements ConnectionTable {
             seq = batchSeq;
             changed.forEach(StorageService.this::tellMeters);
             tellMeters();
-            if (!events.isEmpty()) {
-                eventsWritten.run();
-            }
         }
 
         /** Connections whose desired state changed in a committed batch: the reconciler's work. */
@@ -203,6 +200,10 @@ public final class StorageService implements ConnectionTable {
                 }
             } finally {
                 lock.unlock();
+            }
+            // Woken outside the lock, as observe() does: the publisher takes a lock of its own.
+            if (committed && !events.isEmpty()) {
+                eventsWritten.run();
             }
         }
 

@@ -94,7 +94,6 @@ public final class Worker implements AutoCloseable {
             brokerUrl = config.brokerUrl();
         }
         store = Store.open(config.dataDir().resolve("db"), metrics != null ? metrics : Meters.Store.NONE);
-        // After the store: its lock keeps a second worker off this data dir while the key is made.
         sealingKey = SealingKey.open(config.dataDir().resolve(SEALING_KEY_FILE));
         sealingKey.writePublicJwk(publicKeyFile());
         log.info("sealing key {} (engines seal URIs with credentials for it); public JWK, also in {}: {}",

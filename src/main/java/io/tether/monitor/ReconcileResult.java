@@ -18,8 +18,11 @@ sealed interface ReconcileResult {
     record Forget() implements ReconcileResult {
     }
 
-    /** The {@code failures}-th failure in a row, for {@code error}: try again after the backoff {@code after}. */
-    record Retry(Duration after, int failures, LastError error) implements ReconcileResult {
+    /**
+     * The {@code failures}-th failure in a row (already reported to the table): try again after
+     * the backoff {@code after}.
+     */
+    record Retry(Duration after, int failures) implements ReconcileResult {
     }
 
     /**

@@ -163,7 +163,7 @@ public final class Reconciler implements AutoCloseable {
                 try (LogFields ids = LogFields.key(key)) {
                     log.error("key={} reconcile failed unexpectedly", key, failure);
                 }
-                result = retry(state, Operations.cause(failure).toLastError(clock.instant()));
+                result = retry(state);
             }
             finish(key, state, result);
         }, decisions);
@@ -252,12 +252,12 @@ public final class Reconciler implements AutoCloseable {
             ConnectorException why) {
         LastError error = why.toLastError(clock.instant());
         table.observe(key, observation.apply(error));
-        return retry(state, error);
+        return retry(state);
     }
 
-    private ReconcileResult retry(KeyState state, LastError error) {
+    private ReconcileResult retry(KeyState state) {
         int failures = ++state.failures;
-        return new ReconcileResult.Retry(settings.retry().delay(failures, random), failures, error);
+        return new ReconcileResult.Retry(settings.retry().delay(failures, random), failures);
     }
 
     /** Acts on what the step returned, or runs the step again at once if it was asked for meanwhile. */

@@ -12,7 +12,26 @@ import org.slf4j.LoggerFactory;
  * logging on, to see what the libraries say when that one line is not enough.
  */
 final class LibraryLogging {
+    /** SLF4J's own provider that drops every line, chosen by name through {@value #PROPERTY}. */
+    static final String SILENT_PROVIDER = "org.slf4j.helpers.NOP_FallbackServiceProvider";
+    static final String PROPERTY = "slf4j.provider";
+
     private LibraryLogging() {
+    }
+
+    /**
+     * Before anything logs: an engine-side command ({@code args[0]} other than the long-running
+     * {@code worker}) gets no logging provider at all. Logback reading its configuration is a
+     * noticeable part of a short command's start-up, and its lines would only be dropped by
+     * {@link #off()} anyway; a library that logs before {@code off()} runs is silenced too.
+     */
+    static void forCommand(String[] args) {
+        boolean longRunning = args.length == 0 || args[0].equals("worker");
+        if (!longRunning && System.getenv("TETHER_LOG_LEVEL") == null && System.getProperty(PROPERTY) == null) {
+            System.setProperty(PROPERTY, SILENT_PROVIDER);
+            // Else SLF4J says on stderr which provider it loads.
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
     }
 
     static void off() {

@@ -18,6 +18,7 @@ public final class Main {
     static final int USAGE = 64;
 
     public static void main(String[] args) {
+        LibraryLogging.forCommand(args);
         System.exit(commandLine().execute(args));
     }
 

@@ -76,6 +76,13 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.setNodeManagerLockDirectory(dir.toString());
         // Several brokers may share a JVM in tests; JMX names would collide and nothing reads them here.
         config.setJMXManagementEnabled(false);
+        // Sized for one host's worker and its engines, not for a shared broker's many clients
+        // (Artemis's defaults: 30 threads, 5 scheduled ones, a dead-connection check every 2 s):
+        // a few idle threads and wake-ups less on a host that runs VMs. A client that vanishes is
+        // still dropped within its TTL (60 s) plus this check interval.
+        config.setThreadPoolMaxSize(8);
+        config.setScheduledThreadPoolMaxSize(2);
+        config.setConnectionTtlCheckInterval(10_000);
         TransportConfiguration amqp = config.getAcceptorConfigurations().stream()
                 .filter(t -> "amqp".equals(t.getName())).findFirst()
                 .orElseThrow(() -> new IllegalStateException(BrokerXml.BROKER_XML + " has no acceptor named amqp"));

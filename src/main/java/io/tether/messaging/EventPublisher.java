@@ -96,7 +96,12 @@ public final class EventPublisher implements AutoCloseable {
             lock.lock();
             try {
                 while (!pending && running && !idle) {
-                    idle = !wake.await(1, TimeUnit.SECONDS) && !pending;
+                    if (published > trimmed) {
+                        idle = !wake.await(1, TimeUnit.SECONDS) && !pending;
+                    } else {
+                        // Nothing to trim: an idle worker's publisher sleeps until a commit wakes it.
+                        wake.await();
+                    }
                 }
                 pending = false;
             } catch (InterruptedException e) {

@@ -167,6 +167,13 @@ class CliIT {
         assertTrue(refused.err().startsWith("cannot reach the broker at " + nobody + ": "), refused.err());
         assertTrue(refused.err().contains("Connection refused"), refused.err());
         assertEquals(1, refused.err().lines().count(), refused.err());
+        // With a login of its own the command goes the same way: no library line before its own.
+        Path password = tmp.resolve("password");
+        Files.writeString(password, "secret\n");
+        Ran withLogin = tether("list", "--host", "h", "--broker", nobody, "--user", "engine", "--password-file", password.toString());
+        assertEquals(1, withLogin.exit());
+        assertTrue(withLogin.err().startsWith("cannot reach the broker at " + nobody + ": "), withLogin.err());
+        assertEquals(1, withLogin.err().lines().count(), withLogin.err());
     }
 
     @Test

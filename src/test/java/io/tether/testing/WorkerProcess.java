@@ -7,11 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@code java -jar target/tether.jar worker ...} as a real child process, for crash tests. */
 public final class WorkerProcess implements AutoCloseable {
     private final List<String> command;
+    private final Map<String, String> environment = new HashMap<>();
     private final Path output;
     private Process process;
 
@@ -25,6 +28,18 @@ public final class WorkerProcess implements AutoCloseable {
     public WorkerProcess withJvmOptions(List<String> options) {
         command.remove("-Xmx256m");
         command.addAll(command.indexOf("-jar"), options);
+        return this;
+    }
+
+    /**
+     * Runs the worker through a launcher script ({@code src/main/packaging/tether}, as the package
+     * installs it) with its JVM options and environment, on this build's jar; the launcher execs
+     * java, so {@link #pid()} is still the JVM's.
+     */
+    public WorkerProcess throughLauncher(Path launcher) {
+        command.subList(0, command.indexOf("-jar") + 2).clear();
+        command.addAll(0, List.of("sh", launcher.toString()));
+        environment.put("TETHER_JAR", jar().toAbsolutePath().toString());
         return this;
     }
 
@@ -86,6 +101,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        builder.environment().putAll(environment);
         long before = Files.exists(output) ? Files.size(output) : 0;
         process = builder.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> {

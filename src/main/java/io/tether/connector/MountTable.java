@@ -25,9 +25,13 @@ public final class MountTable {
             this(root, mountPoint, fsType, source, List.of(), List.of());
         }
 
-        /** Read-only, by the mount's own flag or its file system's (remounted after errors). */
+        /**
+         * Read-only: by the mount's own flag, or its file system's. A file system the kernel made
+         * read-only after errors shows {@code ro} in its options, or (ext4 on newer kernels, where
+         * they keep {@code rw}) {@code emergency_ro}.
+         */
         public boolean readOnly() {
-            return options.contains("ro") || superOptions.contains("ro");
+            return options.contains("ro") || superOptions.contains("ro") || superOptions.contains("emergency_ro");
         }
 
         /** The value of file system option {@code name} ({@code vers} for NFS), if shown. */

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * target(key)           the connector sees      so it         and returns
  * empty                 -                       -             Forget
  * no connector serves   -                       -             Terminal
- * wanted                probe works             -             RequeueAfter(probe interval)
+ * wanted                probe works             -             RequeueAfter(probe interval), health graded
  * wanted                probe hangs             -             Retry(backoff)
+ * wanted                host recovers it        -             RequeueAfter(probe interval)
  * wanted                probe fails             connects      RequeueAfter(probe interval), or Retry(backoff)
  * not wanted            -                       disconnects   Forget, or Retry(backoff)
  * </pre>

@@ -262,6 +262,7 @@ public final class Reconciler implements AutoCloseable {
      * @param delayMs the probe's duration; null when no probe was timed (just connected)
      */
     private Health grade(Probe probe, Long delayMs) {
+        probe = orPlain(probe);
         List<Health.Reason> reasons = new ArrayList<>();
         if (delayMs != null && delayMs > settings.healthDelayThreshold().toMillis()) {
             reasons.add(Health.Reason.SLOW);
@@ -273,6 +274,11 @@ public final class Reconciler implements AutoCloseable {
             reasons.add(Health.Reason.PATHS_FAILED);
         }
         return Health.of(reasons, delayMs, clock.instant(), probe.paths());
+    }
+
+    /** A connector that shows nothing (a null probe) shows what {@link Probe#PLAIN} does. */
+    private static Probe orPlain(Probe probe) {
+        return probe == null ? Probe.PLAIN : probe;
     }
 
     /** The health of a connection that is down for {@code reason}. */
@@ -298,7 +304,7 @@ public final class Reconciler implements AutoCloseable {
     /** It works: probe again after the interval, and start the next backoff from the beginning. */
     private ReconcileResult connected(ConnectionKey key, KeyState state, Health health, Probe probe) {
         state.failures = 0;
-        table.observe(key, Observation.connected(health, probe.info()));
+        table.observe(key, Observation.connected(health, orPlain(probe).info()));
         return new ReconcileResult.RequeueAfter(settings.probeInterval());
     }
 

@@ -87,7 +87,7 @@ public final class IscsiConnector implements Connector {
         try {
             iscsiadm(node(target).arg("--op=update", "-n", "node.startup", "-v", "manual"), VdsmError.iSCSISetupError, "configuring the node");
             // The kernel then adds only the LUNs asked for (scanLun), not every LUN of the target.
-            // open-iscsi before 2.0.874 has no such setting: it then scans them all, as before.
+            // open-iscsi before 2.0.874 has no such setting: its kernel then scans every LUN at login.
             Optional<CommandRunner.Result> manualScan = runner.runQuietly(
                     node(target).arg("--op=update", "-n", "node.session.scan", "-v", "manual"), timeout);
             if (manualScan.isEmpty() || manualScan.get().exitCode() != 0) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.io.IOException;
 import java.util.IdentityHashMap;
+import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +41,7 @@ public final class Results {
             String connectionKey,
             Instant since,
             LastError lastError,
+            Health health,
             Map<String, Object> connectionInfo) {
     }
 

@@ -1,6 +1,7 @@
 package io.tether.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import java.time.Instant;
 import java.util.List;
@@ -20,13 +21,17 @@ public record StatusEvent(
         String state,
         boolean connected,
         LastError lastError,
+        Health health,
         Map<String, Object> connectionInfo,
         String change) {
 
     public static final String METHOD = "storageServerStatusChanged";
 
-    /** What happened: a CID came, a CID went, or the connection's state changed. */
-    public enum Change { MANAGED, UNMANAGED, STATE }
+    /**
+     * What happened: a CID came, a CID went, the connection's state changed, or only its health's
+     * status or reasons did (docs/protocol.md, "Health").
+     */
+    public enum Change { MANAGED, UNMANAGED, STATE, HEALTH }
 
     /** The JSON-RPC notification text published on the status topic. */
     public String toNotification() {

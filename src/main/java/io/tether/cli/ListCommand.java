@@ -2,6 +2,8 @@ package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -27,18 +29,28 @@ public final class ListCommand extends HostCommand {
             System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
             return 0;
         }
-        String format = "%-28s %-8s %-13s %-40s %-24s %s";
-        OneLine.out(String.format(format, "CID", "MANAGED", "STATE", "CONNECTION", "SINCE", "LAST ERROR"));
+        String format = "%-28s %-8s %-13s %-24s %-40s %-24s %s";
+        OneLine.out(String.format(format, "CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "LAST ERROR"));
         result.path("connections").fields().forEachRemaining(e -> {
             JsonNode c = e.getValue();
             JsonNode error = c.path("lastError");
             // Each cell escaped before it is padded, so the columns line up after the escapes.
             OneLine.out(String.format(format, Stream.of(e.getKey(), c.path("managed").asBoolean() ? "yes" : "no",
-                    c.path("state").asText(), c.path("connectionKey").asText(), c.path("since").asText(),
+                    c.path("state").asText(), health(c.path("health")), c.path("connectionKey").asText(), c.path("since").asText(),
                     error.isObject() ? error.path("code").asInt() + " " + error.path("name").asText() + ": "
                             + error.path("message").asText() : "-").map(OneLine::of).toArray()));
         });
         OneLine.out("(seq " + result.path("seq").asLong() + ")");
         return 0;
+    }
+
+    /** {@code OK}, or {@code DEGRADED:REASON,...}; {@code -} where none is known (a connection Tether did not make). */
+    static String health(JsonNode health) {
+        if (!health.isObject()) {
+            return "-";
+        }
+        List<String> reasons = new ArrayList<>();
+        health.path("reasons").forEach(r -> reasons.add(r.asText()));
+        return health.path("status").asText() + (reasons.isEmpty() ? "" : ":" + String.join(",", reasons));
     }
 }

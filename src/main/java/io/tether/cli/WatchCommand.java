@@ -40,7 +40,9 @@ public final class WatchCommand implements Callable<Integer> {
         OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), e.path("hostId").asText(),
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
                 e.path("connectionKey").asText(), e.path("connectionIds"),
-                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : ""));
+                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "")
+                // A HEALTH event says what the health is now; the others keep their line as it was.
+                + (e.path("change").asText().equals("HEALTH") ? " health=" + ListCommand.health(e.path("health")) : ""));
         System.out.flush();
     }
 }

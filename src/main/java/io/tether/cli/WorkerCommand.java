@@ -88,6 +88,10 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Spread of each delay, from 0 to less than 1 (default: ${DEFAULT-VALUE}, i.e. ±20%%).")
     double retryJitter;
 
+    @Option(names = "--health-delay-threshold", defaultValue = "5", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "A connection whose probe takes longer is DEGRADED, reason SLOW (default: ${DEFAULT-VALUE}).")
+    Duration healthDelayThreshold;
+
     @Option(names = "--operation-threads", defaultValue = "16", paramLabel = "N", converter = Ranges.Threads.class,
             description = "Threads running connector operations, 1 to 1024; a hung target holds one (default: ${DEFAULT-VALUE}).")
     int operationThreads;
@@ -137,7 +141,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)
                 .withMonitor(new MonitorSettings(probeInterval, operationTimeout,
                         new RetryPolicy(retryInitial, retryMax, RetryPolicy.DEFAULT_MULTIPLIER, retryJitter),
-                        operationThreads));
+                        operationThreads).withHealthDelayThreshold(healthDelayThreshold));
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }

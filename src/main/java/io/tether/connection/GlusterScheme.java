@@ -15,7 +15,7 @@ import java.util.TreeMap;
  */
 public final class GlusterScheme implements Scheme {
     /** The client is a FUSE file system: mountinfo says fuse.glusterfs. */
-    private static final Facts FACTS = new Facts("glusterfs", 24007, Set.of("backup-volfile-servers", "options"),
+    private static final Facts FACTS = new Facts("glusterfs", 24007, Set.of("backup-volfile-servers", "options", UriParts.READ_CHECK),
             Makes.MOUNT, Set.of("glusterfs", "fuse.glusterfs"));
     /** The subdirectory of the mount root that holds GlusterFS mounts. */
     public static final String DIRECTORY = "glusterSD";

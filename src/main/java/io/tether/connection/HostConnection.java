@@ -2,6 +2,9 @@ package io.tether.connection;
 
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -13,7 +16,9 @@ import java.util.TreeSet;
  * <p>Rules: a connection starts {@code CONNECTING} when managed or loaded at start-up; a success
  * makes it {@code CONNECTED} and clears {@code lastError}; a failure makes it {@code DISCONNECTED}
  * and sets {@code lastError}, which stays until the next success. A retry that fails again while
- * {@code DISCONNECTED} updates {@code lastError} without a state change.
+ * {@code DISCONNECTED} updates {@code lastError} without a state change. Health is what the monitor
+ * graded last ({@link Health}); a new grade with another status or other reasons is a change of its
+ * own, a new delay alone is not.
  */
 public final class HostConnection {
     private final ConnectionKey key;
@@ -22,6 +27,19 @@ public final class HostConnection {
     private ConnectionState state = ConnectionState.CONNECTING;
     private Instant since;
     private LastError lastError;
+    private Health health = Health.notConnected();
+    /** What the host chose that the URI leaves open (e.g. the NFS version), shown in connectionInfo. */
+    private Map<String, Object> observedInfo = Map.of();
+
+    /** What applying an observation changed, and so which event is due. */
+    public enum Change {
+        /** Nothing worth an event (the same state and grade; perhaps a new delay). */
+        NONE,
+        /** The state changed: a STATE event, which carries the health too. */
+        STATE,
+        /** Only the health's status or reasons changed: a HEALTH event. */
+        HEALTH
+    }
 
     HostConnection(StorageUri uri, Instant since) {
         this.key = uri.key();
@@ -34,6 +52,11 @@ public final class HostConnection {
      * event is due.
      */
     public boolean observe(Observation observation, Instant now) {
+        return apply(observation, now) == Change.STATE;
+    }
+
+    /** Applies what the connector saw and the monitor graded; says which event is due. */
+    public Change apply(Observation observation, Instant now) {
         ConnectionState next = switch (observation.kind()) {
             case CONNECTED -> ConnectionState.CONNECTED;
             case FAILED, RELEASED -> ConnectionState.DISCONNECTED;
@@ -41,12 +64,53 @@ public final class HostConnection {
             case RELEASE_FAILED -> ConnectionState.CONNECTED;
         };
         lastError = observation.error();
+        Health previous = health;
+        if (observation.health() != null) {
+            health = observation.health();
+        } else {
+            health = matchingState(health, next);
+        }
+        if (observation.info() != null) {
+            observedInfo = observation.info();
+        }
         if (next == state) {
-            return false;
+            return health.gradedOtherwiseThan(previous) ? Change.HEALTH : Change.NONE;
         }
         state = next;
         since = now;
-        return true;
+        return Change.STATE;
+    }
+
+    /**
+     * {@code last} made to agree with {@code state} for an observation the monitor did not grade (a
+     * released or failed disconnect): a connection that is not connected is DEGRADED with
+     * {@code NOT_CONNECTED} (or its {@code RECOVERING}), one that is loses {@code NOT_CONNECTED}.
+     */
+    private static Health matchingState(Health last, ConnectionState state) {
+        boolean down = last.reasons().contains(Health.Reason.NOT_CONNECTED) || last.reasons().contains(Health.Reason.RECOVERING);
+        if (state == ConnectionState.CONNECTED && down) {
+            return Health.of(List.of(), last.delayMs(), last.checkedAt(), last.paths());
+        }
+        if (state != ConnectionState.CONNECTED && !down) {
+            return Health.of(List.of(Health.Reason.NOT_CONNECTED), last.delayMs(), last.checkedAt(), null);
+        }
+        return last;
+    }
+
+    /** The last graded health. */
+    public Health health() {
+        return health;
+    }
+
+    /** The URI's connection info, with what the host chose added (e.g. {@code negotiatedVersion}). */
+    public Map<String, Object> connectionInfo() {
+        Map<String, Object> info = uri.connectionInfo();
+        if (observedInfo.isEmpty()) {
+            return info;
+        }
+        Map<String, Object> merged = new LinkedHashMap<>(info);
+        merged.putAll(observedInfo);
+        return merged;
     }
 
     public ConnectionKey key() {

@@ -8,13 +8,13 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * {@code nfs://host[:port]/export/path[?version=3|4|4.0|4.1|4.2&retrans=N&timeo=N&options=a,b]}: an
+ * {@code nfs://host[:port]/export/path[?version=auto|3|4|4.0|4.1|4.2&readCheck=FILE&retrans=N&timeo=N&options=a,b]}: an
  * NFS export, mounted with VDSM's options (docs/connectors.md, "NFS mount options"). The parameters
  * are checked here because Tether turns them into mount options itself.
  */
 public final class NfsScheme implements Scheme {
     /** mountinfo says nfs for version 3, nfs4 for version 4. */
-    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options"),
+    private static final Facts FACTS = new Facts("nfs", 2049, Set.of("version", "retrans", "timeo", "options", UriParts.READ_CHECK),
             Makes.MOUNT, Set.of("nfs", "nfs4"));
     private static final Pattern VERSION = Pattern.compile("3|4|4\\.[012]");
     /** VDSM's: a minute to fail, not below sanlock's I/O timeout (docs/connectors.md, "NFS mount options"). */
@@ -27,9 +27,10 @@ public final class NfsScheme implements Scheme {
         String path = parts.serverPath("export path");
         TreeMap<String, String> params = new TreeMap<>();
         String version = parts.param("version");
-        if (version != null) {
+        // "auto" is the same as no version: mount negotiates, and the probe reads back what it chose.
+        if (version != null && !version.equals("auto")) {
             if (!VERSION.matcher(version).matches()) {
-                throw new InvalidUriException("nfs version must be 3, 4, 4.0, 4.1 or 4.2");
+                throw new InvalidUriException("nfs version must be auto, 3, 4, 4.0, 4.1 or 4.2");
             }
             params.put("version", version);
         }

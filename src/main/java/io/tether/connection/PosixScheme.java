@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class PosixScheme implements Scheme {
     /** Its mounts have the type their URI names, so no kernel type is its own. */
-    private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options"), Makes.MOUNT, Set.of());
+    private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options", UriParts.READ_CHECK), Makes.MOUNT, Set.of());
     /** A file-system type as {@code mount -t} takes one, never a comma-separated list of them. */
     public static final Pattern VFS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 

@@ -23,6 +23,9 @@ import java.util.TreeMap;
 public record UriParts(StorageType type, String host, String hostAsWritten, int port, String rawPath,
         String userInfo, Map<String, String> query) {
 
+    /** The URI parameter of every mounted type that names a file for the probe to read. */
+    public static final String READ_CHECK = "readCheck";
+
     public UriParts {
         query = Map.copyOf(query);
     }
@@ -67,7 +70,38 @@ public record UriParts(StorageType type, String host, String hostAsWritten, int 
      * {@code params}, and the {@code options} parameter as its option list.
      */
     public StorageUri mountUri(String path, Map<String, String> params) throws InvalidUriException {
-        return new StorageUri(type, host, hostAsWritten, port, path, null, new TreeMap<>(params), options(), null, null);
+        TreeMap<String, String> all = new TreeMap<>(params);
+        String readCheck = readCheck();
+        if (readCheck != null) {
+            all.put(READ_CHECK, readCheck);
+        }
+        return new StorageUri(type, host, hostAsWritten, port, path, null, all, options(), null, null);
+    }
+
+    /**
+     * The {@code readCheck} parameter: a file below the mount point whose first block each probe
+     * reads with direct I/O. Relative, normalised, and never leaving the mount ({@code ..}).
+     */
+    private String readCheck() throws InvalidUriException {
+        String value = query.get(READ_CHECK);
+        if (value == null) {
+            return null;
+        }
+        List<String> segments = new ArrayList<>();
+        for (String segment : value.split("/")) {
+            if (segment.equals("..") || segment.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                segments.clear();
+                break;
+            }
+            if (!segment.isEmpty() && !segment.equals(".")) {
+                segments.add(segment);
+            }
+        }
+        String normal = String.join("/", segments);
+        if (value.startsWith("/") || normal.isEmpty()) {
+            throw new InvalidUriException("readCheck must be a file's path relative to the mount point, without '..'");
+        }
+        return normal;
     }
 
     /** The {@code options} parameter as a list, in the order given; empty when there is none. */

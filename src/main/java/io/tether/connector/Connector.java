@@ -19,6 +19,21 @@ public interface Connector {
     /** Makes the connection; returns when it works or throws why not. Adopts one that already exists. */
     void connect(StorageUri uri) throws ConnectorException;
 
+    /**
+     * {@link #check}, and what the check showed for the monitor to grade the connection's health;
+     * the default has nothing to add.
+     */
+    default Probe probe(StorageUri uri) throws ConnectorException {
+        check(uri);
+        return Probe.PLAIN;
+    }
+
+    /** {@link #connect}, and what the new connection shows (as {@link #probe} says it). */
+    default Probe establish(StorageUri uri) throws ConnectorException {
+        connect(uri);
+        return Probe.PLAIN;
+    }
+
     /** Removes the connection. Succeeds when it is already gone. */
     void disconnect(StorageUri uri) throws ConnectorException;
 }

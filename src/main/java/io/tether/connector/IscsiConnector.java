@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.connection.Health;
 import io.tether.connection.IpLiteral;
 import io.tether.connection.IscsiScheme;
 import io.tether.connection.StorageUri;
@@ -9,6 +10,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,19 +45,40 @@ public final class IscsiConnector implements Connector {
 
     @Override
     public void check(StorageUri uri) throws ConnectorException {
+        probe(uri);
+    }
+
+    /**
+     * The session is there and logged in; while iscsid recovers it (state FAILED, up to its
+     * recovery_tmo) the failure says "recovering", so that the monitor leaves it to iscsid. Where
+     * multipathd runs, the LUN's map's active and failed paths.
+     */
+    @Override
+    public Probe probe(StorageUri uri) throws ConnectorException {
         IscsiScheme.Target target = IscsiScheme.target(uri);
-        if (session(target).isEmpty()) {
-            throw new ConnectorException(VdsmError.StorageServerConnectionError,
-                    "no iSCSI session to " + target.iqn() + " at " + target.portal());
-        }
+        IscsiSessions.Session session = session(target).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageServerConnectionError, "no iSCSI session to " + target.iqn() + " at " + target.portal()));
+        requireLoggedIn(session, target);
+        return new Probe(false, paths(uri, session).orElse(null), Map.of());
     }
 
     @Override
     public void connect(StorageUri uri) throws ConnectorException {
         IscsiScheme.Target target = IscsiScheme.target(uri);
-        if (session(target).isPresent()) {
-            log.info("key={} adopted the existing iSCSI session", uri.key());
-            return;
+        Optional<IscsiSessions.Session> existing = session(target);
+        if (existing.isPresent()) {
+            IscsiSessions.Session session = existing.get();
+            if (!IscsiSessions.FAILED.equals(session.state()) && !IscsiSessions.LOGGED_IN.equals(session.state())) {
+                // iscsid gave up within the recovery timeout (FREE): only a new login brings it back.
+                log.warn("key={} iSCSI session {} is {} after its recovery timeout; logging out and in again", uri.key(),
+                        session.id(), session.state());
+                logout(session);
+            } else {
+                requireLoggedIn(session, target);
+                scanLun(uri, session, false);
+                log.info("key={} adopted the existing iSCSI session", uri.key());
+                return;
+            }
         }
         Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
         checkLoginAtTarget(uri, target);
@@ -63,6 +86,14 @@ public final class IscsiConnector implements Connector {
         iscsiadm(node.arg("--op=new"), VdsmError.iSCSISetupError, "creating the node");
         try {
             iscsiadm(node(target).arg("--op=update", "-n", "node.startup", "-v", "manual"), VdsmError.iSCSISetupError, "configuring the node");
+            // The kernel then adds only the LUNs asked for (scanLun), not every LUN of the target.
+            // open-iscsi before 2.0.874 has no such setting: its kernel then scans every LUN at login.
+            Optional<CommandRunner.Result> manualScan = runner.runQuietly(
+                    node(target).arg("--op=update", "-n", "node.session.scan", "-v", "manual"), timeout);
+            if (manualScan.isEmpty() || manualScan.get().exitCode() != 0) {
+                log.info("key={} node.session.scan=manual not set ({}); the kernel scans every LUN at login", uri.key(),
+                        manualScan.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
+            }
             if (uri.username() != null) {
                 iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.authmethod", "-v", "CHAP"),
                         VdsmError.iSCSISetupError, "configuring CHAP");
@@ -84,7 +115,78 @@ public final class IscsiConnector implements Connector {
             runner.runQuietly(node(target).arg("--op=delete"), timeout);
             throw e;
         }
+        Optional<IscsiSessions.Session> made = session(target);
+        if (made.isPresent()) {
+            scanLun(uri, made.get(), true);
+        }
         log.info("key={} logged in to {} at {}", uri.key(), target.iqn(), target.portal());
+    }
+
+    /**
+     * Fails unless the session is logged in: "recovering" while iscsid recovers it (FAILED), so
+     * that nobody logs it out meanwhile; a plain failure once the kernel gave up (FREE).
+     */
+    private static void requireLoggedIn(IscsiSessions.Session session, IscsiScheme.Target target) throws ConnectorException {
+        if (IscsiSessions.LOGGED_IN.equals(session.state())) {
+            return;
+        }
+        String which = "iSCSI session " + session.id() + " to " + target.iqn() + " at " + target.portal();
+        String tmo = session.recoveryTmo() == null ? "its recovery_tmo" : "its recovery_tmo of " + session.recoveryTmo() + " s";
+        if (IscsiSessions.FAILED.equals(session.state())) {
+            throw ConnectorException.recovering(VdsmError.StorageServerConnectionError, which
+                    + " lost its connection and iscsid is recovering it: left to iscsid for up to " + tmo);
+        }
+        throw new ConnectorException(VdsmError.StorageServerConnectionError, which + " is " + session.state()
+                + ": iscsid did not recover it within " + tmo);
+    }
+
+    /**
+     * Adds the URI's LUN to the session (node.session.scan=manual adds none by itself) by writing
+     * "- - LUN" to its SCSI host's scan file; without a LUN, after a new login, rescans the session.
+     */
+    private void scanLun(StorageUri uri, IscsiSessions.Session session, boolean newLogin) {
+        if (uri.lun() == null) {
+            if (newLogin) {
+                runner.runQuietly(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.id(), "--rescan"), timeout);
+            }
+            return;
+        }
+        if (session.lunDevices().containsKey(uri.lun()) || session.scanFile() == null) {
+            return;
+        }
+        try {
+            Files.writeString(session.scanFile(), "- - " + uri.lun());
+            log.info("key={} scanned session {} for LUN {}", uri.key(), session.id(), uri.lun());
+        } catch (IOException e) {
+            log.warn("key={} scanning session {} for LUN {} failed: {}", uri.key(), session.id(), uri.lun(), e.getMessage());
+        }
+    }
+
+    /**
+     * The LUN's multipath paths, where its block device is known and multipathd answers; empty
+     * where it does not run (not installed, or not started: then it says so on exit 1).
+     */
+    private Optional<Health.Paths> paths(StorageUri uri, IscsiSessions.Session session) {
+        Integer lun = uri.lun();
+        if (lun == null && session.lunDevices().size() == 1) {
+            lun = session.lunDevices().keySet().iterator().next();
+        }
+        String device = lun == null ? null : session.lunDevices().get(lun);
+        if (device == null) {
+            return Optional.empty();
+        }
+        return runner.runQuietly(MultipathPaths.command(), timeout)
+                .filter(result -> result.exitCode() == 0)
+                .flatMap(result -> MultipathPaths.ofDevice(device, result.stdout()));
+    }
+
+    private void logout(IscsiSessions.Session session) throws ConnectorException {
+        CommandRunner.Result logout = run(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.id(), "-u"),
+                VdsmError.iSCSILogoutError);
+        if (logout.exitCode() != 0 && logout.exitCode() != NO_SUCH_SESSION) {
+            throw new ConnectorException(VdsmError.iSCSILogoutError, "iscsiadm logout of session "
+                    + session.id() + " failed (exit " + logout.exitCode() + "): " + logout.message());
+        }
     }
 
     @Override
@@ -93,12 +195,7 @@ public final class IscsiConnector implements Connector {
         Optional<IscsiSessions.Session> session = session(target);
         if (session.isPresent()) {
             // Logging out ends every LUN of the session: only the last CID of the connection gets here.
-            CommandRunner.Result logout = run(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.get().id(), "-u"),
-                    VdsmError.iSCSILogoutError);
-            if (logout.exitCode() != 0 && logout.exitCode() != NO_SUCH_SESSION) {
-                throw new ConnectorException(VdsmError.iSCSILogoutError, "iscsiadm logout of session "
-                        + session.get().id() + " failed (exit " + logout.exitCode() + "): " + logout.message());
-            }
+            logout(session.get());
         }
         runner.runQuietly(node(target).arg("--op=delete"), timeout);
     }

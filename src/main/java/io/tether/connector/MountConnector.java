@@ -4,6 +4,7 @@ import io.tether.connection.MountSettings;
 import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
+import io.tether.connection.UriParts;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
+    /** The connectionInfo field with the NFS version the kernel negotiated (docs/protocol.md). */
+    public static final String NEGOTIATED_VERSION = "negotiatedVersion";
 
     private final Path root;
     private final CommandRunner runner;
@@ -65,6 +68,15 @@ public final class MountConnector implements Connector {
 
     @Override
     public void check(StorageUri uri) throws ConnectorException {
+        probe(uri);
+    }
+
+    /**
+     * Our mount is there and answers {@code stat} (and the URI's {@code readCheck} file reads with
+     * direct I/O); what it shows: read-only when it should not be, the NFS version mount chose.
+     */
+    @Override
+    public Probe probe(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
         MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
@@ -73,6 +85,63 @@ public final class MountConnector implements Connector {
                     + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
         }
         stat(mount.mountPoint());
+        readCheck(uri, mount.mountPoint());
+        return facts(uri, mount);
+    }
+
+    /** {@link #connect}, then the new mount's {@code readCheck} and facts, as a probe takes them. */
+    @Override
+    public Probe establish(StorageUri uri) throws ConnectorException {
+        connect(uri);
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint
+                        + " after mounting it"));
+        readCheck(uri, mount.mountPoint());
+        return facts(uri, mount);
+    }
+
+    /**
+     * What the mount table shows of a working mount: read-only although the URI does not ask for
+     * {@code ro} (the kernel remounts a file system read-only after errors, and says so in its
+     * options), and for NFS the version the kernel negotiated ({@code vers=} in its options).
+     */
+    static Probe facts(StorageUri uri, MountTable.Mount mount) {
+        boolean readOnly = mount.readOnly() && !uri.options().contains("ro");
+        Map<String, Object> info = new LinkedHashMap<>();
+        if (uri.type() == StorageType.NFS) {
+            mount.superOption("vers").ifPresent(version -> info.put(NEGOTIATED_VERSION, version));
+        }
+        return new Probe(readOnly, null, info);
+    }
+
+    /**
+     * Reads the first 4 KiB of the URI's {@code readCheck} file with direct I/O, as VDSM reads a
+     * domain's metadata, in a child process killed on timeout: a {@code stat} answered from the
+     * client's cache cannot hide a server that is gone.
+     */
+    private void readCheck(StorageUri uri, Path mountPoint) throws ConnectorException {
+        String relative = uri.params().get(UriParts.READ_CHECK);
+        if (relative == null) {
+            return;
+        }
+        Path file = mountPoint.resolve(relative);
+        CommandRunner.Result result = run(Command.of("dd", "coreutils").arg("if=" + file, "of=/dev/null", "bs=4096",
+                "count=1", "iflag=direct"), VdsmError.StorageServerConnectionError);
+        if (result.exitCode() != 0) {
+            String message = result.message();
+            if (message.contains("Stale file handle")) {
+                throw stale(mountPoint, message);
+            }
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError, "readCheck of " + relative
+                    + " on " + mountPoint + " failed: " + message);
+        }
+    }
+
+    /** ESTALE: the reconciler connects at once, and connect detaches the mount and mounts it afresh. */
+    private static ConnectorException stale(Path mountPoint, String message) {
+        return new ConnectorException(VdsmError.FileStorageDomainStaleNFSHandle, "mount " + mountPoint
+                + " has a stale file handle (" + message + "): unmounting it lazily and mounting it again at once");
     }
 
     @Override
@@ -264,8 +333,10 @@ public final class MountConnector implements Connector {
                 VdsmError.StorageServerConnectionError);
         if (result.exitCode() != 0) {
             String message = result.message();
-            VdsmError error = message.contains("Stale file handle") ? VdsmError.FileStorageDomainStaleNFSHandle
-                    : message.contains("Permission denied") ? VdsmError.StorageServerAccessPermissionError
+            if (message.contains("Stale file handle")) {
+                throw stale(mountPoint, message);
+            }
+            VdsmError error = message.contains("Permission denied") ? VdsmError.StorageServerAccessPermissionError
                     : VdsmError.StorageServerConnectionError;
             throw new ConnectorException(error, "mount " + mountPoint + " does not answer: " + message);
         }

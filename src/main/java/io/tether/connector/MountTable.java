@@ -9,8 +9,36 @@ import java.util.Optional;
 
 /** The host's mounts, read from mountinfo(5) each time (it is small and always current). */
 public final class MountTable {
-    /** One mountinfo line: what is mounted where. {@code root} is the mounted subtree of the source. */
-    public record Mount(String root, Path mountPoint, String fsType, String source) {
+    /**
+     * One mountinfo line: what is mounted where. {@code root} is the mounted subtree of the source;
+     * {@code options} the mount's own options, {@code superOptions} its file system's (where the
+     * kernel shows a file system remounted read-only after errors, and the NFS version it chose).
+     */
+    public record Mount(String root, Path mountPoint, String fsType, String source, List<String> options,
+            List<String> superOptions) {
+        public Mount {
+            options = List.copyOf(options);
+            superOptions = List.copyOf(superOptions);
+        }
+
+        public Mount(String root, Path mountPoint, String fsType, String source) {
+            this(root, mountPoint, fsType, source, List.of(), List.of());
+        }
+
+        /**
+         * Read-only: by the mount's own flag, or its file system's. A file system the kernel made
+         * read-only after errors shows {@code ro} in its options, or (ext4 on newer kernels, where
+         * they keep {@code rw}) {@code emergency_ro}.
+         */
+        public boolean readOnly() {
+            return options.contains("ro") || superOptions.contains("ro") || superOptions.contains("emergency_ro");
+        }
+
+        /** The value of file system option {@code name} ({@code vers} for NFS), if shown. */
+        public Optional<String> superOption(String name) {
+            return superOptions.stream().filter(o -> o.startsWith(name + "=")).map(o -> o.substring(name.length() + 1))
+                    .findFirst();
+        }
     }
 
     private final Path mountInfo;
@@ -40,7 +68,9 @@ public final class MountTable {
             String[] left = line.substring(0, dash).split(" ");
             String[] right = line.substring(dash + 3).split(" ");
             if (left.length >= 5 && right.length >= 2) {
-                mounts.add(new Mount(unescape(left[3]), Path.of(unescape(left[4])), right[0], unescape(right[1])));
+                mounts.add(new Mount(unescape(left[3]), Path.of(unescape(left[4])), right[0], unescape(right[1]),
+                        left.length >= 6 ? List.of(left[5].split(",")) : List.of(),
+                        right.length >= 3 ? List.of(right[2].split(",")) : List.of()));
             }
         }
         return mounts;

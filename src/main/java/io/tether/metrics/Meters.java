@@ -42,6 +42,12 @@ public final class Meters {
         default void connection(ConnectionKey key, StorageType type, ConnectionState state) {
         }
 
+        /** Like {@link #connection(ConnectionKey, StorageType, ConnectionState)}, with the connection's graded health. */
+        default void connection(ConnectionKey key, StorageType type, ConnectionState state,
+                io.tether.connection.Health health) {
+            connection(key, type, state);
+        }
+
         /** The number of managed CIDs. */
         default void managedCids(int count) {
         }

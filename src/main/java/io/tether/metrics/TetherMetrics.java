@@ -56,6 +56,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
     private static final StorageType[] TYPES = StorageType.values();
     private static final ConnectionState[] STATES = ConnectionState.values();
     private static final StatusEvent.Change[] CHANGES = StatusEvent.Change.values();
+    private static final io.tether.connection.Health.Status[] HEALTH_STATUSES = io.tether.connection.Health.Status.values();
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
@@ -71,7 +72,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
     private final CounterDataPoint[] eventsPublishedByChange;
     private final DistributionDataPoint commits;
 
-    private record Seen(StorageType type, ConnectionState state) {
+    private record Seen(StorageType type, ConnectionState state, io.tether.connection.Health health) {
     }
 
     private final Map<ConnectionKey, Seen> connections = new ConcurrentHashMap<>();
@@ -156,6 +157,23 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
                         cb.call(seen.state() == state ? 1 : 0, key.value(), seen.type().scheme(), state.name());
                     }
                 })).register(registry);
+        GaugeWithCallback.builder().name("tether_connection_delay_seconds")
+                .help("How long each host connection's last probe took (docs/monitoring.md, \"Health\"); absent"
+                        + " before its first probe.")
+                .labelNames("connection", "type").callback(cb -> connections.forEach((key, seen) -> {
+                    if (seen.health() != null && seen.health().delayMs() != null) {
+                        cb.call(seen.health().delayMs() / 1000.0, key.value(), seen.type().scheme());
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("tether_connection_health")
+                .help("1 for the health status (OK or DEGRADED) each host connection has, 0 for the other.")
+                .labelNames("connection", "type", "status").callback(cb -> connections.forEach((key, seen) -> {
+                    if (seen.health() != null) {
+                        for (io.tether.connection.Health.Status status : HEALTH_STATUSES) {
+                            cb.call(seen.health().status() == status ? 1 : 0, key.value(), seen.type().scheme(), status.name());
+                        }
+                    }
+                })).register(registry);
 
         GaugeWithCallback.builder().name("tether_readiness_check")
                 .help("1 while a readiness check (store, broker, consumer) passes, 0 while it fails; /readyz says why.")
@@ -199,10 +217,15 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
 
     @Override
     public void connection(ConnectionKey key, StorageType type, ConnectionState state) {
+        connection(key, type, state, null);
+    }
+
+    @Override
+    public void connection(ConnectionKey key, StorageType type, ConnectionState state, io.tether.connection.Health health) {
         if (state == null) {
             connections.remove(key);
         } else {
-            connections.put(key, new Seen(type, state));
+            connections.put(key, new Seen(type, state, health));
         }
     }
 

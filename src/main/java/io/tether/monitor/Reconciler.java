@@ -2,6 +2,7 @@ package io.tether.monitor;
 
 import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
+import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.Observation;
 import io.tether.connection.StorageType;
@@ -9,10 +10,13 @@ import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
+import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
 import io.tether.logging.LogFields;
 import io.tether.metrics.Meters;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * target(key)           the connector sees      so it         and returns
  * empty                 -                       -             Forget
  * no connector serves   -                       -             Terminal
- * wanted                probe works             -             RequeueAfter(probe interval)
+ * wanted                probe works             -             RequeueAfter(probe interval), health graded
  * wanted                probe hangs             -             Retry(backoff)
+ * wanted                host recovers it        -             RequeueAfter(probe interval)
  * wanted                probe fails             connects      RequeueAfter(probe interval), or Retry(backoff)
  * not wanted            -                       disconnects   Forget, or Retry(backoff)
  * </pre>
@@ -195,34 +200,90 @@ public final class Reconciler implements AutoCloseable {
             ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
         StorageType type = uri.type();
-        return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri),
-                        nanos -> meters.probed(type, nanos))
+        // Filled on the operation thread before the future completes, read after it on this one.
+        Probe[] probe = new Probe[1];
+        long[] ranFor = {-1};
+        return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> probe[0] = connector.probe(uri),
+                        nanos -> {
+                            ranFor[0] = nanos;
+                            meters.probed(type, nanos);
+                        })
                 .handleAsync((ok, probeFailure) -> {
+                    Long delayMs = ranFor[0] < 0 ? null : TimeUnit.NANOSECONDS.toMillis(ranFor[0]);
                     if (probeFailure == null) {
-                        return CompletableFuture.completedFuture(connected(key, state));
+                        return CompletableFuture.completedFuture(connected(key, state, grade(probe[0], delayMs), probe[0]));
                     }
                     ConnectorException why = Operations.cause(probeFailure);
                     meters.probeFailed(type, why.error().code());
                     if (why.isHung()) {
                         // A connect would only queue behind the stuck probe: report the hang, retry later.
-                        return CompletableFuture.completedFuture(failed(key, state, Observation::failed, why));
+                        return CompletableFuture.completedFuture(failed(key, state, why, delayMs));
+                    }
+                    if (why.isRecovering()) {
+                        // The host brings it back by itself (iscsid): a logout and login now would
+                        // turn a blip into an outage. Look again after the interval.
+                        table.observe(key, Observation.failed(why.toLastError(clock.instant()),
+                                down(Health.Reason.RECOVERING, delayMs)));
+                        return CompletableFuture.<ReconcileResult>completedFuture(new ReconcileResult.RequeueAfter(settings.probeInterval()));
                     }
                     if (target.state() == ConnectionState.CONNECTED) {
                         // It was up and is not now: say so before trying to bring it back.
-                        table.observe(key, Observation.failed(why.toLastError(clock.instant())));
+                        table.observe(key, Observation.failed(why.toLastError(clock.instant()),
+                                down(Health.Reason.NOT_CONNECTED, delayMs)));
                     }
                     try (LogFields ids = LogFields.key(key)) {
                         log.info("key={} connecting", key);
                     }
-                    return operations.start(key, "connect", VdsmError.StorageServerConnectionError, () -> connector.connect(uri))
+                    Probe[] established = new Probe[1];
+                    return operations.start(key, "connect", VdsmError.StorageServerConnectionError,
+                                    () -> established[0] = connector.establish(uri))
                             .handleAsync((ok2, connectFailure) -> {
                                 meters.connectTried(type, connectFailure == null);
-                                return connectFailure == null
-                                        ? connected(key, state)
-                                        : failed(key, state, Observation::failed, Operations.cause(connectFailure));
+                                if (connectFailure == null) {
+                                    // No probe timed since the connect: its delay is not known yet.
+                                    return connected(key, state, grade(established[0], null), established[0]);
+                                }
+                                ConnectorException cause = Operations.cause(connectFailure);
+                                if (cause.isRecovering()) {
+                                    table.observe(key, Observation.failed(cause.toLastError(clock.instant()),
+                                            down(Health.Reason.RECOVERING, delayMs)));
+                                    return new ReconcileResult.RequeueAfter(settings.probeInterval());
+                                }
+                                return failed(key, state, cause, delayMs);
                             }, decisions);
                 }, decisions)
                 .thenCompose(next -> next);
+    }
+
+    /**
+     * The health of a connection that works, graded from what its probe showed: the one place that
+     * turns delays, read-only mounts and failed paths into reasons (docs/monitoring.md, "Health").
+     *
+     * @param delayMs the probe's duration; null when no probe was timed (just connected)
+     */
+    private Health grade(Probe probe, Long delayMs) {
+        probe = orPlain(probe);
+        List<Health.Reason> reasons = new ArrayList<>();
+        if (delayMs != null && delayMs > settings.healthDelayThreshold().toMillis()) {
+            reasons.add(Health.Reason.SLOW);
+        }
+        if (probe.readOnly()) {
+            reasons.add(Health.Reason.READ_ONLY);
+        }
+        if (probe.paths() != null && probe.paths().failed() > 0) {
+            reasons.add(Health.Reason.PATHS_FAILED);
+        }
+        return Health.of(reasons, delayMs, clock.instant(), probe.paths());
+    }
+
+    /** A connector that shows nothing (a null probe) shows what {@link Probe#PLAIN} does. */
+    private static Probe orPlain(Probe probe) {
+        return probe == null ? Probe.PLAIN : probe;
+    }
+
+    /** The health of a connection that is down for {@code reason}. */
+    private Health down(Health.Reason reason, Long delayMs) {
+        return Health.of(List.of(reason), delayMs, clock.instant(), null);
     }
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
@@ -241,10 +302,16 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /** It works: probe again after the interval, and start the next backoff from the beginning. */
-    private ReconcileResult connected(ConnectionKey key, KeyState state) {
+    private ReconcileResult connected(ConnectionKey key, KeyState state, Health health, Probe probe) {
         state.failures = 0;
-        table.observe(key, Observation.connected());
+        table.observe(key, Observation.connected(health, orPlain(probe).info()));
         return new ReconcileResult.RequeueAfter(settings.probeInterval());
+    }
+
+    /** Records a failure to keep the connection up ({@code delayMs}: the probe's, if one ran) and backs off. */
+    private ReconcileResult failed(ConnectionKey key, KeyState state, ConnectorException why, Long delayMs) {
+        table.observe(key, Observation.failed(why.toLastError(clock.instant()), down(Health.Reason.NOT_CONNECTED, delayMs)));
+        return retry(state);
     }
 
     /** Records the failure as {@code observation} says and backs off. */

@@ -318,7 +318,7 @@ public final class StorageService implements ConnectionTable {
                         .map(HostConnection::uri).toList())) {
                     if (registry.connection(found.key()) == null) {
                         entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
-                                found.key().value(), null, null, found.info()));
+                                found.key().value(), null, null, null, found.info()));
                     }
                 }
             }
@@ -362,7 +362,7 @@ public final class StorageService implements ConnectionTable {
 
     private static Results.Entry entry(HostConnection c, boolean managed) {
         return new Results.Entry(managed, c.state() == ConnectionState.CONNECTED,
-                c.state().name(), c.key().value(), c.since(), c.lastError(), c.uri().connectionInfo());
+                c.state().name(), c.key().value(), c.since(), c.lastError(), c.health(), c.connectionInfo());
     }
 
     @Override
@@ -407,7 +407,8 @@ public final class StorageService implements ConnectionTable {
             // The CIDs changed while the connector worked; a newer reconcile is already queued.
             return false;
         }
-        boolean changed = connection.observe(observation, clock.instant());
+        HostConnection.Change change = connection.apply(observation, clock.instant());
+        boolean changed = change == HostConnection.Change.STATE;
         if (observation.kind() == Observation.Kind.RELEASED) {
             registry.forget(key);
             log.info("key={} disconnected", key);
@@ -417,17 +418,21 @@ public final class StorageService implements ConnectionTable {
         } else if (changed) {
             log.info("key={} {}", key, connection.state());
         }
-        if (!changed) {
+        if (change == HostConnection.Change.HEALTH) {
+            log.info("key={} health {} {}", key, connection.health().status(), connection.health().reasons());
+        }
+        if (change == HostConnection.Change.NONE) {
             return false;
         }
-        StatusEvent event = new OpenEvent(connection, StatusEvent.Change.STATE, seq + 1, List.of()).snapshot();
+        StatusEvent.Change kind = changed ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
+        StatusEvent event = new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
         try (Store.Transaction tx = store.begin()) {
             tx.appendEvent(event.seq(), event.toNotification());
             tx.commit();
             seq = event.seq();
             return true;
         } catch (StoreException e) {
-            log.error("key={} state {} not recorded as an event: {}", key, connection.state(), e.getMessage());
+            log.error("key={} {} {} not recorded as an event: {}", key, kind, connection.state(), e.getMessage());
             return false;
         }
     }
@@ -438,7 +443,7 @@ public final class StorageService implements ConnectionTable {
         if (connection == null) {
             meters.connection(key, null, null);
         } else {
-            meters.connection(key, connection.uri().type(), connection.state());
+            meters.connection(key, connection.uri().type(), connection.state(), connection.health());
         }
     }
 
@@ -467,8 +472,8 @@ public final class StorageService implements ConnectionTable {
             HostConnection now = registry.connection(connection.key());
             HostConnection c = now != null ? now : connection;
             return new StatusEvent(hostId, seq, at, c.key().value(), List.copyOf(c.cids()), List.copyOf(changedIds),
-                    c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
-                    c.uri().connectionInfo(), change.name());
+                    c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(), c.health(),
+                    c.connectionInfo(), change.name());
         }
     }
 }

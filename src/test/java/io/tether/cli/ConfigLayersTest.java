@@ -62,12 +62,13 @@ class ConfigLayersTest {
     @Test
     void theFileSetsOptionsTheEnvironmentOverridesItAndTheCommandLineBoth() throws IOException {
         Path conf = file("# a comment", "", "probe-interval = 30", "amqp-port=6000", "  host-id =  filehost  ",
-                "operation-threads = 4", "allow-vfs-type = fuse.sshfs", "allow-vfs-type = none");
+                "operation-threads = 4", "allow-vfs-type = fuse.sshfs", "allow-vfs-type = none", "health-delay-threshold = 2.5");
         WorkerCommand fromFile = parse(Map.of(), conf);
         assertEquals(Duration.ofSeconds(30), fromFile.probeInterval);
         assertEquals(6000, fromFile.amqpPort);
         assertEquals("filehost", fromFile.hostId);
         assertEquals(4, fromFile.operationThreads);
+        assertEquals(Duration.ofMillis(2500), fromFile.healthDelayThreshold);
         assertEquals(List.of("fuse.sshfs", "none"), fromFile.allowVfsTypes);
         assertEquals(Duration.ofSeconds(10), fromFile.operationTimeout, "neither sets it: the option's own default");
 

@@ -69,4 +69,39 @@ class HostConnectionTest {
             default -> throw new IllegalArgumentException(lastError);
         }
     }
+
+    /**
+     * Health: a new grade with another status or other reasons is a HEALTH change; a new delay
+     * alone is none; with a state change it is the STATE change, which carries the health.
+     */
+    @org.junit.jupiter.api.Test
+    void aChangeOfStatusOrReasonsIsAHealthChangeADelayAloneIsNot() throws Exception {
+        HostConnection connection = in(ConnectionState.CONNECTING);
+        assertEquals(Health.notConnected(), connection.health());
+        Health ok = Health.of(java.util.List.of(), 3L, NOW, null);
+        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.connected(ok, java.util.Map.of()), NOW));
+        assertEquals(HostConnection.Change.NONE, connection.apply(Observation.connected(
+                Health.of(java.util.List.of(), 4L, NOW, null), java.util.Map.of()), NOW), "only the delay changed");
+        assertEquals(4L, connection.health().delayMs(), "the new delay is recorded all the same");
+        Health slow = Health.of(java.util.List.of(Health.Reason.SLOW), 7000L, NOW, null);
+        assertEquals(HostConnection.Change.HEALTH, connection.apply(Observation.connected(slow, java.util.Map.of()), NOW));
+        assertEquals(HostConnection.Change.HEALTH, connection.apply(Observation.connected(Health.of(
+                java.util.List.of(Health.Reason.SLOW, Health.Reason.READ_ONLY), 7000L, NOW, null), java.util.Map.of()), NOW));
+        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.failed(NEW), NOW));
+        assertEquals(java.util.List.of(Health.Reason.NOT_CONNECTED), connection.health().reasons(),
+                "an ungraded failure is NOT_CONNECTED");
+        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.connected(), NOW));
+        assertEquals(Health.Status.OK, connection.health().status(), "an ungraded success drops NOT_CONNECTED");
+    }
+
+    @org.junit.jupiter.api.Test
+    void whatTheHostChoseIsShownWithTheUrisConnectionInfo() throws Exception {
+        HostConnection connection = in(ConnectionState.CONNECTING);
+        connection.apply(Observation.connected(Health.of(java.util.List.of(), 1L, NOW, null),
+                java.util.Map.of("negotiatedVersion", "4.2")), NOW);
+        assertEquals("4.2", connection.connectionInfo().get("negotiatedVersion"));
+        assertEquals("server", connection.connectionInfo().get("host"));
+        connection.apply(Observation.failed(NEW), NOW);
+        assertEquals("4.2", connection.connectionInfo().get("negotiatedVersion"), "kept until the host says otherwise");
+    }
 }

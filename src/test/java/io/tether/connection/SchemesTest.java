@@ -102,6 +102,17 @@ class SchemesTest {
         assertEquals(Optional.of(new ServerCheck.NfsNull("s", 2049, 4)), mount("nfs://s/e").server());
     }
 
+    /** version=auto is no version: mount negotiates, and auto and none are one URI. */
+    @Test
+    void nfsVersionAutoLetsMountNegotiate() throws Exception {
+        assertEquals(List.of("soft", "nosharecache", "timeo=100", "retrans=3"), options("nfs://s/e?version=auto"));
+        assertEquals(UriParser.parse("nfs://s/e"), UriParser.parse("nfs://s/e?version=auto"));
+        assertEquals(List.of("soft", "nosharecache", "timeo=100", "retrans=3", "nfsvers=4", "minorversion=2"),
+                options("nfs://s/e?version=4.2&readCheck=dom_md/metadata"));
+        assertEquals("dom_md/metadata", UriParser.parse("glusterfs://g/v?readCheck=./dom_md//metadata").params().get("readCheck"));
+        assertEquals("dom_md/metadata", UriParser.parse("nfs://s/e?readCheck=dom_md/metadata").connectionInfo().get("readCheck"));
+    }
+
     @Test
     void glusterAndPosixMountSettings() throws Exception {
         MountSettings gluster = mount("glusterfs://g:24008/v?backup-volfile-servers=a:b");

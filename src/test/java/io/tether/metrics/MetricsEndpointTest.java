@@ -50,6 +50,7 @@ class MetricsEndpointTest {
             String metrics = await().atMost(Duration.ofSeconds(20)).until(() -> get(worker.httpUrl() + "/metrics").body(),
                     text -> sample(text, "tether_connection_state", "connection", downKey, "state", "DISCONNECTED").orElse(0) == 1
                             && sample(text, "tether_connection_state", "connection", upKey, "state", "CONNECTED").orElse(0) == 1
+                            && sample(text, "tether_connection_delay_seconds", "connection", upKey).isPresent()
                             && sample(text, "tether_event_outbox").orElse(-1) == 0);
 
             assertEquals(3, value(metrics, "tether_cids"));
@@ -62,6 +63,11 @@ class MetricsEndpointTest {
             assertEquals(0, value(metrics, "tether_connection_state", "connection", upKey, "type", "file", "state", "CONNECTING"));
             assertEquals(0, value(metrics, "tether_connection_state", "connection", upKey, "state", "DISCONNECTED"));
             assertEquals(0, value(metrics, "tether_connection_state", "connection", downKey, "state", "CONNECTED"));
+            assertEquals(1, value(metrics, "tether_connection_health", "connection", upKey, "type", "file", "status", "OK"));
+            assertEquals(0, value(metrics, "tether_connection_health", "connection", upKey, "status", "DEGRADED"));
+            assertEquals(1, value(metrics, "tether_connection_health", "connection", downKey, "status", "DEGRADED"));
+            double delay = value(metrics, "tether_connection_delay_seconds", "connection", upKey, "type", "file");
+            assertTrue(delay >= 0 && delay < 10, "the last probe's duration: " + delay);
 
             assertEquals(3, value(metrics, "tether_requests_total", "method", "manageStorageServer", "outcome", "ok"));
             assertEquals(1, value(metrics, "tether_requests_total", "method", "unmanageStorageServer", "outcome", "CID_NOT_FOUND"));

@@ -29,7 +29,7 @@ class PrometheusRulesTest {
     void rulesAndTheScrapeConfigurationAreValid() {
         Host.Ran check = Host.run(60, "promtool", "check", "rules", RULES.toString());
         assertEquals(0, check.exit(), check.output());
-        assertTrue(check.output().contains("SUCCESS: 6 rules found"), check.output());
+        assertTrue(check.output().contains("SUCCESS: 7 rules found"), check.output());
         // docker-compose.yml's Prometheus configuration, with the rules it loads.
         Host.Ran config = Host.run(60, "promtool", "check", "config", "docs/prometheus/prometheus.yml");
         assertEquals(0, config.exit(), config.output());
@@ -49,7 +49,7 @@ class PrometheusRulesTest {
         String tests = Files.readString(RULE_TESTS);
         String operations = Files.readString(Path.of("docs/operations.md"));
         for (String alert : List.of("TetherConnectionDown", "TetherWorkerNotReady", "TetherWorkerDown",
-                "TetherRequestErrorsRising", "TetherEventOutboxGrowing", "TetherProbesSlow")) {
+                "TetherRequestErrorsRising", "TetherEventOutboxGrowing", "TetherProbesSlow", "TetherConnectionDegraded")) {
             assertTrue(rules.contains("- alert: " + alert + "\n"), alert + " is not a rule");
             assertTrue(tests.contains("alertname: " + alert + "\n"), alert + " has no unit test");
             assertTrue(operations.contains(alert), alert + " is not in docs/operations.md");

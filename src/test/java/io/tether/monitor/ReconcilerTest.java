@@ -447,6 +447,8 @@ class ReconcilerTest {
         private final Registry registry = new Registry();
         private final Clock clock;
         private final Map<ConnectionKey, List<Observation>> observed = new ConcurrentHashMap<>();
+        /** What each observation changed, so which event the worker would write for it. */
+        private final Map<ConnectionKey, List<HostConnection.Change>> changes = new ConcurrentHashMap<>();
         /** Makes the next {@link #target} throw, as a bug in the table would. */
         final AtomicBoolean failNextTarget = new AtomicBoolean();
 
@@ -479,7 +481,7 @@ class ReconcilerTest {
                 return;
             }
             observed.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(observation);
-            connection.observe(observation, clock.instant());
+            changes.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(connection.apply(observation, clock.instant()));
             if (observation.kind() == Observation.Kind.RELEASED) {
                 registry.forget(key);
             }
@@ -499,6 +501,15 @@ class ReconcilerTest {
 
         synchronized ConnectionState state(StorageUri uri) {
             return registry.connection(uri.key()).state();
+        }
+
+        /** The events the observations of {@code uri} would have written: STATE or HEALTH, in order. */
+        List<HostConnection.Change> events(StorageUri uri) {
+            return changes.getOrDefault(uri.key(), List.of()).stream().filter(c -> c != HostConnection.Change.NONE).toList();
+        }
+
+        synchronized io.tether.connection.Health health(StorageUri uri) {
+            return registry.connection(uri.key()).health();
         }
 
         synchronized LastError lastError(StorageUri uri) {

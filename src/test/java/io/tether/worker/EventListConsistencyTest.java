@@ -8,7 +8,9 @@ import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
 import io.tether.api.Reply;
 import io.tether.api.RequestCodec;
+import io.tether.api.Schemas;
 import io.tether.connection.ConnectionKey;
+import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.Observation;
 import io.tether.connector.ActiveConnections;
@@ -83,8 +85,13 @@ class EventListConsistencyTest {
                 }
                 if (!reconciled.isEmpty() && random.nextBoolean()) {
                     ConnectionKey key = reconciled.get(random.nextInt(reconciled.size()));
-                    service.observe(key, random.nextBoolean() ? Observation.connected()
-                            : Observation.failed(new LastError(477, "StorageServerConnectionError", "down", Instant.now())));
+                    service.observe(key, switch (random.nextInt(3)) {
+                        case 0 -> Observation.connected();
+                        // Graded: a delay that changes every time, and SLOW or not.
+                        case 1 -> Observation.connected(Health.of(random.nextBoolean() ? List.of() : List.of(Health.Reason.SLOW),
+                                (long) random.nextInt(10_000), Instant.now(), null), Map.of());
+                        default -> Observation.failed(new LastError(477, "StorageServerConnectionError", "down", Instant.now()));
+                    });
                     if (service.target(key).map(t -> !t.wanted()).orElse(false)) {
                         service.observe(key, Observation.released());
                     }
@@ -134,6 +141,9 @@ class EventListConsistencyTest {
         long seq;
         final Map<String, List<String>> cidsByConnection = new HashMap<>();
         final Map<String, String> stateByConnection = new HashMap<>();
+        /** Per connection, its health's status and reasons: what an event is due for (the delay is not). */
+        final Map<String, String> healthByConnection = new HashMap<>();
+        final Map<Long, Map<String, String>> healthsAt = new HashMap<>();
         /** The replayed view after each seq, for lists that report an earlier seq than the outbox holds. */
         final Map<Long, TreeMap<String, String>> viewAt = new HashMap<>();
         final Map<Long, Map<String, String>> statesAt = new HashMap<>();
@@ -141,7 +151,9 @@ class EventListConsistencyTest {
         void readOutbox(Store store, long seed) throws Exception {
             for (Store.OutboxEvent e : store.pendingEvents(seq, 10_000)) {
                 assertEquals(seq + 1, e.seq(), "events are gap-free (seed " + seed + ")");
-                JsonNode params = JsonRpc.MAPPER.readTree(e.body()).get("params");
+                JsonNode note = JsonRpc.MAPPER.readTree(e.body());
+                assertEquals(List.of(), Schemas.problems("storageServerStatusChanged.event", note), e.body());
+                JsonNode params = note.get("params");
                 String key = params.get("connectionKey").asText();
                 List<String> cids = new ArrayList<>();
                 params.get("connectionIds").forEach(c -> cids.add(c.asText()));
@@ -157,28 +169,38 @@ class EventListConsistencyTest {
                         + " own change: the CIDs before it, with its changedIds added or removed (seed " + seed + ")");
                 cidsByConnection.put(key, cids);
                 stateByConnection.put(key, params.get("state").asText());
+                healthByConnection.put(key, graded(params.get("health")));
                 seq = e.seq();
                 TreeMap<String, String> view = new TreeMap<>();
                 cidsByConnection.forEach((k, list) -> list.forEach(cid -> view.put(cid, k)));
                 viewAt.put(seq, view);
                 statesAt.put(seq, new HashMap<>(stateByConnection));
+                healthsAt.put(seq, new HashMap<>(healthByConnection));
             }
+        }
+
+        static String graded(JsonNode health) {
+            return health.get("status").asText() + " " + health.get("reasons");
         }
 
         void assertMatches(JsonNode list, long seed) {
             long at = list.get("seq").asLong();
             TreeMap<String, String> listed = new TreeMap<>();
             Map<String, String> listedStates = new HashMap<>();
+            Map<String, String> listedHealth = new HashMap<>();
             list.get("connections").fields().forEachRemaining(e -> {
                 if (e.getValue().get("managed").asBoolean()) {
                     listed.put(e.getKey(), e.getValue().get("connectionKey").asText());
                     listedStates.put(e.getValue().get("connectionKey").asText(), e.getValue().get("state").asText());
+                    listedHealth.put(e.getValue().get("connectionKey").asText(), graded(e.getValue().get("health")));
                 }
             });
             TreeMap<String, String> replayed = at == 0 ? new TreeMap<>() : viewAt.get(at);
             assertEquals(listed, replayed, "CIDs replayed from the events up to seq " + at + " (seed " + seed + ")");
             listedStates.forEach((key, state) -> assertEquals(state, statesAt.get(at).get(key),
                     "state of " + key + " replayed up to seq " + at + " (seed " + seed + ")"));
+            listedHealth.forEach((key, health) -> assertEquals(health, healthsAt.get(at).get(key),
+                    "health of " + key + " replayed up to seq " + at + " (seed " + seed + ")"));
         }
     }
 }

@@ -42,6 +42,19 @@ public final class SftpServer implements AutoCloseable {
         throw new IllegalStateException("socat did not listen on " + port);
     }
 
+    /**
+     * Stops (SIGSTOP) every SFTP session the server forked, as a server that hangs: the TCP
+     * connection stays, nothing answers until {@link #resume()}.
+     */
+    public void pause() {
+        socat.descendants().forEach(p -> Host.ok(5, "kill", "-STOP", Long.toString(p.pid())));
+    }
+
+    /** Lets the sessions stopped by {@link #pause()} go on (SIGCONT). */
+    public void resume() {
+        socat.descendants().forEach(p -> Host.ok(5, "kill", "-CONT", Long.toString(p.pid())));
+    }
+
     /** Kills the server and every SFTP session it forked. */
     public void kill() throws InterruptedException {
         socat.descendants().forEach(ProcessHandle::destroyForcibly);

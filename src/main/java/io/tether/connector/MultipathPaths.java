@@ -1,0 +1,53 @@
+package io.tether.connector;
+
+import io.tether.connection.Health;
+import java.util.Optional;
+
+/**
+ * The paths of a LUN's multipath map, from {@code multipathd show paths raw format "%d %m %t %T"}:
+ * one line per path with its device name, its map's alias ({@code [orphan]} when in none), the
+ * device mapper's state of the path ({@code active}, {@code failed} or {@code undef}) and the path
+ * checker's ({@code ready}, {@code faulty}, ...). Raw output has no header and no padding.
+ */
+public final class MultipathPaths {
+    /** The command's format argument: device, map, device-mapper state, checker state. */
+    public static final String FORMAT = "%d %m %t %T";
+
+    private MultipathPaths() {
+    }
+
+    /** The command that lists every path. */
+    public static Command command() {
+        return Command.of("multipathd", "multipath-tools").arg("show", "paths", "raw", "format", FORMAT);
+    }
+
+    /**
+     * Active and failed paths of the map that {@code device} (sdX) belongs to, counted by the device
+     * mapper's state; empty when the device is in no map (or not listed).
+     */
+    public static Optional<Health.Paths> ofDevice(String device, String output) {
+        String map = null;
+        for (String line : output.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 3 && f[0].equals(device)) {
+                map = f[1];
+            }
+        }
+        if (map == null || map.startsWith("[")) {
+            return Optional.empty();
+        }
+        int active = 0;
+        int failed = 0;
+        for (String line : output.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 3 && f[1].equals(map)) {
+                if (f[2].equals("active")) {
+                    active++;
+                } else if (f[2].equals("failed")) {
+                    failed++;
+                }
+            }
+        }
+        return Optional.of(new Health.Paths(active, failed));
+    }
+}

@@ -1,0 +1,164 @@
+package io.tether.testing.servers;
+
+import static org.awaitility.Awaitility.await;
+
+import io.tether.messaging.BrokerCredentials;
+import io.tether.testing.Host;
+import io.tether.testing.TestWorker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two standalone Apache Artemis brokers made a replicated primary/backup pair exactly as
+ * docs/operations.md ("A cluster of brokers") tells an operator: the binary distribution,
+ * {@code artemis create} for each, {@code broker-config/setup-broker.sh} and
+ * {@code broker-config/add-host.sh} on the primary, then {@code broker-config/ha/setup-pair.sh}.
+ * Both on 127.0.0.1; only the ports (and a smaller heap) are this test run's own. Each node is a
+ * process of its own that can be killed with SIGKILL and started again.
+ */
+public final class ArtemisPair implements AutoCloseable {
+    /** The log line of a backup that has copied its primary's journal and can take over. */
+    private static final String BACKUP_READY = "AMQ221031: backup announced";
+
+    private final Node primary;
+    private final Node backup;
+
+    /** Creates and sets up both nodes for {@code hosts}, starts them and waits until the backup is in sync. */
+    public ArtemisPair(Path dir, String... hosts) throws Exception {
+        Path home = Path.of(System.getProperty("artemis.home", "target/artemis/apache-artemis-2.44.0"));
+        if (!Files.isExecutable(home.resolve("bin/artemis"))) {
+            throw new IllegalStateException("no Artemis distribution at " + home + " (mvn verify unpacks it)");
+        }
+        primary = new Node("primary", home, dir.resolve("primary"));
+        backup = new Node("backup", home, dir.resolve("backup"));
+        Host.ok(180, "bash", "broker-config/setup-broker.sh", primary.instance.toString());
+        for (String host : hosts) {
+            Host.ok(120, "bash", "broker-config/add-host.sh", primary.instance.toString(), host);
+        }
+        Host.ok(120, "bash", "broker-config/ha/setup-pair.sh", primary.instance.toString(), backup.instance.toString(),
+                "127.0.0.1:" + primary.clusterPort, "127.0.0.1:" + backup.clusterPort);
+        primary.start();
+        primary.awaitActive();
+        backup.start();
+        backup.awaitBackupReady(1);
+    }
+
+    /**
+     * The URL workers and engines use: both nodes, tried in turn without end. The list the broker
+     * offers at connect time (its cluster connectors, which speak only the core protocol) is
+     * ignored: the URL already names every node a client may use.
+     */
+    public String url() {
+        return "failover:(" + primary.url() + "," + backup.url() + ")?failover.maxReconnectAttempts=-1"
+                + "&failover.initialReconnectDelay=50&failover.maxReconnectDelay=500&failover.amqpOpenServerListAction=IGNORE";
+    }
+
+    public Node primary() {
+        return primary;
+    }
+
+    public Node backup() {
+        return backup;
+    }
+
+    /** Both nodes have the same users (setup-pair.sh copies them): the primary's files are the reference. */
+    public BrokerCredentials engineLogin() throws IOException {
+        return new BrokerCredentials("engine", Files.readAllLines(primary.instance.resolve("credentials/engine.password")).get(0));
+    }
+
+    /** The file a worker's --broker-password-file names for {@code hostId}. */
+    public Path hostPasswordFile(String hostId) {
+        return primary.instance.resolve("credentials/host-" + hostId + ".password");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        backup.kill9();
+        primary.kill9();
+    }
+
+    /** One broker of the pair. */
+    public static final class Node {
+        private final String name;
+        private final Path instance;
+        private final int port;
+        private final int clusterPort;
+        private Process process;
+
+        private Node(String name, Path home, Path instance) throws Exception {
+            this.name = name;
+            this.instance = instance;
+            this.port = TestWorker.freePort();
+            this.clusterPort = TestWorker.freePort();
+            int tlsPort = TestWorker.freePort();
+            Host.ok(180, "bash", home.resolve("bin/artemis").toString(), "create", instance.toString(), "--user", "admin",
+                    "--password", UUID.randomUUID().toString(), "--require-login", "--silent", "--no-web", "--no-autotune",
+                    "--force");
+            // Later options win: a test machine runs two brokers next to the tests, not one alone.
+            Files.writeString(instance.resolve("etc/artemis.profile"), "\nJAVA_ARGS=\"$JAVA_ARGS -Xms64m -Xmx512m"
+                    + " -Dtether.amqp.port=" + port + " -Dtether.amqps.port=" + tlsPort + "\"\n", StandardOpenOption.APPEND);
+        }
+
+        /** This node's plain AMQP acceptor (open only while the node is active). */
+        public String url() {
+            return "amqp://127.0.0.1:" + port;
+        }
+
+        /** Starts the node's process; it becomes active or backup as its configuration and its peer say. */
+        public void start() throws IOException {
+            process = Host.spawn(log(), "bash", instance.resolve("bin/artemis").toString(), "run");
+        }
+
+        /** SIGKILL the broker's JVM (and the shell that started it): no shutdown, no goodbye to the peer. */
+        public void kill9() throws InterruptedException {
+            if (process == null) {
+                return;
+            }
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        /** Waits until this node accepts AMQP clients. */
+        public void awaitActive() {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> alive() && Host.run(5, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port).exit() == 0);
+        }
+
+        /** Waits until this node has announced itself as an in-sync backup {@code times} times since its creation. */
+        public void awaitBackupReady(int times) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> alive() && count(Files.readString(log()), BACKUP_READY) >= times);
+        }
+
+        private boolean alive() throws IOException {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " broker exited: " + Files.readString(log()));
+            }
+            return true;
+        }
+
+        /** The node's console output, across its starts. */
+        public Path log() {
+            return instance.resolve("broker.out");
+        }
+
+        private static int count(String text, String what) {
+            int n = 0;
+            for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+                n++;
+            }
+            return n;
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + url();
+        }
+    }
+}

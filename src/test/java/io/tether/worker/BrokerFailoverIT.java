@@ -11,6 +11,7 @@ import io.tether.api.Results;
 import io.tether.client.TetherClient;
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.Jms;
+import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import io.tether.testing.servers.ArtemisPair;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -55,7 +57,7 @@ class BrokerFailoverIT {
     /** Engine threads per host, each with one request in flight: 8 unanswered at most. */
     private static final int THREADS_PER_HOST = 4;
     /** Replies to wait for between two steps, so each step happens under load. */
-    private static final int PROGRESS = 80;
+    private static final int PROGRESS = 60;
     /** Long enough for any failover here; a request not answered within it fails the test. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -72,11 +74,11 @@ class BrokerFailoverIT {
         try (ArtemisPair pair = new ArtemisPair(Files.createDirectories(tmp.resolve("brokers")), HOSTS.toArray(String[]::new));
              // Subscribed before any worker runs, so every host's events from seq 1 on are kept.
              EventCollector events = new EventCollector(pair.url(), pair.engineLogin());
-             WorkerProcess h1 = worker("h1", pair);
-             WorkerProcess h2 = worker("h2", pair);
+             Workers workers = new Workers(pair);
              TetherClient engine = TetherClient.connect(pair.url(), "engine", pair.engineLogin().password());
              Stream stream = new Stream(engine, storage)) {
-            System.out.printf("broker failover: pair and workers ready in %d ms%n", (System.nanoTime() - setupStart) / 1_000_000);
+            System.out.printf("broker failover: pair in sync %d ms after the start, workers ready %d ms after%n",
+                    (pair.readyAt() - setupStart) / 1_000_000, (System.nanoTime() - pair.readyAt()) / 1_000_000);
             stream.start();
             stream.awaitProgress(PROGRESS);
 
@@ -85,6 +87,13 @@ class BrokerFailoverIT {
             pair.primary().kill9();
             pair.backup().awaitActive();
             stream.awaitProgress(PROGRESS);
+            // The command line takes the same URL, and finds the backup behind the dead primary.
+            Path enginePassword = tmp.resolve("engine.password");
+            Files.writeString(enginePassword, pair.engineLogin().password() + "\n");
+            Host.Ran cli = Host.run(120, WorkerProcess.java(), "-jar", WorkerProcess.jar().toString(), "list", "--broker",
+                    pair.url(), "--host", "h1", "--user", "engine", "--password-file", enginePassword.toString(), "--json");
+            assertEquals(0, cli.exit(), cli.output());
+            assertTrue(cli.output().contains("\"t0-c1\""), cli.output());
 
             steps.add(new Step("primary started again, fail-back", System.nanoTime()));
             pair.primary().start();
@@ -139,14 +148,52 @@ class BrokerFailoverIT {
                 long until = i + 1 < steps.size() ? steps.get(i + 1).at() : end;
                 System.out.println("broker failover: " + step.what() + ": " + stream.outage(step.at(), until));
             }
+        } finally {
+            keepLogs();
         }
     }
 
-    private WorkerProcess worker(String host, ArtemisPair pair) throws Exception {
-        return new WorkerProcess(host, tmp.resolve(host), TestWorker.freePort(), tmp.resolve(host + ".log"))
-                .with("--broker-url", pair.url(), "--broker-user", "host-" + host,
-                        "--broker-password-file", pair.hostPasswordFile(host).toString())
-                .start();
+    /** The brokers' and workers' logs, kept in target/ for a look after a failure (the temp dir goes). */
+    private void keepLogs() throws java.io.IOException {
+        Path keep = Files.createDirectories(Path.of("target", "failsafe-reports", "BrokerFailoverIT"));
+        for (String file : List.of("h1.log", "h2.log", "brokers/primary/broker.out", "brokers/backup/broker.out")) {
+            Path log = tmp.resolve(file);
+            if (Files.exists(log)) {
+                Files.copy(log, keep.resolve(file.replace('/', '-')), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** One worker process per host, with the pair's failover URL as --broker-url; started side by side. */
+    private final class Workers implements AutoCloseable {
+        private final List<WorkerProcess> processes = new ArrayList<>();
+
+        Workers(ArtemisPair pair) throws Exception {
+            List<CompletableFuture<WorkerProcess>> starting = new ArrayList<>();
+            for (String host : HOSTS) {
+                WorkerProcess worker = new WorkerProcess(host, tmp.resolve(host), TestWorker.freePort(), tmp.resolve(host + ".log"))
+                        .with("--broker-url", pair.url(), "--broker-user", "host-" + host,
+                                "--broker-password-file", pair.hostPasswordFile(host).toString());
+                processes.add(worker);
+                starting.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return worker.start();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+            }
+            for (CompletableFuture<WorkerProcess> started : starting) {
+                started.get();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (WorkerProcess worker : processes) {
+                worker.close();
+            }
+        }
     }
 
     private static int count(String text, String what) {

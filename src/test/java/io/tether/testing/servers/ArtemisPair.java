@@ -65,13 +65,12 @@ public final class ArtemisPair implements AutoCloseable {
     }
 
     /**
-     * The URL workers and engines use: both nodes, tried in turn without end. The list the broker
-     * offers at connect time (its cluster connectors, which speak only the core protocol) is
-     * ignored: the URL already names every node a client may use.
+     * The URL workers and engines use, as docs/operations.md gives it: both nodes, tried in turn
+     * without end, at most half a second apart.
      */
     public String url() {
         return "failover:(" + primary.url() + "," + backup.url() + ")?failover.maxReconnectAttempts=-1"
-                + "&failover.initialReconnectDelay=50&failover.maxReconnectDelay=500&failover.amqpOpenServerListAction=IGNORE";
+                + "&failover.maxReconnectDelay=500";
     }
 
     public Node primary() {

@@ -86,4 +86,4 @@ fi
 chmod 700 "$backup/etc" "$backup/credentials" "$backup/data"
 chmod -R go-rwx "$primary/etc" "$backup/etc" "$backup/data" "$backup/credentials"
 echo "replicated pair: primary $primary (cluster address $primary_addr), backup $backup (cluster address $backup_addr)"
-echo "clients: failover:(amqp://PRIMARY_HOST:PORT,amqp://BACKUP_HOST:PORT)?failover.maxReconnectAttempts=-1&failover.amqpOpenServerListAction=IGNORE"
+echo "workers (--broker-url) and engines (--broker): 'failover:(amqps://PRIMARY_HOST:5671,amqps://BACKUP_HOST:5671)?failover.maxReconnectAttempts=-1&failover.maxReconnectDelay=500' (docs/operations.md)"

@@ -26,7 +26,8 @@ public final class Jms {
     /**
      * Like {@link #connect(String, String, String, boolean)}, with the login asked of {@code login}
      * at every (re)connection, so a client rides out a restart that changed it. With a null
-     * {@code login}, only the URL's own {@code jms.username}/{@code jms.password}, if any.
+     * {@code login}, only the URL's own {@code jms.username}/{@code jms.password}, if any. A
+     * failover URL keeps to the brokers it names ({@link #brokersAsGiven}).
      */
     public static Connection connect(String url, Supplier<BrokerCredentials> login, boolean rideOutRestarts)
             throws JMSException {
@@ -74,7 +75,7 @@ public final class Jms {
             return url;
         }
         String options = url.substring(close + 1);
-        String separator = options.isEmpty() ? "?" : options.equals("?") || options.endsWith("&") ? "" : "&";
+        String separator = !options.contains("?") ? "?" : options.endsWith("?") || options.endsWith("&") ? "" : "&";
         return url + separator + SERVER_LIST_ACTION + "=IGNORE";
     }
 

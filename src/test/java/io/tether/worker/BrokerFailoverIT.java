@@ -172,6 +172,7 @@ class BrokerFailoverIT {
             List<CompletableFuture<WorkerProcess>> starting = new ArrayList<>();
             for (String host : HOSTS) {
                 WorkerProcess worker = new WorkerProcess(host, tmp.resolve(host), TestWorker.freePort(), tmp.resolve(host + ".log"))
+                        .withJvmOptions(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"))
                         .with("--broker-url", pair.url(), "--broker-user", "host-" + host,
                                 "--broker-password-file", pair.hostPasswordFile(host).toString());
                 processes.add(worker);

@@ -44,9 +44,13 @@ fi
 cluster_password="$(cat "$primary/etc/tether-cluster.password")"
 
 # ha_part ROLE SELF PEER ELEMENT: the inside of ELEMENT in ROLE.xml, for a node at SELF whose peer is at PEER.
+# (Replaced by bash itself: the password is never a program's argument.)
 ha_part() {
-  sed -n "/^  <$4>/,/^  <\/$4>/p" "$here/$1.xml" | sed '1d;$d' \
-    | sed -e "s|SELF|$2|g" -e "s|PEER|$3|g" -e "s|CLUSTER_PASSWORD|$cluster_password|g"
+  local part
+  part="$(sed -n "/^  <$4>/,/^  <\/$4>/p" "$here/$1.xml" | sed '1d;$d')"
+  part="${part//SELF/$2}"
+  part="${part//PEER/$3}"
+  printf '%s\n' "${part//CLUSTER_PASSWORD/$cluster_password}"
 }
 
 # with_ha FILE ROLE SELF PEER: FILE's broker.xml without any earlier HA part, with ROLE's.
@@ -54,11 +58,13 @@ with_ha() {
   local acceptor core
   acceptor="$(ha_part "$2" "$3" "$4" acceptor)"
   core="$(ha_part "$2" "$3" "$4" core)"
-  awk -v acceptor="$acceptor" -v core="$core" -v role="$2" '
+  # The parts go through the environment, not awk's arguments: they hold the cluster password, and
+  # every user of the machine may read a process's arguments.
+  HA_ACCEPTOR="$acceptor" HA_CORE="$core" HA_ROLE="$2" awk '
     /<!-- BEGIN TETHER HA/ { skip = 1 }
     skip { if (/<!-- END TETHER HA -->/) skip = 0; next }
-    /<\/acceptors>/ { print "      <!-- BEGIN TETHER HA (broker-config/ha/setup-pair.sh) -->"; print acceptor; print "      <!-- END TETHER HA -->" }
-    /<\/core>/ { print "    <!-- BEGIN TETHER HA (broker-config/ha/setup-pair.sh): the " role " of a replicated pair -->"; print core; print "    <!-- END TETHER HA -->" }
+    /<\/acceptors>/ { print "      <!-- BEGIN TETHER HA (broker-config/ha/setup-pair.sh) -->"; print ENVIRON["HA_ACCEPTOR"]; print "      <!-- END TETHER HA -->" }
+    /<\/core>/ { print "    <!-- BEGIN TETHER HA (broker-config/ha/setup-pair.sh): the " ENVIRON["HA_ROLE"] " of a replicated pair -->"; print ENVIRON["HA_CORE"]; print "    <!-- END TETHER HA -->" }
     { print }' "$1"
 }
 

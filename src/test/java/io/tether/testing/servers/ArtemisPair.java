@@ -62,10 +62,15 @@ public final class ArtemisPair implements AutoCloseable {
                 throw new IllegalStateException("setup-pair.sh run twice left " + node.name + " without exactly one HA part");
             }
         }
-        primary.start();
-        primary.awaitActive();
-        backup.start();
-        backup.awaitBackupReady(1);
+        try {
+            primary.start();
+            primary.awaitActive();
+            backup.start();
+            backup.awaitBackupReady(1);
+        } catch (Exception | AssertionError e) {
+            close(); // nobody else will: the pair was never handed out
+            throw e;
+        }
         readyAt = System.nanoTime();
     }
 

@@ -59,7 +59,7 @@ class BrokerFailoverIT {
     /** Replies to wait for between two steps, so each step happens under load. */
     private static final int PROGRESS = 60;
     /** Long enough for any failover here; a request not answered within it fails the test. */
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
     Path tmp;
@@ -279,7 +279,7 @@ class BrokerFailoverIT {
         /** Waits for {@code replies} more replies, failing early if a request failed. */
         void awaitProgress(int replies) {
             int target = answered.get() + replies;
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 for (List<Op> ops : done.values()) {
                     synchronized (ops) {
                         for (Op op : ops) {

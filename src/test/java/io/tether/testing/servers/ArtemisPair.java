@@ -162,13 +162,13 @@ public final class ArtemisPair implements AutoCloseable {
 
         /** Waits until this node accepts AMQP clients. */
         public void awaitActive() {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(50))
                     .until(() -> alive() && Host.run(5, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port).exit() == 0);
         }
 
         /** Waits until this node has announced itself as an in-sync backup {@code times} times since its creation. */
         public void awaitBackupReady(int times) {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                     .until(() -> alive() && count(Files.readString(log()), BACKUP_READY) >= times);
         }
 

@@ -91,7 +91,7 @@ class BrokerFailoverIT {
             Path enginePassword = tmp.resolve("engine.password");
             Files.writeString(enginePassword, pair.engineLogin().password() + "\n");
             Host.Ran cli = Host.run(120, WorkerProcess.java(), "-jar", WorkerProcess.jar().toString(), "list", "--broker",
-                    pair.url(), "--host", "h1", "--user", "engine", "--password-file", enginePassword.toString(), "--json");
+                    pair.url(), "--host", "h1", "--user", "engine", "--password-file", enginePassword.toString(), "--json", "--timeout", "60");
             assertEquals(0, cli.exit(), cli.output());
             assertTrue(cli.output().contains("\"t0-c1\""), cli.output());
 
@@ -178,7 +178,8 @@ class BrokerFailoverIT {
                 processes.add(worker);
                 starting.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return worker.start();
+                        // Two JVMs starting together on a busy machine of 2 cores can take minutes.
+                        return worker.start(Duration.ofSeconds(180));
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }

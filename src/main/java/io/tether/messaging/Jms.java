@@ -26,11 +26,12 @@ public final class Jms {
     /**
      * Like {@link #connect(String, String, String, boolean)}, with the login asked of {@code login}
      * at every (re)connection, so a client rides out a restart that changed it. With a null
-     * {@code login}, only the URL's own {@code jms.username}/{@code jms.password}, if any.
+     * {@code login}, only the URL's own {@code jms.username}/{@code jms.password}, if any. A
+     * failover URL keeps to the brokers it names ({@link #brokersAsGiven}).
      */
     public static Connection connect(String url, Supplier<BrokerCredentials> login, boolean rideOutRestarts)
             throws JMSException {
-        JmsConnectionFactory factory = new JmsConnectionFactory(rideOutRestarts ? withFailover(url) : url);
+        JmsConnectionFactory factory = new JmsConnectionFactory(brokersAsGiven(rideOutRestarts ? withFailover(url) : url));
         if (login != null) {
             factory.setExtension(JmsConnectionExtensions.USERNAME_OVERRIDE.toString(), (connection, uri) -> login.get().user());
             factory.setExtension(JmsConnectionExtensions.PASSWORD_OVERRIDE.toString(), (connection, uri) -> login.get().password());
@@ -57,6 +58,25 @@ public final class Jms {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Qpid JMS's option for what to do with the brokers a broker names when a connection opens. */
+    static final String SERVER_LIST_ACTION = "failover.amqpOpenServerListAction";
+
+    /**
+     * A {@code failover:(...)} URL that keeps to the brokers it names: Qpid JMS otherwise replaces
+     * its list with the one the broker sends when the connection opens, which for an Artemis pair
+     * is the cluster connectors (core protocol only, where no AMQP client gets in). An option the
+     * URL sets itself is kept; any other URL is returned as it is.
+     */
+    static String brokersAsGiven(String url) {
+        int close = url.lastIndexOf(')');
+        if (!url.startsWith("failover:(") || close < 0 || url.contains(SERVER_LIST_ACTION)) {
+            return url;
+        }
+        String options = url.substring(close + 1);
+        String separator = !options.contains("?") ? "?" : options.endsWith("?") || options.endsWith("&") ? "" : "&";
+        return url + separator + SERVER_LIST_ACTION + "=IGNORE";
     }
 
     static String withFailover(String url) {

@@ -95,6 +95,11 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the process and waits until it says it is running. */
     public WorkerProcess start() throws IOException {
+        return start(Duration.ofSeconds(60));
+    }
+
+    /** Starts the process and waits up to {@code timeout} until it says it is running. */
+    public WorkerProcess start(Duration timeout) throws IOException {
         List<String> command = new ArrayList<>(this.command);
         if (!command.contains("--http-address")) {
             command.addAll(List.of("--http-address", "off"));
@@ -104,7 +109,7 @@ public final class WorkerProcess implements AutoCloseable {
         builder.environment().putAll(environment);
         long before = Files.exists(output) ? Files.size(output) : 0;
         process = builder.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        await().atMost(timeout).until(() -> {
             if (!process.isAlive()) {
                 throw new AssertionError("worker exited with " + process.exitValue() + "; see " + output);
             }

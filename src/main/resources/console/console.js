@@ -105,6 +105,12 @@
     return null;
   }
 
+  /** A column's heading: the key without its scheme, its end when long (the end tells keys apart). */
+  function label(key) {
+    const text = key.replace(/^[a-z]+:\/\//, '');
+    return text.length > 24 ? '…' + text.substring(text.length - 23) : text;
+  }
+
   function scheduleRedraw() {
     if (redrawTimer === null) redrawTimer = setTimeout(redraw, 0);
   }
@@ -128,7 +134,7 @@
     const keyRow = el('tr', 'keys');
     keyRow.appendChild(el('th', 'corner host', 'host'));
     for (const column of columns) {
-      const th = el('th', 'key', column.key.replace(/^[a-z]+:\/\//, ''));
+      const th = el('th', 'key', label(column.key));
       th.title = column.key;
       th.dataset.key = column.key;
       keyRow.appendChild(th);

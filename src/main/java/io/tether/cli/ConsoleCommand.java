@@ -30,7 +30,9 @@ public final class ConsoleCommand implements Callable<Integer> {
     String httpAddress;
 
     @Option(names = "--host", split = ",", paramLabel = "HOST",
-            description = "Hosts to show from the start, even before they publish an event (comma-separated, repeatable).")
+            description = "Hosts to show from the start, even before they publish an event (comma-separated, repeatable)."
+                    + " Default: on a worker's machine (the login from its --data-dir), the id a worker started without"
+                    + " --host-id has here; else none.")
     List<String> hosts = new ArrayList<>();
 
     @Option(names = "--refresh", defaultValue = "30", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
@@ -47,7 +49,10 @@ public final class ConsoleCommand implements Callable<Integer> {
         HttpAddress address = HttpAddress.parse("--http-address", httpAddress)
                 .orElseThrow(() -> new IllegalArgumentException("--http-address off: the console is nothing but its page"));
         hosts.forEach(Addresses::checkHostId);
-        client.login();
+        if (client.login() != null && client.user == null && hosts.isEmpty()) {
+            // Next to a worker: its host is shown at once, not only after its next event.
+            hosts.add(Addresses.sanitise(WorkerCommand.localHostName()));
+        }
         LibraryLogging.off();
         BrokerAccess broker = new BrokerAccess() {
             @Override

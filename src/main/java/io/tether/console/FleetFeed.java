@@ -153,7 +153,7 @@ public final class FleetFeed implements AutoCloseable {
             JsonNode result = used.call(hostId, "getStorageServerList", Map.of(), timeout);
             again = state.onList(hostId, result);
         } catch (TimeoutException e) {
-            state.onNoAnswer(hostId, "does not answer: no list within " + timeout.toMillis() + " ms");
+            state.onNoAnswer(hostId, "no answer to a list within " + timeout.toMillis() + " ms");
         } catch (RpcException e) {
             state.onNoAnswer(hostId, "answered error " + e.code() + " " + e.name() + ": " + e.getMessage());
         } catch (JMSException e) {

@@ -58,11 +58,13 @@ class ConsoleBenchmark {
     private static final class SimHost {
         final String id;
         final boolean[] connected = new boolean[CONNECTIONS];
+        final String[] since = new String[CONNECTIONS];
         long seq;
 
         SimHost(String id) {
             this.id = id;
             java.util.Arrays.fill(connected, true);
+            java.util.Arrays.fill(since, "2026-01-01T00:00:00Z");
             seq = CONNECTIONS * 2L; // as if each connection was managed, then connected
         }
     }
@@ -80,7 +82,7 @@ class ConsoleBenchmark {
     private static ObjectNode entry(SimHost host, int c) {
         ObjectNode entry = JsonRpc.MAPPER.createObjectNode().put("managed", true).put("connected", host.connected[c])
                 .put("state", host.connected[c] ? "CONNECTED" : "DISCONNECTED").put("connectionKey", key(c))
-                .put("since", "2026-01-01T00:00:00Z");
+                .put("since", host.since[c]);
         entry.putNull("lastError");
         entry.putObject("connectionInfo").put("type", TYPES[c % TYPES.length]);
         return entry;
@@ -105,6 +107,7 @@ class ConsoleBenchmark {
             host.seq++;
             ObjectNode params = JsonRpc.MAPPER.createObjectNode().put("hostId", host.id).put("seq", host.seq)
                     .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString()).put("connectionKey", key(c));
+            host.since[c] = params.get("at").asText();
             params.putArray("connectionIds").add(host.id + "-cid" + c);
             params.putArray("changedIds");
             params.put("state", host.connected[c] ? "CONNECTED" : "DISCONNECTED").put("connected", host.connected[c]);
@@ -205,6 +208,24 @@ class ConsoleBenchmark {
                         + "    for (const t of pending) window.__lat.push(now - t); pending.length = 0; frame = false; }); }"
                         + "}).observe(document.getElementById('matrix'), {subtree: true, attributes: true,"
                         + "  attributeFilter: ['data-since'], attributeOldValue: true});");
+                // The same updates' arrival in the browser, before any drawing: what the page itself adds.
+                browser.js("window.__arrived = []; const s = new EventSource('/api/stream');"
+                        + "s.addEventListener('update', (m) => { const now = Date.now();"
+                        + "  for (const u of JSON.parse(m.data)) { if (u.event && u.event.at) window.__arrived.push(now - Date.parse(u.event.at)); } });");
+                // And at a plain subscriber of the same topics, next to the console: what the broker adds.
+                List<Double> atSubscriber = java.util.Collections.synchronizedList(new ArrayList<>());
+                Connection watcher = Jms.connect(worker.url(), null, null, false);
+                Session watching = watcher.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                watching.createConsumer(watching.createTopic("tether.host.*.status")).setMessageListener(m -> {
+                    long now = System.currentTimeMillis();
+                    try {
+                        JsonNode e = JsonRpc.MAPPER.readTree(((TextMessage) m).getText()).get("params");
+                        atSubscriber.add((double) (now - Instant.parse(e.get("at").asText()).toEpochMilli()));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                watcher.start();
                 Random random = new Random(42);
                 int total = RATE * SECONDS;
                 long begin = System.nanoTime();
@@ -227,6 +248,13 @@ class ConsoleBenchmark {
                 Stats stats = new Stats(latencies.stream().mapToDouble(Number::doubleValue).toArray());
                 System.out.printf("%,d events at %,d/s (sent in %.1f s) to %,d cells: publish to cell %s%n", total, RATE,
                         sendSeconds, cells, stats.millis());
+                watcher.close();
+                System.out.printf("the same events at a plain subscriber of the broker: %s%n",
+                        new Stats(atSubscriber.stream().mapToDouble(Double::doubleValue).toArray()).millis());
+                @SuppressWarnings("unchecked")
+                List<Number> arrivals = (List<Number>) browser.js("return window.__arrived;");
+                System.out.printf("the same events' arrival in the browser (Server-Sent Events, before drawing): %s%n",
+                        new Stats(arrivals.stream().mapToDouble(Number::doubleValue).toArray()).millis());
             }
         }
     }

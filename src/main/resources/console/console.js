@@ -197,10 +197,9 @@
   function paintCell(td, host, connection) {
     if (!connection) {
       if (td.className !== 'cell none') td.className = 'cell none';
-      td.textContent = '';
+      if (td.textContent) td.textContent = '';
       td.removeAttribute('data-state');
       td.removeAttribute('data-since');
-      td.removeAttribute('title');
       return;
     }
     let cls = 'cell s-' + connection.state;
@@ -209,15 +208,25 @@
     if (!host.answering) cls += ' stale';
     if (selected && selected.td === td) cls += ' selected';
     td.className = cls;
-    td.textContent = String(connection.cids.length);
+    const count = String(connection.cids.length);
+    if (td.textContent !== count) td.textContent = count;
     td.dataset.state = connection.state;
     const since = connection.since || '';
     if (td.dataset.since !== since) td.dataset.since = since;
-    let title = td.dataset.host + ' · ' + td.dataset.key + '\n' + connection.state + (since ? ' since ' + since : '')
-      + '\n' + connection.cids.length + ' CID(s)';
+  }
+
+  /** A cell's tooltip, made when the pointer comes over it rather than for every cell at every change. */
+  function cellTitle(td) {
+    const host = hosts.get(td.dataset.host);
+    const connection = host ? host.connections.get(td.dataset.key) : null;
+    if (!connection) return '';
+    let title = td.dataset.host + ' · ' + td.dataset.key + '\n' + connection.state
+      + (connection.since ? ' since ' + connection.since : '') + '\n' + connection.cids.length + ' CID(s)';
     if (connection.lastError) title += '\n' + connection.lastError.code + ' ' + connection.lastError.name;
+    const health = connection.health;
     if (health && health.status) title += '\nhealth ' + health.status + (health.reasons && health.reasons.length ? ' ' + health.reasons.join(',') : '');
-    td.title = title;
+    if (!host.answering) title += '\nhost not answering: ' + host.problem;
+    return title;
   }
 
   function updateSummary() {
@@ -294,6 +303,7 @@
         // Events that arrived meanwhile are already at the top.
         const seen = new Set(wanted.events.map((e) => e.seq));
         wanted.events = wanted.events.concat((detail.events || []).filter((e) => !seen.has(e.seq)));
+        wanted.info = detail.connectionInfo;
         showDetail();
       })
       .catch(() => {});
@@ -319,7 +329,7 @@
     const health = connection ? connection.health : null;
     $('detail-health').textContent = health ? health.status + (health.reasons && health.reasons.length
       ? ' (' + health.reasons.join(', ') + ')' : '') + (health.delayMs !== undefined ? ', probe ' + health.delayMs + ' ms' : '') : '-';
-    $('detail-info').textContent = connection && connection.connectionInfo ? JSON.stringify(connection.connectionInfo) : '-';
+    $('detail-info').textContent = selected.info ? JSON.stringify(selected.info) : '-';
     const cids = $('detail-cids');
     cids.textContent = '';
     const list = connection ? connection.cids : [];
@@ -426,6 +436,10 @@
     $('matrix').addEventListener('click', (e) => {
       const td = e.target.closest('td.cell');
       if (td && !td.classList.contains('none')) select(td);
+    });
+    $('matrix').addEventListener('mouseover', (e) => {
+      const td = e.target.closest('td.cell');
+      if (td) td.title = cellTitle(td);
     });
     $('close-detail').addEventListener('click', () => {
       if (selected && selected.td) selected.td.classList.remove('selected');

@@ -59,6 +59,8 @@ public final class FleetState {
         String problem;
         String problemSince;
         final TreeMap<String, ObjectNode> connections = new TreeMap<>();
+        /** Each connection's connectionInfo: for the API and the detail, not for the page's every update. */
+        final Map<String, JsonNode> info = new HashMap<>();
         final Map<String, Deque<ObjectNode>> recent = new HashMap<>();
 
         Host(String id) {
@@ -163,11 +165,14 @@ public final class FleetState {
             hosts.put(hostId, host);
         }
         long seq = list.path("seq").asLong(-1);
+        // A refresh that finds what the console already shows is not sent to the pages again.
+        boolean changed = host.problem != null || host.seq < 0 || host.buffering;
         host.problem = null;
         host.problemSince = null;
         if (seq >= host.seq) {
             // Everything applied so far is in this snapshot: it replaces the state.
             TreeMap<String, ObjectNode> connections = new TreeMap<>();
+            Map<String, JsonNode> info = new HashMap<>();
             list.path("connections").fields().forEachRemaining(e -> {
                 JsonNode entry = e.getValue();
                 String key = entry.path("connectionKey").asText(null);
@@ -175,13 +180,17 @@ public final class FleetState {
                     return;
                 }
                 ObjectNode connection = connections.computeIfAbsent(key, k -> connection(k, entry));
+                info.putIfAbsent(key, entry.path("connectionInfo").isObject() ? entry.get("connectionInfo") : JSON.objectNode());
                 if (entry.path("managed").asBoolean()) {
                     ((ArrayNode) connection.get("cids")).add(e.getKey());
                     connection.put("managed", true);
                 }
             });
+            changed |= !connections.equals(host.connections);
             host.connections.clear();
             host.connections.putAll(connections);
+            host.info.clear();
+            host.info.putAll(info);
             host.recent.keySet().retainAll(connections.keySet());
             host.seq = seq;
         }
@@ -209,7 +218,7 @@ public final class FleetState {
             for (JsonNode event : applied) {
                 updates.accept(logLine(host, event));
             }
-        } else {
+        } else if (changed) {
             emitHost(host);
         }
         return again;
@@ -283,6 +292,7 @@ public final class FleetState {
             return null;
         }
         ObjectNode detail = connection.deepCopy();
+        detail.set("connectionInfo", host.info.getOrDefault(key, JSON.objectNode()));
         ArrayNode events = detail.putArray("events");
         host.recent.getOrDefault(key, new ArrayDeque<>()).forEach(events::add);
         return detail;
@@ -320,7 +330,6 @@ public final class FleetState {
         connection.set("lastError", entry.path("lastError").isObject() ? entry.get("lastError") : JSON.nullNode());
         connection.set("since", entry.path("since").isTextual() ? entry.get("since") : JSON.nullNode());
         connection.put("type", type(key, entry.path("connectionInfo")));
-        connection.set("connectionInfo", entry.path("connectionInfo").isObject() ? entry.get("connectionInfo") : JSON.objectNode());
         if (entry.path("health").isObject()) {
             connection.set("health", entry.get("health"));
         }
@@ -360,6 +369,7 @@ public final class FleetState {
         if (cids.isEmpty() && "DISCONNECTED".equals(state)) {
             // No CID holds it and it is down: gone from the host, as from its list.
             host.connections.remove(key);
+            host.info.remove(key);
             host.recent.remove(key);
             return;
         }
@@ -374,7 +384,7 @@ public final class FleetState {
             connection.set("since", event.path("at").isTextual() ? event.get("at") : JSON.nullNode());
         }
         if (event.path("connectionInfo").isObject()) {
-            connection.set("connectionInfo", event.get("connectionInfo"));
+            host.info.put(key, event.get("connectionInfo"));
         }
         if (event.path("health").isObject()) {
             connection.set("health", event.get("health"));
@@ -402,12 +412,18 @@ public final class FleetState {
         return update;
     }
 
-    /** The fleet as {@code GET /api/fleet} gives it. */
+    /** The fleet as {@code GET /api/fleet} gives it: the page's state, with each connection's connectionInfo. */
     public synchronized String fleetJson() {
         ObjectNode fleet = JSON.objectNode();
         fleet.set("broker", broker().get("broker"));
         ObjectNode all = fleet.putObject("hosts");
-        hosts.values().forEach(h -> all.set(h.id, hostNode(h)));
+        for (Host h : hosts.values()) {
+            ObjectNode node = hostNode(h);
+            ObjectNode connections = node.putObject("connections");
+            h.connections.forEach((key, c) -> connections.set(key, c.deepCopy()
+                    .set("connectionInfo", h.info.getOrDefault(key, JSON.objectNode()))));
+            all.set(h.id, node);
+        }
         return JsonRpc.write(fleet);
     }
 }

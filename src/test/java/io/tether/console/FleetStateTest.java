@@ -102,6 +102,17 @@ class FleetStateTest {
     }
 
     @Test
+    void aRefreshThatFindsNothingNewIsNotSentToThePagesAgain() {
+        state.learn("h1");
+        state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
+        updates.clear();
+        state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
+        assertTrue(updates.isEmpty(), updates.toString());
+        state.onList("h1", list(2, "c1", "file:///a", "DISCONNECTED"));
+        assertEquals(1, updates.size());
+    }
+
+    @Test
     void theLastCidGoneAndDisconnectedRemovesTheConnection() {
         state.learn("h1");
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));

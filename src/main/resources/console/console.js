@@ -108,7 +108,7 @@
   /** A column's heading: the key without its scheme, its end when long (the end tells keys apart). */
   function label(key) {
     const text = key.replace(/^[a-z]+:\/\//, '');
-    return text.length > 24 ? '…' + text.substring(text.length - 23) : text;
+    return text.length > 20 ? '…' + text.substring(text.length - 19) : text;
   }
 
   function scheduleRedraw() {

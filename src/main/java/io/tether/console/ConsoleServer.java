@@ -60,7 +60,16 @@ public final class ConsoleServer implements AutoCloseable {
                 files.headers = HEADERS;
             });
         });
-        app.before(ctx -> HEADERS.forEach(ctx::header));
+        boolean loopback = isLoopback(settings.address().host());
+        app.before(ctx -> {
+            HEADERS.forEach(ctx::header);
+            // On a loopback address, a page of another site must not read the fleet by pointing a
+            // name of its own at 127.0.0.1 (DNS rebinding): only loopback names are served.
+            if (loopback && !loopbackName(ctx.host())) {
+                ctx.status(HttpStatus.MISDIRECTED_REQUEST).contentType("text/plain").result("not served under this name");
+                ctx.skipRemainingHandlers();
+            }
+        });
         app.get("/api/fleet", ctx -> ctx.contentType("application/json").result(state.fleetJson()));
         app.get("/api/connection", ctx -> {
             String host = ctx.queryParam("host");
@@ -110,6 +119,24 @@ public final class ConsoleServer implements AutoCloseable {
         };
         client.onClose(() -> broadcaster.leave(page));
         state.join(fleet -> broadcaster.join(page, fleet));
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** A Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], with any port. */
+    static boolean loopbackName(String hostHeader) {
+        if (hostHeader == null) {
+            return false;
+        }
+        String host = hostHeader.startsWith("[") ? hostHeader.substring(1, Math.max(1, hostHeader.indexOf(']')))
+                : hostHeader.contains(":") ? hostHeader.substring(0, hostHeader.indexOf(':')) : hostHeader;
+        return host.equalsIgnoreCase("localhost") || host.equals("::1") || host.matches("127(\\.\\d{1,3}){3}");
     }
 
     /** The port it listens on (the one chosen, for port 0). */

@@ -41,6 +41,15 @@ class ConsoleServerTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** A request with the Host header given (HttpClient will not set one), answered by its status line. */
+    private static String raw(int port, String path, String host) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -74,6 +83,12 @@ class ConsoleServerTest {
             assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "api/fleet"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
                     "read-only");
+
+            // Another site's name pointed at 127.0.0.1 (DNS rebinding) gets nothing.
+            assertTrue(raw(console.port(), "/api/fleet", "evil.example:" + console.port()).startsWith("HTTP/1.1 421 "));
+            assertTrue(raw(console.port(), "/", "evil.example").startsWith("HTTP/1.1 421 "));
+            assertTrue(raw(console.port(), "/api/fleet", "localhost:" + console.port()).startsWith("HTTP/1.1 200 "));
+            assertTrue(raw(console.port(), "/api/fleet", "127.0.0.1:" + console.port()).startsWith("HTTP/1.1 200 "));
 
             // The stream starts with the whole fleet, as a browser's EventSource asks for it.
             HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(base + "api/stream"))

@@ -39,9 +39,10 @@ import org.openqa.selenium.WebElement;
 
 /**
  * {@code tether console} as an operator runs it (java -jar target/tether.jar console), in a real
- * browser (headless chromium through Selenium): two real workers on one standalone broker, a third
- * host that has no worker, a local directory taken away and given back, a CID made to be markup,
- * the broker stopped and started again, and the JSON API.
+ * browser (headless chromium through Selenium): two real workers on one standalone broker, learned
+ * from their events, and a third host named on the command line that the broker does not know; a
+ * local directory taken away and given back, a CID made to be markup, the filter, the JSON API,
+ * the broker stopped and started again, and at last a worker that stops answering.
  */
 class ConsoleIT {
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -173,7 +173,7 @@ public final class FleetState {
             // Everything applied so far is in this snapshot: it replaces the state.
             TreeMap<String, ObjectNode> connections = new TreeMap<>();
             Map<String, JsonNode> info = new HashMap<>();
-            list.path("connections").fields().forEachRemaining(e -> {
+            list.path("connections").properties().forEach(e -> {
                 JsonNode entry = e.getValue();
                 String key = entry.path("connectionKey").asText(null);
                 if (key == null) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tether", mixinStandardHelpOptions = true, version = "tether 0.1.0",
         description = "Tether: managed storage connections for virtualization hosts.",
         subcommands = {WorkerCommand.class, ManageCommand.class, UnmanageCommand.class, ListCommand.class,
-                WatchCommand.class, AwaitCommand.class})
+                WatchCommand.class, AwaitCommand.class, ConsoleCommand.class})
 public final class Main {
     /**
      * Exit code for a command line in error: sysexits' EX_USAGE, not picocli's 2, which `await`

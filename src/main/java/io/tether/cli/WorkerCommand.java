@@ -213,7 +213,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }
     }
 
-    private static String localHostName() {
+    static String localHostName() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
             return env;

@@ -1,0 +1,209 @@
+package io.tether.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.client.RpcException;
+import io.tether.client.TetherClient;
+import jakarta.jms.JMSException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds {@link FleetState} from the broker: subscribes to every host's status events
+ * ({@code tether.host.*.status}) first, then lists each host it knows ({@code --host}) or learns
+ * from an event, lists a host again on a gap in its events, and every host every refresh interval
+ * (which is how a worker that stopped answering shows). When the broker is lost, it connects again
+ * every retry interval and lists every host anew, since the events published meanwhile are gone.
+ */
+public final class FleetFeed implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FleetFeed.class);
+    /** List calls in flight at once: each waits for its host, up to the timeout, on a thread of its own. */
+    static final int LIST_THREADS = 32;
+
+    private final FleetState state;
+    private final BrokerAccess broker;
+    private final Duration timeout;
+    private final Duration retry;
+    private final ExecutorService lists = Executors.newFixedThreadPool(LIST_THREADS, daemon("tether-console-list"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("tether-console-timer"));
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Thread loop;
+    private volatile TetherClient client;
+    private volatile boolean running = true;
+
+    /**
+     * Starts feeding {@code state}: {@code timeout} for each list call, {@code refresh} between two
+     * lists of every host, {@code retry} between two attempts to reach the broker or a host that did
+     * not answer.
+     */
+    public FleetFeed(FleetState state, BrokerAccess broker, Duration timeout, Duration refresh, Duration retry) {
+        this.state = state;
+        this.broker = broker;
+        this.timeout = timeout;
+        this.retry = retry;
+        this.loop = new Thread(this::run, "tether-console-broker");
+        loop.setDaemon(true);
+        loop.start();
+        timer.scheduleWithFixedDelay(() -> state.hostsToRetry().forEach(this::list), retry.toMillis(), retry.toMillis(),
+                TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> state.hosts().forEach(this::list), refresh.toMillis(), refresh.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Adds a host to follow (from {@code --host}) and lists it. */
+    public void learn(String hostId) {
+        if (state.learn(hostId)) {
+            list(hostId);
+        }
+    }
+
+    private void run() {
+        while (running) {
+            TetherClient connected;
+            try {
+                connected = broker.connect();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                state.onBrokerDown(broker.describe(e));
+                if (!pause()) {
+                    return;
+                }
+                continue;
+            }
+            CompletableFuture<JMSException> lost = new CompletableFuture<>();
+            try {
+                connected.onConnectionLost(lost::complete);
+                // Subscribe before any list: no event can fall between a snapshot and the stream.
+                connected.watch(null, this::onEvent);
+            } catch (JMSException e) {
+                state.onBrokerDown(broker.describe(e));
+                closeQuietly(connected);
+                if (!pause()) {
+                    return;
+                }
+                continue;
+            }
+            client = connected;
+            LOG.info("console: subscribed to every host's status events");
+            state.onBrokerUp().forEach(this::list);
+            try {
+                JMSException why = lost.get();
+                LOG.warn("console: lost the broker: {}", broker.describe(why));
+                state.onBrokerDown(broker.describe(why));
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                state.onBrokerDown(String.valueOf(e.getMessage()));
+            } finally {
+                client = null;
+                closeQuietly(connected);
+            }
+            if (!pause()) {
+                return;
+            }
+        }
+    }
+
+    private boolean pause() {
+        try {
+            Thread.sleep(retry.toMillis());
+            return running;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void onEvent(JsonNode event) {
+        if (state.onEvent(event)) {
+            list(event.path("hostId").asText());
+        }
+    }
+
+    /** Lists {@code hostId} unless a list of it is already on its way. */
+    private void list(String hostId) {
+        if (!running || client == null || !inFlight.add(hostId)) {
+            return;
+        }
+        try {
+            lists.execute(() -> listNow(hostId));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            inFlight.remove(hostId); // closing
+        }
+    }
+
+    private void listNow(String hostId) {
+        boolean again = false;
+        TetherClient used = client;
+        try {
+            if (used == null) {
+                return; // the broker is away: listed again when it is back
+            }
+            JsonNode result = used.call(hostId, "getStorageServerList", Map.of(), timeout);
+            again = state.onList(hostId, result);
+        } catch (TimeoutException e) {
+            state.onNoAnswer(hostId, "no answer to a list within " + timeout.toMillis() + " ms");
+        } catch (RpcException e) {
+            state.onNoAnswer(hostId, "answered error " + e.code() + " " + e.name() + ": " + e.getMessage());
+        } catch (JMSException e) {
+            if (used == client) {
+                state.onNoAnswer(hostId, broker.describe(e));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            state.onNoAnswer(hostId, "answered something unusable: " + e.getMessage());
+        } finally {
+            inFlight.remove(hostId);
+        }
+        if (again) {
+            // Its events have a gap after this snapshot: take the next one now.
+            list(hostId);
+        }
+    }
+
+    private static void closeQuietly(TetherClient c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Lost already: nothing more to close.
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        timer.shutdownNow();
+        lists.shutdownNow();
+        loop.interrupt();
+        TetherClient c = client;
+        if (c != null) {
+            closeQuietly(c);
+        }
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

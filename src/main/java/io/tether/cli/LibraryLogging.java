@@ -20,13 +20,13 @@ final class LibraryLogging {
     }
 
     /**
-     * Before anything logs: an engine-side command ({@code args[0]} other than the long-running
-     * {@code worker}) gets no logging provider at all. Logback reading its configuration is a
+     * Before anything logs: a short engine-side command ({@code args[0]} other than the
+     * long-running {@code worker} and {@code console}) gets no logging provider at all. Logback reading its configuration is a
      * noticeable part of a short command's start-up, and its lines would only be dropped by
      * {@link #off()} anyway; a library that logs before {@code off()} runs is silenced too.
      */
     static void forCommand(String[] args) {
-        boolean longRunning = args.length == 0 || args[0].equals("worker");
+        boolean longRunning = args.length == 0 || args[0].equals("worker") || args[0].equals("console");
         if (!longRunning && System.getenv("TETHER_LOG_LEVEL") == null && System.getProperty(PROPERTY) == null) {
             System.setProperty(PROPERTY, SILENT_PROVIDER);
             // Else SLF4J says on stderr which provider it loads.

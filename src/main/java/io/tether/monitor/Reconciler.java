@@ -62,8 +62,10 @@ public final class Reconciler implements AutoCloseable {
     private static final class KeyState {
         boolean running;
         boolean again;
-        // Only the decisions thread reads and writes it.
+        // Only the decisions thread reads and writes them.
         int failures;
+        /** This run of failures began with the connection up: an outage, whose first retry is spread. */
+        boolean outage;
     }
 
     private final ConnectionTable table;
@@ -195,6 +197,9 @@ public final class Reconciler implements AutoCloseable {
             ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
         StorageType type = uri.type();
+        if (state.failures == 0) {
+            state.outage = target.state() == ConnectionState.CONNECTED;
+        }
         return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> connector.check(uri),
                         nanos -> meters.probed(type, nanos))
                 .handleAsync((ok, probeFailure) -> {
@@ -227,6 +232,9 @@ public final class Reconciler implements AutoCloseable {
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
     private CompletableFuture<ReconcileResult> release(ConnectionKey key, KeyState state, StorageUri uri, Connector connector) {
+        if (state.failures == 0) {
+            state.outage = false;
+        }
         try (LogFields ids = LogFields.key(key)) {
             log.info("key={} disconnecting: no CID holds it", key);
         }
@@ -257,7 +265,10 @@ public final class Reconciler implements AutoCloseable {
 
     private ReconcileResult retry(KeyState state) {
         int failures = ++state.failures;
-        return new ReconcileResult.Retry(settings.retry().delay(failures, random), failures);
+        // Hosts that lose one server together see it at the same moment: a random first delay
+        // spreads their retries, and so their reconnects when it is back (docs/monitoring.md).
+        return new ReconcileResult.Retry(failures == 1 && state.outage ? settings.firstRetryAfterOutage(random)
+                : settings.retry().delay(failures, random), failures);
     }
 
     /** Acts on what the step returned, or runs the step again at once if it was asked for meanwhile. */

@@ -16,7 +16,7 @@ abstract class HostCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--host", required = true, split = ",", paramLabel = "HOST",
+    @Option(names = "--host", required = true, split = ",", paramLabel = "<host>",
             description = "Host id of the worker. Several, comma-separated (or --host given again), run the command on"
                     + " all of them at once: one line (list: one section) per host, prefixed with its id; exit 0 only"
                     + " if every host succeeded.")

@@ -134,7 +134,7 @@ public final class TetherClient implements AutoCloseable {
             pending.remove(id);
         });
         try {
-            send(id, hostId, body);
+            send(id, hostId, body, reply::completeExceptionally);
         } catch (JMSException | RuntimeException e) {
             reply.completeExceptionally(e);
             return reply;
@@ -189,21 +189,57 @@ public final class TetherClient implements AutoCloseable {
     }
 
     private void send(String id, String hostId, String body) throws JMSException {
+        send(id, hostId, body, null);
+    }
+
+    /**
+     * Sends a request. With {@code refused} it does not wait for the broker to take it (a JMS 2.0
+     * asynchronous send: many requests, to many hosts, go out without a broker round trip each),
+     * and a refusal the broker reports later goes to {@code refused}; without, it waits.
+     */
+    private void send(String id, String hostId, String body, Consumer<JMSException> refused) throws JMSException {
         synchronized (session) {
             TextMessage message = session.createTextMessage(body);
             message.setJMSReplyTo(replyQueue);
             message.setJMSCorrelationID(id);
+            jakarta.jms.Queue queue = session.createQueue(Addresses.requests(hostId));
             try {
-                producer.send(session.createQueue(Addresses.requests(hostId)), message);
+                if (refused == null) {
+                    producer.send(queue, message);
+                } else {
+                    producer.send(queue, message, new jakarta.jms.CompletionListener() {
+                        @Override
+                        public void onCompletion(Message sent) {
+                        }
+
+                        @Override
+                        public void onException(Message sent, Exception e) {
+                            refused.accept(e instanceof JMSSecurityException denied ? refusal(hostId, denied)
+                                    : e instanceof JMSException jms ? jms : wrap(e));
+                        }
+                    });
+                }
             } catch (JMSSecurityException e) {
-                // The broker has no queue for the host (and may not let an engine make one), or
-                // this login may not send to it: nothing would ever answer, so say so now.
-                JMSSecurityException refused = new JMSSecurityException("host " + hostId + " has no request queue on this broker,"
-                        + " or this login may not send to it: " + e.getMessage(), e.getErrorCode());
-                refused.initCause(e);
-                throw refused;
+                throw refusal(hostId, e);
             }
         }
+    }
+
+    /**
+     * The broker has no queue for the host (and may not let an engine make one), or this login may
+     * not send to it: nothing would ever answer, so say so now.
+     */
+    private static JMSSecurityException refusal(String hostId, JMSSecurityException e) {
+        JMSSecurityException refused = new JMSSecurityException("host " + hostId + " has no request queue on this broker,"
+                + " or this login may not send to it: " + e.getMessage(), e.getErrorCode());
+        refused.initCause(e);
+        return refused;
+    }
+
+    private static JMSException wrap(Exception e) {
+        JMSException jms = new JMSException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        jms.initCause(e);
+        return jms;
     }
 
     /**

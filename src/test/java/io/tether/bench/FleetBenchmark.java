@@ -195,8 +195,12 @@ class FleetBenchmark {
         long events = eventCount();
         long probes = storage.probes();
         long connects = storage.connects();
+        long cpu = cpuNanos();
         Thread.sleep(IDLE_SECONDS * 1000L);
+        double cores = (cpuNanos() - cpu) / 1e9 / IDLE_SECONDS;
         long sent = eventCount() - events;
+        System.out.printf("idle %d s: this JVM (the %d workers, the engine) used %.2f cores, %.3f%% of a core per worker%n",
+                IDLE_SECONDS, n, cores, 100 * cores / n);
         System.out.printf("idle %d s: %d event messages (%.2f/s), %d probes (%.1f/s; expected one per host per %d s),"
                 + " %d connects%n", IDLE_SECONDS, sent, sent / (double) IDLE_SECONDS, storage.probes() - probes,
                 (storage.probes() - probes) / (double) IDLE_SECONDS, monitor.probeInterval().toSeconds(),
@@ -388,6 +392,10 @@ class FleetBenchmark {
             }
         }
         return count;
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double seconds(long since) {

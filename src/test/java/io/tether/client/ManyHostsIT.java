@@ -13,6 +13,8 @@ import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import io.tether.testing.servers.StandaloneArtemis;
 import io.tether.worker.WorkerConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.jms.JMSSecurityException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,11 +60,13 @@ class ManyHostsIT {
             Set<String> up = Set.of("mh1", "mh2");
             String uri = "file://" + storage;
 
-            // In flight together: two hosts that do not answer cost one timeout, not two.
+            // In flight together: two hosts that do not answer cost one timeout, not two (one after
+            // the other, they would take at least twice the timeout).
+            Duration timeout = Duration.ofSeconds(5);
             long start = System.nanoTime();
-            Map<String, HostResult<Results.Managed>> managed = engine.manage(all, "cid-1", uri, SHORT);
+            Map<String, HostResult<Results.Managed>> managed = engine.manage(all, "cid-1", uri, timeout);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            assertTrue(took.compareTo(SHORT.multipliedBy(2)) < 0, "took " + took);
+            assertTrue(took.compareTo(timeout.multipliedBy(2)) < 0, "took " + took);
             assertEquals(List.copyOf(all), List.copyOf(managed.keySet()), "one result per host, in the order given");
             for (String host : up) {
                 assertTrue(managed.get(host).ok(), host + ": " + managed.get(host));
@@ -91,6 +95,13 @@ class ManyHostsIT {
             assertTrue(lists.get("mh1").value().connections().containsKey("cid-1"));
             assertFalse(lists.get("mh2").value().connections().containsKey("cid-1"));
             assertTrue(lists.get("gone1").noAnswer());
+
+            // A host the broker does not know is refused at once (no queue, no right to make one).
+            Map<String, HostResult<JsonNode>> unknown = engine.call(new LinkedHashSet<>(List.of("mh1", "nobody")),
+                    "getStorageServerList", Map.of(), SHORT);
+            assertTrue(unknown.get("mh1").ok());
+            assertTrue(assertInstanceOf(JMSSecurityException.class, unknown.get("nobody").failure()).getMessage()
+                    .startsWith("host nobody has no request queue on this broker"), unknown.toString());
 
             Map<String, HostResult<Results.Unmanaged>> unmanaged = engine.unmanage(up, "cid-1", SHORT);
             assertEquals(List.of("cid-1"), unmanaged.get("mh1").value().unmanaged());

@@ -49,6 +49,11 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  *
+ * The many-host methods ({@link #manage(Set, String, String, Duration)}, {@link #list(Set, String,
+ * Duration)}, {@link #awaitConnected(Set, String, Duration)}, ...) send to every host before waiting
+ * for any, and give one {@link HostResult} per host: a host that does not answer is reported as such
+ * and holds up none of the others.
+ *
  * Replies come back on one temporary queue and are matched by correlation-id. {@link #manage}
  * seals a URI with credentials for the host, so no secret crosses the broker in clear. Thread-safe.
  */

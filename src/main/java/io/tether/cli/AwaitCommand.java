@@ -1,17 +1,25 @@
 package io.tether.cli;
 
+import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
 import jakarta.jms.JMSException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Waits for a CID's connection: exit 0 connected, 1 failed (or unmanaged, or an error), 2 timeout. */
+/**
+ * Waits for a CID's connection: exit 0 connected, 1 failed (or unmanaged, or an error), 2 timeout.
+ * On several hosts: 0 if every host connected, else 1 if any failed, else 2.
+ */
 @Command(name = "await", mixinStandardHelpOptions = true,
-        description = "Wait until a CID is connected. Exit 0: connected; 1: failed (with --try-once) or unmanaged; 2: timed out.")
+        description = "Wait until a CID is connected. Exit 0: connected; 1: failed (with --try-once) or unmanaged;"
+                + " 2: timed out. On several hosts (--host h1,h2): a line each; 0 if all connected, else 1 if any"
+                + " failed, else 2 (a host that does not answer counts as timed out).")
 public final class AwaitCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
@@ -25,30 +33,62 @@ public final class AwaitCommand extends HostCommand {
 
     @Override
     public Integer call() {
-        // A host that does not answer within the wait is a timeout too.
-        Integer exit = client.run(host, wait, this::await, 2);
-        return exit == null ? 1 : exit;
+        if (oneHost()) {
+            // A host that does not answer within the wait is a timeout too.
+            Integer exit = client.run(host(), wait, this::await, 2);
+            return exit == null ? 1 : exit;
+        }
+        Map<String, HostResult<TetherClient.WaitResult>> results = client.runOnHosts(hosts(), wait,
+                (c, hosts, timeout) -> tryOnce ? c.tryOnce(hosts, cid, timeout) : c.awaitConnected(hosts, cid, timeout));
+        if (results == null) {
+            return 1;
+        }
+        int worst = 0;
+        for (HostResult<TetherClient.WaitResult> r : results.values()) {
+            int exit;
+            if (r.ok()) {
+                exit = report(r.hostId() + ": ", r.value());
+            } else {
+                OneLine.out(r.hostId() + ": " + client.describe(r.failure()));
+                exit = r.noAnswer() ? 2 : 1;
+            }
+            // A failure outweighs a timeout: it will not mend by waiting longer.
+            worst = worst == 1 || exit == 1 ? 1 : Math.max(worst, exit);
+        }
+        List<String> notConnected = results.values().stream()
+                .filter(r -> !r.ok() || r.value().outcome() != TetherClient.WaitOutcome.CONNECTED)
+                .map(HostResult::hostId).toList();
+        if (!notConnected.isEmpty()) {
+            OneLine.err("tether await: " + notConnected.size() + " of " + results.size() + " hosts not connected: "
+                    + String.join(",", notConnected));
+        }
+        return worst;
     }
 
     private int await(TetherClient tether, Duration wait)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        TetherClient.WaitResult result = tryOnce ? tether.tryOnce(host, cid, wait) : tether.awaitConnected(host, cid, wait);
+        String host = host();
+        return report("", tryOnce ? tether.tryOnce(host, cid, wait) : tether.awaitConnected(host, cid, wait));
+    }
+
+    /** Prints the outcome as one line, after {@code prefix}, and returns its exit status. */
+    private int report(String prefix, TetherClient.WaitResult result) {
         switch (result.outcome()) {
             case CONNECTED -> {
-                OneLine.out(cid + ": connected");
+                OneLine.out(prefix + cid + ": connected");
                 return 0;
             }
             case FAILED -> {
-                OneLine.out(cid + ": failed: " + result.lastError().path("code").asInt() + " "
+                OneLine.out(prefix + cid + ": failed: " + result.lastError().path("code").asInt() + " "
                         + result.lastError().path("name").asText() + ": " + result.lastError().path("message").asText());
                 return 1;
             }
             case UNMANAGED -> {
-                OneLine.out(cid + ": unmanaged while waiting");
+                OneLine.out(prefix + cid + ": unmanaged while waiting");
                 return 1;
             }
             default -> {
-                OneLine.out(cid + ": not connected within " + Ranges.Seconds.text(wait) + " s");
+                OneLine.out(prefix + cid + ": not connected within " + Ranges.Seconds.text(wait) + " s");
                 return 2;
             }
         }

@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
 import io.tether.messaging.Addresses;
@@ -18,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -198,5 +200,57 @@ final class ClientOptions {
             OneLine.err(Errors.describe(e));
         }
         return null;
+    }
+
+    /** One use of the client library on many hosts at once, such as {@link TetherClient#manage(Set, String, String, Duration)}. */
+    @FunctionalInterface
+    interface ManyCall<T> {
+        Map<String, HostResult<T>> run(TetherClient client, Set<String> hosts, Duration timeout)
+                throws JMSException, InterruptedException;
+    }
+
+    /**
+     * Runs {@code call} on {@code hosts} with one client (every request in flight at once), and
+     * returns each host's result; prints a one-line error and returns null when the broker cannot
+     * be used. The local worker's sealing key is used only for the local worker's host, that is
+     * when one host is named.
+     */
+    <T> Map<String, HostResult<T>> runOnHosts(Set<String> hosts, Duration timeout, ManyCall<T> call) {
+        try (TetherClient client = connect(hosts.size() == 1 ? hosts.iterator().next() : null)) {
+            return call.run(client, hosts, timeout);
+        } catch (JMSException e) {
+            OneLine.err(brokerError(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+
+    /** One host's failure in a line: the worker's error, no answer, or what else went wrong. */
+    String describe(Exception failure) {
+        if (failure instanceof RpcException e) {
+            return "error " + e.code() + " " + e.name() + ": " + e.getMessage();
+        }
+        if (failure instanceof TimeoutException) {
+            return "no answer: " + failure.getMessage();
+        }
+        if (failure instanceof JMSException e) {
+            return brokerError(e);
+        }
+        return Errors.describe(failure);
+    }
+
+    /**
+     * Prints one line per failed host on stderr after the hosts' own lines, and returns the exit
+     * status: 0 if every host succeeded, 1 otherwise.
+     */
+    static int summary(String command, Map<String, ? extends HostResult<?>> results) {
+        java.util.List<String> failed = results.values().stream().filter(r -> !r.ok()).map(HostResult::hostId).toList();
+        if (failed.isEmpty()) {
+            return 0;
+        }
+        OneLine.err("tether " + command + ": " + failed.size() + " of " + results.size() + " hosts failed: "
+                + String.join(",", failed));
+        return 1;
     }
 }

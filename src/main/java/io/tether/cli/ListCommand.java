@@ -1,7 +1,10 @@
 package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
+import io.tether.client.HostResult;
+import io.tether.client.RpcException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,25 +13,56 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Show every CID of a host with its state and last error, plus unmanaged connections.")
+        description = "Show every CID of a host (or of several at once, --host h1,h2: a section each) with its state"
+                + " and last error, plus unmanaged connections.")
 public final class ListCommand extends HostCommand {
     @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
     String prefix;
 
-    @Option(names = "--json", description = "Print the raw result as JSON, for scripts.")
+    @Option(names = "--json", description = "Print the raw result as JSON, for scripts (several hosts: an object by"
+            + " host id, holding each host's result, or {\"error\": ...} for a host that failed).")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        JsonNode result = client.call(host, "getStorageServerList",
-                prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix));
-        if (result == null) {
+        Map<String, ?> params = prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix);
+        if (oneHost()) {
+            JsonNode result = client.call(host(), "getStorageServerList", params);
+            if (result == null) {
+                return 1;
+            }
+            if (json) {
+                System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            } else {
+                table(result);
+            }
+            return 0;
+        }
+        Map<String, HostResult<JsonNode>> results = client.runOnHosts(hosts(), client.timeout,
+                (c, hosts, timeout) -> c.call(hosts, "getStorageServerList", params, timeout));
+        if (results == null) {
             return 1;
         }
         if (json) {
-            System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-            return 0;
+            ObjectNode all = JsonRpc.MAPPER.createObjectNode();
+            for (HostResult<JsonNode> r : results.values()) {
+                all.set(r.hostId(), r.ok() ? r.value() : JsonRpc.MAPPER.createObjectNode().set("error",
+                        r.failure() instanceof RpcException e ? e.error()
+                                : JsonRpc.MAPPER.createObjectNode().put("message", client.describe(r.failure()))));
+            }
+            System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        } else {
+            for (HostResult<JsonNode> r : results.values()) {
+                OneLine.out("== host " + r.hostId() + (r.ok() ? "" : ": " + client.describe(r.failure())));
+                if (r.ok()) {
+                    table(r.value());
+                }
+            }
         }
+        return ClientOptions.summary("list", results);
+    }
+
+    private static void table(JsonNode result) {
         String format = "%-28s %-8s %-13s %-24s %-40s %-24s %s";
         OneLine.out(String.format(format, "CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "LAST ERROR"));
         result.path("connections").fields().forEachRemaining(e -> {
@@ -41,7 +75,6 @@ public final class ListCommand extends HostCommand {
                             + error.path("message").asText() : "-").map(OneLine::of).toArray()));
         });
         OneLine.out("(seq " + result.path("seq").asLong() + ")");
-        return 0;
     }
 
     /** {@code OK}, or {@code DEGRADED:REASON,...}; {@code -} where none is known (a connection Tether did not make). */

@@ -47,6 +47,15 @@ final class Ranges {
         }
     }
 
+    /** Seconds from 0 (none) to 86400, with millisecond precision. */
+    static final class SecondsOrZero implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            double seconds = decimal(value, s -> s >= 0 && s <= 86_400, "a number of seconds from 0 to 86400");
+            return Duration.ofMillis(Math.round(seconds * 1000));
+        }
+    }
+
     /** A fraction of a value that spreads it either way, so under 1: a spread of 1 would reach zero. */
     static final class Fraction implements ITypeConverter<Double> {
         @Override

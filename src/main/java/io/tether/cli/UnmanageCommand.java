@@ -1,6 +1,9 @@
 package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.client.HostResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -8,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "unmanage", mixinStandardHelpOptions = true,
-        description = "Stop managing a connection ID (or every ID with a prefix); the last one disconnects.")
+        description = "Stop managing a connection ID (or every ID with a prefix) on a host (or on several at once,"
+                + " --host h1,h2); the last one disconnects.")
 public final class UnmanageCommand extends HostCommand {
     @ArgGroup(multiplicity = "1")
     Which which;
@@ -25,12 +29,35 @@ public final class UnmanageCommand extends HostCommand {
     public Integer call() {
         Map<String, String> params = which.cid != null
                 ? Map.of("connectionId", which.cid) : Map.of("connectionIdPrefix", which.prefix);
-        JsonNode result = client.call(host, "unmanageStorageServer", params);
-        if (result == null) {
+        if (oneHost()) {
+            JsonNode result = client.call(host(), "unmanageStorageServer", params);
+            if (result == null) {
+                return 1;
+            }
+            lines(result).forEach(OneLine::out);
+            return 0;
+        }
+        Map<String, HostResult<JsonNode>> results = client.runOnHosts(hosts(), client.timeout,
+                (c, hosts, timeout) -> c.call(hosts, "unmanageStorageServer", params, timeout));
+        if (results == null) {
             return 1;
         }
-        result.path("unmanaged").forEach(c -> OneLine.out("unmanaged: " + c.asText()));
-        result.path("disconnecting").forEach(k -> OneLine.out("disconnecting: " + k.asText()));
-        return 0;
+        for (HostResult<JsonNode> r : results.values()) {
+            if (!r.ok()) {
+                OneLine.out(r.hostId() + ": " + client.describe(r.failure()));
+                continue;
+            }
+            List<String> lines = lines(r.value());
+            // Every host has its line, even one where nothing matched the prefix.
+            (lines.isEmpty() ? List.of("nothing unmanaged") : lines).forEach(l -> OneLine.out(r.hostId() + ": " + l));
+        }
+        return ClientOptions.summary("unmanage", results);
+    }
+
+    private static List<String> lines(JsonNode result) {
+        List<String> lines = new ArrayList<>();
+        result.path("unmanaged").forEach(c -> lines.add("unmanaged: " + c.asText()));
+        result.path("disconnecting").forEach(k -> lines.add("disconnecting: " + k.asText()));
+        return lines;
     }
 }

@@ -92,6 +92,12 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "A connection whose probe takes longer is DEGRADED, reason SLOW (default: ${DEFAULT-VALUE}).")
     Duration healthDelayThreshold;
 
+    @Option(names = "--reconnect-spread", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.SecondsOrZero.class,
+            description = "After a connection that was up fails, wait a random time from 0 to this (at most --retry-max)"
+                    + " before the first retry, so that hosts losing one server together do not all come back in the"
+                    + " same second; 0: retry after --retry-initial (default: ${DEFAULT-VALUE}).")
+    Duration reconnectSpread;
+
     @Option(names = "--operation-threads", defaultValue = "16", paramLabel = "N", converter = Ranges.Threads.class,
             description = "Threads running connector operations, 1 to 1024; a hung target holds one (default: ${DEFAULT-VALUE}).")
     int operationThreads;
@@ -141,7 +147,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 : WorkerConfig.external(id, dataDir, brokerUrl)).withBrokerCredentials(brokerUser, brokerPassword)
                 .withMonitor(new MonitorSettings(probeInterval, operationTimeout,
                         new RetryPolicy(retryInitial, retryMax, RetryPolicy.DEFAULT_MULTIPLIER, retryJitter),
-                        operationThreads).withHealthDelayThreshold(healthDelayThreshold));
+                        operationThreads, healthDelayThreshold, reconnectSpread));
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }

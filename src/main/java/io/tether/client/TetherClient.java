@@ -23,14 +23,18 @@ import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +48,11 @@ import java.util.function.Supplier;
  *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
  * }
  * }</pre>
+ *
+ * The many-host methods ({@link #manage(Set, String, String, Duration)}, {@link #list(Set, String,
+ * Duration)}, {@link #awaitConnected(Set, String, Duration)}, ...) send to every host before waiting
+ * for any, and give one {@link HostResult} per host: a host that does not answer is reported as such
+ * and holds up none of the others.
  *
  * Replies come back on one temporary queue and are matched by correlation-id. {@link #manage}
  * seals a URI with credentials for the host, so no secret crosses the broker in clear. Thread-safe.
@@ -108,6 +117,16 @@ public final class TetherClient implements AutoCloseable {
      */
     public JsonNode call(String hostId, String method, Map<String, ?> params, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return join(callAsync(hostId, method, params, timeout));
+    }
+
+    /**
+     * Like {@link #call}, without waiting: the future completes with the {@code result}, or fails
+     * with {@link RpcException}, {@link TimeoutException} (no answer within {@code timeout}) or
+     * {@link JMSException} (the broker refused the request). Many can be in flight at once; the
+     * many-host methods ({@link #call(Set, String, Map, Duration)}, ...) are built on it.
+     */
+    public CompletableFuture<JsonNode> callAsync(String hostId, String method, Map<String, ?> params, Duration timeout) {
         String id = UUID.randomUUID().toString();
         ObjectNode request = JsonRpc.MAPPER.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         request.set("params", JsonRpc.MAPPER.valueToTree(params));
@@ -115,40 +134,117 @@ public final class TetherClient implements AutoCloseable {
         waiting.put(id, reply);
         String body = JsonRpc.write(request);
         pending.put(id, new Pending(hostId, body));
-        try {
-            send(id, hostId, body);
-            JsonNode response = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (response.has("error")) {
-                throw new RpcException(response.get("error"));
-            }
-            return response.get("result");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("reply future cannot fail", e);
-        } catch (TimeoutException e) {
-            throw new TimeoutException("host " + hostId + " did not answer " + method + " within " + timeout.toMillis()
-                    + " ms (is its worker running and connected to this broker?)");
-        } finally {
+        reply.whenComplete((r, e) -> {
             waiting.remove(id);
             pending.remove(id);
+        });
+        try {
+            send(id, hostId, body, reply::completeExceptionally);
+        } catch (JMSException | RuntimeException e) {
+            reply.completeExceptionally(e);
+            return reply;
+        }
+        return reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((response, failure) -> {
+            if (failure != null) {
+                Throwable cause = unwrap(failure);
+                throw new CompletionException(cause instanceof TimeoutException
+                        ? new TimeoutException("host " + hostId + " did not answer " + method + " within " + timeout.toMillis()
+                                + " ms (is its worker running and connected to this broker?)")
+                        : cause);
+            }
+            if (response.has("error")) {
+                throw new CompletionException(new RpcException(response.get("error")));
+            }
+            return response.get("result");
+        });
+    }
+
+    /** Waits for {@code future} of this client and throws what it failed with, as the blocking methods declare. */
+    private static <T> T join(CompletableFuture<T> future)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof JMSException jms) {
+                throw jms;
+            }
+            if (cause instanceof RpcException rpc) {
+                throw rpc;
+            }
+            if (cause instanceof TimeoutException timeout) {
+                throw timeout;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
         }
     }
 
+    private static Throwable unwrap(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     private void send(String id, String hostId, String body) throws JMSException {
+        send(id, hostId, body, null);
+    }
+
+    /**
+     * Sends a request. With {@code refused} it does not wait for the broker to take it (a JMS 2.0
+     * asynchronous send: many requests, to many hosts, go out without a broker round trip each),
+     * and a refusal the broker reports later goes to {@code refused}; without, it waits.
+     */
+    private void send(String id, String hostId, String body, Consumer<JMSException> refused) throws JMSException {
         synchronized (session) {
             TextMessage message = session.createTextMessage(body);
             message.setJMSReplyTo(replyQueue);
             message.setJMSCorrelationID(id);
+            jakarta.jms.Queue queue = session.createQueue(Addresses.requests(hostId));
             try {
-                producer.send(session.createQueue(Addresses.requests(hostId)), message);
+                if (refused == null) {
+                    producer.send(queue, message);
+                } else {
+                    producer.send(queue, message, new jakarta.jms.CompletionListener() {
+                        @Override
+                        public void onCompletion(Message sent) {
+                        }
+
+                        @Override
+                        public void onException(Message sent, Exception e) {
+                            refused.accept(e instanceof JMSSecurityException denied ? refusal(hostId, denied)
+                                    : e instanceof JMSException jms ? jms : wrap(e));
+                        }
+                    });
+                }
             } catch (JMSSecurityException e) {
-                // The broker has no queue for the host (and may not let an engine make one), or
-                // this login may not send to it: nothing would ever answer, so say so now.
-                JMSSecurityException refused = new JMSSecurityException("host " + hostId + " has no request queue on this broker,"
-                        + " or this login may not send to it: " + e.getMessage(), e.getErrorCode());
-                refused.initCause(e);
-                throw refused;
+                throw refusal(hostId, e);
             }
         }
+    }
+
+    /**
+     * The broker has no queue for the host (and may not let an engine make one), or this login may
+     * not send to it: nothing would ever answer, so say so now.
+     */
+    private static JMSSecurityException refusal(String hostId, JMSSecurityException e) {
+        JMSSecurityException refused = new JMSSecurityException("host " + hostId + " has no request queue on this broker,"
+                + " or this login may not send to it: " + e.getMessage(), e.getErrorCode());
+        refused.initCause(e);
+        return refused;
+    }
+
+    private static JMSException wrap(Exception e) {
+        JMSException jms = new JMSException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        jms.initCause(e);
+        return jms;
     }
 
     /**
@@ -176,29 +272,32 @@ public final class TetherClient implements AutoCloseable {
      */
     public Results.Managed manage(String hostId, String cid, String uri, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        if (!mayHoldSecret(uri)) {
-            return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "uri", uri), timeout),
-                    Results.Managed.class);
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Sealer sealer = sealers.get(hostId);
-        if (sealer == null) {
-            sealer = sealingKey(hostId, left(deadline));
-        }
-        try {
-            return manageSealed(hostId, cid, sealer.seal(uri), left(deadline));
-        } catch (RpcException e) {
-            if (!keyChanged(e, sealer) || pinned.contains(hostId)) {
-                throw e;
-            }
-            return manageSealed(hostId, cid, sealingKey(hostId, left(deadline)).seal(uri), left(deadline));
-        }
+        return join(manageAsync(hostId, cid, uri, timeout));
     }
 
-    private Results.Managed manageSealed(String hostId, String cid, String sealedUri, Duration timeout)
-            throws JMSException, RpcException, TimeoutException, InterruptedException {
-        return typed(call(hostId, "manageStorageServer", Map.of("connectionId", cid, "sealedUri", sealedUri), timeout),
-                Results.Managed.class);
+    /** Like {@link #manage}, without waiting (see {@link #callAsync} for how the future fails). */
+    public CompletableFuture<Results.Managed> manageAsync(String hostId, String cid, String uri, Duration timeout) {
+        if (!mayHoldSecret(uri)) {
+            return callAsync(hostId, "manageStorageServer", Map.of("connectionId", cid, "uri", uri), timeout)
+                    .thenApply(result -> typed(result, Results.Managed.class));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Sealer known = sealers.get(hostId);
+        CompletableFuture<Sealer> sealer = known != null ? CompletableFuture.completedFuture(known)
+                : sealingKeyAsync(hostId, left(deadline));
+        return sealer.thenCompose(key -> manageSealed(hostId, cid, key.seal(uri), left(deadline))
+                .exceptionallyCompose(e -> {
+                    if (!(unwrap(e) instanceof RpcException rpc) || !keyChanged(rpc, key) || pinned.contains(hostId)) {
+                        return CompletableFuture.failedFuture(unwrap(e));
+                    }
+                    return sealingKeyAsync(hostId, left(deadline))
+                            .thenCompose(fresh -> manageSealed(hostId, cid, fresh.seal(uri), left(deadline)));
+                }));
+    }
+
+    private CompletableFuture<Results.Managed> manageSealed(String hostId, String cid, String sealedUri, Duration timeout) {
+        return callAsync(hostId, "manageStorageServer", Map.of("connectionId", cid, "sealedUri", sealedUri), timeout)
+                .thenApply(result -> typed(result, Results.Managed.class));
     }
 
     /**
@@ -208,17 +307,23 @@ public final class TetherClient implements AutoCloseable {
      */
     public Sealer sealingKey(String hostId, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        Results.PublicSealingKey key = typed(call(hostId, "getSealingKey", Map.of(), timeout), Results.PublicSealingKey.class);
-        Sealer sealer;
-        try {
-            sealer = Sealer.fromJwk(key.jwk());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("host " + hostId + " handed out an unusable sealing key: " + e.getMessage());
-        }
-        if (!pinned.contains(hostId)) {
-            sealers.put(hostId, sealer);
-        }
-        return sealer;
+        return join(sealingKeyAsync(hostId, timeout));
+    }
+
+    private CompletableFuture<Sealer> sealingKeyAsync(String hostId, Duration timeout) {
+        return callAsync(hostId, "getSealingKey", Map.of(), timeout).thenApply(result -> {
+            Results.PublicSealingKey key = typed(result, Results.PublicSealingKey.class);
+            Sealer sealer;
+            try {
+                sealer = Sealer.fromJwk(key.jwk());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("host " + hostId + " handed out an unusable sealing key: " + e.getMessage());
+            }
+            if (!pinned.contains(hostId)) {
+                sealers.put(hostId, sealer);
+            }
+            return sealer;
+        });
     }
 
     /**
@@ -254,20 +359,107 @@ public final class TetherClient implements AutoCloseable {
     /** {@code unmanageStorageServer} of one CID. */
     public Results.Unmanaged unmanage(String hostId, String cid, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        return typed(call(hostId, "unmanageStorageServer", Map.of("connectionId", cid), timeout), Results.Unmanaged.class);
+        return join(unmanageAsync(hostId, Map.of("connectionId", cid), timeout));
     }
 
     /** {@code unmanageStorageServer} of every CID starting with {@code prefix}. */
     public Results.Unmanaged unmanagePrefix(String hostId, String prefix, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        return typed(call(hostId, "unmanageStorageServer", Map.of("connectionIdPrefix", prefix), timeout), Results.Unmanaged.class);
+        return join(unmanageAsync(hostId, Map.of("connectionIdPrefix", prefix), timeout));
+    }
+
+    private CompletableFuture<Results.Unmanaged> unmanageAsync(String hostId, Map<String, String> params, Duration timeout) {
+        return callAsync(hostId, "unmanageStorageServer", params, timeout)
+                .thenApply(result -> typed(result, Results.Unmanaged.class));
     }
 
     /** {@code getStorageServerList}; {@code prefix} may be null for everything. */
     public Results.StorageServerList list(String hostId, String prefix, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
-        return typed(call(hostId, "getStorageServerList", prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix),
-                timeout), Results.StorageServerList.class);
+        return join(listAsync(hostId, prefix, timeout));
+    }
+
+    private CompletableFuture<Results.StorageServerList> listAsync(String hostId, String prefix, Duration timeout) {
+        return callAsync(hostId, "getStorageServerList", prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix),
+                timeout).thenApply(result -> typed(result, Results.StorageServerList.class));
+    }
+
+    // Many hosts at once: every request goes out before any answer is awaited, and each host's
+    // outcome is its own (HostResult). Results come back in the order of the hosts given.
+
+    /** {@link #call} on every host in {@code hosts} at once; one result per host. */
+    public Map<String, HostResult<JsonNode>> call(Set<String> hosts, String method, Map<String, ?> params, Duration timeout)
+            throws InterruptedException {
+        return onHosts(hosts, host -> callAsync(host, method, params, timeout));
+    }
+
+    /** {@link #manage} of {@code cid} on every host in {@code hosts} at once; one result per host. */
+    public Map<String, HostResult<Results.Managed>> manage(Set<String> hosts, String cid, String uri, Duration timeout)
+            throws InterruptedException {
+        return onHosts(hosts, host -> manageAsync(host, cid, uri, timeout));
+    }
+
+    /** {@link #unmanage} of {@code cid} on every host in {@code hosts} at once; one result per host. */
+    public Map<String, HostResult<Results.Unmanaged>> unmanage(Set<String> hosts, String cid, Duration timeout)
+            throws InterruptedException {
+        return onHosts(hosts, host -> unmanageAsync(host, Map.of("connectionId", cid), timeout));
+    }
+
+    /** {@link #unmanagePrefix} on every host in {@code hosts} at once; one result per host. */
+    public Map<String, HostResult<Results.Unmanaged>> unmanagePrefix(Set<String> hosts, String prefix, Duration timeout)
+            throws InterruptedException {
+        return onHosts(hosts, host -> unmanageAsync(host, Map.of("connectionIdPrefix", prefix), timeout));
+    }
+
+    /** {@link #list} on every host in {@code hosts} at once; one result per host. */
+    public Map<String, HostResult<Results.StorageServerList>> list(Set<String> hosts, String prefix, Duration timeout)
+            throws InterruptedException {
+        return onHosts(hosts, host -> listAsync(host, prefix, timeout));
+    }
+
+    /**
+     * {@link #awaitConnected} of {@code cid} on every host in {@code hosts} at once, with one
+     * subscription to every host's events; one result per host. A host that does not answer the
+     * first list within {@code timeout} has a {@link TimeoutException}; one that answers and does
+     * not connect in time has the outcome TIMEOUT.
+     */
+    public Map<String, HostResult<WaitResult>> awaitConnected(Set<String> hosts, String cid, Duration timeout)
+            throws JMSException, InterruptedException {
+        return awaitAll(hosts, cid, timeout, false);
+    }
+
+    /** {@link #tryOnce} on every host in {@code hosts} at once; see {@link #awaitConnected(Set, String, Duration)}. */
+    public Map<String, HostResult<WaitResult>> tryOnce(Set<String> hosts, String cid, Duration timeout)
+            throws JMSException, InterruptedException {
+        return awaitAll(hosts, cid, timeout, true);
+    }
+
+    private static <T> Map<String, HostResult<T>> onHosts(Set<String> hosts, Function<String, CompletableFuture<T>> call)
+            throws InterruptedException {
+        Map<String, CompletableFuture<T>> started = new LinkedHashMap<>();
+        for (String host : hosts) {
+            CompletableFuture<T> future;
+            try {
+                future = call.apply(host);
+            } catch (RuntimeException e) {
+                future = CompletableFuture.failedFuture(e);
+            }
+            started.put(host, future);
+        }
+        Map<String, HostResult<T>> results = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<T>> e : started.entrySet()) {
+            results.put(e.getKey(), outcome(e.getKey(), e.getValue()));
+        }
+        return results;
+    }
+
+    private static <T> HostResult<T> outcome(String host, CompletableFuture<T> future) throws InterruptedException {
+        try {
+            return HostResult.ok(host, future.get());
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            return HostResult.failed(host, cause instanceof Exception ex ? ex : new IllegalStateException(cause));
+        }
     }
 
     private static <T> T typed(JsonNode result, Class<T> type) {
@@ -343,57 +535,160 @@ public final class TetherClient implements AutoCloseable {
 
     private WaitResult await(String hostId, String cid, Duration timeout, boolean stopAtError)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
+        HostResult<WaitResult> result = awaitAll(Set.of(hostId), cid, timeout, stopAtError).get(hostId);
+        if (result.ok()) {
+            return result.value();
+        }
+        return join(CompletableFuture.failedFuture(result.failure()));
+    }
+
+    private Map<String, HostResult<WaitResult>> awaitAll(Set<String> hosts, String cid, Duration timeout, boolean stopAtError)
+            throws JMSException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        java.util.concurrent.BlockingQueue<JsonNode> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        // Subscribe before the snapshot: no event can fall between the two.
-        try (AutoCloseable subscription = watch(hostId, events::add)) {
-            long seq = -1;
-            boolean snapshotNeeded = true;
-            while (true) {
-                if (snapshotNeeded) {
-                    JsonNode list = call(hostId, "getStorageServerList", Map.of("connectionIdPrefix", cid),
-                            Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)));
-                    JsonNode entry = list.path("connections").get(cid);
-                    if (entry == null) {
-                        throw RpcException.of(ErrorCode.CID_NOT_FOUND,
-                                "connection ID \"" + cid + "\" is not managed on host " + hostId);
-                    }
-                    seq = list.path("seq").asLong();
-                    WaitResult done = decide(entry.path("state").asText(), entry.path("lastError"), stopAtError);
-                    if (done != null) {
-                        return done;
-                    }
-                    snapshotNeeded = false;
-                }
-                long left = deadline - System.nanoTime();
-                JsonNode event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
-                if (event == null) {
-                    return new WaitResult(WaitOutcome.TIMEOUT, null);
-                }
-                long eventSeq = event.path("seq").asLong();
-                if (eventSeq <= seq) {
-                    continue;
-                }
-                if (eventSeq > seq + 1) {
-                    // Missed an event (e.g. a broker reconnect): start again from a fresh snapshot.
-                    snapshotNeeded = true;
-                    continue;
-                }
-                seq = eventSeq;
-                if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
-                    return new WaitResult(WaitOutcome.UNMANAGED, null);
-                }
-                if (contains(event.path("connectionIds"), cid)) {
-                    WaitResult done = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
-                    if (done != null) {
-                        return done;
-                    }
+        Map<String, Waiter> waiters = new LinkedHashMap<>();
+        for (String host : hosts) {
+            waiters.put(host, new Waiter(host, cid, stopAtError, timeout, deadline));
+        }
+        String only = hosts.size() == 1 ? hosts.iterator().next() : null;
+        // Subscribe before the snapshots: no event can fall between the two.
+        AutoCloseable subscription = watch(only, event -> {
+            Waiter waiter = waiters.get(event.path("hostId").asText());
+            if (waiter != null) {
+                waiter.onEvent(event);
+            }
+        });
+        try {
+            for (Waiter waiter : waiters.values()) {
+                waiter.snapshot();
+                CompletableFuture.delayedExecutor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)
+                        .execute(waiter::expire);
+            }
+            Map<String, HostResult<WaitResult>> results = new LinkedHashMap<>();
+            for (Waiter waiter : waiters.values()) {
+                results.put(waiter.host, outcome(waiter.host, waiter.done));
+            }
+            return results;
+        } finally {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                // The waits are over; a subscription that does not close cleanly changes none of them.
+            }
+        }
+    }
+
+    /**
+     * One host's wait for a CID (docs/protocol.md section 5): a list gives the state and the seq;
+     * events after it, in seq order, move it on; a gap in the seqs (a missed event) takes a fresh
+     * list. Events arriving while a list is on its way are held and replayed after it.
+     */
+    private final class Waiter {
+        final String host;
+        final String cid;
+        final boolean stopAtError;
+        final long deadline;
+        final Duration wait;
+        final CompletableFuture<WaitResult> done = new CompletableFuture<>();
+        private final java.util.List<JsonNode> held = new java.util.ArrayList<>();
+        private long seq = -1;
+        private boolean listing;
+        private boolean answered;
+
+        Waiter(String host, String cid, boolean stopAtError, Duration wait, long deadline) {
+            this.host = host;
+            this.wait = wait;
+            this.cid = cid;
+            this.stopAtError = stopAtError;
+            this.deadline = deadline;
+        }
+
+        void snapshot() {
+            synchronized (this) {
+                listing = true;
+            }
+            // A second longer than the wait: the wait's own end (expire) decides what a late list means.
+            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusSeconds(1);
+            callAsync(host, "getStorageServerList", Map.of("connectionIdPrefix", cid), left).whenComplete(this::onList);
+        }
+
+        private synchronized void onList(JsonNode list, Throwable failure) {
+            if (done.isDone()) {
+                return;
+            }
+            if (failure != null) {
+                done.completeExceptionally(unwrap(failure));
+                return;
+            }
+            answered = true;
+            JsonNode entry = list.path("connections").get(cid);
+            if (entry == null) {
+                done.completeExceptionally(RpcException.of(ErrorCode.CID_NOT_FOUND,
+                        "connection ID \"" + cid + "\" is not managed on host " + host));
+                return;
+            }
+            seq = list.path("seq").asLong();
+            listing = false;
+            WaitResult decided = decide(entry.path("state").asText(), entry.path("lastError"), stopAtError);
+            if (decided != null) {
+                done.complete(decided);
+                return;
+            }
+            java.util.List<JsonNode> replay = new java.util.ArrayList<>(held);
+            held.clear();
+            for (JsonNode event : replay) {
+                if (listing) {
+                    held.add(event);
+                } else if (!done.isDone()) {
+                    apply(event);
                 }
             }
-        } catch (JMSException | RpcException | TimeoutException | InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("closing the event subscription failed", e);
+        }
+
+        synchronized void onEvent(JsonNode event) {
+            if (done.isDone()) {
+                return;
+            }
+            if (listing) {
+                held.add(event);
+            } else {
+                apply(event);
+            }
+        }
+
+        private void apply(JsonNode event) {
+            long eventSeq = event.path("seq").asLong();
+            if (eventSeq <= seq) {
+                return;
+            }
+            if (eventSeq > seq + 1) {
+                // Missed an event (e.g. a broker reconnect): start again from a fresh snapshot.
+                // Sent from another thread: this one delivers events and holds the waiter's lock.
+                listing = true;
+                held.add(event);
+                CompletableFuture.runAsync(this::snapshot);
+                return;
+            }
+            seq = eventSeq;
+            if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
+                done.complete(new WaitResult(WaitOutcome.UNMANAGED, null));
+                return;
+            }
+            if (contains(event.path("connectionIds"), cid)) {
+                WaitResult decided = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
+                if (decided != null) {
+                    done.complete(decided);
+                }
+            }
+        }
+
+        /** The wait's time is up: a host that answered has not connected in time; one that did not, did not answer. */
+        synchronized void expire() {
+            if (answered) {
+                done.complete(new WaitResult(WaitOutcome.TIMEOUT, null));
+            } else {
+                done.completeExceptionally(new TimeoutException("host " + host + " did not answer getStorageServerList within "
+                        + wait.toMillis() + " ms (is its worker running and connected to this broker?)"));
+            }
         }
     }
 

@@ -67,8 +67,10 @@ public final class Reconciler implements AutoCloseable {
     private static final class KeyState {
         boolean running;
         boolean again;
-        // Only the decisions thread reads and writes it.
+        // Only the decisions thread reads and writes them.
         int failures;
+        /** This run of failures began with the connection up: an outage, whose first retry is spread. */
+        boolean outage;
     }
 
     private final ConnectionTable table;
@@ -200,6 +202,9 @@ public final class Reconciler implements AutoCloseable {
             ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
         StorageType type = uri.type();
+        if (state.failures == 0) {
+            state.outage = target.state() == ConnectionState.CONNECTED;
+        }
         // Filled on the operation thread before the future completes, read after it on this one.
         Probe[] probe = new Probe[1];
         long[] ranFor = {-1};
@@ -288,6 +293,9 @@ public final class Reconciler implements AutoCloseable {
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
     private CompletableFuture<ReconcileResult> release(ConnectionKey key, KeyState state, StorageUri uri, Connector connector) {
+        if (state.failures == 0) {
+            state.outage = false;
+        }
         try (LogFields ids = LogFields.key(key)) {
             log.info("key={} disconnecting: no CID holds it", key);
         }
@@ -324,7 +332,10 @@ public final class Reconciler implements AutoCloseable {
 
     private ReconcileResult retry(KeyState state) {
         int failures = ++state.failures;
-        return new ReconcileResult.Retry(settings.retry().delay(failures, random), failures);
+        // Hosts that lose one server together see it at the same moment: a random first delay
+        // spreads their retries, and so their reconnects when it is back (docs/monitoring.md).
+        return new ReconcileResult.Retry(failures == 1 && state.outage ? settings.firstRetryAfterOutage(random)
+                : settings.retry().delay(failures, random), failures);
     }
 
     /** Acts on what the step returned, or runs the step again at once if it was asked for meanwhile. */

@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Request throughput of the worker against the messaging limit: 20,000 manages and 20,000
  * unmanages from one Qpid JMS client with 64 requests in flight, then the same client against an
  * echo responder on the same broker that takes requests the way the worker does (what has
- * arrived, a non-persistent reply each, one client acknowledgement) but does no work.
- * Target: worker/echo >= 0.9.
+ * arrived, a non-persistent reply each, one client acknowledgement) but does no work, and against
+ * an event echo that also publishes one persistent event message per request, as the worker's
+ * contract asks of it for every changed connection: the limit a worker can reach. Target:
+ * worker/event-echo >= 0.9; worker/echo is reported too.
  *
  * <p>Requests are sent asynchronously (JMS 2.0 completion listener), so the window really holds 64:
  * a synchronous persistent send waits for the broker's journal, which leaves barely one request in
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ThroughputBenchmark {
     private static final int N = Integer.getInteger("bench.requests", 20_000);
     private static final int WINDOW = 64;
+    /** The event echo's queue: it answers as the echo does and publishes one persistent event per request. */
+    private static final String EVENT_ECHO = "tether.host.eventecho.requests";
     private static final int WARM_UP = Integer.getInteger("bench.warmUp", 5_000);
     private static final int MAX_WARM_UP_ROUNDS = 10;
     /** Sends wait for the broker's acceptance one by one, so fewer than WINDOW are really in flight. */
@@ -59,7 +63,8 @@ class ThroughputBenchmark {
             Files.createDirectories(dir.resolve("d" + c));
         }
         try (TestWorker worker = new TestWorker("bench", tmp.resolve("data"), METRICS ? TestWorker::withHttp : c -> c);
-             Echo echo = new Echo(worker.adminUrl(), "tether.host.echo.requests")) {
+             Echo echo = new Echo(worker.adminUrl(), "tether.host.echo.requests");
+             Echo eventEcho = Echo.withEvents(worker.adminUrl(), EVENT_ECHO, "tether.host.eventecho.status")) {
             // Warm-up until the JIT has compiled both paths: a worker runs for days, and compiler
             // threads busy during a measured run would take a core from it on a small machine.
             // Rounds go on until the compiler threads are nearly idle through one.
@@ -69,6 +74,7 @@ class ThroughputBenchmark {
                 run(worker.url(), "tether.host.bench.requests", WARM_UP, i -> manage(prefix + i, dir));
                 run(worker.url(), "tether.host.bench.requests", WARM_UP, i -> unmanage(prefix + i));
                 run(worker.url(), "tether.host.echo.requests", WARM_UP, i -> manage(prefix + i, dir));
+                run(worker.url(), EVENT_ECHO, WARM_UP, i -> manage(prefix + i, dir));
                 double compiling = ThreadCpu.now().seconds(before, "C# CompilerThre");
                 System.out.printf("warm-up round %d: JIT compiler threads busy %.1f s%n", round + 1, compiling);
                 if (compiling < 0.3) {
@@ -77,16 +83,22 @@ class ThroughputBenchmark {
             }
             System.out.println("measured:");
 
-            // The echo runs before and after the worker and counts with the mean of both, so a
+            // The echoes run before and after the worker and count with the mean of both, so a
             // drift of this shared machine's speed during the run does not fall on one side only.
             double echoBefore = run(worker.url(), "tether.host.echo.requests", N, i -> manage("bench-" + i, dir));
+            double eventEchoBefore = run(worker.url(), EVENT_ECHO, N, i -> manage("bench-" + i, dir));
             double manage = run(worker.url(), "tether.host.bench.requests", N, i -> manage("bench-" + i, dir));
             double unmanage = run(worker.url(), "tether.host.bench.requests", N, i -> unmanage("bench-" + i));
+            double eventEchoAfter = run(worker.url(), EVENT_ECHO, N, i -> manage("after-" + i, dir));
             double echoAfter = run(worker.url(), "tether.host.echo.requests", N, i -> manage("after-" + i, dir));
             double echoRate = (echoBefore + echoAfter) / 2;
+            double eventEchoRate = (eventEchoBefore + eventEchoAfter) / 2;
             System.out.printf("throughput: worker manage %.0f ops/s, unmanage %.0f ops/s; echo %.0f ops/s (%.0f before, %.0f after);"
                     + " ratio worker/echo %.2f (manage) %.2f (unmanage)%n",
                     manage, unmanage, echoRate, echoBefore, echoAfter, manage / echoRate, unmanage / echoRate);
+            System.out.printf("throughput: event-echo %.0f ops/s (%.0f before, %.0f after);"
+                    + " ratio worker/event-echo %.2f (manage) %.2f (unmanage)%n",
+                    eventEchoRate, eventEchoBefore, eventEchoAfter, manage / eventEchoRate, unmanage / eventEchoRate);
         }
     }
 

@@ -74,8 +74,12 @@ public final class TetherClient implements AutoCloseable {
     private record Pending(String hostId, String body) {
     }
 
-    private TetherClient(Connection connection) throws JMSException {
+    /** Whether the URL is a failover one: a send lost with a connection then goes again on the next. */
+    private final boolean failover;
+
+    private TetherClient(Connection connection, boolean failover) throws JMSException {
         this.connection = connection;
+        this.failover = failover;
         if (connection instanceof org.apache.qpid.jms.JmsConnection jms) {
             jms.addConnectionListener(new FailoverListener());
         }
@@ -101,7 +105,7 @@ public final class TetherClient implements AutoCloseable {
     public static TetherClient connect(String brokerUrl, Supplier<BrokerCredentials> login) throws JMSException {
         Connection connection = Jms.connect(brokerUrl, login, false);
         try {
-            return new TetherClient(connection);
+            return new TetherClient(connection, brokerUrl.strip().regionMatches(true, 0, "failover:", 0, 9));
         } catch (JMSException e) {
             connection.close();
             throw e;
@@ -219,8 +223,13 @@ public final class TetherClient implements AutoCloseable {
 
                         @Override
                         public void onException(Message sent, Exception e) {
-                            refused.accept(e instanceof JMSSecurityException denied ? refusal(hostId, denied)
-                                    : e instanceof JMSException jms ? jms : wrap(e));
+                            if (e instanceof JMSSecurityException denied) {
+                                refused.accept(refusal(hostId, denied));
+                            } else if (!failover) {
+                                refused.accept(e instanceof JMSException jms ? jms : wrap(e));
+                            }
+                            // Else lost with a connection that a failover replaces: the request
+                            // stays pending and resendPending sends it again once reconnected.
                         }
                     });
                 }

@@ -39,8 +39,10 @@ class FootprintBenchmark {
 
     private static final String LAUNCHER = System.getProperty("bench.launcher", "");
 
-    private static WorkerProcess worker(Path data, int port, Path log) {
-        WorkerProcess worker = new WorkerProcess("bench", data, port, log);
+    private static WorkerProcess worker(Path data, int port, Path log) throws java.io.IOException {
+        // Metrics and health on, as a worker runs by default (on 127.0.0.1:9464; here a free port).
+        WorkerProcess worker = new WorkerProcess("bench", data, port, log)
+                .withOptions("--http-address", "127.0.0.1:" + TestWorker.freePort());
         return LAUNCHER.isEmpty() ? worker.withJvmOptions(jvm("bench.workerJvm")) : worker.throughLauncher(Path.of(LAUNCHER));
     }
 
@@ -52,15 +54,7 @@ class FootprintBenchmark {
         Path data = tmp.resolve("idle");
         int port = TestWorker.freePort();
         try (WorkerProcess worker = worker(data, port, tmp.resolve("idle.log")).start()) {
-            // Start-up work (class loading, JIT, the broker's first journal files) is not idling.
-            Thread.sleep(10_000);
-            long ticks = cpuTicks(worker.pid());
-            long started = System.nanoTime();
-            Thread.sleep(idleSeconds * 1000L);
-            double seconds = (System.nanoTime() - started) / 1e9;
-            double cpu = (cpuTicks(worker.pid()) - ticks) / (double) TICKS_PER_SECOND / seconds * 100;
-            System.out.printf("footprint: idle, embedded broker, no CIDs: RSS %.1f MiB, CPU %.2f%% of a core over %.0f s%n",
-                    rssMiB(worker.pid()), cpu, seconds);
+            idle(worker, "embedded broker", idleSeconds);
 
             if (!LAUNCHER.isEmpty()) {
                 System.out.printf("footprint: first tether list (makes the class-data archive): %.2f s%n",
@@ -88,15 +82,21 @@ class FootprintBenchmark {
              WorkerProcess worker = worker(tmp.resolve("remote-data"), TestWorker.freePort(), tmp.resolve("remote.log"))
                      .withOptions("--broker-url", broker.url(), "--broker-user", broker.hostLogin("bench").user(),
                              "--broker-password-file", broker.hostPasswordFile("bench").toString()).start()) {
-            Thread.sleep(10_000);
-            long ticks = cpuTicks(worker.pid());
-            long started = System.nanoTime();
-            Thread.sleep(idleSeconds * 1000L);
-            double seconds = (System.nanoTime() - started) / 1e9;
-            double cpu = (cpuTicks(worker.pid()) - ticks) / (double) TICKS_PER_SECOND / seconds * 100;
-            System.out.printf("footprint: idle, remote broker, no CIDs: RSS %.1f MiB, CPU %.2f%% of a core over %.0f s%n",
-                    rssMiB(worker.pid()), cpu, seconds);
+            idle(worker, "remote broker", idleSeconds);
         }
+    }
+
+    /** Prints the RSS and CPU of an idle worker over {@code idleSeconds}, after 10 s of start-up. */
+    private static void idle(WorkerProcess worker, String broker, int idleSeconds) throws Exception {
+        // Start-up work (class loading, JIT, the broker's first journal files) is not idling.
+        Thread.sleep(10_000);
+        long ticks = cpuTicks(worker.pid());
+        long started = System.nanoTime();
+        Thread.sleep(idleSeconds * 1000L);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double cpu = (cpuTicks(worker.pid()) - ticks) / (double) TICKS_PER_SECOND / seconds * 100;
+        System.out.printf("footprint: idle, %s, no CIDs: RSS %.1f MiB, CPU %.2f%% of a core over %.0f s%n",
+                broker, rssMiB(worker.pid()), cpu, seconds);
     }
 
     /** Wall time of one {@code tether ARGS} run, in seconds; it must succeed. */

@@ -53,7 +53,9 @@ class FlappingTargetIT {
         try (TestWorker worker = new TestWorker("flap", tmp.resolve("data"), c -> c.withMountRoot(mountRoot)
                 .withMountPolicy(policy)
                 .withConnector(StorageType.POSIX, posix)
-                .withMonitor(MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(200)).withRetry(RETRY)));
+                .withMonitor(MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(200)).withRetry(RETRY)
+                        // The backoff alone: a random first retry after an outage is ReconnectSpreadTest's.
+                        .withReconnectSpread(Duration.ZERO)));
              RawClient client = new RawClient(worker.url(), "flap")) {
             JsonNode managed = client.manage("flap-1", uri);
             String key = managed.at("/result/connectionKey").asText();

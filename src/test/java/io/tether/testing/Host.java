@@ -18,16 +18,22 @@ public final class Host {
 
     public static Ran run(int timeoutSeconds, String... command) {
         try {
-            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            byte[] out;
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                return new Ran(-1, String.join(" ", command) + " timed out");
+            // Into a file, not a pipe: a command that writes more than a pipe holds would otherwise
+            // wait for a reader while this waits for it to exit.
+            java.nio.file.Path output = java.nio.file.Files.createTempFile("host-run", ".out");
+            try {
+                Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true)
+                        .redirectOutput(output.toFile()).start();
+                p.getOutputStream().close();
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    return new Ran(-1, String.join(" ", command) + " timed out");
+                }
+                return new Ran(p.exitValue(), java.nio.file.Files.readString(output, StandardCharsets.UTF_8));
+            } finally {
+                java.nio.file.Files.deleteIfExists(output);
             }
-            out = p.getInputStream().readAllBytes();
-            return new Ran(p.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return new Ran(-1, e.getMessage());
         } catch (InterruptedException e) {

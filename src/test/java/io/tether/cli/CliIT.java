@@ -3,7 +3,6 @@ package io.tether.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
@@ -13,6 +12,8 @@ import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.Secrets;
+import io.tether.testing.Cli;
+import io.tether.testing.Cli.Ran;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import java.io.BufferedReader;
@@ -21,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,33 +33,24 @@ class CliIT {
     @TempDir
     Path tmp;
 
-    private record Ran(int exit, String out, String err) {
-    }
 
     /** The local worker's data dir, as an operator's shell would have it in TETHER_DATA_DIR. */
     private Path dataDir;
 
     private Ran tether(String... args) throws Exception {
-        Process p = start(args);
-        p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("tether " + String.join(" ", args) + " hung");
-        }
-        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return Cli.run(command(args));
     }
 
     private Process start(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("TETHER_DATA_DIR");
-        builder.environment().remove("TETHER_LOG_LEVEL");
+        return command(args).start();
+    }
+
+    private ProcessBuilder command(String... args) {
+        ProcessBuilder builder = Cli.command(List.of(args));
         if (dataDir != null) {
             builder.environment().put("TETHER_DATA_DIR", dataDir.toString());
         }
-        return builder.start();
+        return builder;
     }
 
     /** Exit code {@code exit}, nothing on stdout and exactly {@code line} on stderr. */

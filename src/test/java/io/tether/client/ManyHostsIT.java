@@ -4,18 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tether.api.ErrorCode;
 import io.tether.api.Results;
 import io.tether.messaging.BrokerCredentials;
 import io.tether.testing.TestWorker;
-import io.tether.testing.WorkerProcess;
+import io.tether.testing.Cli;
+import io.tether.testing.Cli.Ran;
 import io.tether.testing.servers.StandaloneArtemis;
 import io.tether.worker.WorkerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.jms.JMSSecurityException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,51 +115,39 @@ class ManyHostsIT {
     /** The same through {@code tether ... --host h1,h2,...}: a line (or section) per host, and the exit status. */
     private void commandLine(StandaloneArtemis broker, String uri) throws Exception {
         Ran manage = tether(broker, "manage", "--host", "mh1,gone1,mh2", "--timeout", "8", "cid-2", uri);
-        assertEquals(1, manage.exit, manage.toString());
-        List<String> lines = manage.out.lines().toList();
+        assertEquals(1, manage.exit(), manage.toString());
+        List<String> lines = manage.out().lines().toList();
         assertEquals(3, lines.size(), manage.toString());
         assertTrue(lines.get(0).startsWith("mh1: managed: cid-2 -> "), manage.toString());
         assertTrue(lines.get(1).startsWith("gone1: no answer: host gone1 did not answer"), manage.toString());
         assertTrue(lines.get(2).startsWith("mh2: managed: cid-2 -> "), manage.toString());
-        assertEquals("tether manage: 1 of 3 hosts failed: gone1", manage.err.strip());
+        assertEquals("tether manage: 1 of 3 hosts failed: gone1", manage.err().strip());
 
         Ran connected = tether(broker, "await", "--host", "mh1,mh2", "--wait", "10", "cid-2");
-        assertEquals(0, connected.exit, connected.toString());
-        assertEquals(List.of("mh1: cid-2: connected", "mh2: cid-2: connected"), connected.out.lines().toList());
+        assertEquals(0, connected.exit(), connected.toString());
+        assertEquals(List.of("mh1: cid-2: connected", "mh2: cid-2: connected"), connected.out().lines().toList());
         // A host that does not answer counts as a timeout: exit 2.
         Ran absent = tether(broker, "await", "--host", "mh1,gone2", "--wait", "2", "cid-2");
-        assertEquals(2, absent.exit, absent.toString());
-        assertTrue(absent.out.contains("gone2: no answer: "), absent.toString());
+        assertEquals(2, absent.exit(), absent.toString());
+        assertTrue(absent.out().contains("gone2: no answer: "), absent.toString());
 
         Ran list = tether(broker, "list", "--host", "mh1,gone1", "--timeout", "8");
-        assertEquals(1, list.exit, list.toString());
-        assertTrue(list.out.startsWith("== host mh1\nCID "), list.toString());
-        assertTrue(list.out.contains("\n== host gone1: no answer: "), list.toString());
+        assertEquals(1, list.exit(), list.toString());
+        assertTrue(list.out().startsWith("== host mh1\nCID "), list.toString());
+        assertTrue(list.out().contains("\n== host gone1: no answer: "), list.toString());
 
         Ran unmanage = tether(broker, "unmanage", "--host", "mh1,mh2", "cid-2");
-        assertEquals(0, unmanage.exit, unmanage.toString());
-        assertTrue(unmanage.out.contains("mh1: unmanaged: cid-2") && unmanage.out.contains("mh2: unmanaged: cid-2"),
+        assertEquals(0, unmanage.exit(), unmanage.toString());
+        assertTrue(unmanage.out().contains("mh1: unmanaged: cid-2") && unmanage.out().contains("mh2: unmanaged: cid-2"),
                 unmanage.toString());
     }
 
-    private record Ran(int exit, String out, String err) {
-    }
 
     private Ran tether(StandaloneArtemis broker, String... args) throws Exception {
         Path password = broker.instance().resolve("credentials/engine.password");
-        List<String> command = new ArrayList<>(List.of(WorkerProcess.java(), "-jar", WorkerProcess.jar().toString()));
-        command.add(args[0]);
-        command.addAll(List.of("--broker", broker.url(), "--user", "engine", "--password-file", password.toString()));
+        List<String> command = new ArrayList<>(List.of(args[0], "--broker", broker.url(), "--user", "engine",
+                "--password-file", password.toString()));
         command.addAll(List.of(args).subList(1, args.length));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("TETHER_DATA_DIR");
-        Process p = builder.start();
-        p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("tether " + String.join(" ", args) + " hung");
-        }
-        return new Ran(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return Cli.run(Cli.command(command));
     }
 }

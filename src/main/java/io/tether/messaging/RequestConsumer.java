@@ -207,15 +207,18 @@ public final class RequestConsumer implements AutoCloseable {
             log.info("waiting for the batch in hand to finish");
             thread.join(60_000);
         }
-        closeQuietly(session);
-        closeQuietly(replySession);
+        // The links, not the sessions: the sessions end with the connection, which its owner closes
+        // next. Artemis answers the End of a connection's second session only seconds later, so
+        // closing the sessions one by one would make every clean stop wait for it.
+        closeQuietly(consumer);
+        closeQuietly(replies);
     }
 
-    private static void closeQuietly(Session s) {
+    private static void closeQuietly(AutoCloseable link) {
         try {
-            s.close();
-        } catch (JMSException e) {
-            log.debug("closing a session: {}", e.getMessage());
+            link.close();
+        } catch (Exception e) {
+            log.debug("closing a link: {}", e.getMessage());
         }
     }
 }

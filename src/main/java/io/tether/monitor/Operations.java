@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Runs connector calls on a bounded pool, with a timeout, at most one in flight per connection. A
  * call that does not return in time fails its future; its thread may stay stuck (a hung mount),
  * and until it returns no other call on that connection starts, so a hung target holds one thread
- * and never a second.
+ * and never a second. How long a call ran is read from a ticker (nanoseconds, as
+ * {@link System#nanoTime}), which a test moves itself so that a probe takes as long as it says.
  */
 final class Operations implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Operations.class);
@@ -38,9 +40,13 @@ final class Operations implements AutoCloseable {
 
     private final ExecutorService pool;
     private final Duration timeout;
+    private final LongSupplier ticker;
     private final Map<ConnectionKey, Running> running = new ConcurrentHashMap<>();
 
-    Operations(int threads, Duration timeout) {
+    /**
+     * @param ticker nanoseconds from an arbitrary origin: {@code System::nanoTime} on a worker
+     */
+    Operations(int threads, Duration timeout, LongSupplier ticker) {
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "tether-op-" + n.incrementAndGet());
@@ -48,6 +54,7 @@ final class Operations implements AutoCloseable {
             return t;
         });
         this.timeout = timeout;
+        this.ticker = ticker;
     }
 
     /**
@@ -66,11 +73,11 @@ final class Operations implements AutoCloseable {
     CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call, LongConsumer ranFor) {
         Running previous = running.get(key);
         if (previous != null) {
-            long seconds = (System.nanoTime() - previous.startedNanos()) / 1_000_000_000L;
+            long seconds = (ticker.getAsLong() - previous.startedNanos()) / 1_000_000_000L;
             return CompletableFuture.failedFuture(ConnectorException.hung(onTimeout, what + " not started: the "
                     + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"));
         }
-        Running mine = new Running(what, System.nanoTime());
+        Running mine = new Running(what, ticker.getAsLong());
         running.put(key, mine);
         CompletableFuture<Void> result = new CompletableFuture<>();
         try {
@@ -96,7 +103,7 @@ final class Operations implements AutoCloseable {
             return CompletableFuture.failedFuture(new ConnectorException(VdsmError.GeneralException, "worker is stopping"));
         }
         return result.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .whenComplete((ok, failure) -> ranFor.accept(System.nanoTime() - mine.startedNanos()))
+                .whenComplete((ok, failure) -> ranFor.accept(ticker.getAsLong() - mine.startedNanos()))
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(toConnectorException(e, what, onTimeout)));
     }
 

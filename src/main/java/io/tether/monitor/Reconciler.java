@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,29 +101,30 @@ public final class Reconciler implements AutoCloseable {
     public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings,
             Meters.Monitor meters) throws SchedulerException {
         this(table, connectors::forType, clock, settings, ProbeSchedule::new, () -> ThreadLocalRandom.current().nextDouble(),
-                meters);
+                System::nanoTime, meters);
     }
 
     /**
      * @param connectors the connector of each storage type; null for a type this host does not serve
      * @param schedule   makes the schedule that hands back each key when it is due
      * @param random     numbers in [0, 1) that place each backoff delay in its jitter band
+     * @param ticker     nanoseconds, as {@link System#nanoTime}: times each probe for its health
      */
     Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock, MonitorSettings settings,
-            Schedule.Factory schedule, DoubleSupplier random) throws SchedulerException {
-        this(table, connectors, clock, settings, schedule, random, Meters.Monitor.NONE);
+            Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker) throws SchedulerException {
+        this(table, connectors, clock, settings, schedule, random, ticker, Meters.Monitor.NONE);
     }
 
     private Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock,
-            MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random, Meters.Monitor meters)
-            throws SchedulerException {
+            MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker,
+            Meters.Monitor meters) throws SchedulerException {
         this.meters = meters;
         this.table = table;
         this.connectors = connectors;
         this.clock = clock;
         this.settings = settings;
         this.random = random;
-        this.operations = new Operations(settings.operationThreads(), settings.operationTimeout());
+        this.operations = new Operations(settings.operationThreads(), settings.operationTimeout(), ticker);
         this.schedule = schedule.start(this::reconcile);
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Parsing of mountinfo and of the iSCSI session tree. The files here are written by the test in
  * the kernel's formats: this machine has no NFS client or iSCSI initiator to make real ones (the
- * real-mount path is covered by UnmanagedConnectionsTest with a tmpfs).
+ * real-mount path is covered by UnmanagedConnectionsIT with a tmpfs).
  */
 class ActiveConnectionsTest {
     @TempDir

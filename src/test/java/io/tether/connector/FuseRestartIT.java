@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.connection.UriParser;
 import io.tether.testing.Host;
+import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kill -9} of that whole group leaves both mounts readable; the next worker adopts them:
  * no second mount, and one event each, the adoption's STATE CONNECTED.
  */
+@HostResource("glusterd")
 class FuseRestartIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String HOST_ID = "fuse";

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
+import io.tether.testing.HostResource;
 import io.tether.testing.Requirements;
 import io.tether.testing.servers.TgtServer;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ("iscsiadm not found"); what the connector checks at the target (portal, CHAP, target name) is
  * checked against tgt up, down and with a wrong password.
  */
+@HostResource("tgtd")
 class IscsiConnectorIT {
     @TempDir
     Path tmp;

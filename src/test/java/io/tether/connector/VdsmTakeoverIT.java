@@ -10,6 +10,7 @@ import io.tether.connection.GlusterScheme;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import io.tether.testing.Host;
+import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * may write its host otherwise than VDSM's engine did, it is adopted once (no second mount), listed
  * once (as its CIDs, never also as unmanaged), and gone with its directory after the last unmanage.
  */
+@HostResource("glusterd")
 class VdsmTakeoverIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** What this host's operator allows beyond the defaults, as --allow-vfs-type and --allow-mount-option would. */

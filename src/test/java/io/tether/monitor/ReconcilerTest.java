@@ -90,7 +90,7 @@ class ReconcilerTest {
             served.put(type, connector);
         }
         reconciler = new Reconciler(table, served::get, clock, settings,
-                fire -> schedule = new ManualSchedule(clock, fire), random);
+                fire -> schedule = new ManualSchedule(clock, fire), random, System::nanoTime);
     }
 
     /** Starts the reconciler with A held by CID a-1 and connected. */
@@ -335,6 +335,45 @@ class ReconcilerTest {
         assertEquals(List.of(), connector.calls(A));
         schedule.advanceToNextPlan();
         assertEquals(HEALTHY, schedule.next(A.key()));
+    }
+
+    /**
+     * 10,000 CIDs on 100 connections, each CID's manage asking for its connection's reconcile while
+     * the first probe of every connection is stuck: each connection is probed once more after that,
+     * not once per CID, keeps one plan, and is probed exactly once per interval.
+     */
+    @Test
+    void probesAreOnePerConnectionPerIntervalNotOnePerCid() throws Exception {
+        // Stuck for as long as the CIDs take to arrive on a busy machine, never timed out meanwhile.
+        start(SETTINGS.withOperationTimeout(Duration.ofMinutes(10)));
+        List<StorageUri> targets = new ArrayList<>();
+        List<CountDownLatch> stuck = new ArrayList<>();
+        for (int t = 0; t < 100; t++) {
+            StorageUri uri = uri("nfs://server/export-" + t);
+            targets.add(uri);
+            connector.up.add(uri.key());
+            stuck.add(connector.hang("check", uri));
+        }
+        for (int i = 0; i < 10_000; i++) {
+            StorageUri uri = targets.get(i % targets.size());
+            table.manage("cid-" + i, uri);
+            reconciler.reconcile(uri.key());
+        }
+        stuck.forEach(CountDownLatch::countDown);
+        for (StorageUri uri : targets) {
+            assertEquals(HEALTHY, schedule.next(uri.key()));
+            assertEquals(List.of("check", "check"), connector.calls(uri), "the stuck probe, then one for all the CIDs that came meanwhile");
+        }
+        assertEquals(100, reconciler.scheduledConnections());
+
+        for (int interval = 1; interval <= 3; interval++) {
+            schedule.advance(PROBE);
+            for (StorageUri uri : targets) {
+                assertEquals(HEALTHY, schedule.next(uri.key()));
+                assertEquals(2 + interval, connector.calls(uri).size(), "one probe of " + uri + " in interval " + interval);
+            }
+            assertEquals(100, reconciler.scheduledConnections());
+        }
     }
 
     /** Waits for a condition the reconciler's threads bring about, checking it every few milliseconds. */

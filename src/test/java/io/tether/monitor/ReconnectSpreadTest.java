@@ -80,7 +80,7 @@ class ReconnectSpreadTest {
         }
         Random seeded = new Random(19);
         reconciler = new Reconciler(table, served::get, clock, settings,
-                fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), seeded::nextDouble);
+                fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), seeded::nextDouble, System::nanoTime);
         List<StorageUri> uris = new ArrayList<>();
         for (int i = 0; i < HOSTS; i++) {
             StorageUri uri = UriParser.parse("nfs://server/export-" + i);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import io.tether.testing.Host;
+import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * manage, DISCONNECTED when the brick dies, CONNECTED again by itself when it returns, a hung
  * (SIGSTOPped) brick that does not stall the worker, and unmounted when the last CID goes.
  */
+@HostResource("glusterd")
 class GlusterIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 

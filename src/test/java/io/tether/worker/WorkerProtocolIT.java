@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The wire contract against one real worker: embedded Artemis over AMQP, H2 on disk, Qpid JMS client. */
-class WorkerProtocolTest {
+class WorkerProtocolIT {
     @TempDir
     static Path tmp;
     static TestWorker worker;
@@ -288,7 +288,7 @@ class WorkerProtocolTest {
 
     @Test
     void unpairedSurrogatesAreRefusedSoTheyCannotPoisonTheList() throws Exception {
-        // Found by FuzzTest: such a CID, once managed, made every later list reply undecodable.
+        // Found by FuzzIT: such a CID, once managed, made every later list reply undecodable.
         JsonNode reply = client.call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"manageStorageServer\",\"params\":"
                 + "{\"connectionId\":\"a\\ud800\",\"uri\":\"file://" + dir("surrogate") + "\"}}");
         assertError(reply, -32700, "PARSE_ERROR");

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Engine-side waiting (list, then watch from the snapshot's seq): with a timeout, or try once. */
-class TetherClientWaitTest {
+class TetherClientWaitIT {
     @TempDir
     Path tmp;
 
@@ -36,12 +36,14 @@ class TetherClientWaitTest {
             TetherClient.WaitResult once = client.tryOnce("wait", "later-1", Duration.ofSeconds(10));
             assertEquals(TetherClient.WaitOutcome.FAILED, once.outcome());
             assertEquals(453, once.lastError().get("code").asInt());
-            assertEquals(TetherClient.WaitOutcome.TIMEOUT, client.awaitConnected("wait", "later-1", Duration.ofMillis(500)).outcome());
+            // Long enough for the list to answer on a busy machine: a TIMEOUT needs an answer that
+            // was not CONNECTED; no answer at all is the TimeoutException of a host that is away.
+            assertEquals(TetherClient.WaitOutcome.TIMEOUT, client.awaitConnected("wait", "later-1", Duration.ofSeconds(5)).outcome());
 
             // The directory appears while the engine waits: the wait ends with CONNECTED, by itself.
             CompletableFuture<TetherClient.WaitResult> waiting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return client.awaitConnected("wait", "later-1", Duration.ofSeconds(20));
+                    return client.awaitConnected("wait", "later-1", Duration.ofSeconds(60));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

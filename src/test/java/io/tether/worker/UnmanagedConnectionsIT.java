@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A mount made by hand under the mount root shows in the list as unmanaged (needs root for mount). */
-class UnmanagedConnectionsTest {
+class UnmanagedConnectionsIT {
     @TempDir
     Path tmp;
     private Path mounted;

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * under the data dir (the broker's journal included) while the worker runs or after it stopped.
  * The clear {@code uri} still works, and a bad {@code sealedUri} is an Invalid Params that names it.
  */
-class SealedSecretsTest {
+class SealedSecretsEmbeddedIT {
     private static final String CHAP = "Chap-S3aled-" + System.nanoTime();
     private static final String MOUNT = "Mount-S3aled-" + System.nanoTime();
     private static final String ISCSI = "iscsi://chapuser%" + CHAP + "@target.example/iqn.2003-01.org.example:disk1/0?tpgt=1";

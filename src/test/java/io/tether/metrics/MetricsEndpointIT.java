@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real worker's /metrics, /livez and /readyz, as a scraper and an operator's curl see them. */
-class MetricsEndpointTest {
+class MetricsEndpointIT {
     @TempDir
     Path tmp;
 

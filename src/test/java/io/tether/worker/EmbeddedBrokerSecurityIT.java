@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The embedded broker refuses every attack of docs/operations.md's threat model, from any local
  * user: it listens on loopback, which keeps other machines out but not the other users of this one.
  */
-class EmbeddedBrokerSecurityTest {
+class EmbeddedBrokerSecurityIT {
     @TempDir
     Path tmp;
 

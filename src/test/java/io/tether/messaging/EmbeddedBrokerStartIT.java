@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An embedded broker that cannot start says why in one line and leaves nothing listening: the
  * worker must never run on without the broker it was to start.
  */
-class EmbeddedBrokerStartTest {
+class EmbeddedBrokerStartIT {
     @TempDir
     Path tmp;
 

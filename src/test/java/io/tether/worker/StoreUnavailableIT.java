@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with nothing half-done, reads still answer, and once space is free the same request succeeds.
  * Needs root to mount the tmpfs (CI runs as root).
  */
-class StoreUnavailableTest {
+class StoreUnavailableIT {
     @TempDir
     Path tmp;
     private Path mount;

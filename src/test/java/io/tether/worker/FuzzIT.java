@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the live heap does not grow. {@code -Dreliability.fuzz=N} sends N messages; the seed is printed and
  * {@code -Dreliability.seed=S} replays a run.
  */
-class FuzzTest {
+class FuzzIT {
     private static final int MESSAGES = Integer.getInteger("reliability.fuzz", 10_000);
     /** Messages sent before a valid request that must be answered: the worker is still there. */
     private static final int GROUP = 50;

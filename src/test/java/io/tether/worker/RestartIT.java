@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A worker stopped and started again on the same data dir keeps its CIDs, keys and event seq. */
-class RestartTest {
+class RestartIT {
     @TempDir
     Path tmp;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the broker check (and tether_readiness_check says 0) while /livez stays 200; the network back,
  * the worker reconnects and is ready again.
  */
-class ReadinessTest {
+class ReadinessIT {
     @TempDir
     Path tmp;
 

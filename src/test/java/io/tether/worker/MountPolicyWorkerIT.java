@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * recorded) never called. Then the legitimate path: the operator's widening lets the same kind of
  * request through, and a CID stored under a wider policy is refused by the connector after a restart.
  */
-class MountPolicyWorkerTest {
+class MountPolicyWorkerIT {
     /** This host's operator has allowed sshfs as a type, so each ssh option below is judged on its own. */
     private static final MountPolicy OPERATOR = MountPolicy.defaults().allowingVfsType("fuse.sshfs");
     private static final List<StorageType> MOUNTED = List.of(StorageType.NFS, StorageType.GLUSTERFS, StorageType.POSIX);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Secrets given in URIs never come back: not in replies, events, the log, or the database files,
  * and they still work after a restart (they are stored encrypted, not dropped).
  */
-class CredentialRedactionTest {
+class CredentialRedactionIT {
     private static final String CHAP = Secrets.CHAP;
     private static final String MOUNT = Secrets.MOUNT;
 

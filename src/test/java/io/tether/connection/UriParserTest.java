@@ -390,6 +390,7 @@ class UriParserTest {
     @ParameterizedTest(name = "{0} -> key {1}")
     @CsvSource(delimiter = '|', value = {
         "nfs://9.9.9.9/e|nfs://9.9.9.9/e",
+        "nfs://10.0.0.255/e|nfs://10.0.0.255/e",
         "nfs://[1:2:3:4:5:6::7]/e|nfs://[1:2:3:4:5:6:0:7]/e",
         "nfs://server|nfs://server/",
         "nfs://server/azAZ09-._~|nfs://server/azAZ09-._~",
@@ -420,5 +421,14 @@ class UriParserTest {
 
     private static String message(String uri) {
         return assertThrows(InvalidUriException.class, () -> UriParser.parse(uri), uri).getMessage();
+    }
+
+    /** A host as a mount spec or a tool writes it, in its one spelling; nothing for what is no host. */
+    @Test
+    void aHostFromTheHostHasOneSpellingToo() {
+        assertEquals(Optional.of("[2001:db8::1]"), UriParser.canonicalHost("[2001:DB8:0::1]"));
+        assertEquals(Optional.of("filer01.example.com"), UriParser.canonicalHost("Filer01.Example.COM"));
+        assertEquals(Optional.empty(), UriParser.canonicalHost("filer 01"));
+        assertEquals(Optional.empty(), UriParser.canonicalHost("010.0.0.1"));
     }
 }

@@ -226,7 +226,8 @@ public final class UriParser {
     /** {@code value} as a whole number from {@code min} to {@code max}: digits only, no sign or spaces. */
     static int positiveInt(String name, String value, int min, int max) throws InvalidUriException {
         try {
-            if (value.isEmpty() || value.length() > 10 || !value.chars().allMatch(Character::isDigit)) {
+            // ASCII digits only: Character.isDigit and Integer.parseInt also read other scripts' digits.
+            if (value.isEmpty() || value.length() > 10 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 throw new NumberFormatException();
             }
             int n = Integer.parseInt(value);
@@ -251,8 +252,8 @@ public final class UriParser {
                 continue;
             }
             out.writeBytes(s.substring(plainStart, i).getBytes(StandardCharsets.UTF_8));
-            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+            int hi = i + 2 < s.length() ? hexDigit(s.charAt(i + 1)) : -1;
+            int lo = i + 2 < s.length() ? hexDigit(s.charAt(i + 2)) : -1;
             if (hi < 0 || lo < 0) {
                 throw new InvalidUriException(what + " has a malformed %-escape");
             }
@@ -266,5 +267,13 @@ public final class UriParser {
         } catch (CharacterCodingException e) {
             throw new InvalidUriException(what + " is not valid UTF-8 after %-decoding");
         }
+    }
+
+    /**
+     * The value of an ASCII hex digit, or -1: an escape is {@code %} and two of them (RFC 3986).
+     * Character.digit alone would also read other scripts' digits and the full-width letters.
+     */
+    private static int hexDigit(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
     }
 }

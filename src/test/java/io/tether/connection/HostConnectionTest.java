@@ -104,4 +104,12 @@ class HostConnectionTest {
         connection.apply(Observation.failed(NEW), NOW);
         assertEquals("4.2", connection.connectionInfo().get("negotiatedVersion"), "kept until the host says otherwise");
     }
+
+    @org.junit.jupiter.api.Test
+    void aNewConnectionHasItsUrisKeyAndConnectionInfo() throws Exception {
+        StorageUri uri = UriParser.parse("nfs://server/export?version=4.1");
+        HostConnection connection = new HostConnection(uri, MANAGED);
+        assertEquals(uri.key(), connection.key());
+        assertEquals(uri.connectionInfo(), connection.connectionInfo(), "nothing the host chose yet");
+    }
 }

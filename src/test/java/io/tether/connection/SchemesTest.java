@@ -1,8 +1,10 @@
 package io.tether.connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The registry of storage types ({@link StorageType}, each with its {@link Scheme}): one scheme per
@@ -134,5 +137,47 @@ class SchemesTest {
 
     private static List<String> options(String uri) throws InvalidUriException {
         return mount(uri).options();
+    }
+
+    /** Secrets of these types go in mount options, where they are redacted: never as user info. */
+    @ParameterizedTest
+    @ValueSource(strings = {"posix://user@fileserver/share?vfsType=cifs", "posix://user%pw@fileserver/share?vfsType=cifs",
+        "file://user@localhost/srv/data", "glusterfs://user@g1/vol0", "nfs://user@filer/export"})
+    void typesThatMountRefuseUserInfo(String uri) {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
+        assertTrue(e.getMessage().contains("takes no user or password"), e.getMessage());
+    }
+
+    @Test
+    void aFileUriNamesItsDirectory() throws Exception {
+        assertEquals(Path.of("/srv/data"), FileScheme.directory(UriParser.parse("file:///srv/data/")));
+    }
+
+    /** The GlusterFS client shows a volume reached over RDMA as volume.rdma; it is the same mount. */
+    @Test
+    void aGlusterVolumeOverRdmaMapsBackToItsKey() throws Exception {
+        Scheme gluster = StorageType.GLUSTERFS.definition();
+        assertEquals("g1:/vol0", gluster.specOfMount("fuse.glusterfs", "g1:/vol0.rdma"));
+        assertEquals("g1:/vol0", gluster.specOfMount("fuse.glusterfs", "g1:/vol0"));
+        assertEquals("g1:/vol0.rdma", gluster.specOfMount("glusterfs", "g1:/vol0.rdma"), "only the FUSE client adds it");
+        assertEquals(Optional.of(UriParser.parse("glusterfs://g1/vol0").key()),
+                gluster.keyOfMount("fuse.glusterfs", "g1:/vol0.rdma"));
+    }
+
+    @Test
+    void anIscsiSessionOnTheHostMapsBackToItsKey() throws Exception {
+        assertEquals(Optional.of(UriParser.parse("iscsi://10.0.0.5/iqn.2001-04.com.example:disk").key()),
+                IscsiScheme.keyOfSession("10.0.0.5", 3260, "iqn.2001-04.com.example:disk"));
+        assertEquals(Optional.of(UriParser.parse("iscsi://[2001:db8::1]:3261/iqn.2001-04.com.example:disk").key()),
+                IscsiScheme.keyOfSession("2001:db8:0:0:0:0:0:1", 3261, "iqn.2001-04.com.example:disk"), "sysfs's IPv6 spelling");
+        assertEquals(Optional.empty(), IscsiScheme.keyOfSession("10.0.0.5", 3260, "not-an-iqn"));
+    }
+
+    @Test
+    void iscsiLogsInThroughTheNamedInterfaceOrOpenIscsisDefault() throws Exception {
+        IscsiScheme.Target named = IscsiScheme.target(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d?iface=eth1&tpgt=2"));
+        assertEquals(new IscsiScheme.Target("iqn.2001-04.com.example:d", "h", 3260, "2", "eth1"), named);
+        assertEquals("eth1", named.ifaceOrDefault());
+        assertEquals("default", IscsiScheme.target(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d")).ifaceOrDefault());
     }
 }

@@ -253,4 +253,182 @@ class UriParserTest {
         assertEquals("/a/c", UriParser.normalisePath("//a/./b/../c", "p"));
         assertEquals("/", UriParser.normalisePath("/..", "p"));
     }
+
+    /** An escape is replaced by its character; the text before, between and after escapes stays. */
+    @Test
+    void percentDecodingKeepsTheTextAroundEachEscape() throws Exception {
+        assertEquals("expArt", UriParser.decode("exp%41rt", "path"));
+        assertEquals("Art", UriParser.decode("%41rt", "path"), "an escape first");
+        assertEquals("expA", UriParser.decode("exp%41", "path"), "an escape last");
+        assertEquals("a b+c", UriParser.decode("a%20b+c", "path"), "'+' stays '+'");
+        assertEquals("\n0j", UriParser.decode("%0a%30%6A", "path"), "either case, zero digits too");
+        assertEquals("ü", UriParser.decode("%C3%BC", "path"), "bytes decoded as UTF-8");
+        assertEquals("nfs://server/expArt", UriParser.parse("nfs://server/exp%41rt").key().value());
+    }
+
+    /**
+     * A malformed escape is an invalid URI, never an unchecked exception (which would fail the
+     * whole request batch): cut short at the end, not hex, or hex only in another script.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"exp%4", "exp%", "%", "%4", "%zz", "%4g", "%g4", "exp%\u0664\u0661rt", "exp%\uff14\uff11rt"})
+    void aMalformedEscapeIsAnInvalidUri(String path) {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://server/" + path));
+        assertEquals("export path has a malformed %-escape", e.getMessage());
+    }
+
+    @Test
+    void escapesAreCheckedInParametersToo() {
+        InvalidUriException e = assertThrows(InvalidUriException.class,
+                () -> UriParser.parse("nfs://server/export?options=noatime%2"));
+        assertEquals("parameter options has a malformed %-escape", e.getMessage());
+        e = assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://server/exp%C3"));
+        assertEquals("export path is not valid UTF-8 after %-decoding", e.getMessage());
+    }
+
+    /** Digits of other scripts are no port, LUN or count: 2050 has one spelling. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "nfs://server:\u0662\u0660\u0665\u0660/export",
+        "nfs://server/export?timeo=\u0661\u0660\u0660",
+        "iscsi://host/iqn.2001-04.com.example:d/\u0663",
+    })
+    void numbersAreAsciiDigitsOnly(String uri) {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri));
+        assertTrue(e.getMessage().contains("must be a whole number"), e.getMessage());
+    }
+
+    @Test
+    void numbersAreTakenUpToTheirLimitsAndNotBeyond() throws Exception {
+        assertEquals(1, UriParser.parse("nfs://server:1/export").port());
+        assertEquals(65535, UriParser.parse("nfs://server:65535/export").port());
+        assertEquals(16383, UriParser.parse("iscsi://h/iqn.2001-04.com.example:d/16383").lun());
+        assertEquals("0", UriParser.parse("iscsi://h/iqn.2001-04.com.example:d?tpgt=0").params().get("tpgt"));
+        for (String uri : List.of("nfs://server:0/export", "nfs://server:65536/export",
+                "iscsi://h/iqn.2001-04.com.example:d/16384", "nfs://server/export?retrans=0")) {
+            InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse(uri), uri);
+            assertTrue(e.getMessage().contains("must be a whole number from"), e.getMessage());
+        }
+    }
+
+    /** A URI that may hold a secret is refused without quoting any part of it; any other is quoted. */
+    @Test
+    void errorsQuoteTheUriOnlyWhenItCannotHoldASecret() {
+        String hidden = "(not shown: the uri may hold a secret)";
+        assertEquals("nfs uri does not take parameter 'bogus'; allowed: options, readCheck, retrans, timeo, version",
+                message("nfs://server/export?bogus=1"));
+        assertEquals("iscsi uri does not take parameter " + hidden + "; allowed: iface, tpgt",
+                message("iscsi://user%pw@host/iqn.2001-04.com.example:d?bogus=1"));
+        assertEquals("posix uri does not take parameter " + hidden + "; allowed: options, readCheck, vfsType",
+                message("posix://h/p?vfsType=cifs&options=password=x&bogus=1"));
+        assertEquals("nfs uri does not take parameter " + hidden + "; allowed: options, readCheck, retrans, timeo, version",
+                message("nfs://h/e?options=secret=x&bogus=1"));
+        assertEquals("scheme " + hidden + " is not supported; use one of nfs, iscsi, glusterfs, posix, file",
+                message("@smb://h/p"), "an '@' anywhere, even first, may end a user and password");
+    }
+
+    @Test
+    void aTypeWithoutParametersSaysSoWithoutAnAllowedList() {
+        assertEquals("file uri does not take parameter 'a'", message("file:///x?a=b"));
+    }
+
+    @Test
+    void aUriUpToTheLengthLimitIsTakenAndNotBeyond() throws Exception {
+        String prefix = "nfs://server/";
+        String longest = prefix + "a".repeat(UriParser.MAX_URI - prefix.length());
+        assertEquals(UriParser.MAX_URI, longest.length());
+        assertEquals("/" + "a".repeat(UriParser.MAX_URI - prefix.length()), UriParser.parse(longest).path());
+        assertEquals("uri is longer than 4096 characters", message(longest + "a"));
+    }
+
+    /** Each malformed URI is refused by the check meant for it, whose message says what to fix. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "nfs://server/ex port|uri contains spaces or control characters; percent-encode them",
+        "nfs://server/ex\u007fport|uri contains spaces or control characters; percent-encode them",
+        "://server/export|uri must look like scheme://...; schemes: nfs, iscsi, glusterfs, posix, file",
+        "nfs://#frag|uri must not have a #fragment",
+        "nfs://?version=3|nfs uri needs a host: nfs://host/...",
+        "iscsi://@host/iqn.2001-04.com.example:d|iscsi user name is empty; the form is iscsi://user%password@host/IQN",
+        "posix://:2000/p?vfsType=ext4|posix uri has a port but no host",
+        "nfs://server/export?=3|uri parameter must be name=value",
+        "nfs://server/%2Fetc|export path must not hold an encoded '/' or control characters",
+        "nfs://server/export?readCheck=dom_md/../../x|readCheck must be a file's path relative to the mount point, without '..'",
+        "nfs://server/export?readCheck=dom_md/%01|readCheck must be a file's path relative to the mount point, without '..'",
+        "nfs://server/export?options=no%20atime|options must be a comma-separated list of mount options without spaces",
+        "iscsi:///iqn.2001-04.com.example:d|iscsi uri needs a host: iscsi://host/...",
+    })
+    void aMalformedUriIsRefusedSayingWhatToFix(String uri, String why) {
+        assertEquals(why, message(uri));
+    }
+
+    /** An empty user before '@' is user info all the same, not part of the host. */
+    @Test
+    void anEmptyUserInfoIsStillUserInfo() {
+        assertTrue(message("nfs://@server/export").startsWith("nfs uri takes no user or password"), message("nfs://@server/export"));
+        assertTrue(message("file://@/srv/x").startsWith("file uri takes no user or password"), message("file://@/srv/x"));
+    }
+
+    @Test
+    void aReadCheckMayNameAFileWithASpace() throws Exception {
+        assertEquals("dom md/metadata", UriParser.parse("nfs://s/e?readCheck=dom%20md/metadata").params().get("readCheck"));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "nfs://1.2.3.00/e|not a valid IPv4 address",
+        "nfs://10.0.0.259/e|not a valid IPv4 address",
+        "nfs://1.2.3.0x0/e|not a valid IPv4 address",
+        "nfs://a.1.2.3/e|not a valid IPv4 address",
+        "nfs://[::1::2]/e|only once",
+        "nfs://[::.1]/e|only its last 32 bits",
+    })
+    void moreInvalidIpLiteralsAreRefusedSayingWhy(String uri, String why) {
+        assertTrue(message(uri).contains(why), message(uri));
+    }
+
+    @ParameterizedTest(name = "{0} -> key {1}")
+    @CsvSource(delimiter = '|', value = {
+        "nfs://9.9.9.9/e|nfs://9.9.9.9/e",
+        "nfs://10.0.0.255/e|nfs://10.0.0.255/e",
+        "nfs://[1:2:3:4:5:6::7]/e|nfs://[1:2:3:4:5:6:0:7]/e",
+        "nfs://server|nfs://server/",
+        "nfs://server/azAZ09-._~|nfs://server/azAZ09-._~",
+    })
+    void moreKeys(String uri, String key) throws Exception {
+        assertEquals(key, UriParser.parse(uri).key().value());
+    }
+
+    @Test
+    void unreservedCharactersAreWrittenPlainEverythingElseEscaped() {
+        assertEquals("azAZ09-._~:,=+!$*'()@", StorageUri.encode("azAZ09-._~:,=+!$*'()@"));
+        assertEquals("a%20b%2F%25%3F%C3%BC", StorageUri.encode("a b/%?ü"));
+    }
+
+    @Test
+    void onlyAUriWithAUserAPasswordOrASecretOptionHasCredentials() throws Exception {
+        assertFalse(UriParser.parse("nfs://s/e?options=noatime").hasCredentials());
+        assertFalse(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d").hasCredentials());
+        assertTrue(UriParser.parse("iscsi://user@h/iqn.2001-04.com.example:d").hasCredentials(), "a user alone");
+        assertTrue(UriParser.parse("nfs://s/e?options=sec=sys,secretfile=x").hasCredentials());
+    }
+
+    @Test
+    void connectionInfoSaysChapOnlyWhenTheUriHasAUser() throws Exception {
+        assertFalse(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d").connectionInfo().containsKey("auth"));
+        assertEquals("chap", UriParser.parse("iscsi://user@h/iqn.2001-04.com.example:d").connectionInfo().get("auth"));
+    }
+
+    private static String message(String uri) {
+        return assertThrows(InvalidUriException.class, () -> UriParser.parse(uri), uri).getMessage();
+    }
+
+    /** A host as a mount spec or a tool writes it, in its one spelling; nothing for what is no host. */
+    @Test
+    void aHostFromTheHostHasOneSpellingToo() {
+        assertEquals(Optional.of("[2001:db8::1]"), UriParser.canonicalHost("[2001:DB8:0::1]"));
+        assertEquals(Optional.of("filer01.example.com"), UriParser.canonicalHost("Filer01.Example.COM"));
+        assertEquals(Optional.empty(), UriParser.canonicalHost("filer 01"));
+        assertEquals(Optional.empty(), UriParser.canonicalHost("010.0.0.1"));
+    }
 }

@@ -425,6 +425,8 @@ class ReconcilerTest {
         private final Map<ConnectionKey, Instant> due = new ConcurrentHashMap<>();
         private final Map<ConnectionKey, List<String>> made = new ConcurrentHashMap<>();
         private final Map<ConnectionKey, Integer> read = new HashMap<>();
+        private final AtomicReference<Runnable> atNextCancel = new AtomicReference<>();
+        private volatile boolean closed;
 
         ManualSchedule(ManualClock clock, Consumer<ConnectionKey> fire) {
             this.clock = clock;
@@ -440,7 +442,24 @@ class ReconcilerTest {
         @Override
         public void cancel(ConnectionKey key) {
             due.remove(key);
+            Runnable action = atNextCancel.getAndSet(null);
+            if (action != null) {
+                action.run();
+            }
             made(key).add("cancel");
+        }
+
+        /**
+         * Runs {@code action} inside the next cancel, on the reconciler's thread, at the moment a
+         * reconcile that planned nothing is about to drop its key: what happens then is otherwise
+         * a matter of luck.
+         */
+        void atNextCancel(Runnable action) {
+            atNextCancel.set(action);
+        }
+
+        boolean closed() {
+            return closed;
         }
 
         @Override
@@ -450,6 +469,7 @@ class ReconcilerTest {
 
         @Override
         public void close() {
+            closed = true;
         }
 
         private List<String> made(ConnectionKey key) {

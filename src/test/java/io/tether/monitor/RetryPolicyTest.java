@@ -124,4 +124,15 @@ class RetryPolicyTest {
         assertThrows(IllegalArgumentException.class, () -> POLICY.delay(1, () -> -0.01));
         assertThrows(IllegalArgumentException.class, () -> POLICY.delay(1, () -> Double.NaN));
     }
+
+    /** Without a scripted random the delays still spread over the band, so hosts do not retry together. */
+    @Test
+    void theUnscriptedDelaysDiffer() {
+        java.util.Set<Long> delays = new java.util.HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            delays.add(POLICY.delay(1).toMillis());
+        }
+        // 100 draws from 41 values in 80..120 ms: fewer than 10 distinct ones does not happen by chance.
+        assertTrue(delays.size() >= 10, delays.toString());
+    }
 }

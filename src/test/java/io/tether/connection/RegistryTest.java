@@ -1,0 +1,161 @@
+package io.tether.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-memory view of managed CIDs and the host connections they hold: CIDs of one key share one
+ * connection, which takes the settings of the first CID and keeps them while any CID holds it, and
+ * outlives its last CID until it is forgotten.
+ */
+class RegistryTest {
+    private static final Instant FIRST = Instant.parse("2024-05-01T10:00:00Z");
+    private static final Instant LATER = Instant.parse("2024-05-01T10:05:00Z");
+
+    private static final StorageUri V3 = uri("nfs://server/export?version=3");
+    private static final StorageUri V4 = uri("nfs://server/export?version=4.1");
+    private static final StorageUri OTHER = uri("nfs://other/export");
+
+    private final Registry registry = new Registry();
+
+    private static StorageUri uri(String raw) {
+        try {
+            return UriParser.parse(raw);
+        } catch (InvalidUriException e) {
+            throw new IllegalArgumentException(raw, e);
+        }
+    }
+
+    private HostConnection add(String cid, StorageUri uri, Instant at) {
+        return registry.add(new ManagedCid(cid, uri, at), at);
+    }
+
+    @Test
+    void cidsOfOneKeyShareOneConnectionCreatedConnecting() {
+        HostConnection first = add("a-1", V3, FIRST);
+        HostConnection second = add("a-2", V3, LATER);
+        HostConnection other = add("b-1", OTHER, LATER);
+
+        assertSame(first, second, "one connection per key, not per CID");
+        assertSame(first, registry.connection(V3.key()));
+        assertEquals(new TreeSet<>(Set.of("a-1", "a-2")), first.cids());
+        assertEquals(ConnectionState.CONNECTING, first.state());
+        assertEquals(FIRST, first.since(), "created when its first CID came");
+        assertEquals(V3.key(), first.key());
+        assertEquals(Set.of(first, other), Set.copyOf(registry.connections()));
+        assertEquals(3, registry.size(), "size counts CIDs");
+    }
+
+    @Test
+    void aCidIsFoundWithItsUriAndTime() {
+        add("a-1", V3, FIRST);
+
+        ManagedCid found = registry.cid("a-1").orElseThrow();
+        assertEquals(new ManagedCid("a-1", V3, FIRST), found);
+        assertEquals(Optional.empty(), registry.cid("a-2"));
+        assertNull(registry.connection(OTHER.key()));
+    }
+
+    @Test
+    void aConnectionKeepsTheFirstCidsSettingsWhileACidHoldsIt() {
+        HostConnection connection = add("a-1", V3, FIRST);
+        add("a-2", V4, LATER);
+
+        assertEquals(V3, connection.uri(), "a second CID does not change a held connection's settings");
+        assertEquals(V4, registry.cid("a-2").orElseThrow().uri(), "the CID keeps its own URI all the same");
+    }
+
+    @Test
+    void aConnectionWithoutCidsTakesTheSettingsOfTheNextCid() {
+        HostConnection connection = add("a-1", V3, FIRST);
+        registry.remove("a-1");
+        add("a-2", V4, LATER);
+
+        assertEquals(V4, connection.uri());
+    }
+
+    /** CIDs of one connection usually carry the same URI: the registry keeps one copy of it. */
+    @Test
+    void cidsWithEqualUrisShareTheConnectionsCopy() {
+        HostConnection connection = add("a-1", V3, FIRST);
+        StorageUri equalCopy = uri("nfs://server/export?version=3");
+        assertNotSame(V3, equalCopy);
+
+        add("a-2", equalCopy, LATER);
+
+        assertSame(connection.uri(), registry.cid("a-2").orElseThrow().uri());
+    }
+
+    @Test
+    void removingTheLastCidKeepsTheConnectionAsAnOrphanUntilForgotten() {
+        HostConnection connection = add("a-1", V3, FIRST);
+        add("a-2", V3, FIRST);
+        add("b-1", OTHER, FIRST);
+
+        assertSame(connection, registry.remove("a-1"));
+        assertEquals(Set.of("a-2"), connection.cids());
+        assertEquals(List.of(), registry.orphans());
+        registry.forget(V3.key());
+        assertSame(connection, registry.connection(V3.key()), "a connection that a CID holds is not forgotten");
+
+        assertSame(connection, registry.remove("a-2"));
+        assertEquals(Optional.empty(), registry.cid("a-2"));
+        assertEquals(1, registry.size());
+        assertEquals(List.of(connection), registry.orphans(), "still there, to be disconnected");
+
+        registry.forget(V3.key());
+        assertNull(registry.connection(V3.key()));
+        assertEquals(List.of(), registry.orphans());
+        registry.forget(V3.key());
+    }
+
+    /** The undo of a manage that failed: a connection without CIDs gets its old settings back. */
+    @Test
+    void restoreSettingsUndoesTheNewSettingsOfAConnectionWithoutCids() {
+        HostConnection connection = add("a-1", V3, FIRST);
+        registry.remove("a-1");
+        add("a-2", V4, LATER);
+        registry.remove("a-2");
+
+        registry.restoreSettings(V3.key(), V3);
+        assertEquals(V3, connection.uri());
+        registry.restoreSettings(OTHER.key(), OTHER);
+        assertNull(registry.connection(OTHER.key()), "restoring a connection that is gone makes none");
+    }
+
+    @Test
+    void restoreSettingsLeavesAConnectionThatACidHolds() {
+        HostConnection connection = add("a-1", V3, FIRST);
+
+        registry.restoreSettings(V3.key(), V4);
+
+        assertEquals(V3, connection.uri());
+    }
+
+    @Test
+    void withPrefixListsTheCidsStartingWithItInCidOrder() {
+        for (String cid : List.of("vm-2", "vm-10", "vm-1", "vmx", "host-1")) {
+            add(cid, V3, FIRST);
+        }
+
+        assertEquals(List.of("vm-1", "vm-10", "vm-2"), cids(registry.withPrefix("vm-")));
+        assertEquals(List.of("vm-1", "vm-10"), cids(registry.withPrefix("vm-1")));
+        assertEquals(List.of(), cids(registry.withPrefix("zz")));
+        assertEquals(List.of("host-1", "vm-1", "vm-10", "vm-2", "vmx"), cids(registry.withPrefix(null)), "null: all");
+        assertEquals(List.of("host-1", "vm-1", "vm-10", "vm-2", "vmx"), cids(registry.withPrefix("")));
+    }
+
+    private static List<String> cids(Collection<ManagedCid> managed) {
+        return managed.stream().map(ManagedCid::cid).toList();
+    }
+}

@@ -1,0 +1,309 @@
+package io.tether.monitor;
+
+import static io.tether.connection.Observation.Kind.CONNECTED;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.connection.ConnectionState;
+import io.tether.connection.Health;
+import io.tether.connection.LastError;
+import io.tether.connection.StorageType;
+import io.tether.connection.StorageUri;
+import io.tether.connection.UriParser;
+import io.tether.connector.Connector;
+import io.tether.connector.ConnectorException;
+import io.tether.connector.Connectors;
+import io.tether.connector.MountPolicy;
+import io.tether.connector.VdsmError;
+import io.tether.metrics.Meters;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * More of the reconciler's rules, with the manual clock, schedule, table and scripted connector of
+ * {@link ReconcilerTest}: at most one reconcile per key, even as the key is dropped; nothing kept
+ * for a key once it is forgotten; the error number and the backoff each failure gets; what it
+ * records into its meters; and how it stops. The test waits for outcomes, never for time.
+ */
+class ReconcilerRulesTest {
+    private static final Duration PROBE = Duration.ofSeconds(10);
+    private static final RetryPolicy RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(800), 2.0, 0.2);
+    private static final MonitorSettings SETTINGS = new MonitorSettings(PROBE, Duration.ofSeconds(10), RETRY, 4);
+    private static final String HEALTHY = "requeue 10000 ms";
+
+    private static final StorageUri A = uri("nfs://server-a/export");
+    private static final StorageUri B = uri("nfs://server-b/export");
+
+    private final ReconcilerTest.ManualClock clock = new ReconcilerTest.ManualClock(Instant.parse("2024-05-01T10:00:00Z"));
+    private final ReconcilerTest.MemoryTable table = new ReconcilerTest.MemoryTable(clock);
+    private final ReconcilerTest.ScriptedConnector connector = new ReconcilerTest.ScriptedConnector();
+    private final Map<StorageType, Connector> served = new ConcurrentHashMap<>();
+    private final ReconcilerTest.ScriptedRandom random = new ReconcilerTest.ScriptedRandom();
+    private ReconcilerTest.ManualSchedule schedule;
+    private Reconciler reconciler;
+
+    private static StorageUri uri(String uri) {
+        try {
+            return UriParser.parse(uri);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(uri, e);
+        }
+    }
+
+    private void start(MonitorSettings settings) throws Exception {
+        for (StorageType type : StorageType.values()) {
+            served.put(type, connector);
+        }
+        reconciler = new Reconciler(table, served::get, clock, settings,
+                fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), random, System::nanoTime);
+    }
+
+    /** Reconciles {@code uri}'s key and returns what the reconciler planned next for it. */
+    private String reconcile(StorageUri uri) {
+        reconciler.reconcile(uri.key());
+        return schedule.next(uri.key());
+    }
+
+    @AfterEach
+    void stop() {
+        connector.releaseHangs();
+        if (reconciler != null) {
+            reconciler.close();
+        }
+    }
+
+    /**
+     * The worker's reconciler, built as the worker builds it (Quartz plans its reconciles), records
+     * each probe and connect with its outcome into the meters it is given.
+     */
+    @Test
+    void eachProbeAndConnectIsMeteredWithItsOutcome(@TempDir Path mountRoot) throws Exception {
+        List<String> metered = new CopyOnWriteArrayList<>();
+        Meters.Monitor meters = new Meters.Monitor() {
+            @Override
+            public void probed(StorageType type, long nanos) {
+                metered.add("probed " + type + (nanos >= 0 ? "" : " in negative time"));
+            }
+
+            @Override
+            public void probeFailed(StorageType type, int code) {
+                metered.add("probe failed " + type + " " + code);
+            }
+
+            @Override
+            public void connectTried(StorageType type, boolean ok) {
+                metered.add("connect " + type + (ok ? " worked" : " failed"));
+            }
+        };
+        Connectors connectors = Connectors.forHost(mountRoot, Duration.ofSeconds(10), MountPolicy.defaults())
+                .with(StorageType.NFS, connector);
+        // No probe falls due during the test: each reconcile here is one the test asks for.
+        reconciler = new Reconciler(table, connectors, clock, SETTINGS.withProbeInterval(Duration.ofHours(1)), meters);
+        table.manage("a-1", A);
+
+        reconciler.reconcile(A.key());
+        soon().until(() -> table.kinds(A).equals(List.of(CONNECTED)));
+        assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS worked"), metered);
+
+        metered.clear();
+        connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
+        connector.script("connect", A, fails(VdsmError.MountError, "refused"));
+        reconciler.reconcile(A.key());
+        soon().until(() -> table.kinds(A).size() == 3);
+        // Quartz retries soon after; what this reconcile recorded comes first.
+        assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS failed"), metered.subList(0, 3));
+    }
+
+    /** The engine tells a failed connect (451) from a failed disconnect (452) by the number. */
+    @Test
+    void aWantedConnectionOfATypeNoConnectorServesFailsAsAConnectionError() throws Exception {
+        start(SETTINGS);
+        StorageUri lun = uri("iscsi://target/iqn.2001-04.com.example:disk");
+        served.remove(StorageType.ISCSI);
+        table.manage("lun-1", lun);
+
+        assertEquals("cancel", reconcile(lun));
+
+        LastError error = table.lastError(lun);
+        assertEquals(VdsmError.StorageServerConnectionError.code(), error.code());
+        assertEquals("StorageServerConnectionError", error.name());
+        assertEquals(clock.instant(), error.at());
+    }
+
+    @Test
+    void aConnectThatTheHostIsRecoveringIsLookedAtAgainAfterTheProbeInterval() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        connector.script("connect", A, unscripted -> {
+            throw ConnectorException.recovering(VdsmError.iSCSILoginError, "session in recovery");
+        });
+
+        assertEquals(HEALTHY, reconcile(A), "no backoff: the host brings it back by itself");
+        assertEquals(List.of("check", "connect"), connector.calls(A));
+        assertEquals(ConnectionState.DISCONNECTED, table.state(A));
+        assertEquals(List.of(Health.Reason.RECOVERING), table.health(A).reasons());
+        assertEquals("session in recovery", table.lastError(A).message());
+    }
+
+    /**
+     * The reconnect spread is for outages of a connection that was up; a disconnect that fails
+     * backs off by the retry policy, even right after the connection was up.
+     */
+    @Test
+    void aFailedDisconnectBacksOffByTheRetryPolicyNotTheOutageSpread() throws Exception {
+        start(SETTINGS.withReconnectSpread(Duration.ofSeconds(10)));
+        table.manage("a-1", A);
+        assertEquals(HEALTHY, reconcile(A));
+        schedule.advance(PROBE);
+        assertEquals(HEALTHY, schedule.next(A.key()), "probed while up");
+        connector.script("disconnect", A, fails(VdsmError.StorageServerDisconnectionError, "target is busy"));
+
+        table.unmanage("a-1");
+
+        // The spread would be 0.5 (the scripted random's default) of 800 ms.
+        assertEquals("requeue 100 ms", reconcile(A));
+    }
+
+    /** A key that was forgotten and comes back starts its backoff again from the first step. */
+    @Test
+    void aForgottenKeyKeepsNoFailuresFromBefore() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        assertEquals("requeue 100 ms", reconcile(A));
+        schedule.advanceToNextPlan();
+        assertEquals("requeue 200 ms", schedule.next(A.key()));
+
+        table.unmanage("a-1");
+        assertEquals("cancel", reconcile(A));
+        assertFalse(table.tracks(A));
+
+        table.manage("a-2", A);
+        connector.script("connect", A, fails(VdsmError.MountError, "refused"));
+        assertEquals("requeue 100 ms", reconcile(A), "failure 1 of a new run, not failure 3");
+    }
+
+    /**
+     * At most one reconcile runs per key, even when a request comes just as the reconcile before
+     * it drops the key: the request runs once that reconcile is done, and requests that come
+     * while it runs make it run once more, never beside it.
+     */
+    @Test
+    void aRequestWhileAKeyIsDroppedRunsAloneAndOnce() throws Exception {
+        start(SETTINGS);
+        CountDownLatch probing = connector.hang("check", A);
+        // A manage comes for A as the reconcile of A (not tracked yet) is about to drop the key.
+        schedule.atNextCancel(() -> {
+            table.manage("a-1", A);
+            reconciler.reconcile(A.key());
+        });
+        assertEquals("cancel", reconcile(A));
+        soon().until(() -> connector.calls(A).size() == 1);
+
+        reconciler.reconcile(A.key());
+        reconciler.reconcile(A.key());
+        probing.countDown();
+
+        assertEquals(HEALTHY, schedule.next(A.key()));
+        assertEquals(List.of("check", "connect", "check"), connector.calls(A), "the hung probe's run, then one more");
+        assertEquals(List.of(CONNECTED, CONNECTED), table.kinds(A), "no reconcile ran beside the hung probe");
+    }
+
+    @Test
+    void closingStopsTheScheduleAndLetsGoOfAHungCall() throws Exception {
+        start(SETTINGS);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        CountDownLatch never = new CountDownLatch(1);
+        connector.script("check", A, unscripted -> {
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw new ConnectorException(VdsmError.GeneralException, "interrupted");
+            }
+        });
+        table.manage("a-1", A);
+        reconciler.reconcile(A.key());
+        soon().until(() -> connector.calls(A).size() == 1);
+        assertTrue(reconciler.isRunning());
+
+        reconciler.close();
+
+        assertFalse(reconciler.isRunning());
+        assertTrue(schedule.closed(), "no plan fires after close");
+        soon().untilTrue(interrupted);
+    }
+
+    /** Close may be called from an interrupted thread (a stopping worker): it returns and keeps the interrupt. */
+    @Test
+    void closeKeepsTheCallersInterrupt() throws Exception {
+        start(SETTINGS);
+        CountDownLatch deciding = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        // Holds the reconciler's decision thread, so close has a decision to wait for.
+        schedule.atNextCancel(() -> {
+            deciding.countDown();
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        reconciler.reconcile(A.key());
+        deciding.await();
+
+        Thread.currentThread().interrupt();
+        try {
+            reconciler.close();
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+        } finally {
+            Thread.interrupted();
+            finish.countDown();
+        }
+    }
+
+    /** A worker whose main thread ends must exit, whatever hangs on a storage call. */
+    @Test
+    void theReconcilersThreadsNeverKeepTheJvmAlive() throws Exception {
+        start(SETTINGS);
+        AtomicReference<Boolean> operationThread = new AtomicReference<>();
+        AtomicReference<Boolean> decisionThread = new AtomicReference<>();
+        connector.script("check", A, unscripted -> {
+            operationThread.set(Thread.currentThread().isDaemon());
+            unscripted.run();
+        });
+        schedule.atNextCancel(() -> decisionThread.set(Thread.currentThread().isDaemon()));
+        table.manage("a-1", A);
+
+        assertEquals(HEALTHY, reconcile(A));
+        assertEquals("cancel", reconcile(B));
+
+        assertEquals(true, operationThread.get());
+        assertEquals(true, decisionThread.get());
+    }
+
+    /** Waits for a condition the reconciler's threads bring about, checking it every few milliseconds. */
+    private static ConditionFactory soon() {
+        return await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(10));
+    }
+
+    private static ReconcilerTest.ScriptedConnector.Outcome fails(VdsmError error, String message) {
+        return unscripted -> {
+            throw new ConnectorException(error, message);
+        };
+    }
+}

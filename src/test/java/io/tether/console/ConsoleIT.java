@@ -129,15 +129,16 @@ class ConsoleIT {
         eventually(WAIT).until(() -> "CONNECTED".equals(cellState(browser, "h1", targetKey))
                 && "CONNECTED".equals(cellState(browser, "h2", targetKey)) && "CONNECTED".equals(cellState(browser, "h1", otherKey)));
         eventually(WAIT).until(() -> page.findElement(row("h3")).getAttribute("textContent").contains("not answering: host h3 has no request queue"));
-        assertTrue(page.findElement(row("h3")).getAttribute("class").contains("unanswering"));
+        eventually(WAIT).until(() -> page.findElement(row("h3")).getAttribute("class").contains("unanswering"));
         assertEquals("", cellState(browser, "h2", otherKey), "h2 has no such connection");
-        assertTrue(page.findElement(By.id("summary")).getText().startsWith("3 hosts, 3 connections, 0 not connected"),
-                page.findElement(By.id("summary")).getText());
+        // The page redraws as events and lists arrive: an element read once may be replaced under the
+        // read, so every read of the page waits for its text (and ignores a redrawn element meanwhile).
+        eventually(WAIT).until(() -> page.findElement(By.id("summary")).getText().startsWith("3 hosts, 3 connections, 0 not connected"));
 
         // The CID that is markup shows as text, and runs nothing.
         click(browser, "h1", otherKey);
         eventually(WAIT).until(() -> page.findElements(By.cssSelector("#detail-cids li")).size() == 1);
-        assertEquals(XSS_CID, page.findElement(By.cssSelector("#detail-cids li")).getText());
+        eventually(WAIT).until(() -> XSS_CID.equals(page.findElement(By.cssSelector("#detail-cids li")).getText()));
         assertTrue(page.findElements(By.tagName("img")).isEmpty(), "no element was made from the CID");
         assertThrows(NoAlertPresentException.class, () -> page.switchTo().alert());
 
@@ -147,7 +148,7 @@ class ConsoleIT {
         click(browser, "h1", targetKey);
         eventually(WAIT).until(() -> page.findElement(By.id("detail-error")).getText()
                 .startsWith("453 StorageServerValidationError: directory " + target + " does not exist"));
-        assertEquals("flow1-data", page.findElement(By.cssSelector("#detail-cids li")).getText());
+        eventually(WAIT).until(() -> "flow1-data".equals(page.findElement(By.cssSelector("#detail-cids li")).getText()));
         eventually(WAIT).until(() -> page.findElement(By.id("detail-events")).getText().contains("STATE DISCONNECTED"));
         eventually(WAIT).until(() -> page.findElement(By.id("summary")).getText().contains("2 not connected"));
         browser.screenshot(Path.of("target", "console-disconnected.png"));

@@ -11,8 +11,6 @@ import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
-import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
 import io.tether.connector.MountPolicy;
@@ -20,16 +18,11 @@ import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,53 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * for a key once it is forgotten; the error number and the backoff each failure gets; what it
  * records into its meters; and how it stops. The test waits for outcomes, never for time.
  */
-class ReconcilerRulesTest {
-    private static final Duration PROBE = Duration.ofSeconds(10);
-    private static final RetryPolicy RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(800), 2.0, 0.2);
-    private static final MonitorSettings SETTINGS = new MonitorSettings(PROBE, Duration.ofSeconds(10), RETRY, 4);
-    private static final String HEALTHY = "requeue 10000 ms";
-
-    private static final StorageUri A = uri("nfs://server-a/export");
-    private static final StorageUri B = uri("nfs://server-b/export");
-
-    private final ReconcilerTest.ManualClock clock = new ReconcilerTest.ManualClock(Instant.parse("2024-05-01T10:00:00Z"));
-    private final ReconcilerTest.MemoryTable table = new ReconcilerTest.MemoryTable(clock);
-    private final ReconcilerTest.ScriptedConnector connector = new ReconcilerTest.ScriptedConnector();
-    private final Map<StorageType, Connector> served = new ConcurrentHashMap<>();
-    private final ReconcilerTest.ScriptedRandom random = new ReconcilerTest.ScriptedRandom();
-    private ReconcilerTest.ManualSchedule schedule;
-    private Reconciler reconciler;
-
-    private static StorageUri uri(String uri) {
-        try {
-            return UriParser.parse(uri);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(uri, e);
-        }
-    }
-
-    private void start(MonitorSettings settings) throws Exception {
-        for (StorageType type : StorageType.values()) {
-            served.put(type, connector);
-        }
-        reconciler = new Reconciler(table, served::get, clock, settings,
-                fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), random, System::nanoTime);
-    }
-
-    /** Reconciles {@code uri}'s key and returns what the reconciler planned next for it. */
-    private String reconcile(StorageUri uri) {
-        reconciler.reconcile(uri.key());
-        return schedule.next(uri.key());
-    }
-
-    @AfterEach
-    void stop() {
-        connector.releaseHangs();
-        if (reconciler != null) {
-            reconciler.close();
-        }
-    }
-
+class ReconcilerRulesTest extends ReconcilerFixture {
     /**
      * The worker's reconciler, built as the worker builds it (Quartz plans its reconciles), records
      * each probe and connect with its outcome into the meters it is given.
@@ -296,14 +243,4 @@ class ReconcilerRulesTest {
         assertEquals(true, decisionThread.get());
     }
 
-    /** Waits for a condition the reconciler's threads bring about, checking it every few milliseconds. */
-    private static ConditionFactory soon() {
-        return await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(10));
-    }
-
-    private static ReconcilerTest.ScriptedConnector.Outcome fails(VdsmError error, String message) {
-        return unscripted -> {
-            throw new ConnectorException(error, message);
-        };
-    }
 }

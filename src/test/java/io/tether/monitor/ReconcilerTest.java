@@ -19,7 +19,6 @@ import io.tether.connection.Observation;
 import io.tether.connection.Registry;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
@@ -46,8 +45,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,63 +52,12 @@ import org.junit.jupiter.api.Test;
  * connection table in memory, and a clock and a schedule that only the test moves. Connector calls
  * still run on the reconciler's own threads, so the test waits for their outcomes, never for time.
  */
-class ReconcilerTest {
-    private static final Duration PROBE = Duration.ofSeconds(10);
-    private static final RetryPolicy RETRY = new RetryPolicy(ms(100), ms(800), 2.0, 0.2);
-    private static final MonitorSettings SETTINGS = new MonitorSettings(PROBE, Duration.ofSeconds(10), RETRY, 4);
-    private static final String HEALTHY = "requeue 10000 ms";
-
-    private static final StorageUri A = uri("nfs://server-a/export");
-    private static final StorageUri B = uri("nfs://server-b/export");
-    private static final StorageUri C = uri("nfs://server-c/export");
-
-    private final ManualClock clock = new ManualClock(Instant.parse("2024-05-01T10:00:00Z"));
-    private final MemoryTable table = new MemoryTable(clock);
-    private final ScriptedConnector connector = new ScriptedConnector();
-    private final Map<StorageType, Connector> served = new ConcurrentHashMap<>();
-    private final ScriptedRandom random = new ScriptedRandom();
-    private ManualSchedule schedule;
-    private Reconciler reconciler;
-
-    private static Duration ms(long millis) {
-        return Duration.ofMillis(millis);
-    }
-
-    private static StorageUri uri(String uri) {
-        try {
-            return UriParser.parse(uri);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(uri, e);
-        }
-    }
-
-    private void start(MonitorSettings settings) throws Exception {
-        for (StorageType type : StorageType.values()) {
-            served.put(type, connector);
-        }
-        reconciler = new Reconciler(table, served::get, clock, settings,
-                fire -> schedule = new ManualSchedule(clock, fire), random, System::nanoTime);
-    }
-
+class ReconcilerTest extends ReconcilerFixture {
     /** Starts the reconciler with A held by CID a-1 and connected. */
     private void startWithAConnected() throws Exception {
         start(SETTINGS);
         table.manage("a-1", A);
         assertEquals(HEALTHY, reconcile(A));
-    }
-
-    /** Reconciles {@code uri}'s key and returns what the reconciler planned next for it. */
-    private String reconcile(StorageUri uri) {
-        reconciler.reconcile(uri.key());
-        return schedule.next(uri.key());
-    }
-
-    @AfterEach
-    void stop() {
-        connector.releaseHangs();
-        if (reconciler != null) {
-            reconciler.close();
-        }
     }
 
     @Test
@@ -374,17 +320,6 @@ class ReconcilerTest {
             }
             assertEquals(100, reconciler.scheduledConnections());
         }
-    }
-
-    /** Waits for a condition the reconciler's threads bring about, checking it every few milliseconds. */
-    private static ConditionFactory soon() {
-        return await().pollDelay(Duration.ZERO).pollInterval(ms(2)).atMost(Duration.ofSeconds(10));
-    }
-
-    private static ScriptedConnector.Outcome fails(VdsmError error, String message) {
-        return unscripted -> {
-            throw new ConnectorException(error, message);
-        };
     }
 
     /** A clock that moves only when the test says. */

@@ -337,7 +337,9 @@
     for (const cid of list) cids.appendChild(el('li', 'cid', cid));
     const events = $('detail-events');
     events.textContent = '';
-    for (const event of selected.events.slice(0, 20)) events.appendChild(el('li', 'e-' + event.state, describe(event)));
+    // Newest first by seq: an event a list overtook reaches the page after later ones.
+    const newest = selected.events.slice().sort((x, y) => y.seq - x.seq);
+    for (const event of newest.slice(0, 20)) events.appendChild(el('li', 'e-' + event.state, describe(event)));
   }
 
   // ---- updates ----------------------------------------------------------------------------------
@@ -388,6 +390,10 @@
         break;
       case 'log':
         log(update.event);
+        if (selected && selected.host === update.host && selected.key === update.event.connectionKey) {
+          selected.events.unshift(update.event);
+          showDetail();
+        }
         break;
       default:
         break;

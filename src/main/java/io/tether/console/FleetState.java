@@ -52,6 +52,11 @@ public final class FleetState {
         final String id;
         /** The seq the connections are consistent with; -1 before the first snapshot. */
         long seq = -1;
+        /**
+         * The highest seq whose event is in the log. Behind {@link #seq} when a list overtook an
+         * event on its way: the event changes no state then, but still belongs in the log.
+         */
+        long logged = -1;
         /** Events are held back until a snapshot: none yet, a gap, or a broker reconnect. */
         boolean buffering = true;
         final List<JsonNode> buffer = new ArrayList<>();
@@ -135,7 +140,11 @@ public final class FleetState {
             return fresh;
         }
         if (seq <= host.seq) {
-            return false; // delivered again after a worker crash, or already in the snapshot
+            // Already in the state: a list that overtook it, or delivered again after a worker crash.
+            if (seq > host.logged) {
+                logLate(host, event);
+            }
+            return false;
         }
         if (seq > host.seq + 1) {
             // An event was missed (e.g. while the broker was away): only a snapshot can fill it.
@@ -193,6 +202,10 @@ public final class FleetState {
             host.info.putAll(info);
             host.recent.keySet().retainAll(connections.keySet());
             host.seq = seq;
+            if (host.logged < 0) {
+                // What happened before the first snapshot is not this console's to show.
+                host.logged = seq;
+            }
         }
         boolean again = false;
         if (host.buffering) {
@@ -354,18 +367,33 @@ public final class FleetState {
         updates.accept(update);
     }
 
-    /** Applies an event to the host's state; the caller tells the page. */
-    private void applyQuietly(Host host, JsonNode event) {
-        host.seq = event.path("seq").asLong();
-        String key = event.get("connectionKey").asText();
-        ArrayNode cids = JSON.arrayNode();
-        event.path("connectionIds").forEach(cids::add);
-        String state = event.path("state").asText();
-        Deque<ObjectNode> recent = host.recent.computeIfAbsent(key, k -> new ArrayDeque<>());
+    /** An event whose change a list already brought: into the log and the connection's last events only. */
+    private void logLate(Host host, JsonNode event) {
+        host.logged = event.path("seq").asLong();
+        if (host.connections.containsKey(event.get("connectionKey").asText())) {
+            remember(host, event);
+        }
+        updates.accept(logLine(host, event));
+    }
+
+    /** Keeps {@code event} among the last events of its connection. */
+    private static void remember(Host host, JsonNode event) {
+        Deque<ObjectNode> recent = host.recent.computeIfAbsent(event.get("connectionKey").asText(), k -> new ArrayDeque<>());
         recent.addFirst(summary(event));
         while (recent.size() > RECENT_EVENTS) {
             recent.removeLast();
         }
+    }
+
+    /** Applies an event to the host's state; the caller tells the page. */
+    private void applyQuietly(Host host, JsonNode event) {
+        host.seq = event.path("seq").asLong();
+        host.logged = Math.max(host.logged, host.seq);
+        String key = event.get("connectionKey").asText();
+        ArrayNode cids = JSON.arrayNode();
+        event.path("connectionIds").forEach(cids::add);
+        String state = event.path("state").asText();
+        remember(host, event);
         if (cids.isEmpty() && "DISCONNECTED".equals(state)) {
             // No CID holds it and it is down: gone from the host, as from its list.
             host.connections.remove(key);
@@ -405,7 +433,7 @@ public final class FleetState {
         return line;
     }
 
-    /** An event applied from the buffer: its row was sent whole, so only the log needs it. */
+    /** An event for the page's log (and the detail of its connection): its row was sent whole, or did not change. */
     private static ObjectNode logLine(Host host, JsonNode event) {
         ObjectNode update = JSON.objectNode().put("type", "log").put("host", host.id);
         update.set("event", summary(event));

@@ -101,6 +101,35 @@ class FleetStateTest {
         assertEquals("[\"c9\"]", connection("h1", "file:///b").path("cids").toString());
     }
 
+    /**
+     * On a busy machine a periodic list can overtake an event: the list brings the change, and the
+     * event, arriving after it, still goes to the log and the connection's last events, once.
+     */
+    @Test
+    void anEventAListOvertookIsStillLoggedOnce() {
+        state.learn("h1");
+        state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
+        state.onList("h1", list(2, "c1", "file:///a", "DISCONNECTED"));
+        updates.clear();
+        assertFalse(state.onEvent(event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertEquals(1, updates.size(), updates.toString());
+        assertEquals("log", updates.get(0).path("type").asText());
+        assertEquals(2, updates.get(0).at("/event/seq").asLong());
+        assertEquals(List.of(2L), seqsOf(state.connection("h1", "file:///a").path("events")));
+        assertEquals("DISCONNECTED", connection("h1", "file:///a").path("state").asText());
+
+        updates.clear();
+        assertFalse(state.onEvent(event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")), "delivered again");
+        assertTrue(updates.isEmpty(), updates.toString());
+        assertEquals(List.of(2L), seqsOf(state.connection("h1", "file:///a").path("events")));
+    }
+
+    private static List<Long> seqsOf(JsonNode events) {
+        List<Long> seqs = new ArrayList<>();
+        events.forEach(e -> seqs.add(e.path("seq").asLong()));
+        return seqs;
+    }
+
     @Test
     void aRefreshThatFindsNothingNewIsNotSentToThePagesAgain() {
         state.learn("h1");

@@ -93,9 +93,12 @@ public final class WorkerProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the process and waits until it says it is running. */
+    /**
+     * Starts the process and waits until it says it is running: up to three minutes, as a JVM can
+     * take on a machine whose cores other builds hold (it says so within seconds when idle).
+     */
     public WorkerProcess start() throws IOException {
-        return start(Duration.ofSeconds(60));
+        return start(Duration.ofMinutes(3));
     }
 
     /** Starts the process and waits up to {@code timeout} until it says it is running. */

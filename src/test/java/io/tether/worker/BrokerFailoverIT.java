@@ -179,7 +179,7 @@ class BrokerFailoverIT {
                 starting.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         // Two JVMs starting together on a busy machine of 2 cores can take minutes.
-                        return worker.start(Duration.ofSeconds(180));
+                        return worker.start();
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
+import io.tether.connector.CommandRunner;
 import io.tether.connector.LocalDirectoryConnector;
 import io.tether.testing.FifoConnector;
 import io.tether.testing.LogLines;
@@ -48,7 +49,7 @@ class MonitorIT {
 
     @Test
     void aRemovedDirectoryIsReportedAndReconnectedByItself() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         Path dir = Files.createDirectories(tmp.resolve("vol"));
         String key = "file://" + dir;
         try (TestWorker worker = new TestWorker("mon1", tmp.resolve("data"), fast(files));
@@ -82,7 +83,7 @@ class MonitorIT {
      */
     @Test
     void retriesFollowTheBackoffPlanAndASuccessStartsItAgain() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         Path dir = tmp.resolve("later");
         String key = "file://" + dir;
         try (LogLines log = new LogLines(Reconciler.class);
@@ -125,7 +126,7 @@ class MonitorIT {
      */
     @Test
     void probesAreOnePerConnectionNotPerCid() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         int targets = 100;
         int cids = 10_000;
         try (TestWorker worker = new TestWorker("fan", tmp.resolve("data"), fast(files));
@@ -156,7 +157,7 @@ class MonitorIT {
     @Test
     void aHungTargetBlocksNothingElse() throws Exception {
         FifoConnector hung = new FifoConnector(tmp.resolve("hung.fifo"));
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         UnaryOperator<WorkerConfig> settings = c -> fast(files).apply(c)
                 .withConnector(StorageType.POSIX, hung);
         try (TestWorker worker = new TestWorker("hang", tmp.resolve("data"), settings);
@@ -189,7 +190,7 @@ class MonitorIT {
 
     @Test
     void aRestartAdoptsConnectionsThatAreStillUp() throws Exception {
-        RecordingConnector first = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector first = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         Path dir = Files.createDirectories(tmp.resolve("kept"));
         String key = "file://" + dir;
         Path data = tmp.resolve("data");
@@ -200,7 +201,7 @@ class MonitorIT {
             client.manage("gone-1", "file://" + tmp.resolve("missing"));
             client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(30));
         }
-        RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), Duration.ofSeconds(10)));
         try (TestWorker worker = new TestWorker("adopt", data, fast(second));
              RawClient client = new RawClient(worker.url(), "adopt")) {
             JsonNode list = await().atMost(Duration.ofSeconds(30)).until(client::list,

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  * hang the worker) answers. An existing matching mount is adopted, never mounted twice: at our
  * mount point, or else at the mount point of the same spec with its host written another way,
  * where VDSM mounted it for a CID that spells the host so (docs/connectors.md, "One connection,
- * several spellings"); a disconnect unmounts it wherever it is. A URI that the host's
- * {@link MountPolicy} does not allow is refused before anything runs: requests are checked when
- * they arrive, this catches CIDs stored before the policy (or a narrower one) applied.
+ * several spellings"); a disconnect unmounts it wherever it is, and only it. Nothing is mounted on
+ * top of anything, nor where a link leads ({@link MountPaths#createMountPoint}); a local source is a
+ * block device the host does not use ({@link LocalSources}); a mount table that cannot be read is a
+ * failure, never "nothing is mounted". A URI that the host's {@link MountPolicy} does not allow is
+ * refused before anything runs: requests are checked when they arrive, this catches CIDs stored
+ * before the policy (or a narrower one) applied.
  */
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);

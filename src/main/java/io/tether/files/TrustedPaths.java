@@ -2,7 +2,7 @@ package io.tether.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -219,8 +219,7 @@ public final class TrustedPaths {
         Path real = existing(file, what);
         PosixFileAttributes attributes = lstat(real);
         requireRegularFile(what, file, real, attributes, owner);
-        try (SeekableByteChannel channel = Files.newByteChannel(real, Set.of(StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS))) {
+        try (FileChannel channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             if (channel.size() > MAX_READ) {
                 throw new UntrustedPathException(what + " " + file + " is larger than " + MAX_READ + " bytes");
             }
@@ -259,12 +258,12 @@ public final class TrustedPaths {
      */
     public static void createNew(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        try (SeekableByteChannel channel = Files.newByteChannel(file, options, PosixFilePermissions.asFileAttribute(mode))) {
+        try (FileChannel channel = FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(mode))) {
             ByteBuffer buffer = ByteBuffer.wrap(content);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            ((java.nio.channels.FileChannel) channel).force(true);
+            channel.force(true);
         }
         // The umask may have taken bits away (a public key others must read).
         setPermissions(file, mode);

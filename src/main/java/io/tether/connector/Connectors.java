@@ -23,7 +23,7 @@ public final class Connectors {
         CommandRunner runner = new CommandRunner();
         MountTable mounts = MountTable.ofHost();
         Connector iscsi = new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout);
-        Connector directories = new LocalDirectoryConnector(fileRoots, runner, commandTimeout);
+        Connector directories = new LocalDirectoryConnector(fileRoots, runner, mounts, commandTimeout);
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
         for (StorageType type : StorageType.values()) {
             map.put(type, switch (type.definition().facts().makes()) {

@@ -2,6 +2,7 @@ package io.tether.connector;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,7 @@ class LocalDirectoryConnectorTest {
 
     private LocalDirectoryConnector connector(Path... roots) {
         return new LocalDirectoryConnector(FileRoots.of(Stream.of(roots).map(Path::toString).toList()), new CommandRunner(),
-                Duration.ofSeconds(10));
+                MountTable.ofHost(), Duration.ofSeconds(10));
     }
 
     private static ConnectorException refused(LocalDirectoryConnector connector, Path dir) {
@@ -128,19 +129,21 @@ class LocalDirectoryConnectorTest {
         ConnectorException e = refused(connector, out);
         assertEquals("directory " + out + " is /etc, outside the directories this host lets file:// URIs name (" + root
                 + "); the host's operator can allow a directory with --allow-file-root DIR", e.getMessage());
-        assertTrue(refused(new LocalDirectoryConnector(FileRoots.NONE, new CommandRunner(), Duration.ofSeconds(10)), root)
+        assertTrue(refused(new LocalDirectoryConnector(FileRoots.NONE, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)), root)
                 .getMessage().contains("(none)"));
     }
 
-    /** access(2) as root still fails to write on a read-only file system. */
+    /** A directory on a file system mounted read-only is connected, and says so for its health, as a read-only mount does. */
     @Test
-    void aReadOnlyFileSystemIsNotWritable() throws Exception {
-        Path ro = Host.mountTmpfs(Files.createDirectories(tmp.resolve("storage/ro")), "1m", "tether-ro");
+    void aReadOnlyFileSystemIsReportedAsSuch() throws Exception {
+        Path storage = Files.createDirectories(tmp.resolve("storage"));
+        Path ro = Host.mountTmpfs(Files.createDirectories(storage.resolve("ro")), "1m", "tether-ro");
         try {
+            LocalDirectoryConnector connector = connector(storage);
+            assertFalse(connector.probe(UriParser.parse("file://" + ro)).readOnly());
             Host.ok(10, "mount", "-o", "remount,ro", ro.toString());
-            ConnectorException e = refused(connector(tmp.resolve("storage")), ro);
-            assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
-            assertEquals("directory " + ro + " is not readable and writable", e.getMessage());
+            assertTrue(connector.probe(UriParser.parse("file://" + ro)).readOnly());
+            assertTrue(connector.establish(UriParser.parse("file://" + ro)).readOnly());
         } finally {
             Host.unmount(ro);
         }

@@ -7,6 +7,7 @@ import io.tether.connection.InvalidUriException;
 import io.tether.connection.StorageUri;
 import io.tether.connection.Text;
 import io.tether.connection.UriParser;
+import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * {@link Request}: JSON-RPC framing ({@link JsonRpc}), each call checked against its schema
  * ({@link Schemas}) and turned into an {@link Action}, a sealed URI opened with the host's
  * {@link SealingKey} (nothing after this point knows it was sealed), and a mount this host's
- * {@link MountPolicy} does not allow refused before anything is stored or run. {@link #encode}
+ * {@link MountPolicy} does not allow, or a directory outside its {@link FileRoots}, refused before
+ * anything is stored or run. {@link #encode}
  * turns the calls' {@link Outcome}s into the {@link Reply}. Transport-free and stateless.
  */
 public final class RequestCodec {
@@ -31,14 +33,17 @@ public final class RequestCodec {
             List.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList", "getSealingKey");
 
     private final MountPolicy mountPolicy;
+    private final FileRoots fileRoots;
     private final SealingKey sealingKey;
 
     /**
      * @param mountPolicy what a manage request may ask a mount for (the operator's configuration)
+     * @param fileRoots   the directories a {@code file://} URI may name (the operator's configuration)
      * @param sealingKey  this host's key: opens {@code sealedUri}s and is what {@code getSealingKey} hands out
      */
-    public RequestCodec(MountPolicy mountPolicy, SealingKey sealingKey) {
+    public RequestCodec(MountPolicy mountPolicy, FileRoots fileRoots, SealingKey sealingKey) {
         this.mountPolicy = mountPolicy;
+        this.fileRoots = fileRoots;
         this.sealingKey = sealingKey;
     }
 
@@ -95,7 +100,8 @@ public final class RequestCodec {
         }
         try {
             mountPolicy.check(uri);
-        } catch (MountPolicy.Refused e) {
+            fileRoots.check(uri);
+        } catch (MountPolicy.Refused | FileRoots.Refused e) {
             log.warn("cid={} key={} refused: {}", Text.shorten(cid), uri.key(), e.getMessage());
             throw RpcError.invalidParams(sealed ? "sealedUri" : "uri", e.getMessage());
         }

@@ -3,6 +3,9 @@ package io.tether.cli;
 import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
+import io.tether.files.UntrustedPathException;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
@@ -14,7 +17,6 @@ import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +48,15 @@ final class ClientOptions {
             description = "Password of --user (env TETHER_PASSWORD; prefer --password-file: arguments are visible in ps).")
     String password;
 
-    @Option(names = "--data-dir", defaultValue = "${env:TETHER_DATA_DIR:-./tether-data}", paramLabel = "DIR",
+    static {
+        DataDirs.publish();
+    }
+
+    @Option(names = "--data-dir", defaultValue = DataDirs.CLIENT_DEFAULT, paramLabel = "DIR",
             description = "Data dir of the worker on this machine, whose " + EmbeddedBroker.ENGINE_LOGIN
-                    + " file holds the engines' login to its embedded broker (env TETHER_DATA_DIR; default: ${DEFAULT-VALUE}).")
+                    + " file holds the engines' login to its embedded broker; used only if root or this user owns it"
+                    + " and nobody else may change it (env TETHER_DATA_DIR; default: ${DEFAULT-VALUE}, the data-dir of"
+                    + " /etc/tether/worker.conf, or /var/lib/tether for root, ./tether-data for other users).")
     Path dataDir;
 
     @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
@@ -78,9 +86,17 @@ final class ClientOptions {
         } catch (AccessDeniedException e) {
             throw new IllegalArgumentException("cannot read " + file + ": permission denied (run as the worker's user,"
                     + " or give --user and --password-file)");
+        } catch (UntrustedPathException e) {
+            throw untrusted(e);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+    }
+
+    /** A file of the local worker's that someone else could have planted: not used, and said so. */
+    private IllegalArgumentException untrusted(UntrustedPathException e) {
+        return new IllegalArgumentException(e.getMessage() + "; not using it (give --data-dir of the worker on this"
+                + " machine, or --user and --password-file)");
     }
 
     /**
@@ -108,9 +124,15 @@ final class ClientOptions {
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
         }
         Path publicKey = dataDir.resolve(Worker.SEALING_PUBLIC_FILE);
-        if (local && host != null && Files.isReadable(publicKey)) {
+        if (local && host != null) {
             try {
-                client.pinSealingKey(host, Sealer.fromJwk(JsonRpc.MAPPER.readValue(publicKey.toFile(), MAP)));
+                byte[] jwk = TrustedPaths.read(publicKey, Owner.ROOT_OR_SELF, "sealing key");
+                client.pinSealingKey(host, Sealer.fromJwk(JsonRpc.MAPPER.readValue(jwk, MAP)));
+            } catch (NoSuchFileException e) {
+                // An older worker, or one that never started: the key comes from the host, as for a remote one.
+            } catch (UntrustedPathException e) {
+                client.close();
+                throw untrusted(e);
             } catch (IOException | IllegalArgumentException e) {
                 client.close();
                 throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
@@ -109,6 +110,16 @@ public final class ConfigLayers implements IDefaultValueProvider {
                 }
             }
         }
+    }
+
+    /**
+     * The value of {@code name} in the config file {@code path} (its last, for a repeated name);
+     * empty when the file does not set it or cannot be read.
+     */
+    static Optional<String> fileValue(Path path, String name) {
+        ConfigFile file = ConfigFile.read(path);
+        List<String> values = file.values.getOrDefault(name, List.of());
+        return file.problem != null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(values.size() - 1));
     }
 
     /** The effective settings as a config file would give them, secrets masked. */

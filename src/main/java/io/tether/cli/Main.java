@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.files.UntrustedPathException;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
 import picocli.CommandLine;
@@ -34,7 +35,8 @@ public final class Main {
                 return usageError(command, Errors.describe(e));
             }
             // The worker's broker not starting (its port taken) is said in one line too, exit 1.
-            if (e instanceof EmbeddedBroker.BrokerStartException || e instanceof Worker.StartException) {
+            if (e instanceof EmbeddedBroker.BrokerStartException || e instanceof Worker.StartException
+                    || e instanceof UntrustedPathException) {
                 command.getErr().println(OneLine.of(command.getCommandSpec().qualifiedName() + ": " + Errors.describe(e)));
                 return 1;
             }

@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerCredentials;
@@ -33,8 +34,14 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--host-id", description = "This host's id (default: short hostname, sanitised).")
     String hostId;
 
-    @Option(names = "--data-dir", defaultValue = "./tether-data",
-            description = "Database, credential and sealing keys, embedded broker journal (default: ${DEFAULT-VALUE}).")
+    static {
+        DataDirs.publish();
+    }
+
+    @Option(names = "--data-dir", defaultValue = DataDirs.WORKER_DEFAULT,
+            description = "Database, credential and sealing keys, embedded broker journal; this user's alone, as is"
+                    + " every directory above it, or root's (default: ${DEFAULT-VALUE}; /var/lib/tether for root,"
+                    + " ./tether-data for other users).")
     Path dataDir;
 
     @Option(names = "--amqp-port", defaultValue = "5672", paramLabel = "PORT", converter = Ranges.Port.class,
@@ -67,6 +74,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Also let a URI mounted as FSTYPE (nfs, glusterfs or a vfsType) carry OPTION, with any"
                     + " value (repeatable), e.g. fuse.sshfs:reconnect.")
     List<String> allowMountOptions = new ArrayList<>();
+
+    @Option(names = "--allow-file-root", paramLabel = "DIR",
+            description = "Let file:// URIs name this directory and those below it (repeatable); none by default."
+                    + " Not /, /proc, /sys or /dev: docs/connectors.md.")
+    List<String> allowFileRoots = new ArrayList<>();
 
     @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Probe every connected connection this often (default: ${DEFAULT-VALUE}).")
@@ -132,6 +144,7 @@ public final class WorkerCommand implements Callable<Integer> {
         String id = hostId != null ? hostId : Addresses.sanitise(localHostName());
         Addresses.checkHostId(id);
         MountPolicy mountPolicy = mountPolicy();
+        FileRoots fileRoots = fileRoots();
         if (brokerPasswordFile != null) {
             try {
                 brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
@@ -151,7 +164,7 @@ public final class WorkerCommand implements Callable<Integer> {
         if (mountRoot != null) {
             config = config.withMountRoot(mountRoot);
         }
-        config = config.withMountPolicy(mountPolicy);
+        config = config.withMountPolicy(mountPolicy).withFileRoots(fileRoots);
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -177,6 +190,7 @@ public final class WorkerCommand implements Callable<Integer> {
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
             OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
+        OneLine.out("  file:// roots:  " + (allowFileRoots.isEmpty() ? "none (--allow-file-root DIR)" : fileRoots));
         OneLine.out("  sealing key:    " + worker.sealingKey().keyId());
         OneLine.out("  public JWK:     " + worker.publicKeyFile().toAbsolutePath().normalize());
         OneLine.out("Stop with Ctrl-C or SIGTERM.");
@@ -209,6 +223,19 @@ public final class WorkerCommand implements Callable<Integer> {
             }
         }
         return policy;
+    }
+
+    /** The directories file:// URIs may name, resolved now; a malformed one is the operator's to fix. */
+    FileRoots fileRoots() {
+        FileRoots roots = FileRoots.NONE;
+        for (String root : allowFileRoots) {
+            try {
+                roots = roots.allowing(root);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-file-root " + root + ": " + e.getMessage());
+            }
+        }
+        return roots;
     }
 
     /** What each option's own range cannot say: the first delay may not exceed the longest. */

@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  * // On the worker's machine, its embedded broker's engine login is <data-dir>/engine-credentials.
  * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672",
- *         BrokerCredentials.fromFile(Path.of("tether-data", "engine-credentials")))) {
+ *         BrokerCredentials.fromFile(Path.of("/var/lib/tether", "engine-credentials")))) {
  *     Results.Managed managed = client.manage("host1", "flow1-data", "file:///srv/data", Duration.ofSeconds(10));
  *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
  * }

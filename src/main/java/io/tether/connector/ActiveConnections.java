@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The storage connections active on this host right now, whoever made them: mounts under the
@@ -22,6 +24,7 @@ import java.util.Set;
  * bind or loop mount shows the device it comes from, whose key is not the connection's.
  */
 public final class ActiveConnections {
+    private static final Logger log = LoggerFactory.getLogger(ActiveConnections.class);
 
     /** One active host connection: the key it would have if managed, and what is known of it. */
     public record Active(ConnectionKey key, Map<String, Object> info) {
@@ -32,7 +35,7 @@ public final class ActiveConnections {
     private final IscsiSessions sessions;
 
     public ActiveConnections(Path mountRoot, MountTable mounts, IscsiSessions sessions) {
-        this.mountRoot = mountRoot.toAbsolutePath().normalize();
+        this.mountRoot = MountPaths.realRoot(mountRoot);
         this.mounts = mounts;
         this.sessions = sessions;
     }
@@ -49,7 +52,15 @@ public final class ActiveConnections {
     public List<Active> scan(Collection<StorageUri> held) {
         List<Active> found = new ArrayList<>();
         Set<Path> owned = null;
-        for (MountTable.Mount mount : mounts.mounts()) {
+        List<MountTable.Mount> all;
+        try {
+            all = mounts.mounts();
+        } catch (MountTable.Unreadable e) {
+            // The list still shows what else it knows; the connectors fail and retry meanwhile.
+            log.warn("unmanaged mounts left out of the list: {}", e.getMessage());
+            all = List.of();
+        }
+        for (MountTable.Mount mount : all) {
             if (!mount.mountPoint().startsWith(mountRoot) || mount.mountPoint().equals(mountRoot)) {
                 continue;
             }

@@ -61,6 +61,9 @@ public class CommandRunner {
     /** Runs {@code command}; a non-zero exit is a normal result, not an exception. */
     public Result run(Command command, Duration timeout) throws ToolMissing, CannotStart, TimedOut {
         ProcessBuilder builder = new ProcessBuilder(command.argv());
+        // In /, not wherever the worker was started (/tmp, say): a tool reads a relative name, such
+        // as a mount spec "host:/path" that mount(8) looks for as a file, in a directory only root controls.
+        builder.directory(new java.io.File("/"));
         builder.environment().putAll(command.environment());
         // Tools answer in English whatever the host's locale, so their messages can be matched.
         builder.environment().put("LC_ALL", "C");

@@ -5,6 +5,7 @@ import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParts;
+import io.tether.files.UntrustedPathException;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -26,14 +27,19 @@ import org.slf4j.LoggerFactory;
  * hang the worker) answers. An existing matching mount is adopted, never mounted twice: at our
  * mount point, or else at the mount point of the same spec with its host written another way,
  * where VDSM mounted it for a CID that spells the host so (docs/connectors.md, "One connection,
- * several spellings"); a disconnect unmounts it wherever it is. A URI that the host's
- * {@link MountPolicy} does not allow is refused before anything runs: requests are checked when
- * they arrive, this catches CIDs stored before the policy (or a narrower one) applied.
+ * several spellings"); a disconnect unmounts it wherever it is, and only it. Nothing is mounted on
+ * top of anything, nor where a link leads ({@link MountPaths#createMountPoint}); a local source is a
+ * block device the host does not use ({@link LocalSources}); a mount table that cannot be read is a
+ * failure, never "nothing is mounted". A URI that the host's {@link MountPolicy} does not allow is
+ * refused before anything runs: requests are checked when they arrive, this catches CIDs stored
+ * before the policy (or a narrower one) applied.
  */
 public final class MountConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(MountConnector.class);
     /** The connectionInfo field with the NFS version the kernel negotiated (docs/protocol.md). */
     public static final String NEGOTIATED_VERSION = "negotiatedVersion";
+    /** Mounts of ours stacked at one mount point that a disconnect takes off, at most. */
+    private static final int MAX_STACKED = 32;
 
     private final Path root;
     private final CommandRunner runner;
@@ -41,6 +47,7 @@ public final class MountConnector implements Connector {
     private final Duration timeout;
     private final MountPolicy policy;
     private final MountHelpers helpers = MountHelpers.ofHost();
+    private final LocalSources sources;
     private final HelperScope scope;
 
     /**
@@ -58,9 +65,10 @@ public final class MountConnector implements Connector {
         if (type.definition().facts().makes() != Scheme.Makes.MOUNT) {
             throw new IllegalArgumentException(type + " is not mounted");
         }
-        this.root = root.toAbsolutePath().normalize();
+        this.root = MountPaths.realRoot(root);
         this.runner = runner;
         this.table = table;
+        this.sources = LocalSources.ofHost(table);
         this.timeout = timeout;
         this.policy = policy;
         this.scope = scope;
@@ -176,15 +184,23 @@ public final class MountConnector implements Connector {
             }
         }
         MountSettings settings = MountPaths.settings(uri);
-        refuseDeviceInUse(settings.source());
+        sources.check(uri, settings);
         if (settings.server().isPresent()) {
             Reachability.check(settings.server().get(), timeout, VdsmError.StorageServerConnectionError);
         }
         try {
-            MountPaths.createTraversable(mountPoint);
+            MountPaths.createMountPoint(root, mountPoint);
+        } catch (UntrustedPathException e) {
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError, e.getMessage());
         } catch (IOException e) {
             throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
                     "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
+        }
+        // Never on top of anything: a mount left under a detached one, or one made meanwhile.
+        Optional<MountTable.Mount> below = at(mountPoint);
+        if (below.isPresent()) {
+            throw new ConnectorException(VdsmError.MountError, mountPoint + " still has " + below.get().source() + " ("
+                    + below.get().fsType() + ") mounted: not mounting on top of it");
         }
         Command mount = Command.of("mount", settings.installHint()).arg("-t", settings.vfsType());
         if (!settings.options().isEmpty() || !uri.options().isEmpty()) {
@@ -201,35 +217,70 @@ public final class MountConnector implements Connector {
         log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
     }
 
-    /** Unmounts {@code uri} at its mount point and wherever another spelling of its host holds its mount. */
+    /**
+     * Unmounts {@code uri}'s mounts: at its mount point and wherever another spelling of its host
+     * holds its mount, each as often as it is there (mounts stacked by an older version). Only a
+     * mount that is this connection's ({@link #matches}) is unmounted: anything else found at its
+     * mount point is left, and reported as the disconnect's failure, so the connection stays listed
+     * with that error until it is gone.
+     */
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
         List<Path> points = new ArrayList<>();
-        if (table.at(mountPoint).isPresent()) {
-            points.add(mountPoint);
-        }
+        points.add(mountPoint);
         otherSpellings(uri, mountPoint).forEach(m -> points.add(m.mountPoint()));
+        Optional<MountTable.Mount> foreign = Optional.empty();
         for (Path point : points) {
-            Optional<CommandRunner.Result> result = runner.runQuietly(
-                    Command.of("umount", "util-linux").arg(point.toString()), timeout);
-            if (result.isEmpty() || result.get().exitCode() != 0) {
-                // Busy or hung: detach it now; the kernel finishes when the last user lets go.
-                log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), point,
-                        result.map(CommandRunner.Result::message).orElse("timed out"));
-                detach(uri, point);
+            Optional<MountTable.Mount> top = at(point);
+            for (int unmounted = 0; top.isPresent() && matches(top.get(), uri) && unmounted < MAX_STACKED; unmounted++) {
+                unmount(uri, point);
+                top = at(point);
+            }
+            if (top.isPresent()) {
+                foreign = top;
+                continue;
             }
             removeQuietly(point);
         }
-        removeQuietly(mountPoint);
+        if (foreign.isPresent()) {
+            MountTable.Mount other = foreign.get();
+            throw new ConnectorException(VdsmError.StorageServerDisconnectionError, other.mountPoint() + " holds "
+                    + other.source() + " (" + other.fsType() + "), which is not this connection's mount: left mounted");
+        }
+    }
+
+    /** umount, and if that fails or hangs, umount -l. */
+    private void unmount(StorageUri uri, Path point) throws ConnectorException {
+        Optional<CommandRunner.Result> result = runner.runQuietly(Command.of("umount", "util-linux").arg(point.toString()),
+                timeout);
+        if (result.isEmpty() || result.get().exitCode() != 0) {
+            // Busy or hung: detach it now; the kernel finishes when the last user lets go.
+            log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), point,
+                    result.map(CommandRunner.Result::message).orElse("timed out"));
+            detach(uri, point);
+        }
+    }
+
+    /** What is mounted on top at {@code mountPoint}; an unreadable mount table is a failure, never "nothing". */
+    private Optional<MountTable.Mount> at(Path mountPoint) throws ConnectorException {
+        try {
+            return table.at(mountPoint);
+        } catch (MountTable.Unreadable e) {
+            throw unknown(e);
+        }
+    }
+
+    private static ConnectorException unknown(MountTable.Unreadable e) {
+        return new ConnectorException(VdsmError.GeneralException, e.getMessage());
     }
 
     /**
      * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, ours or
      * not, else its mount at another spelling's mount point; empty when there is neither.
      */
-    private Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) {
-        Optional<MountTable.Mount> own = table.at(mountPoint);
+    private Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) throws ConnectorException {
+        Optional<MountTable.Mount> own = at(mountPoint);
         return own.isPresent() ? own : otherSpellings(uri, mountPoint).stream().findFirst();
     }
 
@@ -237,10 +288,16 @@ public final class MountConnector implements Connector {
      * The mounts of {@code uri} at the mount points that name its spec with the host written
      * another way ({@link MountPaths#inOneSpelling}), one per mount point.
      */
-    private List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) {
+    private List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) throws ConnectorException {
         Path oneSpelling = MountPaths.inOneSpelling(mountPoint);
         Map<Path, MountTable.Mount> found = new LinkedHashMap<>();
-        for (MountTable.Mount mount : table.mounts()) {
+        List<MountTable.Mount> mounts;
+        try {
+            mounts = table.mounts();
+        } catch (MountTable.Unreadable e) {
+            throw unknown(e);
+        }
+        for (MountTable.Mount mount : mounts) {
             Path point = mount.mountPoint();
             if (!point.equals(mountPoint) && point.getParent() != null && point.getParent().equals(mountPoint.getParent())
                     && MountPaths.inOneSpelling(point).equals(oneSpelling)) {
@@ -255,15 +312,21 @@ public final class MountConnector implements Connector {
     private void detach(StorageUri uri, Path mountPoint) throws ConnectorException {
         CommandRunner.Result lazy = run(Command.of("umount", "util-linux").arg("-l", mountPoint.toString()),
                 VdsmError.StorageServerDisconnectionError);
-        if (lazy.exitCode() != 0 && table.at(mountPoint).isPresent()) {
+        if (lazy.exitCode() != 0 && at(mountPoint).isPresent()) {
             throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
                     "umount -l " + mountPoint + " failed (exit " + lazy.exitCode() + "): " + lazy.message());
         }
         log.info("key={} detached {}", uri.key(), mountPoint);
     }
 
-    /** Whether a mount is ours: same type and source, allowing for what the kernel rewrites. */
+    /**
+     * Whether a mount is ours: same type and source, allowing for what the kernel rewrites. A line
+     * of mountinfo that is not valid text never is.
+     */
     boolean matches(MountTable.Mount mount, StorageUri uri) {
+        if (!mount.exact()) {
+            return false;
+        }
         MountSettings settings = MountPaths.settings(uri);
         boolean typeOk = mount.fsType().equals(settings.vfsType())
                 || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
@@ -288,37 +351,6 @@ public final class MountConnector implements Connector {
             }
         }
         return false;
-    }
-
-    /**
-     * A local device the host has mounted outside the mount root (its root file system, say) is not
-     * storage to hand to engines: mounting it again here would put the host's own files where
-     * engines write theirs. Devices are compared by their real path, so a symlink such as
-     * /dev/mapper/NAME finds the /dev/dm-N the host mounted.
-     */
-    private void refuseDeviceInUse(String spec) throws ConnectorException {
-        if (!spec.startsWith("/dev/")) {
-            return;
-        }
-        Path device;
-        try {
-            device = Path.of(spec).toRealPath();
-        } catch (IOException e) {
-            return; // no such device: mount says so in its own words
-        }
-        for (MountTable.Mount mount : table.mounts()) {
-            if (mount.mountPoint().startsWith(root) || !mount.source().startsWith("/")) {
-                continue;
-            }
-            try {
-                if (Path.of(mount.source()).toRealPath().equals(device)) {
-                    throw new ConnectorException(VdsmError.MountError, spec + " is already mounted at " + mount.mountPoint()
-                            + ": a device the host uses is not storage to manage");
-                }
-            } catch (IOException | java.nio.file.InvalidPathException e) {
-                // A source that is not a path here (gone, or another namespace's): not this device.
-            }
-        }
     }
 
     /** Tether's options for the URI's parameters (docs/connectors.md), then the URI's own: {@code own}, real or redacted. */

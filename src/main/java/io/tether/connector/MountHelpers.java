@@ -36,6 +36,23 @@ record MountHelpers(List<Path> directories, Path kernelTypes) {
                 || dot > 0 && Files.exists(dir.resolve("mount." + type.substring(0, dot))));
     }
 
+    /**
+     * Whether the kernel mounts {@code type} without a device ({@code nodev} in its list: tmpfs,
+     * nfs, fuse for {@code fuse.sshfs}): the source is then a name or a server, never opened as a
+     * local file, and mount(8) makes no loop device for it. A type the kernel does not list now
+     * (its module not loaded yet) is taken to need one.
+     */
+    boolean deviceless(String type) {
+        int dot = type.indexOf('.');
+        String main = dot > 0 ? type.substring(0, dot) : type;
+        try {
+            return Files.readAllLines(kernelTypes).stream().map(String::strip)
+                    .anyMatch(line -> line.equals("nodev\t" + main));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Whether the kernel has {@code type} now (a module loaded, or built in). */
     boolean kernelHas(String type) {
         try {

@@ -3,11 +3,14 @@ package io.tether.connector;
 import io.tether.connection.MountSettings;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
+import io.tether.files.UntrustedPathException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
@@ -42,21 +45,56 @@ public final class MountPaths {
     }
 
     /**
-     * Creates {@code dir} and its missing parents with mode 0755, whatever the process's umask: VMs
-     * run as another user and must traverse the mount root and its subdirectories to their disks.
+     * Makes {@code mountPoint} (and the subdirectory it is in below {@code root}, {@code glusterSD/})
+     * with mode 0755, whatever the process's umask: VMs run as another user and must traverse them
+     * to their disks. Nothing on the way is followed: each part is made with mkdir, or found, and
+     * must then be a directory itself (not a link to one) owned by root or this process's user;
+     * only the last may be written by others. A link there is refused, never mounted over: mount
+     * would mount where it points. {@code root} is the checked real path of the mount root.
+     *
+     * @throws UntrustedPathException a link, something other than a directory, or another user's directory on the way
      */
-    public static void createTraversable(Path dir) throws IOException {
-        Path absolute = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(absolute)) {
-            return;
+    public static void createMountPoint(Path root, Path mountPoint) throws IOException {
+        Path relative = root.relativize(mountPoint);
+        if (relative.toString().isEmpty() || relative.startsWith("..")) {
+            throw new IllegalArgumentException(mountPoint + " is not below the mount root " + root);
         }
-        createTraversable(absolute.getParent());
+        Path at = root;
+        for (Path name : relative) {
+            at = at.resolve(name);
+            try {
+                Files.createDirectory(at);
+                TrustedPaths.setPermissions(at, TrustedPaths.SHARED_DIRECTORY);
+            } catch (FileAlreadyExistsException found) {
+                // Left by an earlier mount, or made by VDSM: checked below like one made now.
+            }
+            PosixFileAttributes attributes = TrustedPaths.lstat(at);
+            if (attributes.isSymbolicLink()) {
+                throw new UntrustedPathException("mount point " + mountPoint + ": " + at
+                        + " is a symbolic link, which is never followed: remove it");
+            }
+            if (!attributes.isDirectory()) {
+                throw new UntrustedPathException("mount point " + mountPoint + ": " + at + " is not a directory: remove it");
+            }
+            TrustedPaths.requireOwner("mount point", mountPoint, at, attributes, Owner.ROOT_OR_SELF);
+            if (!at.equals(mountPoint)) {
+                TrustedPaths.requireNotWritableByOthers("mount point", mountPoint, at, attributes, false);
+            }
+        }
+    }
+
+    /**
+     * The real path of the mount root {@code root}, if it exists: mountinfo shows real paths, and a
+     * mount point named through a link would never match its own mount (connect would mount again
+     * and again). The worker checks and resolves it at start; this is for connectors made otherwise.
+     */
+    static Path realRoot(Path root) {
+        Path absolute = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectory(absolute);
-        } catch (FileAlreadyExistsException raced) {
-            return;
+            return absolute.toRealPath();
+        } catch (IOException e) {
+            return absolute;
         }
-        Files.setPosixFilePermissions(absolute, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /**

@@ -1,12 +1,12 @@
 package io.tether.messaging;
 
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
@@ -26,11 +26,16 @@ public record BrokerCredentials(String user, String password) {
         Objects.requireNonNull(password);
     }
 
-    /** Reads a credentials file, or throws an IOException that says what is wrong with it. */
+    /**
+     * Reads a credentials file, or throws an IOException that says what is wrong with it. Only a
+     * regular file, not a link, of root or this process's user, that nobody else may change, in a
+     * directory nobody else controls: a login someone else planted would hand them what is sent with it.
+     */
     public static BrokerCredentials read(Path file) throws IOException {
         String user = null;
         String password = null;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String text = new String(TrustedPaths.read(file, Owner.ROOT_OR_SELF, "login file"), StandardCharsets.UTF_8);
+        for (String line : text.lines().toList()) {
             if (line.startsWith("user=")) {
                 user = line.substring(5);
             } else if (line.startsWith("password=")) {
@@ -49,15 +54,8 @@ public record BrokerCredentials(String user, String password) {
      */
     public static BrokerCredentials writeNew(Path file, String user) throws IOException {
         BrokerCredentials fresh = new BrokerCredentials(user, randomPassword());
-        Path dir = file.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(temp, "user=" + user + "\npassword=" + fresh.password + "\n", StandardCharsets.UTF_8);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        TrustedPaths.replace(file, ("user=" + user + "\npassword=" + fresh.password + "\n").getBytes(StandardCharsets.UTF_8),
+                TrustedPaths.PRIVATE_FILE);
         return fresh;
     }
 

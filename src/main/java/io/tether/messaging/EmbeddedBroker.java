@@ -1,5 +1,6 @@
 package io.tether.messaging;
 
+import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -8,7 +9,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
@@ -52,13 +52,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static EmbeddedBroker start(Path dataDir, int port, String hostId) throws Exception {
         checkPortFree(port);
         Path dir = dataDir.toAbsolutePath().normalize().resolve("broker");
-        Files.createDirectories(dir);
         // Its journal holds requests in transit: owner only, whatever the process's umask.
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        TrustedPaths.privateDirectory(dir, "broker dir");
         Path brokerXml = dir.resolve("broker.xml");
-        Files.deleteIfExists(brokerXml);
-        Files.createFile(brokerXml, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(brokerXml, BrokerXml.withHost(resource(BrokerXml.BROKER_XML), resource(BrokerXml.HOST_XML), hostId));
+        TrustedPaths.replace(brokerXml, BrokerXml.withHost(resource(BrokerXml.BROKER_XML), resource(BrokerXml.HOST_XML), hostId)
+                .getBytes(StandardCharsets.UTF_8), TrustedPaths.PRIVATE_FILE);
 
         FileConfiguration config = new FileConfiguration();
         FileDeploymentManager deployment = new FileDeploymentManager(brokerXml.toUri().toString());

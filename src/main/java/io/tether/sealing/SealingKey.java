@@ -10,13 +10,14 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.tether.connection.Text;
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
@@ -41,7 +42,6 @@ public final class SealingKey {
     static final int BITS = 3072;
     static final int MIN_BITS = 2048;
 
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
 
     private final RSAKey key;
@@ -57,18 +57,20 @@ public final class SealingKey {
         this.decrypter = new RSADecrypter(this.key);
     }
 
-    /** Loads the key pair at {@code keyFile}, creating it (0600) on first use. */
+    /**
+     * Loads the key pair at {@code keyFile}, creating it (0600) on first use. The file must be this
+     * process's user's, not a link, and writable by nobody else: a key someone else put there would
+     * open what engines seal for this host to them.
+     */
     public static SealingKey open(Path keyFile) throws IOException {
-        if (!Files.exists(keyFile)) {
+        if (Files.notExists(keyFile, LinkOption.NOFOLLOW_LINKS)) {
             create(keyFile);
         }
-        if (!Files.getPosixFilePermissions(keyFile).equals(OWNER_ONLY)) {
-            Files.setPosixFilePermissions(keyFile, OWNER_ONLY);
-        }
+        TrustedPaths.ownFile(keyFile, "sealing key", TrustedPaths.PRIVATE_FILE);
         RSAKey stored;
         try {
-            stored = RSAKey.parse(Files.readString(keyFile, StandardCharsets.UTF_8));
-        } catch (ParseException | IOException e) {
+            stored = RSAKey.parse(new String(TrustedPaths.read(keyFile, Owner.SELF, "sealing key"), StandardCharsets.UTF_8));
+        } catch (ParseException e) {
             throw new IOException("sealing key " + keyFile + " is not an RSA JWK; remove it to make a new key"
                     + " (engines then fetch the new one)");
         }
@@ -84,8 +86,8 @@ public final class SealingKey {
     }
 
     /**
-     * Writes a new key pair to a temporary file of mode 0600 and renames it into place, so a crash
-     * never leaves a half-written key behind.
+     * Writes a new key pair to a new file of mode 0600 and renames it into place, so a crash never
+     * leaves a half-written key behind.
      */
     private static void create(Path keyFile) throws IOException {
         RSAKey fresh;
@@ -95,15 +97,7 @@ public final class SealingKey {
         } catch (JOSEException e) {
             throw new IOException("making a sealing key failed: " + e.getMessage());
         }
-        Path dir = keyFile.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, ".sealing-key", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        try {
-            Files.writeString(temp, fresh.toJSONString(), StandardCharsets.UTF_8, StandardOpenOption.WRITE,
-                    StandardOpenOption.SYNC);
-            Files.move(temp, keyFile, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        TrustedPaths.replace(keyFile, fresh.toJSONString().getBytes(StandardCharsets.UTF_8), TrustedPaths.PRIVATE_FILE);
     }
 
     /** The key id ({@code kid}): the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
@@ -126,16 +120,8 @@ public final class SealingKey {
      * out of band; replaced at every start so it always matches the key.
      */
     public void writePublicJwk(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, ".sealing-key", ".tmp", PosixFilePermissions.asFileAttribute(READABLE));
-        try {
-            Files.writeString(temp, publicJwkJson() + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE);
-            // Readable by all whatever the process's umask: it is public, and tools may read it.
-            Files.setPosixFilePermissions(temp, READABLE);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        // Readable by all whatever the process's umask: it is public, and tools may read it.
+        TrustedPaths.replace(file, (publicJwkJson() + "\n").getBytes(StandardCharsets.UTF_8), READABLE);
     }
 
     /**

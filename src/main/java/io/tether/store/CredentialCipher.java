@@ -1,17 +1,16 @@
 package io.tether.store;
 
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -24,7 +23,6 @@ import javax.crypto.spec.SecretKeySpec;
 public final class CredentialCipher {
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
@@ -33,22 +31,23 @@ public final class CredentialCipher {
         this.key = new SecretKeySpec(key, "AES");
     }
 
-    /** Loads the key at {@code keyFile}, creating it (0600) on first use. */
+    /**
+     * Loads the key at {@code keyFile}, creating it (0600) on first use. The file must be this
+     * process's user's, not a link, and writable by nobody else: a key someone else put there would
+     * let them read every credential stored with it.
+     */
     public static CredentialCipher open(Path keyFile) throws IOException {
-        if (!Files.exists(keyFile)) {
+        if (Files.notExists(keyFile, LinkOption.NOFOLLOW_LINKS)) {
             byte[] fresh = new byte[32];
             new SecureRandom().nextBytes(fresh);
             try {
-                Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                Files.write(keyFile, fresh, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+                TrustedPaths.createNew(keyFile, fresh, TrustedPaths.PRIVATE_FILE);
             } catch (FileAlreadyExistsException raced) {
-                // Another process created it first; use theirs.
+                // Another process created it first; use theirs, if it passes the checks below.
             }
         }
-        if (!Files.getPosixFilePermissions(keyFile).equals(OWNER_ONLY)) {
-            Files.setPosixFilePermissions(keyFile, OWNER_ONLY);
-        }
-        byte[] bytes = Files.readAllBytes(keyFile);
+        TrustedPaths.ownFile(keyFile, "credential key", TrustedPaths.PRIVATE_FILE);
+        byte[] bytes = TrustedPaths.read(keyFile, Owner.SELF, "credential key");
         if (bytes.length != 32) {
             throw new IOException("credential key " + keyFile + " must hold 32 bytes, found " + bytes.length);
         }

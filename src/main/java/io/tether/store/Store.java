@@ -5,9 +5,9 @@ import io.tether.connection.InvalidUriException;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
+import io.tether.files.TrustedPaths;
 import io.tether.metrics.Meters;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -65,7 +65,7 @@ public final class Store implements AutoCloseable {
 
     /** Like {@link #open(Path)}, timing each commit into {@code meters}. */
     public static Store open(Path dir, Meters.Store meters) throws IOException {
-        Files.createDirectories(dir);
+        TrustedPaths.privateDirectory(dir, "database dir");
         CredentialCipher cipher = CredentialCipher.open(dir.resolve("credentials.key"));
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a reply sent after it
         // survives kill -9 of the worker. MAX_LENGTH_INPLACE_LOB: events and replies (CLOBs, as a

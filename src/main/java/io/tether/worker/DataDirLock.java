@@ -1,12 +1,14 @@
 package io.tether.worker;
 
+import io.tether.files.Owner;
+import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -31,9 +33,14 @@ final class DataDirLock implements AutoCloseable {
     /** Takes the lock, or says which process holds it. */
     static DataDirLock acquire(Path dataDir) throws IOException, Worker.StartException {
         Path file = dataDir.resolve(FILE);
+        // Not through a link: the data dir is checked to be ours alone, and this keeps it so for the
+        // one file opened for writing without O_EXCL.
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         try {
+            if (!TrustedPaths.lstat(file).isRegularFile() || TrustedPaths.uid(file) != Owner.self()) {
+                throw new Worker.StartException(file + " is not a regular file of this process's user: remove it");
+            }
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -41,7 +48,7 @@ final class DataDirLock implements AutoCloseable {
                 lock = null; // held by another worker in this same JVM
             }
             if (lock == null) {
-                String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
+                String holder = new String(TrustedPaths.read(file, Owner.SELF, "worker lock"), StandardCharsets.UTF_8).strip();
                 throw new Worker.StartException("data dir " + dataDir + " is in use by another worker"
                         + (holder.isEmpty() ? "" : " (pid " + holder + ")"));
             }

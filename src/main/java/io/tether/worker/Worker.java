@@ -2,7 +2,8 @@ package io.tether.worker;
 
 import io.tether.api.RequestCodec;
 import io.tether.connector.ActiveConnections;
-import io.tether.connector.MountPaths;
+import io.tether.files.TrustedPaths;
+import io.tether.files.UntrustedPathException;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerLink;
 import io.tether.messaging.EmbeddedBroker;
@@ -18,9 +19,7 @@ import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -77,10 +76,13 @@ public final class Worker implements AutoCloseable {
     private void startAll() throws Exception {
         String hostId = config.hostId();
         // Owner only: the database, the credential and sealing keys and the broker journal (which
-        // holds requests in transit, and so any secret a client sent unsealed) live here.
-        Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.setPosixFilePermissions(config.dataDir(), PosixFilePermissions.fromString("rwx------"));
+        // holds requests in transit, and so any secret a client sent unsealed) live here. A data
+        // dir someone else made or can change is refused: its files could be their links and keys.
+        trusted("data dir", () -> TrustedPaths.privateDirectory(config.dataDir(), "data dir"));
         dataDirLock = DataDirLock.acquire(config.dataDir());
+        // Resolved once, here: mountinfo shows real paths, and a mount point compared with it must
+        // be one. Root's or ours alone, so that nobody can plant a link where root mounts.
+        Path mountRoot = trusted("mount root", () -> TrustedPaths.sharedDirectory(config.mountRoot(), "mount root"));
         // Before the rest, so /readyz tells an operator what a slow start is waiting for.
         TetherMetrics metrics = config.httpAddress() == null ? null : startHttp();
         String user = config.brokerUser();
@@ -98,7 +100,6 @@ public final class Worker implements AutoCloseable {
         sealingKey.writePublicJwk(publicKeyFile());
         log.info("sealing key {} (engines seal URIs with credentials for it); public JWK, also in {}: {}",
                 sealingKey.keyId(), publicKeyFile(), sealingKey.publicJwkJson());
-        MountPaths.createTraversable(config.mountRoot());
         connection = Jms.connect(brokerUrl, user, password, true);
         requestLink = BrokerLink.watch(connection);
         // Events go out on a connection of their own: one connection is one client I/O thread and
@@ -109,13 +110,13 @@ public final class Worker implements AutoCloseable {
                 metrics != null ? metrics : Meters.Events.NONE);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
-        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(config.mountRoot()), publisher::wake,
+        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(mountRoot), publisher::wake,
                 metrics != null ? metrics : Meters.State.NONE);
-        reconciler = new Reconciler(service, config.connectors(), clock, config.monitor(),
+        reconciler = new Reconciler(service, config.withMountRoot(mountRoot).connectors(), clock, config.monitor(),
                 metrics != null ? metrics : Meters.Monitor.NONE);
         long loadStart = System.nanoTime();
         var keys = service.load();
-        RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), sealingKey), service, store,
+        RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), config.fileRoots(), sealingKey), service, store,
                 reconciler::reconcile, metrics != null ? metrics : Meters.Requests.NONE);
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), requests);
         connection.start();
@@ -130,6 +131,28 @@ public final class Worker implements AutoCloseable {
             log.info("metrics on http://{}:{}/metrics, health on /livez and /readyz", config.httpAddress().host(), http.port());
         }
         log.info("worker for host {} ready", hostId);
+    }
+
+    /** A step that checks or makes a path; what is wrong with the path stops the start in one line. */
+    @FunctionalInterface
+    private interface PathStep<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T trusted(String what, PathStep<T> step) throws StartException {
+        try {
+            return step.run();
+        } catch (UntrustedPathException e) {
+            throw new StartException(e.getMessage());
+        } catch (IOException e) {
+            throw new StartException("cannot use the " + what + ": " + describe(e));
+        }
+    }
+
+    /** An IOException in words: file system exceptions say only the file, their class says what happened. */
+    private static String describe(IOException e) {
+        String name = e.getClass().getSimpleName().replaceAll("Exception$", "");
+        return e.getMessage() == null ? name : e.getMessage() + " (" + name + ")";
     }
 
     /** Starts the HTTP endpoint on the configured address; the metrics it serves, for the parts to record into. */

@@ -3,6 +3,7 @@ package io.tether.worker;
 import io.tether.connection.StorageType;
 import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
+import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.metrics.HttpAddress;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
  * @param mountRoot      where mount-based connections are mounted (VDSM: /rhev/data-center/mnt)
  * @param mountPolicy    the file-system types and mount options a request may ask for; the
  *                       operator's to widen, never a request's
+ * @param fileRoots      the directories a {@code file://} URI may name (none unless the operator says)
  * @param monitor        probe interval, timeouts and retry backoff
  * @param connectorOverrides connectors to use instead of the host's own, by type (tests)
  * @param httpAddress    where /metrics, /livez and /readyz listen, or null for nowhere: the
@@ -28,17 +30,18 @@ import java.nio.file.Path;
  *                       {@value HttpAddress#DEFAULT}
  */
 public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String brokerUrl, String brokerUser,
-        String brokerPassword, Path mountRoot, MountPolicy mountPolicy, MonitorSettings monitor,
+        String brokerPassword, Path mountRoot, MountPolicy mountPolicy, FileRoots fileRoots, MonitorSettings monitor,
         Map<StorageType, Connector> connectorOverrides, HttpAddress httpAddress) {
 
     public WorkerConfig {
         java.util.Objects.requireNonNull(mountPolicy, "mountPolicy");
+        java.util.Objects.requireNonNull(fileRoots, "fileRoots");
         connectorOverrides = Map.copyOf(connectorOverrides);
     }
 
     /** The connectors this worker uses: the host's, with the overrides applied. */
     public Connectors connectors() {
-        Connectors connectors = Connectors.forHost(mountRoot, monitor.operationTimeout(), mountPolicy);
+        Connectors connectors = Connectors.forHost(mountRoot, monitor.operationTimeout(), mountPolicy, fileRoots);
         for (Map.Entry<StorageType, Connector> e : connectorOverrides.entrySet()) {
             connectors = connectors.with(e.getKey(), e.getValue());
         }
@@ -48,13 +51,13 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     /** A worker with the embedded broker on {@code amqpPort} and default settings. */
     public static WorkerConfig embedded(String hostId, Path dataDir, int amqpPort) {
         return new WorkerConfig(hostId, dataDir, amqpPort, null, null, null, dataDir.resolve("mnt"),
-                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of(), null);
+                MountPolicy.defaults(), FileRoots.NONE, MonitorSettings.defaults(), Map.of(), null);
     }
 
     /** A worker using the broker at {@code brokerUrl}. */
     public static WorkerConfig external(String hostId, Path dataDir, String brokerUrl) {
         return new WorkerConfig(hostId, dataDir, -1, brokerUrl, null, null, dataDir.resolve("mnt"),
-                MountPolicy.defaults(), MonitorSettings.defaults(), Map.of(), null);
+                MountPolicy.defaults(), FileRoots.NONE, MonitorSettings.defaults(), Map.of(), null);
     }
 
     /** Uses {@code connector} for {@code type} instead of the host's own. */
@@ -62,29 +65,35 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
         Map<StorageType, Connector> overrides = new java.util.EnumMap<>(StorageType.class);
         overrides.putAll(connectorOverrides);
         overrides.put(type, connector);
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, overrides, httpAddress);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, fileRoots, monitor, overrides, httpAddress);
     }
 
     public WorkerConfig withBrokerCredentials(String user, String password) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, user, password, mountRoot, mountPolicy, fileRoots, monitor, connectorOverrides, httpAddress);
     }
 
     public WorkerConfig withMonitor(MonitorSettings monitor) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, fileRoots, monitor, connectorOverrides, httpAddress);
     }
 
     public WorkerConfig withMountRoot(Path mountRoot) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor, connectorOverrides, httpAddress);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, fileRoots, monitor, connectorOverrides, httpAddress);
     }
 
     /** Lets requests ask for what {@code policy} allows (the operator's --allow-vfs-type and --allow-mount-option). */
     public WorkerConfig withMountPolicy(MountPolicy policy) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, policy, monitor, connectorOverrides, httpAddress);
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, policy, fileRoots, monitor, connectorOverrides, httpAddress);
+    }
+
+    /** Lets {@code file://} URIs name the directories {@code roots} allows (the operator's --allow-file-root). */
+    public WorkerConfig withFileRoots(FileRoots roots) {
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, roots,
+                monitor, connectorOverrides, httpAddress);
     }
 
     /** Serves /metrics, /livez and /readyz on {@code address}; null for none. */
     public WorkerConfig withHttpAddress(HttpAddress address) {
-        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, monitor,
+        return new WorkerConfig(hostId, dataDir, amqpPort, brokerUrl, brokerUser, brokerPassword, mountRoot, mountPolicy, fileRoots, monitor,
                 connectorOverrides, address);
     }
 
@@ -93,6 +102,6 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     public String toString() {
         return "WorkerConfig[hostId=" + hostId + ", dataDir=" + dataDir + ", amqpPort=" + amqpPort
                 + ", brokerUrl=" + brokerUrl + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
-                + ", monitor=" + monitor + ", httpAddress=" + httpAddress + "]";
+                + ", fileRoots=" + fileRoots + ", monitor=" + monitor + ", httpAddress=" + httpAddress + "]";
     }
 }

@@ -10,6 +10,7 @@ import io.tether.connection.StorageType;
 import io.tether.monitor.MonitorSettings;
 import io.tether.testing.Host;
 import io.tether.testing.SimulatedStorage;
+import io.tether.testing.TestWorker;
 import io.tether.testing.servers.StandaloneArtemis;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
@@ -332,7 +333,7 @@ class FleetBenchmark {
     private WorkerConfig config(StandaloneArtemis broker, String id, SimulatedStorage storage, MonitorSettings monitor)
             throws Exception {
         return WorkerConfig.external(id, tmp.resolve("hosts").resolve(id), broker.url())
-                .withBrokerCredentials("host-" + id, hostPassword)
+                .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials("host-" + id, hostPassword)
                 .withConnector(StorageType.NFS, storage.host())
                 .withMonitor(monitor);
     }

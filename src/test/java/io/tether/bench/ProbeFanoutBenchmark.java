@@ -3,7 +3,9 @@ package io.tether.bench;
 import static org.awaitility.Awaitility.await;
 
 import io.tether.connection.StorageType;
+import io.tether.connector.CommandRunner;
 import io.tether.connector.LocalDirectoryConnector;
+import io.tether.connector.MountTable;
 import io.tether.monitor.MonitorSettings;
 import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
@@ -29,7 +31,7 @@ class ProbeFanoutBenchmark {
     void fanout() throws Exception {
         System.out.println("ProbeFanoutBenchmark on " + Machine.describe());
         Path data = Seed.cids(tmp.resolve("data"), tmp.resolve("storage"), 10_000, 100);
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.FILE, files)
                 .withMonitor(MonitorSettings.defaults().withProbeInterval(INTERVAL)));
              RawClient client = new RawClient(worker.url(), "bench")) {

@@ -89,7 +89,7 @@ class CliIT {
             assertTrue(failed.out().contains("453"), failed.out());
             assertEquals(2, tether("await", broker, "--host", "cli", "flow1-b", "--wait", "1").exit());
 
-            Ran inUse = tether("manage", broker, "--host", "cli", "flow1-a", "file:///elsewhere");
+            Ran inUse = tether("manage", broker, "--host", "cli", "flow1-a", "file:///srv/elsewhere");
             assertEquals(1, inUse.exit());
             assertTrue(inUse.err().startsWith("error 478 CID_IN_USE:"), inUse.err());
 

@@ -43,7 +43,7 @@ class ManyHostsIT {
     private static TestWorker worker(Path dir, String host, StandaloneArtemis broker) throws Exception {
         BrokerCredentials login = broker.hostLogin(host);
         return new TestWorker(WorkerConfig.external(host, dir.resolve(host), broker.url())
-                .withBrokerCredentials(login.user(), login.password()));
+                .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials(login.user(), login.password()));
     }
 
     @Test

@@ -41,12 +41,21 @@ class HealthFactsTest {
         final List<String> commands = new CopyOnWriteArrayList<>();
         final Map<String, Result> answers = new java.util.concurrent.ConcurrentHashMap<>();
         final List<String> missing = new CopyOnWriteArrayList<>();
+        /** What a tool does to the host, as far as the test's files show it (umount empties the test's mountinfo). */
+        final Map<String, java.util.concurrent.Callable<?>> effects = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         public Result run(Command command, Duration timeout) throws ToolMissing {
             commands.add(command.toString());
             if (missing.contains(command.tool())) {
                 throw new ToolMissing(command);
+            }
+            if (effects.containsKey(command.tool())) {
+                try {
+                    effects.get(command.tool()).call();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
             return answers.getOrDefault(command.tool(), new Result(0, "", ""));
         }
@@ -56,7 +65,7 @@ class HealthFactsTest {
         return UriParser.parse(text);
     }
 
-    private static MountTable.Mount mountAt(String point) {
+    private static MountTable.Mount mountAt(String point) throws MountTable.Unreadable {
         return new MountTable(RESOURCES.resolve("mountinfo.txt")).at(Path.of(point)).orElseThrow();
     }
 
@@ -83,12 +92,13 @@ class HealthFactsTest {
     /** A stale handle fails the probe with 384 saying it is remounted at once; the connect then detaches it and mounts it again. */
     @Test
     void aStaleHandleIsRemountedAtOnce() throws Exception {
-        Path root = tmp.resolve("mnt");
+        Path root = Files.createDirectories(tmp.resolve("mnt"));
         StorageUri uri = uri("posix:///tether-stale?vfsType=tmpfs");
         Path point = MountPaths.mountPoint(root, uri);
         Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "100 1 0:50 / " + point + " rw - tmpfs /tether-stale rw\n");
         ScriptedRunner runner = new ScriptedRunner();
         runner.answers.put("stat", new CommandRunner.Result(1, "", "stat: cannot statx '" + point + "': Stale file handle"));
+        runner.effects.put("umount", () -> Files.writeString(mountInfo, ""));
         MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
         ConnectorException stale = assertThrows(ConnectorException.class, () -> posix.probe(uri));

@@ -9,11 +9,13 @@ import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
 import io.tether.testing.Host;
+import io.tether.testing.LocalUser;
 import io.tether.testing.Requirements;
 import io.tether.testing.servers.SftpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,19 +97,27 @@ class MountConnectorIT {
         fullCycle("posix://" + ext4Image("disk.img") + "?vfsType=ext4&options=loop");
     }
 
-    /** A device the host has mounted elsewhere (here: a loop device) is refused, and nothing is mounted. */
+    /**
+     * A device the host has mounted elsewhere (here: a loop device) is refused by whatever path
+     * names it: under /dev, through /proc/self/root (which only the /dev check missed, and so
+     * mounted the host's root file system read-write), or through a link. Nothing is mounted.
+     */
     @Test
-    void aDeviceTheHostUsesIsNotMountedAgain() throws Exception {
+    void aDeviceTheHostUsesIsNotMountedAgainUnderAnyName() throws Exception {
         Path image = ext4Image("host-disk.img");
         Path elsewhere = Files.createDirectories(tmp.resolve("host-uses-it"));
         Host.ok(30, "mount", "-o", "loop", image.toString(), elsewhere.toString());
         try {
             String device = MountTable.ofHost().at(elsewhere).orElseThrow().source();
-            StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
-            ConnectorException refused = assertThrows(ConnectorException.class, () -> posix.connect(uri));
-            assertEquals(VdsmError.MountError, refused.error());
-            assertTrue(refused.getMessage().contains("already mounted at " + elsewhere), refused.getMessage());
-            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), "nothing mounted");
+            Path link = Files.createSymbolicLink(tmp.resolve("disk-link"), Path.of(device));
+            for (String source : List.of(device, "/proc/self/root" + device, "/dev/../proc/self/root" + device, link.toString())) {
+                StorageUri uri = UriParser.parse("posix://" + source + "?vfsType=ext4");
+                ConnectorException refused = assertThrows(ConnectorException.class, () -> posix.connect(uri), source);
+                assertEquals(VdsmError.MountError, refused.error());
+                assertTrue(refused.getMessage().contains("already mounted at " + elsewhere)
+                        || refused.getMessage().contains("leads through /proc or /sys"), refused.getMessage());
+                assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), "nothing mounted for " + source);
+            }
         } finally {
             Host.run(30, "umount", elsewhere.toString());
         }
@@ -236,8 +246,9 @@ class MountConnectorIT {
         assertFalse(Host.mounted(vdsms) || Files.exists(vdsms));
     }
 
+    /** A foreign mount at our mount point is neither adopted nor, by a disconnect, unmounted: it is left and reported. */
     @Test
-    void aForeignMountAtOurMountPointIsNotAdopted() throws Exception {
+    void aForeignMountAtOurMountPointIsNotAdoptedNorUnmounted() throws Exception {
         StorageUri uri = UriParser.parse("posix:///tether-tmpfs-a?vfsType=tmpfs");
         Path point = Files.createDirectories(MountPaths.mountPoint(root, uri));
         Host.ok(30, "mount", "-t", "tmpfs", "somebody-else", point.toString());
@@ -245,5 +256,203 @@ class MountConnectorIT {
         assertEquals(VdsmError.MountError, e.error());
         assertTrue(e.getMessage().contains("already used by somebody-else"), e.getMessage());
         assertThrows(ConnectorException.class, () -> posix.check(uri));
+
+        ConnectorException left = assertThrows(ConnectorException.class, () -> posix.disconnect(uri));
+        assertEquals(VdsmError.StorageServerDisconnectionError, left.error());
+        assertEquals(point + " holds somebody-else (tmpfs), which is not this connection's mount: left mounted",
+                left.getMessage());
+        assertEquals(1, Host.mountCount(point), "still mounted");
+    }
+
+    /** Mounts of ours stacked at one mount point (an older version mounted again on top) all go with the disconnect. */
+    @Test
+    void aDisconnectTakesOffEveryMountOfOursStackedThere() throws Exception {
+        StorageUri uri = UriParser.parse("posix:///tether-stacked?vfsType=tmpfs");
+        Path point = Files.createDirectories(MountPaths.mountPoint(root, uri));
+        for (int i = 0; i < 3; i++) {
+            Host.ok(30, "mount", "-t", "tmpfs", "/tether-stacked", point.toString());
+        }
+        posix.disconnect(uri);
+        assertEquals(0, Host.mountCount(point));
+        assertFalse(Files.exists(point));
+    }
+
+    /**
+     * A mount root whose path holds a link: mountinfo shows the real path, so a mount point named
+     * through the link never matched its own mount, and every connect mounted again on top.
+     */
+    @Test
+    void aMountRootReachedThroughALinkMountsOnce() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real-mnt"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link-mnt"), real);
+        MountConnector throughLink = new MountConnector(StorageType.POSIX, link, new CommandRunner(), MountTable.ofHost(),
+                Duration.ofSeconds(10), OPERATOR);
+        StorageUri uri = UriParser.parse("posix:///tether-linked?vfsType=tmpfs");
+        Path point = MountPaths.mountPoint(real, uri);
+        try {
+            throughLink.connect(uri);
+            throughLink.check(uri);
+            throughLink.connect(uri);
+            assertEquals(1, Host.mountCount(point), "adopted, not mounted again");
+            throughLink.disconnect(uri);
+            assertEquals(0, Host.mountCount(point));
+        } finally {
+            Host.unmountAllUnder(real);
+        }
+    }
+
+    /** A link where the mount point goes (planted in a mount root someone else may write to) is refused, never mounted over. */
+    @Test
+    void aLinkAtTheMountPointIsNeverFollowed() throws Exception {
+        Path target = Files.createDirectories(tmp.resolve("somewhere"));
+        StorageUri uri = UriParser.parse("posix:///tether-link-point?vfsType=tmpfs");
+        Path point = MountPaths.mountPoint(root, uri);
+        Files.createSymbolicLink(point, target);
+        try {
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
+            assertEquals("mount point " + point + ": " + point + " is a symbolic link, which is never followed: remove it",
+                    e.getMessage());
+            assertFalse(Host.mounted(target), "nothing mounted where the link leads");
+            assertTrue(Files.isSymbolicLink(point));
+        } finally {
+            Host.unmount(Host.mounted(target) ? target : null);
+        }
+    }
+
+    /**
+     * One line of mountinfo that is not UTF-8, added by another user's FUSE mount (fusermount3 is
+     * setuid), made the table empty for every connector: each mounted connection went down and was
+     * mounted again on top at each retry. The line is made here by {@code nobody}, for real.
+     */
+    @Test
+    void aMountInfoLineThatIsNoTextBlindsNothing() throws Exception {
+        LocalUser.need();
+        SftpServer.needSshfs();
+        Path shared = LocalUser.sharedDir(tmp);
+        StorageUri uri = UriParser.parse("posix:///tether-blind?vfsType=tmpfs");
+        Path point = MountPaths.mountPoint(root, uri);
+        posix.connect(uri);
+        // The name ends in byte 0xff, which no Java string can hold: the shell makes it.
+        String theirs = shared + "/x-";
+        try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
+            LocalUser.run("sh", "-c", "mkdir \"$1$(printf '\\377')\" && sshfs -o directport=$2 127.0.0.1:/ \"$1$(printf '\\377')\"",
+                    "sh", theirs, Integer.toString(server.port()));
+            try {
+                assertTrue(Files.readString(Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains(theirs + "\u00ff"), "their line is in mountinfo");
+                posix.check(uri);
+                posix.connect(uri);
+                assertEquals(1, Host.mountCount(point), "adopted, not mounted again on top");
+            } finally {
+                Host.run(30, "sh", "-c", "umount -l \"$1$(printf '\\377')\"", "sh", theirs);
+            }
+        }
+        posix.disconnect(uri);
+        assertEquals(0, Host.mountCount(point));
+    }
+
+    /**
+     * mount(8) attaches a regular file as a loop device by itself when blkid knows its type: an
+     * unprivileged user's ext4 image named as a posix:// source was mounted by root. A source
+     * without a host is a block device now, never a file, whoever made it.
+     */
+    @Test
+    void aRegularFileIsNeverMountedAsAnImage() throws Exception {
+        LocalUser.need();
+        Requirements.needTool("mkfs.ext4", "e2fsprogs");
+        Path shared = LocalUser.sharedDir(tmp);
+        Path theirs = shared.resolve("u");
+        LocalUser.run("mkdir", theirs.toString());
+        Path evil = theirs.resolve("evil.img");
+        LocalUser.run("truncate", "-s", "16M", evil.toString());
+        LocalUser.run("mkfs.ext4", "-q", "-F", evil.toString());
+        Path inShared = shared.resolve("evil.img");
+        LocalUser.run("cp", evil.toString(), inShared.toString());
+        Path roots = ext4Image("roots.img");
+        for (Path image : List.of(evil, inShared, roots)) {
+            StorageUri uri = UriParser.parse("posix://" + image + "?vfsType=ext4");
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), image.toString());
+            assertEquals(VdsmError.MountError, e.error());
+            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), "nothing mounted");
+            assertEquals("", Host.ok(10, "losetup", "-j", image.toString()), "no loop device made of " + image);
+        }
+        assertTrue(assertThrows(ConnectorException.class, () -> posix.connect(UriParser.parse("posix://" + evil + "?vfsType=ext4")))
+                .getMessage().contains(theirs + " is owned by nobody"));
+        assertTrue(assertThrows(ConnectorException.class, () -> posix.connect(UriParser.parse("posix://" + roots + "?vfsType=ext4")))
+                .getMessage().startsWith("posix source " + roots + " is a regular file"));
+    }
+
+    /**
+     * A loop device whose file is another user's (one udisks made for a desktop user, say) mounts
+     * that user's image: refused, as the file itself would be.
+     */
+    @Test
+    void aLoopDeviceOfAnotherUsersFileIsRefused() throws Exception {
+        LocalUser.need();
+        Requirements.needTool("mkfs.ext4", "e2fsprogs");
+        Path shared = LocalUser.sharedDir(tmp);
+        Path evil = shared.resolve("evil.img");
+        LocalUser.run("truncate", "-s", "16M", evil.toString());
+        LocalUser.run("mkfs.ext4", "-q", "-F", evil.toString());
+        String device = Host.ok(30, "losetup", "-f", "--show", evil.toString()).strip();
+        try {
+            StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            assertEquals(VdsmError.MountError, e.error());
+            assertTrue(e.getMessage().contains("backing file " + evil + " is owned by nobody"), e.getMessage());
+            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)));
+        } finally {
+            Host.run(30, "losetup", "-d", device);
+        }
+    }
+
+    /** A device used as swap is the host's: refused. */
+    @Test
+    void aSwapDeviceIsRefused() throws Exception {
+        Requirements.needTool("mkswap", "util-linux");
+        Path image = tmp.resolve("swap.img");
+        Host.ok(10, "truncate", "-s", "16M", image.toString());
+        String device = Host.ok(30, "losetup", "-f", "--show", image.toString()).strip();
+        try {
+            Host.ok(30, "mkswap", device);
+            Host.ok(30, "swapon", device);
+            try {
+                StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
+                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+                assertEquals(device + " is used as swap (" + device + "): a device the host uses is not storage to manage",
+                        e.getMessage());
+            } finally {
+                Host.ok(30, "swapoff", device);
+            }
+        } finally {
+            Host.run(30, "losetup", "-d", device);
+        }
+    }
+
+    /**
+     * A device that device-mapper, LVM or md holds (an LVM physical volume, a disk under multipath)
+     * is the host's. This machine has no device-mapper, so its holders are a sysfs tree written here
+     * (a test double for sysfs only; the device is a real loop device, compared by its real number).
+     */
+    @Test
+    void aDeviceHeldByAnotherIsRefused() throws Exception {
+        Path image = tmp.resolve("pv.img");
+        Host.ok(10, "truncate", "-s", "16M", image.toString());
+        String device = Host.ok(30, "losetup", "-f", "--show", image.toString()).strip();
+        try {
+            long rdev = (Long) Files.getAttribute(Path.of(device), "unix:rdev");
+            LocalSources.Device number = LocalSources.Device.of(rdev);
+            Path sysfs = tmp.resolve("sys");
+            Files.createDirectories(sysfs.resolve("dev/block/" + number + "/holders/dm-3"));
+            LocalSources sources = new LocalSources(new MountTable(Files.writeString(tmp.resolve("mountinfo"), "")),
+                    MountHelpers.ofHost(), sysfs, tmp.resolve("no-swaps"));
+            StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
+            ConnectorException e = assertThrows(ConnectorException.class, () -> sources.check(uri, MountPaths.settings(uri)));
+            assertEquals(device + " is held by dm-3 (device-mapper, LVM or md): a device the host uses is not storage to"
+                    + " manage", e.getMessage());
+        } finally {
+            Host.run(30, "losetup", "-d", device);
+        }
     }
 }

@@ -184,4 +184,43 @@ class MountConnectorTest {
         assertTrue(failure("fuse.tether", "p", UNKNOWN_TYPE, host(List.of("mount.fuse"))).startsWith("mount -t fuse.tether"));
         assertTrue(failure("nfs", "nfs-common", NEEDS_HELPER, host(List.of("mount.nfs"), "nfs")).startsWith("mount -t nfs"));
     }
+    /**
+     * Our mount no longer answers, and under it is another: the connect detaches ours and then,
+     * finding something still mounted there, refuses rather than mount on top of it.
+     */
+    @Test
+    void aConnectNeverMountsOnTopOfWhatIsThere() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("mnt"));
+        StorageUri uri = UriParser.parse("posix:///tether-top?vfsType=tmpfs");
+        Path point = MountPaths.mountPoint(root, uri);
+        String below = "100 1 0:50 / " + point + " rw - tmpfs somebody-else rw\n";
+        Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), below + "101 100 0:51 / " + point + " rw - tmpfs /tether-top rw\n");
+        HealthFactsTest.ScriptedRunner runner = new HealthFactsTest.ScriptedRunner();
+        runner.answers.put("stat", new CommandRunner.Result(1, "", "stat: cannot statx: Transport endpoint is not connected"));
+        runner.effects.put("umount", () -> Files.writeString(mountInfo, below));
+        MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
+                Duration.ofSeconds(1), MountPolicy.defaults());
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        assertEquals(VdsmError.MountError, e.error());
+        assertEquals(point + " still has somebody-else (tmpfs) mounted: not mounting on top of it", e.getMessage());
+        assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
+        assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("mount ") || c.contains(" mount -t")), runner.commands.toString());
+    }
+
+    /** A mount table that cannot be read is a failure to report and retry: never "nothing is mounted", which would mount again. */
+    @Test
+    void anUnreadableMountTableIsAFailureNotNothing() throws Exception {
+        RecordingRunner runner = new RecordingRunner();
+        Path root = Files.createDirectories(tmp.resolve("mnt"));
+        MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(tmp.resolve("gone")),
+                Duration.ofSeconds(1), MountPolicy.defaults());
+        StorageUri uri = UriParser.parse("posix:///tether-unknown?vfsType=tmpfs");
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> posix.probe(uri), () -> posix.connect(uri), () -> posix.disconnect(uri))) {
+            ConnectorException e = assertThrows(ConnectorException.class, call);
+            assertEquals(VdsmError.GeneralException, e.error());
+            assertTrue(e.getMessage().endsWith("cannot be read (NoSuchFileException): what is mounted is unknown"), e.getMessage());
+        }
+        assertEquals(List.of(), runner.commands, "nothing mounted or unmounted");
+    }
 }

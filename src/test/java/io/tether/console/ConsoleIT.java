@@ -57,7 +57,7 @@ class ConsoleIT {
         MonitorSettings fast = MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(500))
                 .withRetry(new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(1), 2.0, 0.2));
         return new TestWorker(WorkerConfig.external(host, dir.resolve(host), broker.url())
-                .withBrokerCredentials(login.user(), login.password()).withMonitor(fast));
+                .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials(login.user(), login.password()).withMonitor(fast));
     }
 
     @Test

@@ -33,7 +33,7 @@ class ReadinessIT {
              TcpProxy network = new TcpProxy(Integer.parseInt(broker.url().replaceAll(".*:", "")));
              TestWorker worker = new TestWorker(TestWorker.withHttp(
                      WorkerConfig.external("ready", tmp.resolve("data"), "amqp://127.0.0.1:" + network.port())
-                             .withBrokerCredentials(broker.workerLogin().user(), broker.workerLogin().password())))) {
+                             .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials(broker.workerLogin().user(), broker.workerLogin().password())))) {
             String url = worker.httpUrl();
             assertEquals(200, get(url + "/readyz").statusCode());
 

@@ -12,6 +12,7 @@ import io.tether.api.RequestCodec;
 import io.tether.api.Schemas;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.Connectors;
+import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
@@ -64,9 +65,9 @@ class HealthIT {
         store = Store.open(tmp.resolve("db"));
         StorageService service = new StorageService("health", store, Clock.systemUTC(), ActiveConnections.ofHost(root), () -> { });
         service.load();
-        reconciler = new Reconciler(service, Connectors.forHost(root, Duration.ofSeconds(10), OPERATOR), Clock.systemUTC(),
+        reconciler = new Reconciler(service, Connectors.forHost(root, Duration.ofSeconds(10), OPERATOR, FileRoots.NONE), Clock.systemUTC(),
                 MonitorSettings.defaults().withProbeInterval(PROBE).withHealthDelayThreshold(THRESHOLD));
-        requests = new RequestPath(new RequestCodec(OPERATOR, SealingKey.open(tmp.resolve("sealing-key.jwk"))), service, store,
+        requests = new RequestPath(new RequestCodec(OPERATOR, FileRoots.NONE, SealingKey.open(tmp.resolve("sealing-key.jwk"))), service, store,
                 reconciler::reconcile);
     }
 
@@ -208,7 +209,7 @@ class HealthIT {
     }
 
     /** Where the connector mounted the test's one mount: under the root. */
-    private Path mountPointOf() {
+    private Path mountPointOf() throws Exception {
         return io.tether.connector.MountTable.ofHost().mounts().stream().filter(m -> m.mountPoint().startsWith(root))
                 .findFirst().orElseThrow().mountPoint();
     }

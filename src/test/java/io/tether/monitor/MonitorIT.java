@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import io.tether.connection.StorageType;
+import io.tether.connector.CommandRunner;
 import io.tether.connector.LocalDirectoryConnector;
+import io.tether.connector.MountTable;
 import io.tether.testing.FifoConnector;
 import io.tether.testing.LogLines;
 import io.tether.testing.RawClient;
@@ -34,8 +36,12 @@ class MonitorIT {
     Path tmp;
 
     private UnaryOperator<WorkerConfig> fast(RecordingConnector files) {
+        return fast(files, PROBE);
+    }
+
+    private UnaryOperator<WorkerConfig> fast(RecordingConnector files, Duration probe) {
         return c -> c.withConnector(StorageType.FILE, files)
-                .withMonitor(MonitorSettings.defaults().withProbeInterval(PROBE)
+                .withMonitor(MonitorSettings.defaults().withProbeInterval(probe)
                         .withOperationTimeout(Duration.ofSeconds(1)).withRetry(FAST_RETRY));
     }
 
@@ -48,7 +54,7 @@ class MonitorIT {
 
     @Test
     void aRemovedDirectoryIsReportedAndReconnectedByItself() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         Path dir = Files.createDirectories(tmp.resolve("vol"));
         String key = "file://" + dir;
         try (TestWorker worker = new TestWorker("mon1", tmp.resolve("data"), fast(files));
@@ -82,7 +88,7 @@ class MonitorIT {
      */
     @Test
     void retriesFollowTheBackoffPlanAndASuccessStartsItAgain() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         Path dir = tmp.resolve("later");
         String key = "file://" + dir;
         try (LogLines log = new LogLines(Reconciler.class);
@@ -125,10 +131,11 @@ class MonitorIT {
      */
     @Test
     void probesAreOnePerConnectionNotPerCid() throws Exception {
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         int targets = 100;
         int cids = 10_000;
-        try (TestWorker worker = new TestWorker("fan", tmp.resolve("data"), fast(files));
+        // Each probe of a directory is a child process (realpath): one a second each, not five, on a busy machine.
+        try (TestWorker worker = new TestWorker("fan", tmp.resolve("data"), fast(files, Duration.ofSeconds(1)));
              RawClient client = new RawClient(worker.url(), "fan")) {
             for (int t = 0; t < targets; t++) {
                 Files.createDirectories(tmp.resolve("t" + t));
@@ -156,7 +163,7 @@ class MonitorIT {
     @Test
     void aHungTargetBlocksNothingElse() throws Exception {
         FifoConnector hung = new FifoConnector(tmp.resolve("hung.fifo"));
-        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector files = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         UnaryOperator<WorkerConfig> settings = c -> fast(files).apply(c)
                 .withConnector(StorageType.POSIX, hung);
         try (TestWorker worker = new TestWorker("hang", tmp.resolve("data"), settings);
@@ -189,7 +196,7 @@ class MonitorIT {
 
     @Test
     void aRestartAdoptsConnectionsThatAreStillUp() throws Exception {
-        RecordingConnector first = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector first = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         Path dir = Files.createDirectories(tmp.resolve("kept"));
         String key = "file://" + dir;
         Path data = tmp.resolve("data");
@@ -200,7 +207,7 @@ class MonitorIT {
             client.manage("gone-1", "file://" + tmp.resolve("missing"));
             client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(30));
         }
-        RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector());
+        RecordingConnector second = new RecordingConnector(new LocalDirectoryConnector(TestWorker.FILE_ROOTS, new CommandRunner(), MountTable.ofHost(), Duration.ofSeconds(10)));
         try (TestWorker worker = new TestWorker("adopt", data, fast(second));
              RawClient client = new RawClient(worker.url(), "adopt")) {
             JsonNode list = await().atMost(Duration.ofSeconds(30)).until(client::list,

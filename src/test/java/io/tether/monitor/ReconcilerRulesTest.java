@@ -13,6 +13,7 @@ import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
+import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
@@ -56,7 +57,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
                 metered.add("connect " + type + (ok ? " worked" : " failed"));
             }
         };
-        Connectors connectors = Connectors.forHost(mountRoot, Duration.ofSeconds(10), MountPolicy.defaults())
+        Connectors connectors = Connectors.forHost(mountRoot, Duration.ofSeconds(10), MountPolicy.defaults(), FileRoots.NONE)
                 .with(StorageType.NFS, connector);
         // No probe falls due during the test: each reconcile here is one the test asks for.
         reconciler = new Reconciler(table, connectors, clock, SETTINGS.withProbeInterval(Duration.ofHours(1)), meters);

@@ -181,6 +181,16 @@ class SealingKeyTest {
         assertTrue(assertThrows(java.io.IOException.class, () -> SealingKey.open(publicOnly)).getMessage().contains("private"));
     }
 
+    /** A key file that is a link (planted before the data dir was checked, or by hand) is refused, never read or replaced through. */
+    @Test
+    void aKeyFileThatIsALinkIsRefused(@TempDir Path dir) throws Exception {
+        Path theirs = dir.resolve("theirs.jwk");
+        SealingKey.open(theirs);
+        Path link = Files.createSymbolicLink(dir.resolve("sealing-key.jwk"), theirs);
+        String message = assertThrows(io.tether.files.UntrustedPathException.class, () -> SealingKey.open(link)).getMessage();
+        assertEquals("sealing key " + link + " is a symbolic link: only a regular file is used", message);
+    }
+
     @Test
     void aSealerRefusesAKeyThatIsNotAHostsSealingKey() throws Exception {
         Map<String, Object> wrongKid = new HashMap<>(host.publicJwk());

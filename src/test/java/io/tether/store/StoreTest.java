@@ -1,8 +1,11 @@
 package io.tether.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tether.api.Reply;
+import io.tether.files.UntrustedPathException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -12,6 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 class StoreTest {
     @TempDir
     Path dir;
+
+    /** A credential key planted as a link (to a key someone else holds) is refused: the store does not open. */
+    @Test
+    void aCredentialKeyThatIsALinkIsRefused() throws Exception {
+        Path theirs = Files.write(dir.resolve("theirs.key"), new byte[32]);
+        Path db = Files.createDirectories(dir.resolve("db"));
+        Files.createSymbolicLink(db.resolve("credentials.key"), theirs);
+        assertThrows(UntrustedPathException.class, () -> Store.open(db));
+    }
 
     @Test
     void lastSeqSurvivesReopeningWithAFullOrATrimmedOutbox() throws Exception {

@@ -75,10 +75,18 @@ public final class Host {
         }
     }
 
+    /**
+     * The lines of mountinfo, a byte to a char: any user can add a line that is not UTF-8 (a FUSE
+     * mount), and the paths tests compare are ASCII.
+     */
+    private static List<String> mountInfo() throws IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1);
+    }
+
     /** Unmounts everything at or below {@code root} (lazily), for cleanup after a failed test. */
     public static void unmountAllUnder(java.nio.file.Path root) {
         try {
-            List<String> points = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+            List<String> points = mountInfo().stream()
                     .map(l -> l.split(" ")[4]).filter(p -> p.startsWith(root.toAbsolutePath().toString()))
                     .sorted(java.util.Comparator.reverseOrder()).toList();
             for (String point : points) {
@@ -92,7 +100,7 @@ public final class Host {
     /** Whether {@code mountPoint} is a mount point now. */
     public static boolean mounted(java.nio.file.Path mountPoint) {
         try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+            return mountInfo().stream()
                     .anyMatch(l -> l.split(" ")[4].equals(mountPoint.toAbsolutePath().toString()));
         } catch (IOException e) {
             return false;
@@ -102,7 +110,7 @@ public final class Host {
     /** How many mounts sit at {@code mountPoint} (stacked mounts count each). */
     public static long mountCount(java.nio.file.Path mountPoint) {
         try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+            return mountInfo().stream()
                     .filter(l -> l.split(" ")[4].equals(mountPoint.toAbsolutePath().toString())).count();
         } catch (IOException e) {
             return 0;

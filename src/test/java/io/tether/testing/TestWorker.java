@@ -1,5 +1,6 @@
 package io.tether.testing;
 
+import io.tether.connector.FileRoots;
 import io.tether.messaging.BrokerCredentials;
 import io.tether.messaging.EmbeddedBroker;
 import io.tether.metrics.HttpAddress;
@@ -9,10 +10,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
-/** A real worker (embedded Artemis, H2 file database) in this JVM, on a free port and its own data dir. */
+/**
+ * A real worker (embedded Artemis, H2 file database) in this JVM, on a free port and its own data
+ * dir. Its operator lets {@code file://} URIs name the test directories ({@link #FILE_ROOTS}).
+ */
 public final class TestWorker implements AutoCloseable {
+    /** The directories tests keep file:// storage in: JUnit's temporary directories, and /srv for made-up paths. */
+    public static final FileRoots FILE_ROOTS = FileRoots.of(List.of(System.getProperty("java.io.tmpdir"), "/srv"));
+
     private final WorkerConfig config;
     private Worker worker;
 
@@ -22,7 +30,7 @@ public final class TestWorker implements AutoCloseable {
 
     /** A worker whose settings {@code customise} changes (connectors, probe interval, ...). */
     public TestWorker(String hostId, Path dataDir, UnaryOperator<WorkerConfig> customise) throws Exception {
-        this.config = customise.apply(WorkerConfig.embedded(hostId, dataDir, freePort()));
+        this.config = customise.apply(WorkerConfig.embedded(hostId, dataDir, freePort()).withFileRoots(FILE_ROOTS));
         start();
     }
 

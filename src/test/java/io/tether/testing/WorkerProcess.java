@@ -20,7 +20,8 @@ public final class WorkerProcess implements AutoCloseable {
 
     public WorkerProcess(String hostId, Path dataDir, int port, Path output) {
         this.command = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar().toString(), "worker",
-                "--host-id", hostId, "--data-dir", dataDir.toString(), "--amqp-port", Integer.toString(port)));
+                "--host-id", hostId, "--data-dir", dataDir.toString(), "--amqp-port", Integer.toString(port),
+                "--allow-file-root", System.getProperty("java.io.tmpdir"), "--allow-file-root", "/srv"));
         this.output = output;
     }
 

@@ -27,7 +27,7 @@ class EmbeddedBrokerSecurityIT {
         Path data = tmp.resolve("data");
         try (EmbeddedBroker broker = EmbeddedBroker.start(data, port, "h1");
              TestWorker worker = new TestWorker(WorkerConfig.external("h1", data, broker.url())
-                     .withBrokerCredentials(broker.workerLogin().user(), broker.workerLogin().password()))) {
+                     .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials(broker.workerLogin().user(), broker.workerLogin().password()))) {
             BrokerAttacks attacks = new BrokerAttacks(broker.url(),
                     BrokerCredentials.read(data.resolve(EmbeddedBroker.ENGINE_LOGIN)), broker.workerLogin(), "h1", "h2");
             attacks.allRefusedAndTheWorkerGoesOn(6);

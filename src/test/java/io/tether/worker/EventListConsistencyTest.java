@@ -17,6 +17,7 @@ import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
+import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,7 +64,7 @@ class EventListConsistencyTest {
                     ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
             service.load();
             List<ConnectionKey> reconciled = new ArrayList<>();
-            RequestPath path = new RequestPath(new RequestCodec(MountPolicy.defaults(),
+            RequestPath path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS,
                     SealingKey.open(tmp.resolve("sealing-key.jwk"))), service, store, reconciled::add);
             Replay replay = new Replay();
             int lists = 0;

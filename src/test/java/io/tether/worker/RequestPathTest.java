@@ -13,6 +13,7 @@ import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
+import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -65,7 +66,7 @@ class RequestPathTest {
         service = new StorageService("path", store, Clock.systemUTC(),
                 ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
         service.load();
-        RequestCodec codec = new RequestCodec(MountPolicy.defaults(), sealingKey);
+        RequestCodec codec = new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS, sealingKey);
         path = new RequestPath(codec, service, store, reconciled::add);
     }
 

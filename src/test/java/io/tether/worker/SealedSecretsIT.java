@@ -40,7 +40,7 @@ class SealedSecretsIT {
         String cifsUri = "posix://server.example/share?vfsType=cifs&options=username=bob,password=" + MOUNT;
         try (StandaloneArtemis broker = new StandaloneArtemis(Files.createDirectories(tmp.resolve("artemis")), "h1");
              TestWorker h1 = new TestWorker(WorkerConfig.external("h1", tmp.resolve("h1"), broker.url())
-                     .withBrokerCredentials("host-h1", broker.hostLogin("h1").password())
+                     .withFileRoots(TestWorker.FILE_ROOTS).withBrokerCredentials("host-h1", broker.hostLogin("h1").password())
                      .withConnector(StorageType.ISCSI, iscsi).withConnector(StorageType.POSIX, posix));
              TetherClient engine = TetherClient.connect(broker.url(), "engine", broker.engineLogin().password())) {
             Results.Managed chap = engine.manage("h1", "it-chap-1", iscsiUri, T);

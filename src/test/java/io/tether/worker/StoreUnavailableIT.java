@@ -35,6 +35,8 @@ class StoreUnavailableIT {
     void diskFullIsStoreUnavailableAndRecovers() throws Exception {
         Path data = tmp.resolve("data");
         mount = Host.mountTmpfs(Files.createDirectories(data.resolve("db")), "16m", "tmpfs");
+        // A tmpfs is 1777, open to all, which the worker refuses for its database: made the worker's alone.
+        Host.ok(10, "chmod", "700", mount.toString());
         Path storage = Files.createDirectories(tmp.resolve("storage"));
         try (TestWorker worker = new TestWorker("full", data);
              RawClient client = new RawClient(worker.url(), "full")) {

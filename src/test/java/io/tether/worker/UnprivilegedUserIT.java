@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.messaging.EmbeddedBroker;
+import io.tether.sealing.SealingKey;
+import io.tether.testing.Cli;
 import io.tether.testing.Host;
+import io.tether.testing.LocalUser;
 import io.tether.testing.RawClient;
 import io.tether.testing.WorkerProcess;
 import io.tether.testing.Requirements;
@@ -89,6 +93,73 @@ class UnprivilegedUserIT {
                     assertEquals(expected, mode, file.toString());
                 }
             }
+        }
+    }
+    /**
+     * The issue's attack on the CLI: another user makes a data dir with a login and a sealing key
+     * of their own, and root's CLI, pointed at it (./tether-data was its default wherever it ran),
+     * used that login and sealed CHAP secrets for that key. Now it uses nothing from a directory
+     * another user made, and says so.
+     */
+    @Test
+    void theCliUsesNothingFromADataDirAnotherUserMade() throws Exception {
+        LocalUser.need();
+        Path shared = LocalUser.sharedDir(tmp);
+        Path planted = shared.resolve("tether-data");
+        LocalUser.run("mkdir", planted.toString());
+        Path login = Files.writeString(tmp.resolve("their-login"), "user=engine\npassword=theirs\n");
+        Path key = tmp.resolve("their-key.pub.jwk");
+        SealingKey.open(tmp.resolve("their-key.jwk")).writePublicJwk(key);
+        Files.setPosixFilePermissions(login, PosixFilePermissions.fromString("rw-r--r--"));
+        LocalUser.run("cp", login.toString(), planted.resolve(EmbeddedBroker.ENGINE_LOGIN).toString());
+        LocalUser.run("cp", key.toString(), planted.resolve(Worker.SEALING_PUBLIC_FILE).toString());
+        int port = TestWorker.freePort();
+        try (WorkerProcess worker = new WorkerProcess("root-host", tmp.resolve("data"), port, tmp.resolve("worker.log")).start()) {
+            Cli.Ran ran = Cli.run(Cli.command(List.of("manage", "--broker=amqp://127.0.0.1:" + port, "--data-dir",
+                    planted.toString(), "--host", "root-host", "chap-1",
+                    "iscsi://user%hunter2@target.example/iqn.2003-01.org.example:disk1/0")));
+            assertEquals(64, ran.exit(), ran.err());
+            assertEquals("tether manage: login file " + planted.resolve(EmbeddedBroker.ENGINE_LOGIN) + ": " + planted
+                    + " is owned by nobody (uid 65534), not by root: another user could have made it, or could change it;"
+                    + " not using it (give --data-dir of the worker on this machine, or --user and --password-file)"
+                    + " (see 'tether manage --help')", ran.err().strip());
+        }
+    }
+
+    /**
+     * Root's worker and CLI never take the current directory for their data: another user could
+     * have made ./tether-data there. Root's default is /var/lib/tether, the packaged worker's; the
+     * CLI reads the worker's own data-dir from its config file; another user keeps ./tether-data.
+     */
+    @Test
+    void rootsDataDirIsNeverTheCurrentDirectory() throws Exception {
+        LocalUser.need();
+        Path shared = LocalUser.sharedDir(tmp);
+        LocalUser.run("mkdir", shared.resolve("tether-data").toString());
+        jar = Files.copy(WorkerProcess.jar(), tmp.resolve("tether.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        // A config file without data-dir, so that no /etc/tether/worker.conf of this machine counts.
+        Path none = Files.writeString(tmp.resolve("none.conf"), "# nothing\n");
+        Files.setPosixFilePermissions(none, PosixFilePermissions.fromString("rw-r--r--"));
+
+        ProcessBuilder asRoot = Cli.command(List.of("worker", "--print-config")).directory(shared.toFile());
+        asRoot.environment().put("TETHER_CONFIG", none.toString());
+        Cli.Ran root = Cli.run(asRoot);
+        assertTrue(root.out().lines().anyMatch(l -> l.equals("data-dir = /var/lib/tether")), root.out());
+
+        Host.Ran other = Host.run(60, "runuser", "-u", "nobody", "--", "env", "-C", shared.toString(),
+                "TETHER_CONFIG=" + none, WorkerProcess.java(), "-jar", jar.toString(), "worker", "--print-config");
+        assertTrue(other.output().lines().anyMatch(l -> l.equals("data-dir = ./tether-data")), other.output());
+
+        Path data = tmp.resolve("data");
+        int port = TestWorker.freePort();
+        try (WorkerProcess worker = new WorkerProcess("root-host", data, port, tmp.resolve("worker.log")).start()) {
+            Path conf = Files.writeString(tmp.resolve("worker.conf"), "data-dir = " + data + "\n");
+            ProcessBuilder list = Cli.command(List.of("list", "--broker=amqp://127.0.0.1:" + port, "--host", "root-host"))
+                    .directory(shared.toFile());
+            list.environment().put("TETHER_CONFIG", conf.toString());
+            Cli.Ran listed = Cli.run(list);
+            assertEquals(0, listed.exit(), listed.err());
         }
     }
 }

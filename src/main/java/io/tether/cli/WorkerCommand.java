@@ -68,6 +68,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " value (repeatable), e.g. fuse.sshfs:reconnect.")
     List<String> allowMountOptions = new ArrayList<>();
 
+    @Option(names = "--allow-suid-dev", paramLabel = "FSTYPE",
+            description = "Mount FSTYPE (nfs, glusterfs or a vfsType) without nosuid,nodev, so that its setuid programs"
+                    + " and device nodes are honoured (repeatable). Every other mount is nosuid,nodev: docs/connectors.md.")
+    List<String> allowSuidDev = new ArrayList<>();
+
     @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Probe every connected connection this often (default: ${DEFAULT-VALUE}).")
     Duration probeInterval;
@@ -171,10 +176,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (the CLI on this machine finds it with --data-dir)");
         }
         OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
-        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty()) {
+        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
+            allowSuidDev.forEach(type -> widened.add("--allow-suid-dev " + type));
             OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
         OneLine.out("  sealing key:    " + worker.sealingKey().keyId());
@@ -206,6 +212,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 policy = policy.allowingOption(option.substring(0, colon), option.substring(colon + 1));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--allow-mount-option " + option + ": " + e.getMessage());
+            }
+        }
+        for (String type : allowSuidDev) {
+            try {
+                policy = policy.allowingSuidDev(type);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-suid-dev " + type + ": " + e.getMessage());
             }
         }
         return policy;

@@ -193,7 +193,7 @@ class MountPolicyWorkerIT {
             String mountPoint = MountPaths.mountPoint(wide.config().mountRoot(), UriParser.parse(uri)).toString();
             // Run in a scope or session of its own (HelperScope), so the host's launcher comes first.
             await().atMost(Duration.ofSeconds(10)).until(() -> widenedRunner.commands.stream().anyMatch(
-                    c -> c.endsWith(" mount -t none -o bind /srv/images " + mountPoint)));
+                    c -> c.endsWith(" mount -t none -o bind,nosuid,nodev /srv/images " + mountPoint)));
             wide.stop();
 
             // Started again with the defaults, the stored CID is refused by the connector itself,

@@ -14,13 +14,13 @@ public record LocalPath(String text) implements Arg {
             throw new IllegalArgumentException("is not an absolute path");
         }
         if (text.length() > 1) {
-            if (!Path.of(text).normalize().toString().equals(text)) {
-                throw new IllegalArgumentException("is not normalised");
-            }
             if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > RemotePath.MAX) {
                 throw new IllegalArgumentException("is longer than " + RemotePath.MAX + " bytes");
             }
             for (String segment : text.substring(1).split("/", -1)) {
+                if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                    throw new IllegalArgumentException("is not normalised: it has an empty, '.' or '..' segment");
+                }
                 try {
                     Grammar.check(segment, RemotePath.MAX_SEGMENT, true, Grammar.LOCAL_PATH_PUNCTUATION);
                 } catch (IllegalArgumentException e) {

@@ -48,10 +48,14 @@ public record MountOption(String name, String value) {
         return new MountOption(name, null);
     }
 
-    /** Whether an option called {@code name} holds a credential: its name holds "pass" or "secret", in any case. */
+    /**
+     * Whether an option called {@code name} holds a credential: its name holds "pass" or "secret",
+     * in any case, and does not end in "file" (ceph's {@code secretfile=} names a file, which is no
+     * secret).
+     */
     public static boolean isSecretName(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return lower.contains("pass") || lower.contains("secret");
+        return (lower.contains("pass") || lower.contains("secret")) && !lower.endsWith("file");
     }
 
     /** Whether this option holds a credential. */

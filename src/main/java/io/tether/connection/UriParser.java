@@ -268,7 +268,7 @@ public final class UriParser {
         for (String segment : rawPath.split("/")) {
             String s = decode(segment, what);
             if (s.indexOf('/') >= 0 || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw new InvalidUriException(what + " must not hold an encoded '/' or control characters");
+                throw new InvalidUriException(what, what + " must not hold an encoded '/' or control characters");
             }
             if (s.isEmpty() || s.equals(".")) {
                 continue;

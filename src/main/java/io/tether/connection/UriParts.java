@@ -135,7 +135,7 @@ public record UriParts(StorageType type, String host, String hostAsWritten, int 
         for (int i = 0; i < given.length; i++) {
             String option = given[i];
             if (option.isEmpty() || option.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
-                throw new InvalidUriException("options must be a comma-separated list of mount options without spaces");
+                throw new InvalidUriException("options", "options must be a comma-separated list of mount options without spaces");
             }
             checked("options", "mount option " + (i + 1) + " of " + given.length, () -> MountOption.parse(option));
             list.add(option);

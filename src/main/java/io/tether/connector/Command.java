@@ -1,6 +1,7 @@
 package io.tether.connector;
 
 import io.tether.argv.Arg;
+import io.tether.argv.Joined;
 import io.tether.argv.Program;
 import io.tether.argv.Word;
 import java.util.ArrayList;
@@ -20,10 +21,15 @@ import java.util.Objects;
  */
 public final class Command {
     /**
-     * One element of the argument list: its text, how it is shown, and whether it is fixed (a
-     * {@link Word} or a program's name) rather than a checked part.
+     * One element of the argument list: its text, how it is shown, and how many of its first
+     * characters are fixed (a {@link Word}, a program's name, or the word a {@link Joined} starts
+     * with) rather than a checked part.
      */
-    record Element(String text, String shown, boolean fixed) {
+    record Element(String text, String shown, int fixedLength) {
+        /** Whether the whole element is fixed. */
+        boolean fixed() {
+            return fixedLength == text.length();
+        }
     }
 
     private final Program program;
@@ -32,7 +38,7 @@ public final class Command {
 
     private Command(Program program) {
         this.program = Objects.requireNonNull(program);
-        elements.add(new Element(program.name(), program.name(), true));
+        elements.add(new Element(program.name(), program.name(), program.name().length()));
     }
 
     /** {@code program}, with no arguments yet. */
@@ -43,7 +49,8 @@ public final class Command {
     /** Appends {@code args}, each a fixed word or a part checked when it was made. */
     public Command arg(Arg... args) {
         for (Arg arg : args) {
-            elements.add(new Element(arg.text(), arg.shown(), arg instanceof Word));
+            int fixed = arg instanceof Word ? arg.text().length() : arg instanceof Joined joined ? joined.word().text().length() : 0;
+            elements.add(new Element(arg.text(), arg.shown(), fixed));
         }
         return this;
     }

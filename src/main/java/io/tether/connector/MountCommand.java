@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code mount} command for a URI, built from checked parts only:
@@ -62,8 +63,10 @@ final class MountCommand implements AutoCloseable {
         abstract String content(MountOption secret);
     }
 
-    /** The options {@link MountPolicy} adds to every mount of a type it does not exempt. */
+    /** The options added to every mount of a type the policy does not exempt. */
     static final List<MountOption> NOSUID_NODEV = List.of(MountOption.flag("nosuid"), MountOption.flag("nodev"));
+    /** The options that would undo them. */
+    static final Set<String> UNDO_NOSUID_NODEV = Set.of("suid", "dev");
 
     private final Command command;
     private final List<SecretFiles.SecretFile> files;
@@ -99,6 +102,14 @@ final class MountCommand implements AutoCloseable {
                     + e.getMessage());
         }
         String fsType = settings.vfsType();
+        if (policy.enforcesNosuidNodev(fsType)) {
+            for (MountOption option : options) {
+                if (UNDO_NOSUID_NODEV.contains(option.name())) {
+                    throw new ConnectorException(VdsmError.MountError, "refused to run mount: mount option '" + option.name()
+                            + "' would undo nosuid,nodev, which this host enforces for " + fsType);
+                }
+            }
+        }
         for (MountOption secret : secretOptions) {
             if (!takesPrivately(fsType, secret.name())) {
                 throw new ConnectorException(VdsmError.MountError, "refused to run mount: mount option '" + secret.name()
@@ -113,20 +124,23 @@ final class MountCommand implements AutoCloseable {
                 files.add(file);
                 options.add(new MountOption(channel.option, LocalPath.of(file.path()).text()));
             }
-        } catch (IOException | IllegalArgumentException e) {
+            if (policy.enforcesNosuidNodev(fsType)) {
+                options.addAll(NOSUID_NODEV);
+            }
+            Command mount = Command.of(Program.MOUNT.providedBy(settings.installHint())).arg(Word.TYPE, settings.type());
+            if (!options.isEmpty()) {
+                mount.arg(Word.OPTIONS, new MountOptions(options));
+            }
+            mount.arg(settings.spec(), target);
+            return new MountCommand(mount, List.copyOf(files));
+        } catch (IOException e) {
             files.forEach(SecretFiles.SecretFile::close);
             throw new ConnectorException(VdsmError.MountError, "cannot hand mount." + fsType + " its secret in a file of"
                     + " the worker's own: " + e.getMessage());
+        } catch (RuntimeException e) {
+            files.forEach(SecretFiles.SecretFile::close);
+            throw new ConnectorException(VdsmError.MountError, "refused to run mount: " + e.getMessage());
         }
-        if (policy.enforcesNosuidNodev(fsType)) {
-            options.addAll(NOSUID_NODEV);
-        }
-        Command mount = Command.of(Program.MOUNT.providedBy(settings.installHint())).arg(Word.TYPE, settings.type());
-        if (!options.isEmpty()) {
-            mount.arg(Word.OPTIONS, new MountOptions(options));
-        }
-        mount.arg(settings.spec(), target);
-        return new MountCommand(mount, List.copyOf(files));
     }
 
     /** The command, to run once. */

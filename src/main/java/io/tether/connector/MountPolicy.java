@@ -47,9 +47,6 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
     /** An option name that can be shown in a message and typed on a command line as it is. */
     private static final Pattern NAME = MountOption.NAME;
 
-    /** The options that would undo the {@code nosuid,nodev} every mount gets. */
-    private static final Set<String> UNDO_NOSUID_NODEV = Set.of("suid", "dev");
-
     private static final Set<String> COMMON = Set.of(
             "ro", "rw", "noatime", "nodiratime", "relatime", "strictatime", "lazytime",
             "nodev", "nosuid", "noexec", "sync", "async", "dirsync", "_netdev");
@@ -240,7 +237,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                 throw new Refused(shown + " is not allowed for " + shownType + "; the host's operator can allow it with"
                         + " --allow-mount-option " + shownType + ":" + (afterSecret ? "NAME" : name));
             }
-            if (UNDO_NOSUID_NODEV.contains(name) && enforcesNosuidNodev(fsType)) {
+            if (MountCommand.UNDO_NOSUID_NODEV.contains(name) && enforcesNosuidNodev(fsType)) {
                 throw new Refused(shown + " would honour setuid programs or device nodes, and this host mounts "
                         + shownType + " nosuid,nodev; the host's operator can lift that with --allow-suid-dev " + shownType);
             }

@@ -418,7 +418,9 @@ class UriParserTest {
         assertFalse(UriParser.parse("nfs://s/e?options=noatime").hasCredentials());
         assertFalse(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d").hasCredentials());
         assertTrue(UriParser.parse("iscsi://user@h/iqn.2001-04.com.example:d").hasCredentials(), "a user alone");
-        assertTrue(UriParser.parse("nfs://s/e?options=sec=sys,secretfile=x").hasCredentials());
+        assertTrue(UriParser.parse("nfs://s/e?options=sec=sys,secret=x").hasCredentials());
+        // ceph's secretfile= names a file: the file holds the secret, its name is none.
+        assertFalse(UriParser.parse("nfs://s/e?options=sec=sys,secretfile=x").hasCredentials());
     }
 
     @Test

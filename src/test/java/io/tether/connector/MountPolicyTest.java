@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.UriParser;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -182,6 +183,61 @@ class MountPolicyTest {
                 odd.getMessage());
         assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://filer/export?options=" + "a".repeat(65)));
         assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://filer/export?options==x"));
+    }
+
+    /**
+     * suid and dev would undo the nosuid,nodev every mount gets: refused for every type the operator
+     * did not exempt, even when allowed as options; the operator's --allow-suid-dev exempts a type.
+     */
+    @Test
+    void aRequestCannotUndoNosuidNodev() throws Exception {
+        for (String uri : List.of("posix:///dev/sdb1?vfsType=ext4&options=suid", "nfs://filer/export?options=ro,dev")) {
+            MountPolicy allowed = DEFAULTS.allowingOption("ext4", "suid").allowingOption("nfs", "dev");
+            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> allowed.check(UriParser.parse(uri)));
+            assertTrue(e.getMessage().contains("would honour setuid programs or device nodes, and this host mounts"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("can lift that with --allow-suid-dev " + MountPolicy.fsType(UriParser.parse(uri))),
+                    e.getMessage());
+        }
+        MountPolicy lifted = DEFAULTS.allowingSuidDev("ext4").allowingOption("ext4", "suid");
+        lifted.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid"));
+        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.allowingSuidDev("ext4")
+                .check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid")), "lifted, but still no such option");
+        DEFAULTS.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=nosuid,nodev,noexec"));
+    }
+
+    /**
+     * A command line is every local user's to read: a secret goes only where its helper takes it in
+     * a file (cifs and smb3 password=, ceph secret=), any other is refused, whatever the allow lists.
+     */
+    @Test
+    void aSecretOptionIsAllowedOnlyWhereItsHelperTakesItOffTheCommandLine() throws Exception {
+        DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=username=u,password=x"));
+        DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=smb3&options=username=u,password=x"));
+        DEFAULTS.check(UriParser.parse("posix://m/p?vfsType=ceph&options=name=admin,secret=x"));
+        MountPolicy wide = DEFAULTS.allowingOption("cifs", "password2").allowingOption("nfs", "pass")
+                .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "password");
+        for (String uri : List.of("posix://s/share?vfsType=cifs&options=password2=x",
+                "nfs://filer/export?options=pass=x", "posix://h/p?vfsType=fuse.sshfs&options=password=x")) {
+            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> wide.check(UriParser.parse(uri)), uri);
+            assertTrue(e.getMessage().contains("holds a secret, and mount."), e.getMessage());
+            assertTrue(e.getMessage().endsWith("Tether passes a secret only as cifs and smb3 password= and ceph secret=,"
+                    + " in a file of its own"), e.getMessage());
+        }
+        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=password2=x")), "password2 is no default any more");
+    }
+
+    /** A ',' in a password makes its tail an option of its own: an option after a secret is refused without its name. */
+    @Test
+    void anOptionAfterASecretIsNotNamed() throws Exception {
+        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=username=u,password=Hunter,2tail")));
+        assertEquals("mount option 3 of 3 (not named: it may be a piece of the secret before it) is not allowed for cifs;"
+                + " the host's operator can allow it with --allow-mount-option cifs:NAME", e.getMessage());
+        e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=bogus,password=Hunter")));
+        assertEquals("mount option 'bogus' is not allowed for cifs; the host's operator can allow it with"
+                + " --allow-mount-option cifs:bogus", e.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.argv.LocalPath;
 import io.tether.connector.MountPolicy;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerCredentials;
@@ -157,6 +158,7 @@ public final class WorkerCommand implements Callable<Integer> {
             config = config.withMountRoot(mountRoot);
         }
         config = config.withMountPolicy(mountPolicy);
+        checkMountRoot(config.mountRoot());
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -222,6 +224,21 @@ public final class WorkerCommand implements Callable<Integer> {
             }
         }
         return policy;
+    }
+
+    /**
+     * Every mount point goes to mount, umount and stat as an argument, and mount.glusterfs runs its
+     * client's command line as unquoted words: a mount root that a script would split (a space) or
+     * expand is refused before anything starts.
+     */
+    static void checkMountRoot(Path mountRoot) {
+        Path absolute = mountRoot.toAbsolutePath().normalize();
+        try {
+            LocalPath.of(absolute);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mount-root " + absolute + ": a mount point is a program's argument, and"
+                    + " this path " + e.getMessage());
+        }
     }
 
     /** What each option's own range cannot say: the first delay may not exceed the longest. */

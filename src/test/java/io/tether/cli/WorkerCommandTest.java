@@ -50,6 +50,17 @@ class WorkerCommandTest {
                 bad.getMessage());
     }
 
+    /** A mount root a script would split or expand is refused before the worker starts. */
+    @Test
+    void aMountRootThatAScriptWouldSplitIsRefused() {
+        WorkerCommand.checkMountRoot(java.nio.file.Path.of("/rhev/data-center/mnt"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkerCommand.checkMountRoot(java.nio.file.Path.of("/srv/vm mounts")));
+        assertEquals("--mount-root /srv/vm mounts: a mount point is a program's argument, and this path has a segment"
+                + " that holds whitespace, where a script splits one argument in two", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WorkerCommand.checkMountRoot(java.nio.file.Path.of("/srv/*")));
+    }
+
     @Test
     void aMalformedValueSaysWhichOptionAndWhatIsWrong() {
         IllegalArgumentException noColon = assertThrows(IllegalArgumentException.class,

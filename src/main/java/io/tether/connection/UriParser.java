@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
 /**
  * Parses and normalises the storage URIs of the wire contract (docs/protocol.md section 6). Strict on
  * purpose: an unknown parameter is an error that names the allowed ones, so a typo never becomes a
- * silently different mount. Error messages never repeat the user-info part of a URI.
+ * silently different mount. Error messages never repeat the user-info part of a URI, and leave out
+ * every piece of a URI that may hold a secret ({@link #maySecret}), keeping what they say about it.
+ * A part that a host program will get is made here as the checked part it becomes
+ * ({@link io.tether.argv.Arg}), so a URI that breaks that part's grammar is refused now, naming it.
  *
  * <p>This class does what is the same for every type (syntax, host and port, percent-decoding,
  * parameter names, length limits) and hands the parts to the type's {@link Scheme}.

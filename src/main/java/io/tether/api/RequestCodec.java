@@ -96,6 +96,11 @@ public final class RequestCodec {
         try {
             uri = UriParser.parse(text);
         } catch (InvalidUriException e) {
+            if (e.component() != null) {
+                // A part a host program would get breaks its grammar: the request's to fix, as for the policy.
+                RpcError invalid = RpcError.invalidParams(sealed ? "sealedUri" : "uri", e.getMessage());
+                throw invalid.with("component", e.component());
+            }
             throw new RpcError(ErrorCode.UNSUPPORTED_URI, "unsupported uri: " + e.getMessage());
         }
         try {

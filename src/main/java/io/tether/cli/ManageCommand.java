@@ -2,8 +2,18 @@ package io.tether.cli;
 
 import io.tether.api.Results;
 import io.tether.client.HostResult;
+import io.tether.connection.InvalidUriException;
+import io.tether.connection.UriParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "manage", mixinStandardHelpOptions = true,
@@ -13,16 +23,26 @@ public final class ManageCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
-    @Parameters(index = "1", description = "Storage URI, e.g. file:///srv/data or nfs://server/export;"
-            + " one with credentials is sent sealed for the host.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "<uri>", description = "Storage URI, e.g. file:///srv/data or"
+            + " nfs://server/export. One that holds a secret (a CHAP password, a password= or secret= mount option) is"
+            + " refused here, where ps shows it to every local user: give it with --uri-file.")
     String uri;
+
+    @Option(names = "--uri-file", paramLabel = "FILE", description = "Read the storage URI from the first line of FILE,"
+            + " or of standard input if FILE is '-', instead of <uri>. A FILE whose URI holds a secret must be its owner's"
+            + " alone (chmod 600). A URI with a secret is sent sealed for the host.")
+    String uriFile;
+
+    /** Standard input, for {@code --uri-file -}. */
+    InputStream stdin = System.in;
 
     @Override
     public Integer call() {
+        String target = uri();
         if (oneHost()) {
             String host = host();
             // Through the client library: a URI with credentials goes out sealed for the host.
-            Results.Managed result = client.run(host, (c, timeout) -> c.manage(host, cid, uri, timeout));
+            Results.Managed result = client.run(host, (c, timeout) -> c.manage(host, cid, target, timeout));
             if (result == null) {
                 return 1;
             }
@@ -30,12 +50,78 @@ public final class ManageCommand extends HostCommand {
             return 0;
         }
         Map<String, HostResult<Results.Managed>> results = client.runOnHosts(hosts(), client.timeout,
-                (c, hosts, timeout) -> c.manage(hosts, cid, uri, timeout));
+                (c, hosts, timeout) -> c.manage(hosts, cid, target, timeout));
         if (results == null) {
             return 1;
         }
         results.values().forEach(r -> OneLine.out(r.hostId() + ": " + (r.ok() ? line(r.value()) : client.describe(r.failure()))));
         return ClientOptions.summary("manage", results);
+    }
+
+    /**
+     * The URI to manage: the argument, unless it holds a secret, which every local user could read
+     * in this process's command line; or the first line of --uri-file, a file that others cannot
+     * read when the URI holds a secret. A command line in error is an IllegalArgumentException (exit 64).
+     */
+    String uri() {
+        if ((uri == null) == (uriFile == null)) {
+            throw new IllegalArgumentException(uri == null ? "Missing required parameter: '<uri>' (or --uri-file FILE)"
+                    : "<uri> and --uri-file are mutually exclusive (give one)");
+        }
+        if (uri != null) {
+            if (holdsSecret(uri)) {
+                throw new IllegalArgumentException("the URI holds a secret, which ps shows to every local user while this"
+                        + " command runs: give it with --uri-file FILE (chmod 600 FILE) or --uri-file - (standard input)");
+            }
+            return uri;
+        }
+        String text;
+        try {
+            if (uriFile.equals("-")) {
+                text = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+            } else {
+                text = Files.readString(Path.of(uriFile), StandardCharsets.UTF_8);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("cannot read --uri-file " + uriFile + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("cannot read --uri-file " + uriFile + ": permission denied");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --uri-file " + uriFile + ": " + Errors.describe(e));
+        }
+        String line = firstLine(text);
+        if (line.isBlank()) {
+            throw new IllegalArgumentException("--uri-file " + uriFile + " holds no URI on its first line");
+        }
+        if (!uriFile.equals("-") && holdsSecret(line) && othersMayRead(Path.of(uriFile))) {
+            throw new IllegalArgumentException(uriFile + " holds a URI with a secret but others may read it: chmod 600 "
+                    + uriFile);
+        }
+        return line;
+    }
+
+    /** Whether {@code text} carries a CHAP password or a secret mount option, or may (it does not parse). */
+    static boolean holdsSecret(String text) {
+        try {
+            return UriParser.parse(text).hasCredentials();
+        } catch (InvalidUriException e) {
+            return UriParser.maySecret(text);
+        }
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        String line = end < 0 ? text : text.substring(0, end);
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    private static boolean othersMayRead(Path file) {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            return permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return true;
+        }
     }
 
     private String line(Results.Managed result) {

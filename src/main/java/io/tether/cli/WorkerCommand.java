@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.argv.LocalPath;
 import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.messaging.Addresses;
@@ -79,6 +80,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Let file:// URIs name this directory and those below it (repeatable); none by default."
                     + " Not /, /proc, /sys or /dev: docs/connectors.md.")
     List<String> allowFileRoots = new ArrayList<>();
+
+    @Option(names = "--allow-suid-dev", paramLabel = "FSTYPE",
+            description = "Mount FSTYPE (nfs, glusterfs or a vfsType) without nosuid,nodev, so that its setuid programs"
+                    + " and device nodes are honoured (repeatable). Every other mount is nosuid,nodev: docs/connectors.md.")
+    List<String> allowSuidDev = new ArrayList<>();
 
     @Option(names = "--probe-interval", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Probe every connected connection this often (default: ${DEFAULT-VALUE}).")
@@ -165,6 +171,7 @@ public final class WorkerCommand implements Callable<Integer> {
             config = config.withMountRoot(mountRoot);
         }
         config = config.withMountPolicy(mountPolicy).withFileRoots(fileRoots);
+        checkMountRoot(config.mountRoot());
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -184,10 +191,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (the CLI on this machine finds it with --data-dir)");
         }
         OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
-        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty()) {
+        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
+            allowSuidDev.forEach(type -> widened.add("--allow-suid-dev " + type));
             OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
         OneLine.out("  file:// roots:  " + (allowFileRoots.isEmpty() ? "none (--allow-file-root DIR)" : fileRoots));
@@ -222,6 +230,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--allow-mount-option " + option + ": " + e.getMessage());
             }
         }
+        for (String type : allowSuidDev) {
+            try {
+                policy = policy.allowingSuidDev(type);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-suid-dev " + type + ": " + e.getMessage());
+            }
+        }
         return policy;
     }
 
@@ -236,6 +251,21 @@ public final class WorkerCommand implements Callable<Integer> {
             }
         }
         return roots;
+    }
+
+    /**
+     * Every mount point goes to mount, umount and stat as an argument, and mount.glusterfs runs its
+     * client's command line as unquoted words: a mount root that a script would split (a space) or
+     * expand is refused before anything starts.
+     */
+    static void checkMountRoot(Path mountRoot) {
+        Path absolute = mountRoot.toAbsolutePath().normalize();
+        try {
+            LocalPath.of(absolute);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mount-root " + absolute + ": a mount point is a program's argument, and"
+                    + " this path " + e.getMessage());
+        }
     }
 
     /** What each option's own range cannot say: the first delay may not exceed the longest. */

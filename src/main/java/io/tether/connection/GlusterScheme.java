@@ -1,5 +1,11 @@
 package io.tether.connection;
 
+import io.tether.argv.GlusterVolume;
+import io.tether.argv.Host;
+import io.tether.argv.MountOption;
+import io.tether.argv.MountSource;
+import io.tether.argv.RemotePath;
+import io.tether.argv.VfsType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +26,31 @@ public final class GlusterScheme implements Scheme {
     /** The subdirectory of the mount root that holds GlusterFS mounts. */
     public static final String DIRECTORY = "glusterSD";
 
-    /** A volume name, then any subdirectory; backup servers are hosts as a URI writes them ([IPv6] in brackets). */
+    /**
+     * A volume name, then any subdirectory; backup servers are hosts as a URI writes them ([IPv6] in
+     * brackets). mount.glusterfs is a shell script that runs the client's command line as unquoted
+     * words: its parts are checked so that none can split into more words, expand as a file name
+     * pattern, or move the volume ({@link RemotePath}: no ':' in the subdirectory).
+     */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         String path = parts.serverPath("volume");
         if (path.equals("/")) {
             throw new InvalidUriException("glusterfs uri must name a volume: glusterfs://host/volume");
         }
+        if (parts.hostAsWritten().startsWith("[")) {
+            // mount.glusterfs takes the server from its spec with [a-zA-Z0-9:%,.-]*: no brackets.
+            throw new InvalidUriException("host", "glusterfs host must be a host name or IPv4 address: mount.glusterfs"
+                    + " cannot read an IPv6 address in its mount spec; name the server in DNS or /etc/hosts");
+        }
         String volume = path.substring(1).split("/")[0];
-        if (!UriParser.NAME.matcher(volume).matches() || volume.contains(":")) {
-            throw new InvalidUriException("glusterfs volume name may hold only letters, digits, '_', '.' and '-'");
+        UriParts.checked("glusterfs volume", () -> new GlusterVolume(volume));
+        UriParts.checked(path.equals("/" + volume) ? "glusterfs volume" : "glusterfs subdirectory", () -> new RemotePath(path));
+        for (String option : parts.options()) {
+            if (option.indexOf('[') >= 0 || option.indexOf(']') >= 0) {
+                throw new InvalidUriException("options", "glusterfs mount options may not hold '[' or ']':"
+                        + " mount.glusterfs would expand them as file name patterns");
+            }
         }
         TreeMap<String, String> params = new TreeMap<>();
         String backups = parts.param("backup-volfile-servers");
@@ -82,16 +103,17 @@ public final class GlusterScheme implements Scheme {
     /** {@code [backup-volfile-servers=h2:h3,][server-port=P]}; glusterd is asked with a TCP connect. */
     @Override
     public Optional<MountSettings> mount(StorageUri uri) {
-        List<String> options = new ArrayList<>();
+        List<MountOption> options = new ArrayList<>();
         String backups = uri.params().get("backup-volfile-servers");
         if (backups != null) {
-            options.add("backup-volfile-servers=" + backups);
+            options.add(new MountOption("backup-volfile-servers", backups));
         }
         if (uri.port() != -1) {
-            options.add("server-port=" + uri.port());
+            options.add(new MountOption("server-port", Integer.toString(uri.port())));
         }
         ServerCheck glusterd = new ServerCheck.Tcp("GlusterFS server", uri.host(), uri.portOrDefault());
-        return Optional.of(new MountSettings("glusterfs", uri.hostAsWritten() + ":" + uri.path(), options, DIRECTORY, false,
+        MountSource source = new MountSource(new Host(uri.hostAsWritten()), -1, new RemotePath(uri.path()));
+        return Optional.of(new MountSettings(new VfsType("glusterfs"), source, options, DIRECTORY, false,
                 "glusterfs-client", Optional.of(glusterd)));
     }
 

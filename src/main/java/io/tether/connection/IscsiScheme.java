@@ -1,12 +1,15 @@
 package io.tether.connection;
 
+import io.tether.argv.ChapName;
+import io.tether.argv.ChapSecret;
+import io.tether.argv.Iqn;
+import io.tether.argv.IscsiIface;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * {@code iscsi://[user[%password]@]host[:port]/IQN[/LUN][?tpgt=N&iface=NAME]}: a session of the host's
@@ -15,8 +18,6 @@ import java.util.regex.Pattern;
  */
 public final class IscsiScheme implements Scheme {
     private static final Facts FACTS = new Facts("iscsi", 3260, Set.of("tpgt", "iface"), Makes.ISCSI_SESSION, Set.of());
-    private static final Pattern IQN = Pattern.compile(
-            "(iqn\\.\\d{4}-\\d{2}\\.[a-z0-9][a-z0-9.:_-]*|eui\\.[0-9a-f]{16}|naa\\.[0-9a-f]{16}([0-9a-f]{16})?)");
 
     /**
      * What iscsiadm logs in to.
@@ -53,6 +54,17 @@ public final class IscsiScheme implements Scheme {
             if (username.isEmpty()) {
                 throw new InvalidUriException("iscsi user name is empty; the form is iscsi://user%password@host/IQN");
             }
+            String name = username;
+            UriParts.checked("iscsi user name", () -> new ChapName(name));
+            if (password != null) {
+                String secret = password;
+                try {
+                    new ChapSecret(secret);
+                } catch (IllegalArgumentException e) {
+                    // Its grammar's words only: nothing of the password itself.
+                    throw new InvalidUriException("iscsi password", "iscsi password " + e.getMessage());
+                }
+            }
         }
         TreeMap<String, String> params = new TreeMap<>();
         // The form iscsi://host/IQN;portal=N of docs/protocol.md names the portal group tag.
@@ -71,9 +83,10 @@ public final class IscsiScheme implements Scheme {
             throw new InvalidUriException("iscsi uri must be iscsi://host[:port]/IQN[/LUN]");
         }
         String iqn = UriParser.decode(segments[0], "target name").toLowerCase(Locale.ROOT);
-        if (!IQN.matcher(iqn).matches()) {
+        if (!Iqn.GRAMMAR.matcher(iqn).matches()) {
             throw new InvalidUriException("iscsi target name must be an iqn., eui. or naa. name");
         }
+        UriParts.checked("iscsi target name", () -> new Iqn(iqn));
         Integer lun = segments.length == 2 ? UriParser.positiveInt("LUN", segments[1], 0, 16383) : null;
         String tpgt = parts.param("tpgt");
         if (tpgt != null) {
@@ -85,9 +98,7 @@ public final class IscsiScheme implements Scheme {
         }
         String iface = parts.param("iface");
         if (iface != null) {
-            if (!UriParser.NAME.matcher(iface).matches()) {
-                throw new InvalidUriException("iscsi iface must be an interface name of letters, digits, '_', '.', ':' or '-'");
-            }
+            UriParts.checked("iscsi iface", () -> new IscsiIface(iface));
             params.put("iface", iface);
         }
         return new StorageUri(parts.type(), parts.host(), parts.host(), parts.port(), "/" + iqn, lun, params, List.of(), username, password);

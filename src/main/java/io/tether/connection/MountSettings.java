@@ -1,15 +1,19 @@
 package io.tether.connection;
 
+import io.tether.argv.MountOption;
+import io.tether.argv.MountSource;
+import io.tether.argv.VfsType;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * How a URI is mounted: what {@code mount -t VFSTYPE -o OPTIONS SOURCE MOUNTPOINT} is given, where
- * the mount point goes, and what to ask the server first. Made by the URI's {@link Scheme#mount}.
+ * the mount point goes, and what to ask the server first. Made by the URI's {@link Scheme#mount}
+ * from checked parts only ({@link io.tether.argv.Arg}).
  *
- * @param vfsType       the {@code mount -t} type
- * @param source        the mount spec: {@code host:/path} with the host as the URI writes it, or a
+ * @param type          the {@code mount -t} type
+ * @param spec          the mount spec: {@code host:/path} with the host as the URI writes it, or a
  *                      local path such as {@code /dev/sdb1}; the mount point's name is made from it
  *                      as VDSM makes it (docs/connectors.md, "Mount directories")
  * @param options       the options the type derives from the URI's parameters and port, never a
@@ -21,15 +25,25 @@ import java.util.Optional;
  * @param server        what to ask before mounting, so "unreachable" and "mount failed" are told
  *                      apart; empty when there is no server or no protocol to ask it with
  */
-public record MountSettings(String vfsType, String source, List<String> options, String directory,
+public record MountSettings(VfsType type, MountSource spec, List<MountOption> options, String directory,
         boolean typeRequested, String installHint, Optional<ServerCheck> server) {
 
     public MountSettings {
-        Objects.requireNonNull(vfsType);
-        Objects.requireNonNull(source);
+        Objects.requireNonNull(type);
+        Objects.requireNonNull(spec);
         options = List.copyOf(options);
         Objects.requireNonNull(directory);
         Objects.requireNonNull(server);
+    }
+
+    /** The {@code mount -t} type's name. */
+    public String vfsType() {
+        return type.text();
+    }
+
+    /** The mount spec as mount is given it. */
+    public String source() {
+        return spec.text();
     }
 
     /**

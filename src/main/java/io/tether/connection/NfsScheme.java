@@ -1,5 +1,10 @@
 package io.tether.connection;
 
+import io.tether.argv.Host;
+import io.tether.argv.MountOption;
+import io.tether.argv.MountSource;
+import io.tether.argv.RemotePath;
+import io.tether.argv.VfsType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +30,7 @@ public final class NfsScheme implements Scheme {
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         String path = parts.serverPath("export path");
+        UriParts.checked("export path", () -> new RemotePath(path, true));
         TreeMap<String, String> params = new TreeMap<>();
         String version = parts.param("version");
         // "auto" is the same as no version: mount negotiates, and the probe reads back what it chose.
@@ -46,27 +52,28 @@ public final class NfsScheme implements Scheme {
     /** {@code soft,nosharecache,timeo=100,retrans=3[,nfsvers=N[,minorversion=M]][,nolock][,port=P]}. */
     @Override
     public Optional<MountSettings> mount(StorageUri uri) {
-        List<String> options = new ArrayList<>();
-        options.add("soft");
-        options.add("nosharecache");
-        options.add("timeo=" + uri.params().getOrDefault("timeo", TIMEO));
-        options.add("retrans=" + uri.params().getOrDefault("retrans", RETRANS));
+        List<MountOption> options = new ArrayList<>();
+        options.add(MountOption.flag("soft"));
+        options.add(MountOption.flag("nosharecache"));
+        options.add(new MountOption("timeo", uri.params().getOrDefault("timeo", TIMEO)));
+        options.add(new MountOption("retrans", uri.params().getOrDefault("retrans", RETRANS)));
         String version = uri.params().get("version");
         if (version != null) {
-            options.add("nfsvers=" + version.charAt(0));
+            options.add(new MountOption("nfsvers", version.substring(0, 1)));
             if (version.length() == 3) {
-                options.add("minorversion=" + version.charAt(2));
+                options.add(new MountOption("minorversion", version.substring(2)));
             }
             if (version.equals("3")) {
-                options.add("nolock");
+                options.add(MountOption.flag("nolock"));
             }
         }
         if (uri.port() != -1) {
-            options.add("port=" + uri.port());
+            options.add(new MountOption("port", Integer.toString(uri.port())));
         }
         // A server that serves only NFS 4 does not answer a version 3 call: ask for the one mounted.
         int major = uri.params().getOrDefault("version", "4").charAt(0) - '0';
-        return Optional.of(new MountSettings("nfs", uri.hostAsWritten() + ":" + uri.path(), options, "", false, "nfs-common",
+        MountSource source = new MountSource(new Host(uri.hostAsWritten()), -1, new RemotePath(uri.path(), true));
+        return Optional.of(new MountSettings(new VfsType("nfs"), source, options, "", false, "nfs-common",
                 Optional.of(new ServerCheck.NfsNull(uri.host(), uri.portOrDefault(), major))));
     }
 

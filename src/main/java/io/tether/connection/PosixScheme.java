@@ -1,5 +1,10 @@
 package io.tether.connection;
 
+import io.tether.argv.Host;
+import io.tether.argv.MountOption;
+import io.tether.argv.MountSource;
+import io.tether.argv.RemotePath;
+import io.tether.argv.VfsType;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,13 +20,14 @@ public final class PosixScheme implements Scheme {
     /** Its mounts have the type their URI names, so no kernel type is its own. */
     private static final Facts FACTS = new Facts("posix", -1, Set.of("vfsType", "options", UriParts.READ_CHECK), Makes.MOUNT, Set.of());
     /** A file-system type as {@code mount -t} takes one, never a comma-separated list of them. */
-    public static final Pattern VFS_TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    public static final Pattern VFS_TYPE = VfsType.GRAMMAR;
 
     /** Any path (a local device has no host); vfsType is required, one type as {@code mount -t} takes it. */
     @Override
     public StorageUri parse(UriParts parts) throws InvalidUriException {
         parts.refuseUserInfo();
         String path = parts.path("path");
+        UriParts.checked("path", () -> new RemotePath(path));
         if (parts.host().isEmpty() && parts.port() != -1) {
             throw new InvalidUriException("posix uri has a port but no host");
         }
@@ -40,10 +46,10 @@ public final class PosixScheme implements Scheme {
     @Override
     public Optional<MountSettings> mount(StorageUri uri) {
         String vfsType = uri.params().get("vfsType");
-        String source = uri.host().isEmpty() ? uri.path()
-                : uri.hostAsWritten() + (uri.port() == -1 ? "" : ":" + uri.port()) + ":" + uri.path();
-        List<String> options = uri.port() == -1 ? List.of() : List.of("port=" + uri.port());
-        return Optional.of(new MountSettings(vfsType, source, options, "", true,
+        MountSource source = new MountSource(uri.host().isEmpty() ? null : new Host(uri.hostAsWritten()), uri.port(),
+                new RemotePath(uri.path()));
+        List<MountOption> options = uri.port() == -1 ? List.of() : List.of(new MountOption("port", Integer.toString(uri.port())));
+        return Optional.of(new MountSettings(new VfsType(vfsType), source, options, "", true,
                 "the package with mount." + vfsType, Optional.empty()));
     }
 

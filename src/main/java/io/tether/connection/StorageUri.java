@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -125,11 +124,7 @@ public record StorageUri(
     /** Options such as {@code password=...} or {@code secret=...} hold credentials. */
     static boolean isSecretOption(String option) {
         int eq = option.indexOf('=');
-        if (eq < 0) {
-            return false;
-        }
-        String name = option.substring(0, eq).toLowerCase(Locale.ROOT);
-        return name.contains("pass") || name.contains("secret");
+        return eq >= 0 && io.tether.argv.MountOption.isSecretName(option.substring(0, eq));
     }
 
     /** {@code scheme://host[:port]/path}: the URI without credentials, LUN, parameters or options. */

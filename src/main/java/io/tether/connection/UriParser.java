@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
 /**
  * Parses and normalises the storage URIs of the wire contract (docs/protocol.md section 6). Strict on
  * purpose: an unknown parameter is an error that names the allowed ones, so a typo never becomes a
- * silently different mount. Error messages never repeat the user-info part of a URI.
+ * silently different mount. Error messages never repeat the user-info part of a URI, and leave out
+ * every piece of a URI that may hold a secret ({@link #maySecret}), keeping what they say about it.
+ * A part that a host program will get is made here as the checked part it becomes
+ * ({@link io.tether.argv.Arg}), so a URI that breaks that part's grammar is refused now, naming it.
  *
  * <p>This class does what is the same for every type (syntax, host and port, percent-decoding,
  * parameter names, length limits) and hands the parts to the type's {@link Scheme}.
@@ -30,8 +33,6 @@ public final class UriParser {
      * as {@code my_nas} are in use); IPv4 addresses are host names here, checked further by {@link #host}.
      */
     static final Pattern HOST = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
-    /** A name that any tool takes as one argument: an iSCSI iface, a GlusterFS volume. */
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
     public static final int MAX_URI = 4096;
     /** How much of a host or parameter name an error message quotes. */
@@ -46,18 +47,76 @@ public final class UriParser {
             return parseUnchecked(raw);
         } catch (InvalidUriException e) {
             if (raw != null && maySecret(raw)) {
-                // A misplaced character ('?' or '/' in a password, say) moves the part boundaries, so
-                // a quoted host or parameter name may be a piece of the secret: quote nothing.
-                throw new InvalidUriException(e.getMessage().replaceAll("'.*'", "(not shown: the uri may hold a secret)"));
+                // A misplaced character ('&', '?' or '/' in a password, say) moves the part
+                // boundaries, so a quoted host or parameter name may be a piece of the secret: the
+                // pieces of the URI are left out, what the message says about them stays.
+                throw e.hidingQuotedInput(HIDDEN);
             }
             throw e;
         }
     }
 
-    /** Whether {@code raw} may carry a CHAP password (user info) or a secret mount option. */
-    private static boolean maySecret(String raw) {
-        String lower = raw.toLowerCase(Locale.ROOT);
-        return raw.indexOf('@') >= 0 || lower.contains("pass") || lower.contains("secret");
+    /** What stands in an error for a piece of a URI that may hold a secret. */
+    static final String HIDDEN = "(not shown: the uri may hold a secret)";
+
+    /**
+     * Whether {@code raw} may carry a CHAP password (user info) or a secret mount option, however
+     * it is spelt: in any case, and percent-encoded (once, or more: {@code %2570assword} is one
+     * decoding away from {@code %70assword}).
+     */
+    public static boolean maySecret(String raw) {
+        String text = raw;
+        for (int round = 0; round < 4; round++) {
+            String lower = text.toLowerCase(Locale.ROOT);
+            if (lower.indexOf('@') >= 0 || lower.contains("pass") || lower.contains("secret")) {
+                return true;
+            }
+            String decoded = decodeLeniently(text);
+            if (decoded.equals(text)) {
+                return false;
+            }
+            text = decoded;
+        }
+        return true;
+    }
+
+    /** Each well-formed {@code %XX} as the character of that byte; the rest as it is. */
+    private static String decodeLeniently(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int hi = c == '%' && i + 2 < s.length() ? hexDigit(s.charAt(i + 1)) : -1;
+            int lo = hi >= 0 ? hexDigit(s.charAt(i + 2)) : -1;
+            if (lo >= 0) {
+                sb.append((char) (hi << 4 | lo));
+                i += 2;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code input}, a piece of the URI, quoted for an error message: cut short, its control and
+     * format characters escaped (a newline as backslash-n, U+202E as backslash-u202E) so that it
+     * cannot split or disguise a log line, and marked, so that it can be left out when the URI may
+     * hold a secret.
+     */
+    static String quote(String input) {
+        StringBuilder sb = new StringBuilder().append(InvalidUriException.QUOTE_START).append('\'');
+        Text.shorten(input, QUOTED).codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            if (c == '\n') {
+                sb.append("\\n");
+            } else if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE) {
+                sb.append(String.format("\\u%04X", c));
+            } else {
+                sb.appendCodePoint(c);
+            }
+        });
+        return sb.append('\'').append(InvalidUriException.QUOTE_END).toString();
     }
 
     private static StorageUri parseUnchecked(String raw) throws InvalidUriException {
@@ -77,7 +136,7 @@ public final class UriParser {
         }
         String scheme = raw.substring(0, schemeEnd);
         StorageType type = StorageType.ofScheme(scheme).orElseThrow(() -> new InvalidUriException(
-                "scheme '" + Text.shorten(scheme, QUOTED) + "' is not supported; use one of " + schemes));
+                "scheme " + quote(scheme) + " is not supported; use one of " + schemes));
         String rest = raw.substring(schemeEnd + 3);
         if (rest.indexOf('#') >= 0) {
             throw new InvalidUriException("uri must not have a #fragment");
@@ -103,6 +162,9 @@ public final class UriParser {
         }
         String[] hostPort = splitHostPort(authority);
         String host = hostPort[0].isEmpty() ? "" : host(hostPort[0], "host");
+        if (!host.isEmpty()) {
+            UriParts.checked("host", () -> new io.tether.argv.Host(hostPort[0]));
+        }
         int port = parsePort(hostPort[1], type);
         return type.definition().parse(new UriParts(type, host, hostPort[0], port, rawPath, userInfo,
                 parseQuery(query, type)));
@@ -140,7 +202,7 @@ public final class UriParser {
      * RFC 5952 writes it ({@link IpLiteral}); an error naming {@code what} when it is neither.
      */
     static String host(String raw, String what) throws InvalidUriException {
-        String quoted = what + " '" + Text.shorten(raw, QUOTED) + "'";
+        String quoted = what + " " + quote(raw);
         if (raw.startsWith("[") && raw.endsWith("]")) {
             return "[" + IpLiteral.ipv6(raw.substring(1, raw.length() - 1), quoted) + "]";
         }
@@ -187,7 +249,7 @@ public final class UriParser {
             }
             String name = decode(pair.substring(0, eq), "parameter name");
             if (!allowed.contains(name)) {
-                throw new InvalidUriException(type.scheme() + " uri does not take parameter '" + Text.shorten(name, QUOTED) + "'"
+                throw new InvalidUriException(type.scheme() + " uri does not take parameter " + quote(name)
                         + (allowed.isEmpty() ? "" : "; allowed: " + String.join(", ", allowed.stream().sorted().toList())));
             }
             if (params.put(name, decode(pair.substring(eq + 1), "parameter " + name)) != null) {
@@ -209,7 +271,7 @@ public final class UriParser {
         for (String segment : rawPath.split("/")) {
             String s = decode(segment, what);
             if (s.indexOf('/') >= 0 || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw new InvalidUriException(what + " must not hold an encoded '/' or control characters");
+                throw new InvalidUriException(what, what + " must not hold an encoded '/' or control characters");
             }
             if (s.isEmpty() || s.equals(".")) {
                 continue;

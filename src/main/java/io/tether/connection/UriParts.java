@@ -1,9 +1,12 @@
 package io.tether.connection;
 
+import io.tether.argv.MountOption;
+import io.tether.argv.RelativePath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A storage URI cut into the parts every type has, checked as far as that is the same for every
@@ -28,6 +31,19 @@ public record UriParts(StorageType type, String host, String hostAsWritten, int 
 
     public UriParts {
         query = Map.copyOf(query);
+    }
+
+    /**
+     * {@code part}, one of the checked parts of a host program's argument list
+     * ({@link io.tether.argv.Arg}), made from this URI; when it breaks its grammar, the URI is
+     * refused naming {@code component} (docs/connectors.md, "What reaches a host program").
+     */
+    public static <T> T checked(String component, Supplier<T> part) throws InvalidUriException {
+        try {
+            return part.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidUriException(component, component + " " + e.getMessage());
+        }
     }
 
     /** The value of parameter {@code name}, or null when the URI does not give it. */
@@ -101,22 +117,38 @@ public record UriParts(StorageType type, String host, String hostAsWritten, int 
         if (value.startsWith("/") || normal.isEmpty()) {
             throw new InvalidUriException("readCheck must be a file's path relative to the mount point, without '..'");
         }
-        return normal;
+        return checked(READ_CHECK, () -> new RelativePath(normal)).text();
     }
 
-    /** The {@code options} parameter as a list, in the order given; empty when there is none. */
+    /**
+     * The {@code options} parameter as a list, in the order given; empty when there is none. Each is
+     * a {@link MountOption}: a name, and a value of what mount's helpers take as one word (its
+     * message counts the options rather than quote one, which may be a piece of a password).
+     */
     public List<String> options() throws InvalidUriException {
         String options = query.get("options");
         if (options == null) {
             return List.of();
         }
+        String[] given = options.split(",", -1);
         List<String> list = new ArrayList<>();
-        for (String option : options.split(",", -1)) {
+        for (int i = 0; i < given.length; i++) {
+            String option = given[i];
             if (option.isEmpty() || option.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
-                throw new InvalidUriException("options must be a comma-separated list of mount options without spaces");
+                throw new InvalidUriException("options", "options must be a comma-separated list of mount options without spaces");
             }
+            checked("options", "mount option " + (i + 1) + " of " + given.length, () -> MountOption.parse(option));
             list.add(option);
         }
         return list;
+    }
+
+    /** {@link #checked(String, Supplier)}, the message naming the part as {@code shown}. */
+    private static <T> T checked(String component, String shown, Supplier<T> part) throws InvalidUriException {
+        try {
+            return part.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidUriException(component, shown + " " + e.getMessage());
+        }
     }
 }

@@ -1,5 +1,9 @@
 package io.tether.connector;
 
+import io.tether.argv.Joined;
+import io.tether.argv.Program;
+import io.tether.argv.UnitName;
+import io.tether.argv.Word;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -46,21 +50,22 @@ public final class HelperScope {
         if (systemd) {
             // A unit name is unique while the unit lives: a helper left hanging after a lazy unmount
             // keeps its scope, so a new mount at the same point needs a name of its own.
-            String unit = "tether-mount-" + unitName(mountPoint) + "-"
-                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+            UnitName unit = new UnitName("tether-mount-" + unitName(mountPoint) + "-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
             // --quiet: "Running scope as unit ..." on stderr would stand before mount's own words.
-            return mount.wrappedIn(Command.of("systemd-run", "systemd").arg("--scope", "--slice=" + SLICE,
-                    "--unit=" + unit, "--quiet"));
+            return mount.wrappedIn(Command.of(Program.SYSTEMD_RUN).arg(Word.SCOPE, Word.SLICE, new Joined(Word.UNIT, unit),
+                    Word.QUIET));
         }
         // A child of the JVM is no process group leader, so setsid(1) calls setsid(2) and execs
         // mount in place; --wait keeps mount's exit code should it have to fork instead.
-        return mount.wrappedIn(Command.of("setsid", "util-linux").arg("--wait"));
+        return mount.wrappedIn(Command.of(Program.SETSID).arg(Word.WAIT));
     }
 
     /** The mount directory's name with what a unit name may not hold replaced by {@code _}, shortened. */
     static String unitName(Path mountPoint) {
         Path name = mountPoint.getFileName();
         String s = (name == null ? "root" : name.toString()).replaceAll("[^A-Za-z0-9:_.]", "_");
+        s = s.isEmpty() ? "root" : s;
         return s.length() > MAX_NAME ? s.substring(0, MAX_NAME) : s;
     }
 

@@ -1,5 +1,10 @@
 package io.tether.connector;
 
+import io.tether.argv.ChapName;
+import io.tether.argv.ChapSecret;
+import io.tether.argv.Iqn;
+import io.tether.argv.SessionId;
+import io.tether.argv.Word;
 import io.tether.connection.Health;
 import io.tether.connection.IpLiteral;
 import io.tether.connection.IscsiScheme;
@@ -20,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * makes it (docs/connectors.md, "iSCSI"). Before iscsiadm runs, the target itself is asked:
  * the portal must accept TCP, and libiscsi's {@code iscsi-inq} (when installed) must log in with the
  * CHAP credentials, so "unreachable", "wrong password" and "no such target" are told apart.
- * Credentials reach the tools through the environment or a masked argument, never a log line.
+ * Credentials reach the tools through the environment or a masked argument, never a log line;
+ * iscsiadm takes the CHAP password only as an argument, where {@code ps} shows it for as long as
+ * that iscsiadm runs (docs/connectors.md, "Secrets").
  */
 public final class IscsiConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnector.class);
-    private static final String ISCSIADM = "iscsiadm";
-    private static final String OPEN_ISCSI = "open-iscsi";
     /** iscsiadm's exit codes that are not plain failures (docs/connectors.md, "iscsiadm"). */
     private static final int SESSION_EXISTS = 15;
     private static final int NO_SUCH_SESSION = 21;
@@ -34,7 +39,7 @@ public final class IscsiConnector implements Connector {
     private final CommandRunner runner;
     private final IscsiSessions sessions;
     private final Duration timeout;
-    private final String initiatorName;
+    private final Optional<Iqn> initiatorName;
 
     public IscsiConnector(CommandRunner runner, IscsiSessions sessions, Duration timeout) {
         this.runner = runner;
@@ -82,27 +87,24 @@ public final class IscsiConnector implements Connector {
         }
         Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
         checkLoginAtTarget(uri, target);
-        Command node = node(target);
-        iscsiadm(node.arg("--op=new"), VdsmError.iSCSISetupError, "creating the node");
+        iscsiadm(node(target).arg(Word.OP_NEW), VdsmError.iSCSISetupError, "creating the node");
         try {
-            iscsiadm(node(target).arg("--op=update", "-n", "node.startup", "-v", "manual"), VdsmError.iSCSISetupError, "configuring the node");
+            iscsiadm(update(target, Word.NODE_STARTUP, Word.MANUAL), VdsmError.iSCSISetupError, "configuring the node");
             // The kernel then adds only the LUNs asked for (scanLun), not every LUN of the target.
             // open-iscsi before 2.0.874 has no such setting: its kernel then scans every LUN at login.
             Optional<CommandRunner.Result> manualScan = runner.runQuietly(
-                    node(target).arg("--op=update", "-n", "node.session.scan", "-v", "manual"), timeout);
+                    update(target, Word.NODE_SESSION_SCAN, Word.MANUAL), timeout);
             if (manualScan.isEmpty() || manualScan.get().exitCode() != 0) {
                 log.info("key={} node.session.scan=manual not set ({}); the kernel scans every LUN at login", uri.key(),
                         manualScan.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
             }
             if (uri.username() != null) {
-                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.authmethod", "-v", "CHAP"),
-                        VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.username", "-v", uri.username()),
-                        VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(node(target).arg("--op=update", "-n", "node.session.auth.password", "-v").secretArg(
-                        uri.password() == null ? "" : uri.password()), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(update(target, Word.AUTH_METHOD, Word.CHAP), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(update(target, Word.AUTH_USERNAME, chapName(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
+                // The one secret on a command line: iscsiadm has no other way to take it.
+                iscsiadm(update(target, Word.AUTH_PASSWORD, chapSecret(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
             }
-            CommandRunner.Result login = run(node(target).arg("-l"), VdsmError.iSCSILoginError);
+            CommandRunner.Result login = run(node(target).arg(Word.LOGIN), VdsmError.iSCSILoginError);
             // A session that exists already is what we wanted.
             if (login.exitCode() != 0 && login.exitCode() != SESSION_EXISTS) {
                 throw new ConnectorException(login.exitCode() == AUTHENTICATION_FAILURE ? VdsmError.iSCSILoginAuthError
@@ -111,8 +113,8 @@ public final class IscsiConnector implements Connector {
             }
         } catch (ConnectorException e) {
             // As VDSM does (docs/connectors.md, "iscsiadm"): a failed login leaves no half-configured node.
-            runner.runQuietly(node(target).arg("-u"), timeout);
-            runner.runQuietly(node(target).arg("--op=delete"), timeout);
+            runner.runQuietly(node(target).arg(Word.LOGOUT), timeout);
+            runner.runQuietly(node(target).arg(Word.OP_DELETE), timeout);
             throw e;
         }
         Optional<IscsiSessions.Session> made = session(target);
@@ -147,7 +149,7 @@ public final class IscsiConnector implements Connector {
     private void scanLun(StorageUri uri, IscsiSessions.Session session, boolean newLogin) {
         if (uri.lun() == null) {
             if (newLogin) {
-                runner.runQuietly(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.id(), "--rescan"), timeout);
+                runner.runQuietly(HostCommands.iscsiSession(new SessionId(session.id()), Word.RESCAN), timeout);
             }
             return;
         }
@@ -181,7 +183,7 @@ public final class IscsiConnector implements Connector {
     }
 
     private void logout(IscsiSessions.Session session) throws ConnectorException {
-        CommandRunner.Result logout = run(Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "session", "-r", session.id(), "-u"),
+        CommandRunner.Result logout = run(HostCommands.iscsiSession(new SessionId(session.id()), Word.LOGOUT),
                 VdsmError.iSCSILogoutError);
         if (logout.exitCode() != 0 && logout.exitCode() != NO_SUCH_SESSION) {
             throw new ConnectorException(VdsmError.iSCSILogoutError, "iscsiadm logout of session "
@@ -197,16 +199,18 @@ public final class IscsiConnector implements Connector {
             // Logging out ends every LUN of the session: only the last CID of the connection gets here.
             logout(session.get());
         }
-        runner.runQuietly(node(target).arg("--op=delete"), timeout);
+        runner.runQuietly(node(target).arg(Word.OP_DELETE), timeout);
     }
 
     /** Logs in at the target with libiscsi, without touching the host's initiator. */
     private void checkLoginAtTarget(StorageUri uri, IscsiScheme.Target target) throws ConnectorException {
-        Command inq = Command.of("iscsi-inq", "libiscsi-bin").arg("-i", initiatorName,
-                "iscsi://" + target.portal() + "/" + target.iqn() + "/" + (uri.lun() == null ? 0 : uri.lun()));
+        if (initiatorName.isEmpty()) {
+            log.debug("key={} this host's initiator name is not an iSCSI name; skipping the login check at the target", uri.key());
+            return;
+        }
+        Command inq = HostCommands.iscsiInquiry(initiatorName.get(), target, uri.lun() == null ? 0 : uri.lun());
         if (uri.username() != null) {
-            inq.env("LIBISCSI_CHAP_USERNAME", uri.username()).env("LIBISCSI_CHAP_PASSWORD",
-                    uri.password() == null ? "" : uri.password());
+            inq.env("LIBISCSI_CHAP_USERNAME", chapName(uri).text()).env("LIBISCSI_CHAP_PASSWORD", chapSecret(uri).text());
         }
         CommandRunner.Result result;
         try {
@@ -252,8 +256,19 @@ public final class IscsiConnector implements Connector {
     }
 
     private static Command node(IscsiScheme.Target target) {
-        return Command.of(ISCSIADM, OPEN_ISCSI).arg("-m", "node", "-T", target.iqn(), "-I", target.ifaceOrDefault(),
-                "-p", target.portal() + (target.tpgt() == null ? "" : "," + target.tpgt()));
+        return HostCommands.iscsiNode(target);
+    }
+
+    private static Command update(IscsiScheme.Target target, Word name, io.tether.argv.Arg value) {
+        return HostCommands.iscsiNodeUpdate(target, name, value);
+    }
+
+    private static ChapName chapName(StorageUri uri) {
+        return new ChapName(uri.username());
+    }
+
+    private static ChapSecret chapSecret(StorageUri uri) {
+        return new ChapSecret(uri.password() == null ? "" : uri.password());
     }
 
     private void iscsiadm(Command command, VdsmError error, String what) throws ConnectorException {
@@ -268,12 +283,15 @@ public final class IscsiConnector implements Connector {
         return runner.runOrThrow(command, timeout, VdsmError.iSCSISetupError, onFailure);
     }
 
-    /** The host's initiator name from open-iscsi's file, or one made from the host name. */
-    private static String initiatorName() {
+    /**
+     * The host's initiator name from open-iscsi's file, or one made from the host name; empty when
+     * the file names something that is no iSCSI name.
+     */
+    private static Optional<Iqn> initiatorName() {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/iscsi/initiatorname.iscsi"))) {
                 if (line.startsWith("InitiatorName=")) {
-                    return line.substring("InitiatorName=".length()).strip();
+                    return iqn(line.substring("InitiatorName=".length()).strip().toLowerCase(java.util.Locale.ROOT));
                 }
             }
         } catch (IOException e) {
@@ -285,6 +303,14 @@ public final class IscsiConnector implements Connector {
         } catch (UnknownHostException e) {
             host = "localhost";
         }
-        return "iqn.2026-11.io.tether:" + host;
+        return iqn("iqn.2026-11.io.tether:" + host);
+    }
+
+    private static Optional<Iqn> iqn(String name) {
+        try {
+            return Optional.of(new Iqn(name));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import io.tether.argv.LocalPath;
 import io.tether.connection.FileScheme;
 import io.tether.connection.StorageUri;
 import java.nio.file.InvalidPathException;
@@ -72,7 +73,14 @@ public final class LocalDirectoryConnector implements Connector {
             throw new ConnectorException(VdsmError.StorageServerValidationError, e.getMessage());
         }
         // "DIR/." resolves only if DIR is a directory (or a link to one).
-        CommandRunner.Result resolved = run(Command.of("realpath", "coreutils").arg("-e", "--", dir + "/."));
+        LocalPath asArgument;
+        try {
+            asArgument = LocalPath.of(dir);
+        } catch (IllegalArgumentException e) {
+            throw new ConnectorException(VdsmError.StorageServerValidationError, "refused to pass " + dir
+                    + " to a program: it " + e.getMessage());
+        }
+        CommandRunner.Result resolved = run(HostCommands.realDirectory(asArgument));
         if (resolved.exitCode() != 0) {
             String words = resolved.message();
             if (words.contains("No such file or directory")) {

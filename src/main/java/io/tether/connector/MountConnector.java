@@ -1,5 +1,7 @@
 package io.tether.connector;
 
+import io.tether.argv.LocalPath;
+import io.tether.argv.RelativePath;
 import io.tether.connection.MountSettings;
 import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
@@ -48,6 +50,7 @@ public final class MountConnector implements Connector {
     private final MountPolicy policy;
     private final MountHelpers helpers = MountHelpers.ofHost();
     private final LocalSources sources;
+    private final SecretFiles secrets = SecretFiles.ofHost();
     private final HelperScope scope;
 
     /**
@@ -133,9 +136,14 @@ public final class MountConnector implements Connector {
         if (relative == null) {
             return;
         }
-        Path file = mountPoint.resolve(relative);
-        CommandRunner.Result result = run(Command.of("dd", "coreutils").arg("if=" + file, "of=/dev/null", "bs=4096",
-                "count=1", "iflag=direct"), VdsmError.StorageServerConnectionError);
+        LocalPath file;
+        try {
+            file = LocalPath.of(mountPoint).resolve(new RelativePath(relative));
+        } catch (IllegalArgumentException e) {
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError, "refused to read readCheck "
+                    + relative + " on " + mountPoint + ": its path " + e.getMessage());
+        }
+        CommandRunner.Result result = run(HostCommands.readFirstBlock(file), VdsmError.StorageServerConnectionError);
         if (result.exitCode() != 0) {
             String message = result.message();
             if (message.contains("Stale file handle")) {
@@ -202,16 +210,20 @@ public final class MountConnector implements Connector {
             throw new ConnectorException(VdsmError.MountError, mountPoint + " still has " + below.get().source() + " ("
                     + below.get().fsType() + ") mounted: not mounting on top of it");
         }
-        Command mount = Command.of("mount", settings.installHint()).arg("-t", settings.vfsType());
-        if (!settings.options().isEmpty() || !uri.options().isEmpty()) {
-            mount.arg("-o").argShownAs(optionList(settings, uri.options()), optionList(settings, uri.redactedOptions()));
-        }
-        mount.arg(settings.source(), mountPoint.toString());
-        // The failure names the mount command as asked for; the launcher is in the log.
-        CommandRunner.Result result = run(scope.wrap(mount, mountPoint), VdsmError.MountError);
-        if (result.exitCode() != 0) {
+        MountCommand mount;
+        try {
+            mount = MountCommand.of(uri, settings, mountPoint, policy, secrets);
+        } catch (ConnectorException e) {
             removeQuietly(mountPoint);
-            throw new ConnectorException(VdsmError.MountError, failure(mount, settings, result, helpers));
+            throw e;
+        }
+        try (mount) {
+            // The failure names the mount command as asked for; the launcher is in the log.
+            CommandRunner.Result result = run(scope.wrap(mount.command(), mountPoint), VdsmError.MountError);
+            if (result.exitCode() != 0) {
+                removeQuietly(mountPoint);
+                throw new ConnectorException(VdsmError.MountError, failure(mount.command(), settings, result, helpers));
+            }
         }
         stat(mountPoint);
         log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
@@ -252,8 +264,8 @@ public final class MountConnector implements Connector {
 
     /** umount, and if that fails or hangs, umount -l. */
     private void unmount(StorageUri uri, Path point) throws ConnectorException {
-        Optional<CommandRunner.Result> result = runner.runQuietly(Command.of("umount", "util-linux").arg(point.toString()),
-                timeout);
+        Optional<CommandRunner.Result> result = runner.runQuietly(
+                HostCommands.umount(local(point, VdsmError.StorageServerDisconnectionError)), timeout);
         if (result.isEmpty() || result.get().exitCode() != 0) {
             // Busy or hung: detach it now; the kernel finishes when the last user lets go.
             log.warn("key={} umount of {} failed ({}); detaching it lazily", uri.key(), point,
@@ -310,7 +322,7 @@ public final class MountConnector implements Connector {
 
     /** umount -l: takes the mount out of the tree at once, even when it is busy or hung. */
     private void detach(StorageUri uri, Path mountPoint) throws ConnectorException {
-        CommandRunner.Result lazy = run(Command.of("umount", "util-linux").arg("-l", mountPoint.toString()),
+        CommandRunner.Result lazy = run(HostCommands.umountLazy(local(mountPoint, VdsmError.StorageServerDisconnectionError)),
                 VdsmError.StorageServerDisconnectionError);
         if (lazy.exitCode() != 0 && at(mountPoint).isPresent()) {
             throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
@@ -353,15 +365,17 @@ public final class MountConnector implements Connector {
         return false;
     }
 
-    /** Tether's options for the URI's parameters (docs/connectors.md), then the URI's own: {@code own}, real or redacted. */
-    private static String optionList(MountSettings settings, List<String> own) {
-        List<String> options = new ArrayList<>(settings.options());
-        options.addAll(own);
-        return String.join(",", options);
+    /** {@code path} as a program's argument; one that breaks a local path's grammar fails as {@code error}. */
+    private static LocalPath local(Path path, VdsmError error) throws ConnectorException {
+        try {
+            return LocalPath.of(path);
+        } catch (IllegalArgumentException e) {
+            throw new ConnectorException(error, "refused to pass " + path + " to a program: it " + e.getMessage());
+        }
     }
 
     private void stat(Path mountPoint) throws ConnectorException {
-        CommandRunner.Result result = run(Command.of("stat", "coreutils").arg("-c", "%F", mountPoint.toString()),
+        CommandRunner.Result result = run(HostCommands.stat(local(mountPoint, VdsmError.StorageServerConnectionError)),
                 VdsmError.StorageServerConnectionError);
         if (result.exitCode() != 0) {
             String message = result.message();

@@ -1,7 +1,8 @@
 package io.tether.connector;
 
+import io.tether.argv.MountOption;
+import io.tether.argv.VfsType;
 import io.tether.connection.MountSettings;
-import io.tether.connection.PosixScheme;
 import io.tether.connection.StorageUri;
 import io.tether.connection.Text;
 import java.util.HashMap;
@@ -20,6 +21,12 @@ import java.util.regex.Pattern;
  * widens the lists ({@code --allow-vfs-type}, {@code --allow-mount-option}), never a request.
  * docs/connectors.md, "What a request may ask for", lists the defaults and why the rest is refused.
  *
+ * <p>Every mount is {@code nosuid,nodev} ({@link MountCommand}): a file system whose content someone
+ * else controls (an image, an export) must not give its setuid programs or device nodes their
+ * power here. The operator lifts that per type ({@code --allow-suid-dev}); a request's {@code suid}
+ * or {@code dev} never does. And a secret option is passed only where its helper can take it off
+ * the command line, which every local user can read.
+ *
  * <p>The URI parser checks that a URI is well formed; this policy decides what this host permits.
  * It is checked when a CID is managed (nothing runs and nothing is stored for a refused URI) and
  * again by {@link MountConnector#connect} before it runs anything, for CIDs stored earlier.
@@ -31,11 +38,14 @@ import java.util.regex.Pattern;
  *                 times are written ({@code sync}, {@code noatime}, ...)
  * @param byType   further option names per {@code mount -t} type ({@code nfs}, {@code glusterfs},
  *                 or a posix vfsType); a name is the part of an option before {@code =}
+ * @param suidDevTypes the {@code mount -t} types mounted without {@code nosuid,nodev}: their
+ *                 setuid programs and device nodes are honoured
  */
-public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType) {
+public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType,
+        Set<String> suidDevTypes) {
 
     /** An option name that can be shown in a message and typed on a command line as it is. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern NAME = MountOption.NAME;
 
     private static final Set<String> COMMON = Set.of(
             "ro", "rw", "noatime", "nodiratime", "relatime", "strictatime", "lazytime",
@@ -58,9 +68,12 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             "attr-times-granularity", "fetch-attempts", "fopen-keep-cache", "acl", "selinux", "worm",
             "enable-ino32", "resolve-gids", "global-threading", "localtime-logging");
 
-    /** mount.cifs(8): identity, protocol and caching; not credentials= (a file read as root), iocharset, sep. */
+    /**
+     * mount.cifs(8): identity, protocol and caching; not credentials= (a file read as root), iocharset,
+     * sep, nor password2= (mount.cifs takes it on its command line only).
+     */
     private static final Set<String> CIFS = Set.of(
-            "username", "password", "password2", "domain", "workgroup", "guest", "domainauto", "uid", "gid",
+            "username", "password", "domain", "workgroup", "guest", "domainauto", "uid", "gid",
             "forceuid", "forcegid", "noforceuid", "noforcegid", "file_mode", "dir_mode", "vers", "sec", "seal",
             "port", "netbiosname", "cache", "actimeo", "acregmax", "acdirmax", "closetimeo", "rsize", "wsize",
             "bsize", "serverino", "noserverino", "hard", "soft", "nobrl", "nocase", "ignorecase", "mfsymlinks",
@@ -116,6 +129,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
     private static final Set<String> TMPFS = Set.of("size", "mode", "nr_inodes", "nr_blocks", "uid", "gid", "huge");
 
     public MountPolicy {
+        suidDevTypes = Set.copyOf(suidDevTypes);
         vfsTypes = Set.copyOf(vfsTypes);
         common = Set.copyOf(common);
         Map<String, Set<String>> copy = new HashMap<>();
@@ -137,7 +151,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                 Map.entry("tmpfs", TMPFS));
         Set<String> vfsTypes = new HashSet<>(byType.keySet());
         vfsTypes.remove("glusterfs"); // glusterfs:// only, as said above
-        return new MountPolicy(vfsTypes, COMMON, byType);
+        return new MountPolicy(vfsTypes, COMMON, byType, Set.of());
     }
 
     /** A copy that also lets a {@code posix://} URI name {@code type} ({@code --allow-vfs-type}). */
@@ -145,7 +159,23 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         checkType(type);
         Set<String> types = new HashSet<>(vfsTypes);
         types.add(type);
-        return new MountPolicy(types, common, byType);
+        return new MountPolicy(types, common, byType, suidDevTypes);
+    }
+
+    /**
+     * A copy that mounts {@code fsType} without {@code nosuid,nodev}, so that its setuid programs
+     * and device nodes are honoured ({@code --allow-suid-dev fsType}).
+     */
+    public MountPolicy allowingSuidDev(String fsType) {
+        checkType(fsType);
+        Set<String> types = new HashSet<>(suidDevTypes);
+        types.add(fsType);
+        return new MountPolicy(vfsTypes, common, byType, types);
+    }
+
+    /** Whether mounts of {@code fsType} get {@code nosuid,nodev}. */
+    public boolean enforcesNosuidNodev(String fsType) {
+        return !suidDevTypes.contains(fsType);
     }
 
     /**
@@ -166,7 +196,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         Set<String> names = new HashSet<>(options.getOrDefault(fsType, Set.of()));
         names.add(name);
         options.put(fsType, names);
-        return new MountPolicy(vfsTypes, common, options);
+        return new MountPolicy(vfsTypes, common, options, suidDevTypes);
     }
 
     /** Whether an option called {@code name} may be given when mounting {@code fsType}. */
@@ -177,7 +207,9 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
     /**
      * Returns when this host lets {@code uri} be mounted as asked; otherwise throws, saying what is
      * refused and the worker option that would allow it. A URI that is not mounted (iSCSI, a local
-     * directory) passes. The message names option names only, never a value, so never a secret.
+     * directory) passes. The message names option names only, never a value, so never a secret; not
+     * even the name of an option after a secret one, as a ',' in a password would make a piece of it
+     * look like an option of its own.
      */
     public void check(StorageUri uri) throws Refused {
         Optional<MountSettings> mount = uri.type().definition().mount(uri);
@@ -190,29 +222,37 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             throw new Refused("file system type '" + shownType + "' is not allowed on this host; the host's"
                     + " operator can allow it with --allow-vfs-type " + shownType);
         }
+        boolean afterSecret = false;
         for (int i = 0; i < uri.options().size(); i++) {
             String option = uri.options().get(i);
             int eq = option.indexOf('=');
             String name = eq < 0 ? option : option.substring(0, eq);
+            String which = "mount option " + (i + 1) + " of " + uri.options().size();
             if (!NAME.matcher(name).matches()) {
-                throw new Refused("mount option " + (i + 1) + " of " + uri.options().size()
-                        + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
+                throw new Refused(which + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
             }
+            String shown = afterSecret ? which + " (not named: it may be a piece of the secret before it)"
+                    : "mount option '" + name + "'";
             if (!allowsOption(fsType, name)) {
-                throw new Refused("mount option '" + name + "' is not allowed for " + shownType
-                        + "; the host's operator can allow it with --allow-mount-option " + shownType + ":" + name);
+                throw new Refused(shown + " is not allowed for " + shownType + "; the host's operator can allow it with"
+                        + " --allow-mount-option " + shownType + ":" + (afterSecret ? "NAME" : name));
+            }
+            if (MountCommand.UNDO_NOSUID_NODEV.contains(name) && enforcesNosuidNodev(fsType)) {
+                throw new Refused(shown + " would honour setuid programs or device nodes, and this host mounts "
+                        + shownType + " nosuid,nodev; the host's operator can lift that with --allow-suid-dev " + shownType);
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
+            if (eq >= 0 && MountOption.isSecretName(name) && !MountCommand.takesPrivately(fsType, name)) {
+                throw new Refused(shown + " holds a secret, and mount." + shownType + " would get it on its command line,"
+                        + " which every local user can read; Tether passes a secret only as cifs and smb3 password="
+                        + " and ceph secret=, in a file of its own");
+            }
             if (USER_WITH_PASSWORD.contains(name) && value.indexOf('%') >= 0) {
                 // mount.cifs reads user%password in username=: a password in a field nobody treats as one.
-                throw new Refused("mount option '" + name + "' holds a '%', which mount.cifs reads as user%password;"
+                throw new Refused(shown + " holds a '%', which mount.cifs reads as user%password;"
                         + " give the password as password=, which is kept secret");
             }
-            if (value.indexOf('"') >= 0 || value.indexOf('\\') >= 0) {
-                // libmount reads "..." as quoting and \ as an escape: a value could hide a second option.
-                throw new Refused("mount option '" + name + "' has a value with '\"' or '\\',"
-                        + " which mount reads as quoting; leave them out");
-            }
+            afterSecret |= eq >= 0 && MountOption.isSecretName(name);
         }
     }
 
@@ -223,7 +263,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     /** An operator's type must be one a {@code posix://} URI can name: one type, never a list. */
     private static void checkType(String type) {
-        if (!PosixScheme.VFS_TYPE.matcher(type).matches()) {
+        if (!VfsType.GRAMMAR.matcher(type).matches()) {
             throw new IllegalArgumentException("'" + type + "' is not a file system type as mount -t takes one"
                     + " (lower-case letters, digits, '.', '_', '-')");
         }

@@ -1,5 +1,7 @@
 package io.tether.connector;
 
+import io.tether.argv.Program;
+import io.tether.argv.Word;
 import io.tether.connection.Health;
 import java.util.Optional;
 
@@ -11,14 +13,14 @@ import java.util.Optional;
  */
 public final class MultipathPaths {
     /** The command's format argument: device, map, device-mapper state, checker state. */
-    public static final String FORMAT = "%d %m %t %T";
+    public static final String FORMAT = Word.PATH_FORMAT.text();
 
     private MultipathPaths() {
     }
 
     /** The command that lists every path. */
     public static Command command() {
-        return Command.of("multipathd", "multipath-tools").arg("show", "paths", "raw", "format", FORMAT);
+        return Command.of(Program.MULTIPATHD).arg(Word.SHOW, Word.PATHS, Word.RAW, Word.FORMAT_WORD, Word.PATH_FORMAT);
     }
 
     /**

@@ -257,14 +257,36 @@ class CliIT {
         String secret = "Cli-S3cret-" + System.nanoTime();
         String key = "iscsi://target.example/iqn.2003-01.org.example:disk1";
         RecordingConnector iscsi = RecordingConnector.inMemory();
+        String uri = "iscsi://user%" + secret + "@target.example/iqn.2003-01.org.example:disk1/0";
         try (TestWorker worker = new TestWorker("cliseal", tmp.resolve("data"), c -> c.withConnector(StorageType.ISCSI, iscsi))) {
-            Ran manage = tether("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-1",
-                    "iscsi://user%" + secret + "@target.example/iqn.2003-01.org.example:disk1/0");
+            // On the command line, where ps shows it to every local user, a secret is refused before anything is sent.
+            Ran shown = tether("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-0", uri);
+            assertEquals(64, shown.exit(), shown.toString());
+            assertTrue(shown.err().startsWith("tether manage: the URI holds a secret, which ps shows to every local user"),
+                    shown.err());
+            assertFalse(shown.err().contains(secret), shown.err());
+
+            // From a file of the user's own.
+            Path file = Files.writeString(tmp.resolve("chap.uri"), uri + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Ran readable = tether("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-1", "--uri-file", file.toString());
+            assertEquals(new Ran(64, "", "tether manage: " + file + " holds a URI with a secret but others may read it:"
+                    + " chmod 600 " + file + " (see 'tether manage --help')\n"), readable);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Ran manage = tether("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-1", "--uri-file", file.toString());
             assertEquals(0, manage.exit(), manage.err());
             assertEquals("managed: chap-1 -> " + key, manage.out().strip());
             assertEquals(secret, iscsi.connectedUri(key, Duration.ofSeconds(20)).password(), "the worker got the secret");
-            // The request went through the broker sealed: its files hold the CID, not the secret.
+
+            // From standard input.
+            ProcessBuilder stdin = command("manage", "--broker=" + worker.url(), "--host", "cliseal", "chap-2", "--uri-file", "-");
+            Ran piped = Cli.run(stdin.redirectInput(file.toFile()));
+            assertEquals(0, piped.exit(), piped.err());
+            assertEquals("managed: chap-2 -> " + key, piped.out().strip());
+
+            // The requests went through the broker sealed: its files hold the CIDs, not the secret.
             Secrets.assertInNoFile(worker.dataDir().resolve("broker"), "chap-1", secret);
+            Secrets.assertInNoFile(worker.dataDir().resolve("broker"), "chap-2", secret);
         }
     }
 }

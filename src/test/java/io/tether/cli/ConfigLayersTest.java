@@ -62,7 +62,8 @@ class ConfigLayersTest {
     @Test
     void theFileSetsOptionsTheEnvironmentOverridesItAndTheCommandLineBoth() throws IOException {
         Path conf = file("# a comment", "", "probe-interval = 30", "amqp-port=6000", "  host-id =  filehost  ",
-                "operation-threads = 4", "allow-vfs-type = fuse.sshfs", "allow-vfs-type = none", "health-delay-threshold = 2.5");
+                "operation-threads = 4", "allow-vfs-type = fuse.sshfs", "allow-vfs-type = none", "health-delay-threshold = 2.5",
+                "allow-suid-dev = ext4", "allow-suid-dev = xfs");
         WorkerCommand fromFile = parse(Map.of(), conf);
         assertEquals(Duration.ofSeconds(30), fromFile.probeInterval);
         assertEquals(6000, fromFile.amqpPort);
@@ -70,6 +71,7 @@ class ConfigLayersTest {
         assertEquals(4, fromFile.operationThreads);
         assertEquals(Duration.ofMillis(2500), fromFile.healthDelayThreshold);
         assertEquals(List.of("fuse.sshfs", "none"), fromFile.allowVfsTypes);
+        assertEquals(List.of("ext4", "xfs"), fromFile.allowSuidDev);
         assertEquals(Duration.ofSeconds(10), fromFile.operationTimeout, "neither sets it: the option's own default");
 
         Map<String, String> env = Map.of("TETHER_PROBE_INTERVAL", "20", "TETHER_AMQP_PORT", "7000",

@@ -47,8 +47,10 @@ class UsageLineTest {
         assertUsageLine("tether list: Missing required option: '--host=<host>' (see 'tether list --help')", "list");
         assertUsageLine("tether list: Unmatched argument at index 3: 'extra' (see 'tether list --help')",
                 "list", "--host", "h", "extra");
-        assertUsageLine("tether manage: Missing required parameters: '<cid>', '<uri>' (see 'tether manage --help')",
+        assertUsageLine("tether manage: Missing required parameter: '<cid>' (see 'tether manage --help')",
                 "manage", "--host", "h");
+        assertUsageLine("tether manage: Missing required parameter: '<uri>' (or --uri-file FILE) (see 'tether manage --help')",
+                "manage", "--host", "h", "c");
         assertUsageLine("tether await: Missing required parameter: '<cid>' (see 'tether await --help')", "await", "--host", "h");
         assertUsageLine("tether unmanage: Missing required argument (specify one of these): (<cid> | --prefix=<prefix>)"
                 + " (see 'tether unmanage --help')", "unmanage", "--host", "h");

@@ -1,7 +1,9 @@
 package io.tether.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connector.MountPolicy;
 import java.time.Duration;
@@ -31,6 +33,32 @@ class WorkerCommandTest {
                 "--allow-mount-option", "fuse.sshfs:reconnect", "--allow-mount-option", "none:bind").mountPolicy();
         assertEquals(MountPolicy.defaults().allowingVfsType("fuse.sshfs").allowingVfsType("none")
                 .allowingOption("fuse.sshfs", "reconnect").allowingOption("none", "bind"), policy);
+    }
+
+    /** Every mount is nosuid,nodev; the operator lifts that per type. */
+    @Test
+    void allowSuidDevLiftsNosuidNodevPerType() {
+        MountPolicy policy = parse("--allow-suid-dev", "ext4", "--allow-suid-dev=glusterfs").mountPolicy();
+        assertEquals(MountPolicy.defaults().allowingSuidDev("ext4").allowingSuidDev("glusterfs"), policy);
+        assertFalse(policy.enforcesNosuidNodev("ext4"));
+        assertFalse(policy.enforcesNosuidNodev("glusterfs"));
+        assertTrue(policy.enforcesNosuidNodev("nfs"));
+        assertTrue(MountPolicy.defaults().enforcesNosuidNodev("ext4"));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> parse("--allow-suid-dev", "ext4,nfs").mountPolicy());
+        assertTrue(bad.getMessage().startsWith("--allow-suid-dev ext4,nfs: 'ext4,nfs' is not a file system type"),
+                bad.getMessage());
+    }
+
+    /** A mount root a script would split or expand is refused before the worker starts. */
+    @Test
+    void aMountRootThatAScriptWouldSplitIsRefused() {
+        WorkerCommand.checkMountRoot(java.nio.file.Path.of("/rhev/data-center/mnt"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkerCommand.checkMountRoot(java.nio.file.Path.of("/srv/vm mounts")));
+        assertEquals("--mount-root /srv/vm mounts: a mount point is a program's argument, and this path has a segment"
+                + " that holds whitespace, where a script splits one argument in two", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WorkerCommand.checkMountRoot(java.nio.file.Path.of("/srv/*")));
     }
 
     @Test

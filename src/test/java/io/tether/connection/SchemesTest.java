@@ -119,12 +119,12 @@ class SchemesTest {
     @Test
     void glusterAndPosixMountSettings() throws Exception {
         MountSettings gluster = mount("glusterfs://g:24008/v?backup-volfile-servers=a:b");
-        assertEquals(List.of("backup-volfile-servers=a:b", "server-port=24008"), gluster.options());
+        assertEquals(List.of("backup-volfile-servers=a:b", "server-port=24008"), texts(gluster));
         assertEquals("glusterSD", gluster.directory());
         assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "g", 24008)), gluster.server());
         MountSettings posix = mount("posix://h:2000/p?vfsType=cifs");
         assertEquals("h:2000:/p", posix.source());
-        assertEquals(List.of("port=2000"), posix.options());
+        assertEquals(List.of("port=2000"), texts(posix));
         assertTrue(posix.typeRequested());
         assertEquals(Optional.empty(), posix.server());
         assertEquals("/dev/sdb1", mount("posix:///dev/sdb1?vfsType=ext4").source());
@@ -136,7 +136,11 @@ class SchemesTest {
     }
 
     private static List<String> options(String uri) throws InvalidUriException {
-        return mount(uri).options();
+        return texts(mount(uri));
+    }
+
+    private static List<String> texts(MountSettings settings) {
+        return settings.options().stream().map(io.tether.argv.MountOption::text).toList();
     }
 
     /** Secrets of these types go in mount options, where they are redacted: never as user info. */

@@ -51,7 +51,6 @@ class UriParserTest {
         "nfs://[fd00:0:0:0:0:0:0:2]:2050/e|nfs://[fd00::2]:2050/e",
         "iscsi://[0:0::1]:3260/iqn.2001-04.com.example:d|iscsi://[::1]/iqn.2001-04.com.example:d",
         "iscsi://u%p@[2001:DB8::0001]:3261/iqn.2001-04.com.example:d|iscsi://[2001:db8::1]:3261/iqn.2001-04.com.example:d",
-        "glusterfs://[0::0:1]/vol0|glusterfs://[::1]/vol0",
         "posix://[0:0::1]/p?vfsType=nfs4|posix://[::1]/p",
         "posix://[0:0::1]:2000/p?vfsType=nfs4|posix://[::1]:2000/p",
         "nfs://192.0.2.10/e|nfs://192.0.2.10/e",
@@ -76,7 +75,7 @@ class UriParserTest {
     @Test
     void normalisedFormParsesBackToTheSameUri() throws Exception {
         for (String raw : List.of(
-                "nfs://S/exp/a%20b?version=3&options=soft,noatime",
+                "nfs://S/exp/a%2Bb%C3%BC?version=3&options=soft,noatime",
                 "iscsi://u%p%w@h:3261/iqn.2001-04.com.example:disk/1?iface=eth0&tpgt=3",
                 "glusterfs://g/v?backup-volfile-servers=a:b&options=log-level=WARNING",
                 "posix://h/p?vfsType=fuse.sshfs&options=password=x,reconnect",
@@ -169,12 +168,15 @@ class UriParserTest {
         MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
         assertEquals("[0000::0001]:/v6", mount.source());
         assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.server());
-        StorageUri gluster = UriParser.parse("glusterfs://[0:0::1]/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
+        StorageUri gluster = UriParser.parse("glusterfs://G1/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
         assertEquals("[2001:db8::1]:g2:[::ffff:10.0.0.1]", gluster.params().get("backup-volfile-servers"));
-        assertEquals(List.of("backup-volfile-servers=[2001:db8::1]:g2:[::ffff:10.0.0.1]"),
-                gluster.type().definition().mount(gluster).orElseThrow().options());
-        assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "[::1]", 24007)),
+        assertEquals("backup-volfile-servers=[2001:db8::1]:g2:[::ffff:10.0.0.1]",
+                gluster.type().definition().mount(gluster).orElseThrow().options().get(0).text());
+        assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "g1", 24007)),
                 gluster.type().definition().mount(gluster).orElseThrow().server());
+        // mount.glusterfs reads the server of its spec with [a-zA-Z0-9:%,.-]*: no IPv6 address in brackets.
+        InvalidUriException v6 = assertThrows(InvalidUriException.class, () -> UriParser.parse("glusterfs://[0:0::1]/vol"));
+        assertEquals("host", v6.component());
         StorageUri iscsi = UriParser.parse("iscsi://[0:0::1]/iqn.2001-04.com.example:d");
         assertEquals("[::1]:3260", IscsiScheme.target(iscsi).portal());
         StorageUri posix = UriParser.parse("posix://[0::1]/p?vfsType=nfs4");
@@ -220,7 +222,6 @@ class UriParserTest {
         "nfs://[v1.x]/e|only hex digits",
         "iscsi://[::1:2:3:4:5:6:7:8]/iqn.2001-04.com.example:d|too many groups",
         "iscsi://[10.0.0.5]:3260/iqn.2001-04.com.example:d|is an IPv4 address in brackets",
-        "glusterfs://[::x]/vol|only hex digits",
         "glusterfs://g/vol?backup-volfile-servers=g2:[127.0.0.1]|is an IPv4 address in brackets",
         "glusterfs://g/vol?backup-volfile-servers=[::1:g2|without its ']'",
         "glusterfs://g/vol?backup-volfile-servers=[::1]g2|separated by ':'",
@@ -335,9 +336,11 @@ class UriParserTest {
     @Test
     void aUriUpToTheLengthLimitIsTakenAndNotBeyond() throws Exception {
         String prefix = "nfs://server/";
-        String longest = prefix + "a".repeat(UriParser.MAX_URI - prefix.length());
+        // Segments of 100 (a file name has at most 255 bytes), the last one shorter.
+        String path = ("a".repeat(99) + "/").repeat(50).substring(0, UriParser.MAX_URI - prefix.length());
+        String longest = prefix + path;
         assertEquals(UriParser.MAX_URI, longest.length());
-        assertEquals("/" + "a".repeat(UriParser.MAX_URI - prefix.length()), UriParser.parse(longest).path());
+        assertEquals("/" + path, UriParser.parse(longest).path());
         assertEquals("uri is longer than 4096 characters", message(longest + "a"));
     }
 
@@ -369,9 +372,14 @@ class UriParserTest {
         assertTrue(message("file://@/srv/x").startsWith("file uri takes no user or password"), message("file://@/srv/x"));
     }
 
+    /** dd takes its operand as one word, but no part that reaches a program holds whitespace. */
     @Test
-    void aReadCheckMayNameAFileWithASpace() throws Exception {
-        assertEquals("dom md/metadata", UriParser.parse("nfs://s/e?readCheck=dom%20md/metadata").params().get("readCheck"));
+    void aReadCheckMayNotNameAFileWithASpace() {
+        InvalidUriException e = assertThrows(InvalidUriException.class,
+                () -> UriParser.parse("nfs://s/e?readCheck=dom%20md/metadata"));
+        assertEquals("readCheck", e.component());
+        assertEquals("readCheck has a segment that holds whitespace, where a script splits one argument in two",
+                e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -410,7 +418,9 @@ class UriParserTest {
         assertFalse(UriParser.parse("nfs://s/e?options=noatime").hasCredentials());
         assertFalse(UriParser.parse("iscsi://h/iqn.2001-04.com.example:d").hasCredentials());
         assertTrue(UriParser.parse("iscsi://user@h/iqn.2001-04.com.example:d").hasCredentials(), "a user alone");
-        assertTrue(UriParser.parse("nfs://s/e?options=sec=sys,secretfile=x").hasCredentials());
+        assertTrue(UriParser.parse("nfs://s/e?options=sec=sys,secret=x").hasCredentials());
+        // ceph's secretfile= names a file: the file holds the secret, its name is none.
+        assertFalse(UriParser.parse("nfs://s/e?options=sec=sys,secretfile=x").hasCredentials());
     }
 
     @Test

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.argv.ChapSecret;
+import io.tether.argv.Program;
+import io.tether.argv.Word;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +20,7 @@ class CommandRunnerTest {
 
     @Test
     void aToolThatIsNotThereIsMissing() {
-        Command command = Command.of(tmp.resolve("no-such-tool").toString(), "tether-tools");
+        Command command = Command.of(new Program(tmp.resolve("no-such-tool").toString(), "tether-tools"));
         CommandRunner.ToolMissing e = assertThrows(CommandRunner.ToolMissing.class,
                 () -> new CommandRunner().run(command, Duration.ofSeconds(5)));
         assertEquals(tmp.resolve("no-such-tool") + " not found: install tether-tools", e.getMessage());
@@ -27,10 +30,10 @@ class CommandRunnerTest {
     @Test
     void aToolThatCannotStartIsNotCalledMissing() throws Exception {
         Path tool = Files.writeString(tmp.resolve("not-executable"), "#!/bin/sh\n");
-        Command command = Command.of(tool.toString(), "tether-tools").arg("-p").secretArg("hunter2");
+        Command command = Command.of(new Program(tool.toString(), "tether-tools")).arg(Word.VALUE, new ChapSecret("hunter2"));
         CommandRunner.CannotStart e = assertThrows(CommandRunner.CannotStart.class,
                 () -> new CommandRunner().run(command, Duration.ofSeconds(5)));
-        assertEquals(tool + " -p *** could not be started: error=13, Permission denied", e.getMessage());
+        assertEquals(tool + " -v *** could not be started: error=13, Permission denied", e.getMessage());
         ConnectorException asError = assertThrows(ConnectorException.class, () -> new CommandRunner()
                 .runOrThrow(command, Duration.ofSeconds(5), VdsmError.MountError, VdsmError.MountError));
         assertEquals(VdsmError.MountError, asError.error());

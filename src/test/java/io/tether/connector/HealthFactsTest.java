@@ -107,7 +107,7 @@ class HealthFactsTest {
                 "unmounting it lazily and mounting it again at once"), stale.getMessage());
         assertThrows(ConnectorException.class, () -> posix.connect(uri)); // the scripted stat stays stale
         assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
-        assertTrue(runner.commands.stream().anyMatch(c -> c.contains("mount -t tmpfs /tether-stale " + point)),
+        assertTrue(runner.commands.stream().anyMatch(c -> c.contains("mount -t tmpfs -o nosuid,nodev /tether-stale " + point)),
                 runner.commands.toString());
     }
 

@@ -5,6 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.argv.Host;
+import io.tether.argv.LocalPath;
+import io.tether.argv.MountOption;
+import io.tether.argv.MountOptions;
+import io.tether.argv.MountSource;
+import io.tether.argv.Program;
+import io.tether.argv.RemotePath;
+import io.tether.argv.VfsType;
+import io.tether.argv.Word;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,9 +32,9 @@ class HelperScopeTest {
     Path tmp;
 
     private static Command mount() {
-        return Command.of("mount", "glusterfs-client").arg("-t", "glusterfs", "-o")
-                .argShownAs("password=hunter2", "password=***")
-                .arg("h:/vol", "/mnt/glusterSD/h:_vol");
+        return Command.of(Program.MOUNT.providedBy("glusterfs-client")).arg(Word.TYPE, new VfsType("glusterfs"), Word.OPTIONS,
+                new MountOptions(List.of(new MountOption("log-level", "WARNING"))),
+                new MountSource(new Host("h"), -1, new RemotePath("/vol")), new LocalPath("/mnt/glusterSD/h:_vol"));
     }
 
     @Test
@@ -34,11 +43,11 @@ class HelperScopeTest {
         List<String> argv = wrapped.argv();
         assertEquals(List.of("systemd-run", "--scope", "--slice=tether-mounts.slice"), argv.subList(0, 3));
         assertTrue(argv.get(3).matches("--unit=tether-mount-h:_vol-[0-9a-f]{8}"), argv.get(3));
-        assertEquals(List.of("--quiet", "mount", "-t", "glusterfs", "-o", "password=hunter2", "h:/vol",
+        assertEquals(List.of("--quiet", "mount", "-t", "glusterfs", "-o", "log-level=WARNING", "h:/vol",
                 "/mnt/glusterSD/h:_vol"), argv.subList(4, argv.size()));
         assertEquals("systemd-run", wrapped.tool());
         assertEquals("systemd", wrapped.installHint());
-        assertTrue(wrapped.toString().endsWith(" --quiet mount -t glusterfs -o password=*** h:/vol /mnt/glusterSD/h:_vol"),
+        assertTrue(wrapped.toString().endsWith(" --quiet mount -t glusterfs -o log-level=WARNING h:/vol /mnt/glusterSD/h:_vol"),
                 wrapped.toString());
         assertNotEquals(wrapped.argv().get(3), HelperScope.systemd().wrap(mount(), Path.of("/mnt/glusterSD/h:_vol"))
                 .argv().get(3), "a new mount at the same point gets a unit of its own");
@@ -54,7 +63,7 @@ class HelperScopeTest {
     @Test
     void withoutSystemdTheMountRunsInASessionOfItsOwn() {
         Command wrapped = HelperScope.ownSession().wrap(mount(), Path.of("/mnt/x"));
-        assertEquals("setsid --wait mount -t glusterfs -o password=*** h:/vol /mnt/glusterSD/h:_vol", wrapped.toString());
+        assertEquals("setsid --wait mount -t glusterfs -o log-level=WARNING h:/vol /mnt/glusterSD/h:_vol", wrapped.toString());
         assertEquals("setsid", wrapped.tool());
     }
 
@@ -65,7 +74,10 @@ class HelperScopeTest {
     @Test
     void whatTheCommandLeavesRunningIsOutsideTheWorkersGroupAndSession() throws Exception {
         Path pidFile = tmp.resolve("pid");
-        Command left = Command.of("sh", "coreutils").arg("-c", "sleep 60 & echo $! > " + pidFile + "; exit 3");
+        Path script = Files.writeString(tmp.resolve("leave-one-running"), "#!/bin/sh\nsleep 60 &\necho $! > " + pidFile
+                + "\nexit 3\n");
+        script.toFile().setExecutable(true);
+        Command left = Command.of(new Program(script.toString(), "coreutils"));
         CommandRunner.Result result = new CommandRunner().run(HelperScope.ownSession().wrap(left, tmp), Duration.ofSeconds(10));
         assertEquals(3, result.exitCode(), result.toString());
         long pid = Long.parseLong(Files.readString(pidFile).strip());

@@ -5,6 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.argv.Host;
+import io.tether.argv.LocalPath;
+import io.tether.argv.MountOption;
+import io.tether.argv.MountOptions;
+import io.tether.argv.MountSource;
+import io.tether.argv.Program;
+import io.tether.argv.RemotePath;
+import io.tether.argv.VfsType;
+import io.tether.argv.Word;
 import io.tether.connection.MountSettings;
 import io.tether.connection.StorageType;
 import io.tether.connection.StorageUri;
@@ -157,16 +166,18 @@ class MountConnectorTest {
     }
 
     private static String failure(String type, String hint, String words, MountHelpers helpers) {
-        MountSettings settings = new MountSettings(type, "h.invalid:/p", List.of(), "", true, hint, Optional.empty());
-        Command mount = Command.of("mount", hint).arg("-t", type, "-o")
-                .argShownAs("size=1m,password=hunter2", "size=1m,password=***").arg("h.invalid:/p", "/mnt/h.invalid:_p");
+        MountSource source = new MountSource(new Host("h.invalid"), -1, new RemotePath("/p"));
+        MountSettings settings = new MountSettings(new VfsType(type), source, List.of(), "", true, hint, Optional.empty());
+        Command mount = Command.of(Program.MOUNT.providedBy(hint)).arg(Word.TYPE, settings.type(), Word.OPTIONS,
+                new MountOptions(List.of(new MountOption("size", "1m"), MountOption.flag("nosuid"))), source,
+                new LocalPath("/mnt/h.invalid:_p"));
         return MountConnector.failure(mount, settings, new CommandRunner.Result(32, "", words), helpers);
     }
 
     /** A bad option is mount's failure, in mount's words; "missing ... helper program" there is one of its guesses. */
     @Test
     void aFailedMountIsReportedAsTheCommandItsExitAndMountsWords() throws Exception {
-        assertEquals("mount -t tmpfs -o size=1m,password=*** h.invalid:/p /mnt/h.invalid:_p failed (exit 32): " + BAD_OPTION,
+        assertEquals("mount -t tmpfs -o size=1m,nosuid h.invalid:/p /mnt/h.invalid:_p failed (exit 32): " + BAD_OPTION,
                 failure("tmpfs", "the package with mount.tmpfs", BAD_OPTION, host(List.of(), "tmpfs")));
         // Whatever the host has: the message does not blame the helper.
         assertTrue(failure("cifs", "cifs-utils", BAD_OPTION, host(List.of())).startsWith("mount -t cifs"));

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.connection.InvalidUriException;
 import io.tether.connection.UriParser;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,7 +51,7 @@ class MountPolicyTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
         // Types whose helper runs a program the request names, or that a request must not pick.
         "posix://h.invalid/p?vfsType=fuse.sshfs|type 'fuse.sshfs'|--allow-vfs-type fuse.sshfs",
-        "posix:///usr/bin/touch%23x?vfsType=fuse|type 'fuse'|--allow-vfs-type fuse",
+        "posix:///usr/bin/touch?vfsType=fuse|type 'fuse'|--allow-vfs-type fuse",
         "posix:///p?vfsType=fuse.bash|type 'fuse.bash'|--allow-vfs-type fuse.bash",
         "posix:///p?vfsType=fuse3|type 'fuse3'|--allow-vfs-type fuse3",
         "posix:///p?vfsType=fuseblk|type 'fuseblk'|--allow-vfs-type fuseblk",
@@ -84,7 +86,7 @@ class MountPolicyTest {
         "posix://s/share?vfsType=cifs&options=cred=/root/x|option 'cred'|--allow-mount-option cifs:cred",
         "posix://s/share?vfsType=cifs&options=iocharset=x|option 'iocharset'|--allow-mount-option cifs:iocharset",
         "posix://s/share?vfsType=cifs&options=cruid=0|option 'cruid'|--allow-mount-option cifs:cruid",
-        "posix://s/share?vfsType=cifs&options=sep=;|option 'sep'|--allow-mount-option cifs:sep",
+        "posix://s/share?vfsType=cifs&options=sep=.|option 'sep'|--allow-mount-option cifs:sep",
         "posix://m/p?vfsType=ceph&options=secretfile=/etc/shadow|option 'secretfile'|--allow-mount-option ceph:secretfile",
         "posix://m/p?vfsType=ceph&options=conf=/root/x.conf|option 'conf'|--allow-mount-option ceph:conf",
         "posix:///dev/sdb1?vfsType=ext4&options=journal_path=/dev/sda1|option 'journal_path'|--allow-mount-option ext4:journal_path",
@@ -143,8 +145,8 @@ class MountPolicyTest {
         String secret = "Hunter2-" + System.nanoTime();
         for (String uri : new String[] {
             "posix://s/share?vfsType=cifs&options=password=" + secret + ",credentials=/etc/x",
-            "posix://s/share?vfsType=cifs&options=username=u,password=" + secret + "%22x",
-            "posix://s/share?vfsType=cifs&options=password=a%5C" + secret,
+            "posix://s/share?vfsType=cifs&options=password=" + secret + ",a" + secret,
+            "posix://s/share?vfsType=cifs&options=password2=" + secret,
             "posix://m/p?vfsType=ceph&options=secretfile=" + secret,
             "posix://m/p?vfsType=ceph&options=mysecret=" + secret,
             "posix://h/p?vfsType=fuse.sshfs&options=password=" + secret,
@@ -155,23 +157,87 @@ class MountPolicyTest {
         }
     }
 
+    /**
+     * A secret's value never reaches a command line (it goes to mount.cifs in a file of the worker's
+     * own), so it may hold what no other value may: quotes and backslashes, which libmount would
+     * read as quoting.
+     */
     @Test
-    void quotesAndBackslashesInValuesAreRefused() throws Exception {
+    void aSecretValueMayHoldQuotesAndBackslashes() throws Exception {
+        DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=username=u,password=Hunter2%22x%5Cy"));
+    }
+
+    @Test
+    void quotesAndBackslashesInValuesAreRefusedWhenTheUriIsParsed() throws Exception {
         // libmount reads username="a,credentials=/etc/x" as one option whose value hides a second one.
-        MountPolicy.Refused quote = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(
-                UriParser.parse("posix://s/share?vfsType=cifs&options=username=%22a,domain=b%22")));
-        assertEquals("mount option 'username' has a value with '\"' or '\\', which mount reads as quoting; leave them out",
-                quote.getMessage());
-        assertThrows(MountPolicy.Refused.class,
-                () -> DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=domain=a%5Cb")));
+        InvalidUriException quote = assertThrows(InvalidUriException.class,
+                () -> UriParser.parse("posix://s/share?vfsType=cifs&options=username=%22a,domain=b%22"));
+        assertEquals("mount option 1 of 2 has a value that may hold only letters, digits, '.', '_', '-', '+', '@', '=',"
+                + " ':', '/', '%', '~', '[' and ']'", quote.getMessage());
+        assertEquals("options", quote.component());
+        assertThrows(InvalidUriException.class, () -> UriParser.parse("posix://s/share?vfsType=cifs&options=domain=a%5Cb"));
         // A name that is not a plain name is not echoed at all.
-        MountPolicy.Refused odd = assertThrows(MountPolicy.Refused.class,
-                () -> DEFAULTS.check(UriParser.parse("nfs://filer/export?options=soft,%22ro%22")));
+        InvalidUriException odd = assertThrows(InvalidUriException.class,
+                () -> UriParser.parse("nfs://filer/export?options=soft,%22ro%22"));
         assertEquals("mount option 2 of 2 does not start with an option name (1 to 64 letters, digits, '_', '.', '-')",
                 odd.getMessage());
-        assertThrows(MountPolicy.Refused.class,
-                () -> DEFAULTS.check(UriParser.parse("nfs://filer/export?options=" + "a".repeat(65))));
-        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse("nfs://filer/export?options==x")));
+        assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://filer/export?options=" + "a".repeat(65)));
+        assertThrows(InvalidUriException.class, () -> UriParser.parse("nfs://filer/export?options==x"));
+    }
+
+    /**
+     * suid and dev would undo the nosuid,nodev every mount gets: refused for every type the operator
+     * did not exempt, even when allowed as options; the operator's --allow-suid-dev exempts a type.
+     */
+    @Test
+    void aRequestCannotUndoNosuidNodev() throws Exception {
+        for (String uri : List.of("posix:///dev/sdb1?vfsType=ext4&options=suid", "nfs://filer/export?options=ro,dev")) {
+            MountPolicy allowed = DEFAULTS.allowingOption("ext4", "suid").allowingOption("nfs", "dev");
+            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> allowed.check(UriParser.parse(uri)));
+            assertTrue(e.getMessage().contains("would honour setuid programs or device nodes, and this host mounts"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("can lift that with --allow-suid-dev " + MountPolicy.fsType(UriParser.parse(uri))),
+                    e.getMessage());
+        }
+        MountPolicy lifted = DEFAULTS.allowingSuidDev("ext4").allowingOption("ext4", "suid");
+        lifted.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid"));
+        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.allowingSuidDev("ext4")
+                .check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid")), "lifted, but still no such option");
+        DEFAULTS.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=nosuid,nodev,noexec"));
+    }
+
+    /**
+     * A command line is every local user's to read: a secret goes only where its helper takes it in
+     * a file (cifs and smb3 password=, ceph secret=), any other is refused, whatever the allow lists.
+     */
+    @Test
+    void aSecretOptionIsAllowedOnlyWhereItsHelperTakesItOffTheCommandLine() throws Exception {
+        DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=username=u,password=x"));
+        DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=smb3&options=username=u,password=x"));
+        DEFAULTS.check(UriParser.parse("posix://m/p?vfsType=ceph&options=name=admin,secret=x"));
+        MountPolicy wide = DEFAULTS.allowingOption("cifs", "password2").allowingOption("nfs", "pass")
+                .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "password");
+        for (String uri : List.of("posix://s/share?vfsType=cifs&options=password2=x",
+                "nfs://filer/export?options=pass=x", "posix://h/p?vfsType=fuse.sshfs&options=password=x")) {
+            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> wide.check(UriParser.parse(uri)), uri);
+            assertTrue(e.getMessage().contains("holds a secret, and mount."), e.getMessage());
+            assertTrue(e.getMessage().endsWith("Tether passes a secret only as cifs and smb3 password= and ceph secret=,"
+                    + " in a file of its own"), e.getMessage());
+        }
+        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=password2=x")), "password2 is no default any more");
+    }
+
+    /** A ',' in a password makes its tail an option of its own: an option after a secret is refused without its name. */
+    @Test
+    void anOptionAfterASecretIsNotNamed() throws Exception {
+        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=username=u,password=Hunter,2tail")));
+        assertEquals("mount option 3 of 3 (not named: it may be a piece of the secret before it) is not allowed for cifs;"
+                + " the host's operator can allow it with --allow-mount-option cifs:NAME", e.getMessage());
+        e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+                "posix://s/share?vfsType=cifs&options=bogus,password=Hunter")));
+        assertEquals("mount option 'bogus' is not allowed for cifs; the host's operator can allow it with"
+                + " --allow-mount-option cifs:bogus", e.getMessage());
     }
 
     @Test

@@ -61,7 +61,7 @@ class NfsConnectorIT {
             assertTrue(v3.getMessage().contains("does not serve NFS version 3"), v3.getMessage());
             mountOrMountError(uri).ifPresent(mountFailed -> {
                 assertTrue(mountFailed.contains(
-                        "mount -t nfs -o soft,nosharecache,timeo=100,retrans=3,nfsvers=4,minorversion=1 127.0.0.1:/export"),
+                        "mount -t nfs -o soft,nosharecache,timeo=100,retrans=3,nfsvers=4,minorversion=1,nosuid,nodev 127.0.0.1:/export"),
                         mountFailed);
                 assertTrue(mountFailed.contains("exit 32") && mountFailed.contains("mount.nfs"),
                         "the tool's own message: " + mountFailed);

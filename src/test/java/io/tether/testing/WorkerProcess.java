@@ -44,6 +44,12 @@ public final class WorkerProcess implements AutoCloseable {
         return this;
     }
 
+    /** An environment variable of the worker process (PATH, to put wrappers of host tools first). */
+    public WorkerProcess withEnvironment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     /** More worker options, after the ones the constructor gives. */
     public WorkerProcess withOptions(String... options) {
         command.addAll(List.of(options));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.connector.MountTable;
 import io.tether.monitor.MonitorSettings;
 import io.tether.monitor.RetryPolicy;
 import io.tether.testing.Host;
@@ -17,6 +18,7 @@ import io.tether.testing.servers.GlusterServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +64,9 @@ class GlusterIT {
             JsonNode up = client.awaitEvent(key, "STATE", "CONNECTED", 0, WAIT);
             assertTrue(Host.mounted(mountPoint), "mounted the VDSM way at " + mountPoint);
             assertEquals(1, Host.mountCount(mountPoint), "two CIDs, one mount");
+            // mount.glusterfs hands nosuid,nodev to the client as FUSE mount options: the kernel has them.
+            MountTable.Mount mount = MountTable.ofHost().at(mountPoint).orElseThrow();
+            assertTrue(mount.options().containsAll(List.of("nosuid", "nodev")), mount.toString());
             Files.writeString(mountPoint.resolve("written-through-tether"), "ok");
 
             gluster.killBrick();

@@ -110,7 +110,7 @@ class MountPolicyWorkerIT {
         "posix://h.invalid/p?vfsType=fuse.sshfs&options=subtype=nfs|subtype|--allow-mount-option fuse.sshfs:subtype",
         "posix://h.invalid/p?vfsType=fuse.sshfs&options=fsname=x|fsname|--allow-mount-option fuse.sshfs:fsname",
         // Types: mount.fuse runs the program the type or the source names; the rest a request must not pick.
-        "posix:///usr/bin/touch%23x?vfsType=fuse|'fuse'|--allow-vfs-type fuse",
+        "posix:///usr/bin/touch?vfsType=fuse|'fuse'|--allow-vfs-type fuse",
         "posix:///tmp/x?vfsType=fuse.bash|'fuse.bash'|--allow-vfs-type fuse.bash",
         "posix:///tmp/x?vfsType=fuse3|'fuse3'|--allow-vfs-type fuse3",
         "posix://h.invalid/p?vfsType=sshfs&options=ssh_command=%2Ftmp%2Fx|'sshfs'|--allow-vfs-type sshfs",
@@ -126,7 +126,7 @@ class MountPolicyWorkerIT {
         "glusterfs://g.invalid/v?options=fuse-mountopts=allow_other|fuse-mountopts|--allow-mount-option glusterfs:fuse-mountopts",
         "glusterfs://g.invalid/v?options=volfile-server=evil|volfile-server|--allow-mount-option glusterfs:volfile-server",
         "glusterfs://g.invalid/v?options=no-root-squash=yes|no-root-squash|--allow-mount-option glusterfs:no-root-squash",
-        "glusterfs://g.invalid/v?options=oom-score-adj=-1000|oom-score-adj|--allow-mount-option glusterfs:oom-score-adj",
+        "glusterfs://g.invalid/v?options=oom-score-adj=1000|oom-score-adj|--allow-mount-option glusterfs:oom-score-adj",
         // cifs and ceph: credential files read as root and sent to the request's server.
         "posix://s.invalid/share?vfsType=cifs&options=credentials=%2Fetc%2Fshadow|credentials|--allow-mount-option cifs:credentials",
         "posix://s.invalid/share?vfsType=cifs&options=cred=%2Froot%2Fx|cred|--allow-mount-option cifs:cred",
@@ -170,6 +170,35 @@ class MountPolicyWorkerIT {
         assertEquals(List.of(), runner.commands);
     }
 
+    /**
+     * A part of the URI that a host program would split, read as an option, or read as another
+     * volume is refused the same way, naming the part (data.component): the GlusterFS request of
+     * issue 28 gave the root glusterfs client --fuse-mountopts and --volfile-server of its own, and a
+     * ':' in a subdirectory mounted another volume than the key's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "glusterfs://127.0.0.1:24008/vol/a%20--fuse-mountopts=allow/other%20--volfile-server=evil.example|glusterfs subdirectory",
+        "glusterfs://127.0.0.1/vol/x:/othervol/sub|glusterfs subdirectory",
+        "glusterfs://g.invalid/v?options=oom-score-adj=-1000|options",
+        "glusterfs://g.invalid/v?options=log-level=%60id%60|options",
+        "nfs://filer.invalid/export/a%20-o%20remount|export path",
+        "posix://h.invalid/p%24(id)?vfsType=cifs|path",
+        "iscsi://host.invalid/iqn.2001-04.com.example:d?iface=-u|iscsi iface",
+    })
+    void aPartThatAProgramWouldMisreadIsRefusedNamingIt(String uri, String component) throws Exception {
+        String cid = "misread-" + rows.incrementAndGet();
+        JsonNode reply = client.manage(cid, uri);
+        assertEquals(-32602, reply.at("/error/code").asInt(), reply.toString());
+        assertEquals("INVALID_PARAMS", reply.at("/error/data/name").asText());
+        assertEquals("uri", reply.at("/error/data/field").asText());
+        assertEquals(component, reply.at("/error/data/component").asText(), reply.toString());
+        assertTrue(reply.at("/error/message").asText().startsWith("invalid params: uri: "), reply.toString());
+        assertEquals(List.of(), Schemas.problems("error.response", reply));
+        assertFalse(RawClient.cids(client.list()).contains(cid), cid + " is not stored");
+        assertEquals(List.of(), runner.commands);
+    }
+
     @Test
     void theOperatorsWideningLetsTheSameRequestThrough() throws Exception {
         String uri = "posix:///srv/images?vfsType=none&options=bind";
@@ -193,7 +222,7 @@ class MountPolicyWorkerIT {
             String mountPoint = MountPaths.mountPoint(wide.config().mountRoot(), UriParser.parse(uri)).toString();
             // Run in a scope or session of its own (HelperScope), so the host's launcher comes first.
             await().atMost(Duration.ofSeconds(10)).until(() -> widenedRunner.commands.stream().anyMatch(
-                    c -> c.endsWith(" mount -t none -o bind /srv/images " + mountPoint)));
+                    c -> c.endsWith(" mount -t none -o bind,nosuid,nodev /srv/images " + mountPoint)));
             wide.stop();
 
             // Started again with the defaults, the stored CID is refused by the connector itself,

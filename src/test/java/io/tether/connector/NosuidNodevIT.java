@@ -59,7 +59,7 @@ class NosuidNodevIT {
         Requirements.needTool("runuser", "util-linux");
         // nobody must reach the mount points: the test's directory is otherwise root's alone.
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        root = tmp.resolve("mnt");
+        root = Files.createDirectories(tmp.resolve("mnt"));
 
         Path point = mountWithAttackersFiles(UriParser.parse("posix:///tether-nosuid?vfsType=tmpfs&options=size=8m,mode=0755"),
                 MountPolicy.defaults());

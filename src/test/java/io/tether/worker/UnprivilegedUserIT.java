@@ -115,9 +115,11 @@ class UnprivilegedUserIT {
         LocalUser.run("cp", key.toString(), planted.resolve(Worker.SEALING_PUBLIC_FILE).toString());
         int port = TestWorker.freePort();
         try (WorkerProcess worker = new WorkerProcess("root-host", tmp.resolve("data"), port, tmp.resolve("worker.log")).start()) {
+            // A URI with a secret is read from a file of root's only, never from the command line.
+            Path uri = Files.writeString(tmp.resolve("chap-uri"), "iscsi://user%hunter2@target.example/iqn.2003-01.org.example:disk1/0");
+            Files.setPosixFilePermissions(uri, PosixFilePermissions.fromString("rw-------"));
             Cli.Ran ran = Cli.run(Cli.command(List.of("manage", "--broker=amqp://127.0.0.1:" + port, "--data-dir",
-                    planted.toString(), "--host", "root-host", "chap-1",
-                    "iscsi://user%hunter2@target.example/iqn.2003-01.org.example:disk1/0")));
+                    planted.toString(), "--host", "root-host", "chap-1", "--uri-file", uri.toString())));
             assertEquals(64, ran.exit(), ran.err());
             assertEquals("tether manage: login file " + planted.resolve(EmbeddedBroker.ENGINE_LOGIN) + ": " + planted
                     + " is owned by nobody (uid 65534), not by root: another user could have made it, or could change it;"

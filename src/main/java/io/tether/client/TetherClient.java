@@ -137,6 +137,12 @@ public final class TetherClient implements AutoCloseable {
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();
         waiting.put(id, reply);
         String body = JsonRpc.write(request);
+        long bytes = JsonRpc.utf8Length(body);
+        if (bytes > JsonRpc.MAX_BODY_BYTES) {
+            // The worker reads no more; the broker moves a bigger message to DLQ before any worker sees it.
+            return CompletableFuture.failedFuture(RpcException.of(ErrorCode.INVALID_REQUEST, "the request to host " + hostId
+                    + " is " + bytes + " bytes of UTF-8, over the " + JsonRpc.MAX_BODY_BYTES + " a worker takes; nothing was sent"));
+        }
         pending.put(id, new Pending(hostId, body));
         reply.whenComplete((r, e) -> {
             waiting.remove(id);

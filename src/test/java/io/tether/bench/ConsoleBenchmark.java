@@ -136,6 +136,7 @@ class ConsoleBenchmark {
             Session replies = sim.createSession(false, Session.AUTO_ACKNOWLEDGE);
             MessageProducer replyProducer = replies.createProducer(null);
             for (SimHost host : hosts) {
+                Echo.makeQueue(sim, "tether.host." + host.id + ".requests");
                 requests.createConsumer(requests.createQueue("tether.host." + host.id + ".requests")).setMessageListener(m -> {
                     try {
                         TextMessage reply;

@@ -1,6 +1,7 @@
 package io.tether.bench;
 
 import io.tether.api.JsonRpc;
+import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
 import jakarta.jms.Connection;
@@ -67,7 +68,7 @@ final class Echo implements AutoCloseable {
             Session eventSession = eventConnection.createSession(true, Session.SESSION_TRANSACTED);
             MessageProducer producer = eventSession.createProducer(eventSession.createTopic(topic));
             producer.setDeliveryMode(DeliveryMode.PERSISTENT);
-            publisher = new Thread(() -> publish(eventSession, producer), "echo-events");
+            publisher = new Thread(() -> publish(eventSession, producer, topic), "echo-events");
             publisher.start();
         } else {
             eventConnection = null;
@@ -135,7 +136,7 @@ final class Echo implements AutoCloseable {
     }
 
     /** Sends what has piled up, in transactions of at most EVENT_BATCH, until closed. */
-    private void publish(Session session, MessageProducer producer) {
+    private void publish(Session session, MessageProducer producer, String topic) {
         List<Long> batch = new ArrayList<>();
         while (running) {
             try {
@@ -148,6 +149,7 @@ final class Echo implements AutoCloseable {
                 for (long seq : batch) {
                     TextMessage message = session.createTextMessage(String.format(EVENT, seq, seq, seq));
                     message.setStringProperty("hostId", "echo");
+                    message.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topic);
                     message.setStringProperty("state", "CONNECTING");
                     message.setStringProperty("change", "MANAGED");
                     message.setLongProperty("seq", seq);

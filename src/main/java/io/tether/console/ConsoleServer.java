@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code tether console}: the fleet's page, served by Javalin (Jetty) from the jar, read-only.
@@ -60,12 +61,12 @@ public final class ConsoleServer implements AutoCloseable {
                 files.headers = HEADERS;
             });
         });
-        boolean loopback = isLoopback(settings.address().host());
+        Predicate<String> servedNames = settings.address().servedNames();
         app.before(ctx -> {
             HEADERS.forEach(ctx::header);
             // On a loopback address, a page of another site must not read the fleet by pointing a
             // name of its own at 127.0.0.1 (DNS rebinding): only loopback names are served.
-            if (loopback && !loopbackName(ctx.host())) {
+            if (!servedNames.test(ctx.header("Host"))) {
                 ctx.status(HttpStatus.MISDIRECTED_REQUEST).contentType("text/plain").result("not served under this name");
                 ctx.skipRemainingHandlers();
             }
@@ -119,24 +120,6 @@ public final class ConsoleServer implements AutoCloseable {
         };
         client.onClose(() -> broadcaster.leave(page));
         state.join(fleet -> broadcaster.join(page, fleet));
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
-    }
-
-    /** A Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], with any port. */
-    static boolean loopbackName(String hostHeader) {
-        if (hostHeader == null) {
-            return false;
-        }
-        String host = hostHeader.startsWith("[") ? hostHeader.substring(1, Math.max(1, hostHeader.indexOf(']')))
-                : hostHeader.contains(":") ? hostHeader.substring(0, hostHeader.indexOf(':')) : hostHeader;
-        return host.equalsIgnoreCase("localhost") || host.equals("::1") || host.matches("127(\\.\\d{1,3}){3}");
     }
 
     /** The port it listens on (the one chosen, for port 0). */

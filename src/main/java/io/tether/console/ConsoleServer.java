@@ -7,11 +7,13 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.tether.api.JsonRpc;
 import io.tether.metrics.HttpAddress;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.eclipse.jetty.server.Request;
 
 /**
  * {@code tether console}: the fleet's page, served by Javalin (Jetty) from the jar, read-only.
@@ -20,7 +22,8 @@ import java.util.function.Predicate;
  *   <li>{@code GET /}: the page ({@code src/main/resources/console/}: plain HTML, CSS and
  *       JavaScript, nothing from elsewhere, as hosts are often offline);
  *   <li>{@code GET /api/stream}: Server-Sent Events, first {@code fleet} (everything) then
- *       {@code update} (arrays of changes);
+ *       {@code update} (arrays of changes), each page on a queue and a thread of its own
+ *       ({@link Broadcaster}: a page that falls behind is closed, and starts over);
  *   <li>{@code GET /api/fleet}: the same state as JSON, for scripts;
  *   <li>{@code GET /api/connection?host=H&key=K}: one connection with its last events.
  * </ul>
@@ -71,6 +74,13 @@ public final class ConsoleServer implements AutoCloseable {
                 ctx.skipRemainingHandlers();
             }
         });
+        app.before("/api/stream", ctx -> {
+            if (broadcaster.full()) {
+                ctx.status(HttpStatus.SERVICE_UNAVAILABLE).contentType("text/plain")
+                        .result("too many pages open (" + Broadcaster.MAX_PAGES + "); close one");
+                ctx.skipRemainingHandlers();
+            }
+        });
         app.get("/api/fleet", ctx -> ctx.contentType("application/json").result(state.fleetJson()));
         app.get("/api/connection", ctx -> {
             String host = ctx.queryParam("host");
@@ -114,12 +124,41 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void stream(SseClient client) {
         client.keepAlive();
-        Broadcaster.Page page = (event, data) -> {
-            client.sendEvent(event, data);
-            return !client.terminated();
-        };
-        client.onClose(() -> broadcaster.leave(page));
-        state.join(fleet -> broadcaster.join(page, fleet));
+        Broadcaster.Stream stream = broadcaster.open(new Broadcaster.Page() {
+            @Override
+            public boolean send(String event, String data) {
+                if (client.terminated()) {
+                    return false;
+                }
+                client.sendEvent(event, data);
+                return !client.terminated();
+            }
+
+            @Override
+            public void abort() {
+                // Ends the connection even while a write to it is blocked, which closing the stream would wait for.
+                Request jetty = Request.getBaseRequest(client.ctx().req());
+                if (jetty != null) {
+                    jetty.getHttpChannel().abort(new IOException("the page fell behind"));
+                }
+            }
+        });
+        if (stream == null) {
+            client.close();
+            return;
+        }
+        client.onClose(stream::close);
+        state.join(stream::join);
+    }
+
+    /** Pages whose stream is open. */
+    int pagesOpen() {
+        return broadcaster.pages();
+    }
+
+    /** The most updates ever queued for one page at once (bounded: {@link Broadcaster#MAX_QUEUED}). */
+    int mostQueued() {
+        return broadcaster.mostQueued();
     }
 
     /** The port it listens on (the one chosen, for port 0). */

@@ -11,7 +11,7 @@ import sys
 import uuid
 
 from proton import Message, symbol
-from proton.reactor import LinkOption
+from proton.reactor import LinkOption, Selector
 from proton.utils import BlockingConnection
 
 
@@ -34,7 +34,10 @@ def main():
     # SASL PLAIN on a loopback connection without TLS: Proton allows it only when told to.
     conn = BlockingConnection(url, timeout=20, user=user, password=password,
                               allowed_mechs="PLAIN", allow_insecure_mechs=True)
-    events = conn.create_receiver("tether.host.%s.status" % host, options=Topic())
+    # docs/protocol.md: the selector has the broker deliver only events published on the address
+    # their statusAddress names.
+    status = "tether.host.%s.status" % host
+    events = conn.create_receiver(status, options=[Topic(), Selector("AMQAddress = statusAddress")])
     replies = conn.create_receiver(None, dynamic=True)
     reply_to = replies.link.remote_source.address
     sender = conn.create_sender("tether.host.%s.requests" % host)
@@ -57,6 +60,8 @@ def main():
             note = json.loads(message.body)
             assert note["method"] == "storageServerStatusChanged" and "id" not in note, note
             assert message.properties["hostId"] == host, message.properties
+            assert message.properties["statusAddress"] == status, message.properties
+            assert note["params"]["hostId"] == host, note
             if predicate(note["params"]):
                 return note["params"]
 

@@ -116,7 +116,7 @@ public final class JsonRpc {
     }
 
     /** The length of {@code s} in UTF-8 (an unpaired surrogate counted as the 3 bytes of U+FFFD). */
-    static long utf8Length(String s) {
+    public static long utf8Length(String s) {
         long bytes = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

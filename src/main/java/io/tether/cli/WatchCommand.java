@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+/**
+ * {@code tether watch}: one line per status event. The host a line names is the one whose address
+ * the event came through, as the broker checks it; an event whose body speaks for another host is
+ * not shown ({@link TetherClient#watchByHost}).
+ */
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = "Print status events as they arrive, one line each, until Ctrl-C (exit 1 if the broker is lost).")
 public final class WatchCommand implements Callable<Integer> {
@@ -23,7 +28,18 @@ public final class WatchCommand implements Callable<Integer> {
         CompletableFuture<JMSException> lost = new CompletableFuture<>();
         try (TetherClient tether = client.connect(host)) {
             tether.onConnectionLost(lost::complete);
-            tether.watch(host, WatchCommand::print);
+            tether.watchByHost(host, new TetherClient.StatusListener() {
+                @Override
+                public void onEvent(String hostId, JsonNode params) {
+                    print(hostId, params);
+                }
+
+                @Override
+                public void onRefused(String hostId, String named) {
+                    OneLine.err("host " + hostId + " published an event in the name of host " + named
+                            + "; its events in another host's name are not shown");
+                }
+            });
             OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             // No event would ever come again: say so and end, rather than wait in silence.
             OneLine.err("lost the broker at " + client.broker + ": " + Errors.describe(lost.get()));
@@ -34,10 +50,10 @@ public final class WatchCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(JsonNode e) {
+    private static void print(String hostId, JsonNode e) {
         JsonNode error = e.path("lastError");
         // Escaped as a whole: one event, one line, whatever its fields hold.
-        OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), e.path("hostId").asText(),
+        OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), hostId,
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
                 e.path("connectionKey").asText(), e.path("connectionIds"),
                 error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "")

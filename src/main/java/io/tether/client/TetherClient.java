@@ -2,12 +2,14 @@ package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
 import io.tether.api.Results;
 import io.tether.api.StatusEvent;
 import io.tether.connection.ConnectionState;
 import io.tether.connection.InvalidUriException;
+import io.tether.connection.Text;
 import io.tether.connection.UriParser;
 import io.tether.messaging.Addresses;
 import io.tether.messaging.BrokerCredentials;
@@ -33,9 +35,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine side of Tether: calls methods on any host's worker and watches status events.
@@ -55,9 +60,13 @@ import java.util.function.Supplier;
  * and holds up none of the others.
  *
  * Replies come back on one temporary queue and are matched by correlation-id. {@link #manage}
- * seals a URI with credentials for the host, so no secret crosses the broker in clear. Thread-safe.
+ * seals a URI with credentials for the host, so no secret crosses the broker in clear. A status
+ * event is taken as coming from the host whose address it was published on, which the broker
+ * checks ({@link #watchByHost}), never from what its body says. Thread-safe.
  */
 public final class TetherClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TetherClient.class);
+
     private final Connection connection;
     private final Session session;
     private final MessageProducer producer;
@@ -70,6 +79,10 @@ public final class TetherClient implements AutoCloseable {
     private final java.util.Set<String> pinned = ConcurrentHashMap.newKeySet();
     /** Requests without a reply yet, by correlation id: sent again when a failover reconnects. */
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    /** Events dropped because their body named another host than their address ({@link #refusedEvents()}). */
+    private final AtomicLong refusedEvents = new AtomicLong();
+    /** Hosts whose address carried an event in another host's name: each is logged once. */
+    private final Set<String> refusedFrom = ConcurrentHashMap.newKeySet();
 
     private record Pending(String hostId, String body) {
     }
@@ -137,6 +150,12 @@ public final class TetherClient implements AutoCloseable {
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();
         waiting.put(id, reply);
         String body = JsonRpc.write(request);
+        long bytes = JsonRpc.utf8Length(body);
+        if (bytes > JsonRpc.MAX_BODY_BYTES) {
+            // The worker reads no more; the broker moves a bigger message to DLQ before any worker sees it.
+            return CompletableFuture.failedFuture(RpcException.of(ErrorCode.INVALID_REQUEST, "the request to host " + hostId
+                    + " is " + bytes + " bytes of UTF-8, over the " + JsonRpc.MAX_BODY_BYTES + " a worker takes; nothing was sent"));
+        }
         pending.put(id, new Pending(hostId, body));
         reply.whenComplete((r, e) -> {
             waiting.remove(id);
@@ -479,22 +498,88 @@ public final class TetherClient implements AutoCloseable {
         }
     }
 
+    /** What {@link #watchByHost} hands over: a status event and the host it came from. */
+    @FunctionalInterface
+    public interface StatusListener {
+        /** {@code params} of an event published on {@code hostId}'s status address, whose body names that host. */
+        void onEvent(String hostId, JsonNode params);
+
+        /**
+         * The first event from {@code hostId}'s address whose body names another host, {@code named}
+         * (null if none): it was dropped, as are the next ones, without another call.
+         */
+        default void onRefused(String hostId, String named) {
+        }
+    }
+
     /**
      * Delivers every status event of {@code hostId} (or of all hosts when null) to {@code listener},
-     * as the notification's {@code params}, until the returned handle is closed.
+     * as the notification's {@code params}, until the returned handle is closed. What
+     * {@link #watchByHost} says of the host holds: {@code params.hostId} is it.
      */
     public AutoCloseable watch(String hostId, Consumer<JsonNode> listener) throws JMSException {
+        return watchByHost(hostId, (host, params) -> listener.accept(params));
+    }
+
+    /**
+     * Delivers every status event of {@code hostId} (or of all hosts when null) to {@code listener}
+     * with the host it came from, until the returned handle is closed.
+     *
+     * <p>That host is the one whose status address the event was published on, which only its own
+     * worker may send to: the subscription's selector ({@link Addresses#OWN_ADDRESS_SELECTOR}) has
+     * the broker deliver only events whose {@code statusAddress} property is the address it routed
+     * them to. An event whose body names another host (a host speaking for another, on its own
+     * address) is dropped, counted ({@link #refusedEvents()}) and logged once per host.
+     */
+    public AutoCloseable watchByHost(String hostId, StatusListener listener) throws JMSException {
         Session events = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         String topic = hostId == null ? Addresses.ALL_STATUS : Addresses.status(hostId);
-        MessageConsumer consumer = events.createConsumer(events.createTopic(topic));
-        consumer.setMessageListener(message -> {
-            try {
-                listener.accept(JsonRpc.MAPPER.readTree(((TextMessage) message).getText()).get("params"));
-            } catch (Exception e) {
-                // A listener's own failure must not stop the stream of events.
-            }
-        });
+        MessageConsumer consumer = events.createConsumer(events.createTopic(topic), Addresses.OWN_ADDRESS_SELECTOR);
+        consumer.setMessageListener(message -> deliver(hostId, message, listener));
         return events::close;
+    }
+
+    private void deliver(String watched, Message message, StatusListener listener) {
+        String host;
+        JsonNode params;
+        try {
+            host = Addresses.hostOfStatus(message.getStringProperty(Addresses.STATUS_ADDRESS_PROPERTY)).orElse(null);
+            params = JsonRpc.MAPPER.readTree(((TextMessage) message).getText()).get("params");
+        } catch (Exception e) {
+            return; // not a status event: nothing to tell
+        }
+        if (host == null || params == null || !params.isObject()) {
+            return;
+        }
+        String named = params.path("hostId").asText(null);
+        if (!host.equals(named) || (watched != null && !watched.equals(host))) {
+            refusedEvents.incrementAndGet();
+            if (refusedFrom.add(host)) {
+                // Quoted and cut short: the name is whatever the sender wrote.
+                LOG.warn("dropped a status event published on {}'s address that names host {} in its body; {}'s events"
+                        + " that name another host are dropped from now on without a word", host,
+                        named == null ? "none" : TextNode.valueOf(Text.shorten(named)).toString(), host);
+                try {
+                    listener.onRefused(host, named);
+                } catch (RuntimeException e) {
+                    // The listener's own failure: the event stays dropped.
+                }
+            }
+            return;
+        }
+        try {
+            listener.onEvent(host, params);
+        } catch (RuntimeException e) {
+            // A listener's own failure must not stop the stream of events.
+        }
+    }
+
+    /**
+     * How many status events this client dropped because their body named another host than the
+     * one whose address they were published on (see {@link #watchByHost}).
+     */
+    public long refusedEvents() {
+        return refusedEvents.get();
     }
 
     /**
@@ -559,9 +644,10 @@ public final class TetherClient implements AutoCloseable {
             waiters.put(host, new Waiter(host, cid, stopAtError, timeout, deadline));
         }
         String only = hosts.size() == 1 ? hosts.iterator().next() : null;
-        // Subscribe before the snapshots: no event can fall between the two.
-        AutoCloseable subscription = watch(only, event -> {
-            Waiter waiter = waiters.get(event.path("hostId").asText());
+        // Subscribe before the snapshots: no event can fall between the two. Each event goes to the
+        // waiter of the host it was published by, whatever host its body names.
+        AutoCloseable subscription = watchByHost(only, (host, event) -> {
+            Waiter waiter = waiters.get(host);
             if (waiter != null) {
                 waiter.onEvent(event);
             }

@@ -7,10 +7,13 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.tether.api.JsonRpc;
 import io.tether.metrics.HttpAddress;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.function.Predicate;
+import org.eclipse.jetty.server.Request;
 
 /**
  * {@code tether console}: the fleet's page, served by Javalin (Jetty) from the jar, read-only.
@@ -19,7 +22,8 @@ import java.util.Map;
  *   <li>{@code GET /}: the page ({@code src/main/resources/console/}: plain HTML, CSS and
  *       JavaScript, nothing from elsewhere, as hosts are often offline);
  *   <li>{@code GET /api/stream}: Server-Sent Events, first {@code fleet} (everything) then
- *       {@code update} (arrays of changes);
+ *       {@code update} (arrays of changes), each page on a queue and a thread of its own
+ *       ({@link Broadcaster}: a page that falls behind is closed, and starts over);
  *   <li>{@code GET /api/fleet}: the same state as JSON, for scripts;
  *   <li>{@code GET /api/connection?host=H&key=K}: one connection with its last events.
  * </ul>
@@ -60,13 +64,20 @@ public final class ConsoleServer implements AutoCloseable {
                 files.headers = HEADERS;
             });
         });
-        boolean loopback = isLoopback(settings.address().host());
+        Predicate<String> servedNames = settings.address().servedNames();
         app.before(ctx -> {
             HEADERS.forEach(ctx::header);
             // On a loopback address, a page of another site must not read the fleet by pointing a
             // name of its own at 127.0.0.1 (DNS rebinding): only loopback names are served.
-            if (loopback && !loopbackName(ctx.host())) {
+            if (!servedNames.test(ctx.header("Host"))) {
                 ctx.status(HttpStatus.MISDIRECTED_REQUEST).contentType("text/plain").result("not served under this name");
+                ctx.skipRemainingHandlers();
+            }
+        });
+        app.before("/api/stream", ctx -> {
+            if (broadcaster.full()) {
+                ctx.status(HttpStatus.SERVICE_UNAVAILABLE).contentType("text/plain")
+                        .result("too many pages open (" + Broadcaster.MAX_PAGES + "); close one");
                 ctx.skipRemainingHandlers();
             }
         });
@@ -113,30 +124,41 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void stream(SseClient client) {
         client.keepAlive();
-        Broadcaster.Page page = (event, data) -> {
-            client.sendEvent(event, data);
-            return !client.terminated();
-        };
-        client.onClose(() -> broadcaster.leave(page));
-        state.join(fleet -> broadcaster.join(page, fleet));
+        Broadcaster.Stream stream = broadcaster.open(new Broadcaster.Page() {
+            @Override
+            public boolean send(String event, String data) {
+                if (client.terminated()) {
+                    return false;
+                }
+                client.sendEvent(event, data);
+                return !client.terminated();
+            }
+
+            @Override
+            public void abort() {
+                // Ends the connection even while a write to it is blocked, which closing the stream would wait for.
+                Request jetty = Request.getBaseRequest(client.ctx().req());
+                if (jetty != null) {
+                    jetty.getHttpChannel().abort(new IOException("the page fell behind"));
+                }
+            }
+        });
+        if (stream == null) {
+            client.close();
+            return;
+        }
+        client.onClose(stream::close);
+        state.join(stream::join);
     }
 
-    private static boolean isLoopback(String host) {
-        try {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
+    /** Pages whose stream is open. */
+    int pagesOpen() {
+        return broadcaster.pages();
     }
 
-    /** A Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], with any port. */
-    static boolean loopbackName(String hostHeader) {
-        if (hostHeader == null) {
-            return false;
-        }
-        String host = hostHeader.startsWith("[") ? hostHeader.substring(1, Math.max(1, hostHeader.indexOf(']')))
-                : hostHeader.contains(":") ? hostHeader.substring(0, hostHeader.indexOf(':')) : hostHeader;
-        return host.equalsIgnoreCase("localhost") || host.equals("::1") || host.matches("127(\\.\\d{1,3}){3}");
+    /** The most updates ever queued for one page at once (bounded: {@link Broadcaster#MAX_QUEUED}). */
+    int mostQueued() {
+        return broadcaster.mostQueued();
     }
 
     /** The port it listens on (the one chosen, for port 0). */

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds {@link FleetState} from the broker: subscribes to every host's status events
- * ({@code tether.host.*.status}) first, then lists each host it knows ({@code --host}) or learns
+ * ({@code tether.host.*.status}, each taken as the event of the host whose address it came through:
+ * {@link TetherClient#watchByHost}) first, then lists each host it knows ({@code --host}) or learns
  * from an event, lists a host again on a gap in its events, and every host every refresh interval
  * (which is how a worker that stopped answering shows). When the broker is lost, it connects again
  * every retry interval and lists every host anew, since the events published meanwhile are gone.
@@ -86,7 +87,7 @@ public final class FleetFeed implements AutoCloseable {
             try {
                 connected.onConnectionLost(lost::complete);
                 // Subscribe before any list: no event can fall between a snapshot and the stream.
-                connected.watch(null, this::onEvent);
+                connected.watchByHost(null, this::onEvent);
             } catch (JMSException e) {
                 state.onBrokerDown(broker.describe(e));
                 closeQuietly(connected);
@@ -125,9 +126,10 @@ public final class FleetFeed implements AutoCloseable {
         }
     }
 
-    private void onEvent(JsonNode event) {
-        if (state.onEvent(event)) {
-            list(event.path("hostId").asText());
+    /** An event of {@code hostId}: the host whose address it came through, as the broker checks it. */
+    private void onEvent(String hostId, JsonNode event) {
+        if (state.onEvent(hostId, event)) {
+            list(hostId);
         }
     }
 

@@ -113,13 +113,13 @@ public final class FleetState {
     }
 
     /**
-     * A status event's params. Returns true if the host needs a (new) snapshot: a host seen for the
-     * first time, or a gap in its seq.
+     * A status event's params, published on {@code hostId}'s status address. Returns true if the host
+     * needs a (new) snapshot: a host seen for the first time, or a gap in its seq. An event whose
+     * body names another host is dropped: a host speaks only for itself.
      */
-    public synchronized boolean onEvent(JsonNode event) {
-        String hostId = event.path("hostId").asText("");
+    public synchronized boolean onEvent(String hostId, JsonNode event) {
         long seq = event.path("seq").asLong(-1);
-        if (seq < 0 || !event.path("connectionKey").isTextual()) {
+        if (seq < 0 || !event.path("connectionKey").isTextual() || !hostId.equals(event.path("hostId").asText(null))) {
             return false;
         }
         Host host = hosts.get(hostId);

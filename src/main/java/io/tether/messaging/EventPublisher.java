@@ -35,6 +35,8 @@ public final class EventPublisher implements AutoCloseable {
 
     private final Store store;
     private final String hostId;
+    /** The host's status address, which every event names (Addresses.STATUS_ADDRESS_PROPERTY). */
+    private final String topic;
     private final Session session;
     private final MessageProducer producer;
     private final Thread thread;
@@ -63,6 +65,7 @@ public final class EventPublisher implements AutoCloseable {
         published = oldest.isEmpty() ? store.lastSeq() : oldest.get(0).seq() - 1;
         meters.publishedUpTo(published);
         this.hostId = hostId;
+        this.topic = topic;
         // Transacted: a batch of events costs one round trip to the broker, not one per event.
         this.session = connection.createSession(true, Session.SESSION_TRANSACTED);
         this.producer = session.createProducer(session.createTopic(topic));
@@ -170,6 +173,9 @@ public final class EventPublisher implements AutoCloseable {
         changes.add(selectors.change());
         // Application properties let subscribers filter with selectors (docs/protocol.md section 5).
         message.setStringProperty("hostId", hostId);
+        // The address it is published on, for the broker to check (Addresses.OWN_ADDRESS_SELECTOR):
+        // a subscriber then knows which host an event comes from whatever its body claims.
+        message.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topic);
         message.setStringProperty("state", selectors.state());
         message.setStringProperty("change", selectors.change());
         message.setLongProperty("seq", event.seq());

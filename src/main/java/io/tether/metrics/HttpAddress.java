@@ -1,11 +1,15 @@
 package io.tether.metrics;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
- * Where the worker's HTTP endpoint listens ({@code --http-address HOST:PORT}); port 0 picks a free
- * one. The default binds the loopback address only: metrics name storage servers and exports, which
- * are the operator's to share.
+ * Where the worker's HTTP endpoint, or the console, listens ({@code --http-address HOST:PORT}); port
+ * 0 picks a free one. The default binds the loopback address only: metrics name storage servers and
+ * exports, which are the operator's to share. On a loopback address only loopback names are served
+ * ({@link #servedNames}), so a web page of another site cannot read it through a name of its own.
  */
 public record HttpAddress(String host, int port) {
     /** The CLI's default. */
@@ -49,6 +53,36 @@ public record HttpAddress(String host, int port) {
             }
         }
         throw new IllegalArgumentException(option + " " + value + ": " + why);
+    }
+
+    /** Whether it is a loopback address (127.0.0.0/8, ::1, or a name of one, such as localhost). */
+    private boolean isLoopback() {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Which {@code Host} headers a server on this address answers (a request with another is
+     * refused: 421). On a loopback address only a loopback name (localhost, 127.x.y.z or [::1], with
+     * any port): a page of another site that points a name of its own at 127.0.0.1 (DNS rebinding)
+     * gets nothing, since its requests carry that name. On another address every name, as the
+     * operator chose to serve a network (its firewall says who). Decided once, asked per request.
+     */
+    public Predicate<String> servedNames() {
+        return isLoopback() ? HttpAddress::loopbackName : hostHeader -> true;
+    }
+
+    /** A Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], with any port. */
+    static boolean loopbackName(String hostHeader) {
+        if (hostHeader == null) {
+            return false;
+        }
+        String name = hostHeader.startsWith("[") ? hostHeader.substring(1, Math.max(1, hostHeader.indexOf(']')))
+                : hostHeader.contains(":") ? hostHeader.substring(0, hostHeader.indexOf(':')) : hostHeader;
+        return name.equalsIgnoreCase("localhost") || name.equals("::1") || name.matches("127(\\.\\d{1,3}){3}");
     }
 
     @Override

@@ -1,90 +1,126 @@
 package io.tether.metrics;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.tether.api.JsonRpc;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Enumeration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The worker's HTTP endpoint: {@code GET /metrics} (the Prometheus text format, or OpenMetrics when
- * the scraper's Accept header asks for it: the Prometheus client's own handler), {@code GET /livez}
- * and {@code GET /readyz} (200, or 503 with a JSON body naming the failed checks). Any other path is
- * 404 and any other method 405. HTTP itself is the JDK's server.
+ * the scraper's Accept header asks for it: the Prometheus client's own scrape handler),
+ * {@code GET /livez} and {@code GET /readyz} (200, or 503 with a JSON body naming the failed
+ * checks). Any other path is 404 and any other method 405; a request under a name the address does
+ * not serve ({@link HttpAddress#servedNames}: on loopback, loopback names only) is 421.
+ *
+ * <p>HTTP is Jetty's, chosen over the JDK's server because a client that is slow or silent must not
+ * stop the scrapes: Jetty reads a request's headers as they come without holding a thread (the
+ * JDK's server holds one of its threads per request until the headers are complete, with no limit),
+ * closes a connection on which nothing moves for {@link #IDLE_TIMEOUT}, refuses headers over 8 KiB,
+ * and keeps at most {@link #MAX_CONNECTIONS} connections (more wait to be accepted), so nobody can
+ * spend the worker's file descriptors through it.
  */
 public final class HttpEndpoint implements AutoCloseable {
-    private static final int THREADS = 2;
+    /** A connection on which nothing is read or written for this long is closed. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Connections open at once; further ones wait in the listen backlog until one closes. */
+    static final int MAX_CONNECTIONS = 256;
+    /** Threads that run requests (and Jetty's acceptor and selector): a request needs one only while it is answered. */
+    private static final int MAX_THREADS = 8;
 
-    static {
-        // The JDK's server writes a response in several segments; without TCP_NODELAY, Nagle's
-        // algorithm holds the later ones until the scraper's delayed ACK, tens of milliseconds.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
+    private final Server server;
+    private final ServerConnector connector;
 
-    private final HttpServer server;
-    private final ExecutorService threads;
-    private final MetricsHandler metrics;
-    private final Health health;
-
-    private HttpEndpoint(HttpServer server, ExecutorService threads, TetherMetrics registry, Health health) {
+    private HttpEndpoint(Server server, ServerConnector connector) {
         this.server = server;
-        this.threads = threads;
-        this.metrics = new MetricsHandler(registry.registry());
-        this.health = health;
+        this.connector = connector;
     }
 
     /** Listens on {@code address}; an address that cannot be bound is an {@link IOException}. */
     public static HttpEndpoint start(HttpAddress address, TetherMetrics registry, Health health) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService threads = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "tether-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(threads);
-        HttpEndpoint endpoint = new HttpEndpoint(server, threads, registry, health);
-        // One context for every path, so that exact paths are routed here and the rest are 404.
-        server.createContext("/", endpoint::handle);
-        server.start();
-        return endpoint;
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
+        threads.setName("tether-http");
+        threads.setDaemon(true);
+        threads.setReservedThreads(0);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(address.host());
+        connector.setPort(address.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+        server.setHandler(new Routes(address.servedNames(),
+                new PrometheusScrapeHandler(PrometheusProperties.get(), registry.registry()), health));
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        return new HttpEndpoint(server, connector);
     }
 
     /** The port it listens on (the one picked, for port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
+    /** The three paths, and the Host check in front of them. */
+    private static final class Routes extends AbstractHandler {
+        private final Predicate<String> servedNames;
+        private final PrometheusScrapeHandler metrics;
+        private final Health health;
+
+        Routes(Predicate<String> servedNames, PrometheusScrapeHandler metrics, Health health) {
+            this.servedNames = servedNames;
+            this.metrics = metrics;
+            this.health = health;
+        }
+
+        @Override
+        public void handle(String path, Request base, HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            base.setHandled(true);
             boolean known = path.equals("/metrics") || path.equals("/livez") || path.equals("/readyz");
-            if (!known) {
-                send(exchange, 404, "text/plain; charset=utf-8", "not found: the paths are /metrics, /livez and /readyz\n");
-            } else if (!exchange.getRequestMethod().equals("GET")) {
-                exchange.getResponseHeaders().set("Allow", "GET");
-                send(exchange, 405, "text/plain; charset=utf-8", "method not allowed: only GET\n");
+            if (!servedNames.test(request.getHeader("Host"))) {
+                // A page of another site that points a name of its own at this address (DNS rebinding).
+                send(response, 421, "text/plain; charset=utf-8", "not served under this name\n");
+            } else if (!known) {
+                send(response, 404, "text/plain; charset=utf-8", "not found: the paths are /metrics, /livez and /readyz\n");
+            } else if (!request.getMethod().equals("GET")) {
+                response.setHeader("Allow", "GET");
+                send(response, 405, "text/plain; charset=utf-8", "method not allowed: only GET\n");
             } else if (path.equals("/metrics")) {
-                metrics.handle(exchange);
+                metrics.handleRequest(new Exchange(request, response));
             } else {
-                report(exchange, path.equals("/livez") ? health.liveness() : health.readiness());
+                report(response, path.equals("/livez") ? health.liveness() : health.readiness());
             }
         }
     }
 
     /** 200 when every check passed, else 503; the body lists the checks and names the failed ones. */
-    private static void report(HttpExchange exchange, List<Health.Check> checks) throws IOException {
+    private static void report(HttpServletResponse response, List<Health.Check> checks) throws IOException {
         ObjectNode body = JsonRpc.MAPPER.createObjectNode();
         List<Health.Check> failed = checks.stream().filter(c -> !c.ok()).toList();
         body.put("status", failed.isEmpty() ? "ok" : "failed");
@@ -97,27 +133,91 @@ public final class HttpEndpoint implements AutoCloseable {
                 one.put("detail", check.detail());
             }
         }
-        send(exchange, failed.isEmpty() ? 200 : 503, "application/json", JsonRpc.write(body) + "\n");
+        send(response, failed.isEmpty() ? 200 : 503, "application/json", JsonRpc.write(body) + "\n");
     }
 
-    private static void send(HttpExchange exchange, int status, String type, String text) throws IOException {
+    private static void send(HttpServletResponse response, int status, String type, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
+        response.setStatus(status);
+        response.setContentType(type);
+        response.setContentLength(bytes.length);
+        try (OutputStream out = response.getOutputStream()) {
             out.write(bytes);
+        }
+    }
+
+    /** A request and its response as the Prometheus client's scrape handler reads and writes them. */
+    private record Exchange(HttpServletRequest request, HttpServletResponse response) implements PrometheusHttpExchange {
+        @Override
+        public PrometheusHttpRequest getRequest() {
+            return new PrometheusHttpRequest() {
+                @Override
+                public String getQueryString() {
+                    return request.getQueryString();
+                }
+
+                @Override
+                public Enumeration<String> getHeaders(String name) {
+                    return request.getHeaders(name);
+                }
+
+                @Override
+                public String getMethod() {
+                    return request.getMethod();
+                }
+
+                @Override
+                public String getRequestPath() {
+                    return request.getRequestURI();
+                }
+            };
+        }
+
+        @Override
+        public PrometheusHttpResponse getResponse() {
+            return new PrometheusHttpResponse() {
+                @Override
+                public void setHeader(String name, String value) {
+                    response.setHeader(name, value);
+                }
+
+                @Override
+                public OutputStream sendHeadersAndGetBody(int status, int contentLength) throws IOException {
+                    response.setStatus(status);
+                    if (contentLength > 0) {
+                        response.setContentLength(contentLength);
+                    }
+                    return response.getOutputStream();
+                }
+            };
+        }
+
+        @Override
+        public void handleException(IOException e) throws IOException {
+            throw e;
+        }
+
+        @Override
+        public void handleException(RuntimeException e) {
+            throw e;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // It did not start: nothing of it is left to stop.
         }
     }
 
     /** Stops listening; a scrape in progress is cut short. */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
-        try {
-            threads.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopQuietly(server);
     }
 }

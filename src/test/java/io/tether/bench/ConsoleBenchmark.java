@@ -10,6 +10,7 @@ import io.tether.client.TetherClient;
 import io.tether.console.Browser;
 import io.tether.console.BrokerAccess;
 import io.tether.console.ConsoleServer;
+import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
 import io.tether.metrics.HttpAddress;
 import io.tether.testing.TestWorker;
@@ -136,6 +137,7 @@ class ConsoleBenchmark {
             Session replies = sim.createSession(false, Session.AUTO_ACKNOWLEDGE);
             MessageProducer replyProducer = replies.createProducer(null);
             for (SimHost host : hosts) {
+                Echo.makeQueue(sim, "tether.host." + host.id + ".requests");
                 requests.createConsumer(requests.createQueue("tether.host." + host.id + ".requests")).setMessageListener(m -> {
                     try {
                         TextMessage reply;
@@ -234,6 +236,8 @@ class ConsoleBenchmark {
                     while (sent < due) {
                         int h = random.nextInt(HOSTS);
                         TextMessage m = events.createTextMessage(flip(hosts.get(h), random.nextInt(CONNECTIONS)));
+                        // As a worker publishes: the address it publishes on, for the broker to check.
+                        m.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topics.get(h).getTopicName());
                         eventProducer.send(topics.get(h), m);
                         sent++;
                     }

@@ -1,5 +1,7 @@
 package io.tether.bench;
 
+import io.tether.api.JsonRpc;
+import io.tether.messaging.Addresses;
 import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
 import jakarta.jms.Connection;
@@ -8,6 +10,7 @@ import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +57,7 @@ final class Echo implements AutoCloseable {
     private Echo(String url, String queue, String topic) throws Exception {
         // Connected as the worker connects (receives read the prefetch buffer only).
         connection = Jms.connect(url, null, null, false);
+        makeQueue(connection, queue);
         Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
         MessageConsumer consumer = session.createConsumer(session.createQueue(queue));
         Session replySession = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -64,7 +68,7 @@ final class Echo implements AutoCloseable {
             Session eventSession = eventConnection.createSession(true, Session.SESSION_TRANSACTED);
             MessageProducer producer = eventSession.createProducer(eventSession.createTopic(topic));
             producer.setDeliveryMode(DeliveryMode.PERSISTENT);
-            publisher = new Thread(() -> publish(eventSession, producer), "echo-events");
+            publisher = new Thread(() -> publish(eventSession, producer, topic), "echo-events");
             publisher.start();
         } else {
             eventConnection = null;
@@ -104,8 +108,35 @@ final class Echo implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Makes the anycast queue {@code queue} (on the address of that name) through the broker's
+     * management, as the admin: the broker makes no queue on a consumer's say-so, and a host it was
+     * not configured for has none.
+     */
+    static void makeQueue(Connection admin, String queue) throws Exception {
+        Session session = admin.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        try {
+            admin.start();
+            String config = JsonRpc.MAPPER.createObjectNode().put("name", queue).put("address", queue)
+                    .put("routing-type", "ANYCAST").put("durable", true).put("auto-create-address", true).toString();
+            TextMessage call = session.createTextMessage(JsonRpc.MAPPER.createArrayNode().add(config).add(true).toString());
+            call.setStringProperty("_AMQ_ResourceName", "broker");
+            call.setStringProperty("_AMQ_OperationName", "createQueue");
+            TemporaryQueue answers = session.createTemporaryQueue();
+            call.setJMSReplyTo(answers);
+            session.createProducer(session.createQueue("activemq.management")).send(call);
+            Message answer = session.createConsumer(answers).receive(30_000);
+            if (answer == null || !answer.getBooleanProperty("_AMQ_OperationSucceeded")) {
+                throw new IllegalStateException("the broker did not make " + queue + ": "
+                        + (answer == null ? "no answer" : ((TextMessage) answer).getText()));
+            }
+        } finally {
+            session.close();
+        }
+    }
+
     /** Sends what has piled up, in transactions of at most EVENT_BATCH, until closed. */
-    private void publish(Session session, MessageProducer producer) {
+    private void publish(Session session, MessageProducer producer, String topic) {
         List<Long> batch = new ArrayList<>();
         while (running) {
             try {
@@ -118,6 +149,7 @@ final class Echo implements AutoCloseable {
                 for (long seq : batch) {
                     TextMessage message = session.createTextMessage(String.format(EVENT, seq, seq, seq));
                     message.setStringProperty("hostId", "echo");
+                    message.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topic);
                     message.setStringProperty("state", "CONNECTING");
                     message.setStringProperty("change", "MANAGED");
                     message.setLongProperty("seq", seq);

@@ -52,8 +52,8 @@ class FleetStateTest {
 
     @Test
     void eventsBeforeTheListAreHeldAndThoseAtOrBelowItsSeqDropped() {
-        assertTrue(state.onEvent(event("h1", 5, "file:///a", "MANAGED", "CONNECTING", "c1", "c2")), "a new host needs a list");
-        assertFalse(state.onEvent(event("h1", 6, "file:///a", "STATE", "CONNECTED", "c1", "c2")), "already asked");
+        assertTrue(state.onEvent("h1", event("h1", 5, "file:///a", "MANAGED", "CONNECTING", "c1", "c2")), "a new host needs a list");
+        assertFalse(state.onEvent("h1", event("h1", 6, "file:///a", "STATE", "CONNECTED", "c1", "c2")), "already asked");
         assertEquals(-1, state.snapshot().at("/hosts/h1/seq").asLong());
         assertTrue(connection("h1", "file:///a").isMissingNode(), "nothing applied before the snapshot");
 
@@ -66,8 +66,8 @@ class FleetStateTest {
 
         // A duplicate (a worker crash publishes again) and an old one change nothing.
         updates.clear();
-        assertFalse(state.onEvent(event("h1", 6, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")));
-        assertFalse(state.onEvent(event("h1", 3, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")));
+        assertFalse(state.onEvent("h1", event("h1", 6, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")));
+        assertFalse(state.onEvent("h1", event("h1", 3, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")));
         assertTrue(updates.isEmpty(), updates.toString());
         assertEquals("CONNECTED", connection("h1", "file:///a").path("state").asText());
     }
@@ -76,8 +76,8 @@ class FleetStateTest {
     void aGapAsksForANewSnapshotAndHoldsEventsUntilThen() {
         state.learn("h1");
         state.onList("h1", list(2, "c1", "file:///a", "CONNECTED"));
-        assertFalse(state.onEvent(event("h1", 3, "file:///a", "MANAGED", "CONNECTED", "c1", "c2")));
-        assertTrue(state.onEvent(event("h1", 5, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")), "4 is missing");
+        assertFalse(state.onEvent("h1", event("h1", 3, "file:///a", "MANAGED", "CONNECTED", "c1", "c2")));
+        assertTrue(state.onEvent("h1", event("h1", 5, "file:///a", "STATE", "DISCONNECTED", "c1", "c2")), "4 is missing");
         assertEquals("CONNECTED", connection("h1", "file:///a").path("state").asText(), "5 waits for the snapshot");
         assertTrue(state.needsSnapshot("h1"));
         // A snapshot that still predates the gap leaves it open.
@@ -93,7 +93,7 @@ class FleetStateTest {
     void aSnapshotOlderThanWhatWasAppliedIsIgnoredAndANewerOneReplaces() {
         state.learn("h1");
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
-        state.onEvent(event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1"));
+        state.onEvent("h1", event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1"));
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
         assertEquals("DISCONNECTED", connection("h1", "file:///a").path("state").asText());
         state.onList("h1", list(9, "c9", "file:///b", "CONNECTED"));
@@ -111,7 +111,7 @@ class FleetStateTest {
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
         state.onList("h1", list(2, "c1", "file:///a", "DISCONNECTED"));
         updates.clear();
-        assertFalse(state.onEvent(event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertFalse(state.onEvent("h1", event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")));
         assertEquals(1, updates.size(), updates.toString());
         assertEquals("log", updates.get(0).path("type").asText());
         assertEquals(2, updates.get(0).at("/event/seq").asLong());
@@ -119,7 +119,7 @@ class FleetStateTest {
         assertEquals("DISCONNECTED", connection("h1", "file:///a").path("state").asText());
 
         updates.clear();
-        assertFalse(state.onEvent(event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")), "delivered again");
+        assertFalse(state.onEvent("h1", event("h1", 2, "file:///a", "STATE", "DISCONNECTED", "c1")), "delivered again");
         assertTrue(updates.isEmpty(), updates.toString());
         assertEquals(List.of(2L), seqsOf(state.connection("h1", "file:///a").path("events")));
     }
@@ -145,10 +145,10 @@ class FleetStateTest {
     void theLastCidGoneAndDisconnectedRemovesTheConnection() {
         state.learn("h1");
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
-        state.onEvent(event("h1", 2, "file:///a", "UNMANAGED", "CONNECTED"));
+        state.onEvent("h1", event("h1", 2, "file:///a", "UNMANAGED", "CONNECTED"));
         assertEquals(0, connection("h1", "file:///a").path("cids").size(), "still connected while it disconnects");
         assertFalse(connection("h1", "file:///a").path("managed").asBoolean());
-        state.onEvent(event("h1", 3, "file:///a", "STATE", "DISCONNECTED"));
+        state.onEvent("h1", event("h1", 3, "file:///a", "STATE", "DISCONNECTED"));
         assertTrue(connection("h1", "file:///a").isMissingNode());
         assertEquals("null", updates.get(updates.size() - 1).path("value").toString(), "the page is told it went");
     }
@@ -159,7 +159,7 @@ class FleetStateTest {
         state.onList("h1", list(1, "c1", "file:///a", "CONNECTED"));
         state.onBrokerDown("gone");
         assertEquals(List.of("h1"), state.onBrokerUp());
-        assertFalse(state.onEvent(event("h1", 7, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertFalse(state.onEvent("h1", event("h1", 7, "file:///a", "STATE", "DISCONNECTED", "c1")));
         assertEquals("CONNECTED", connection("h1", "file:///a").path("state").asText());
         state.onList("h1", list(6, "c1", "file:///a", "CONNECTED"));
         assertEquals("DISCONNECTED", connection("h1", "file:///a").path("state").asText());
@@ -183,7 +183,7 @@ class FleetStateTest {
         state.onList("h1", list(0));
         ObjectNode e = (ObjectNode) event("h1", 1, "file:///a", "HEALTH", "CONNECTED", "c1");
         e.set("health", json("{'status':'DEGRADED','reasons':['SLOW']}"));
-        state.onEvent(e);
+        state.onEvent("h1", e);
         assertEquals("DEGRADED", connection("h1", "file:///a").at("/health/status").asText());
     }
 
@@ -197,8 +197,23 @@ class FleetStateTest {
         assertEquals(0, connection("h1", "nfs://f/e").path("cids").size());
         assertEquals("nfs", connection("h1", "nfs://f/e").path("type").asText());
         assertThrows(IllegalArgumentException.class, () -> state.learn("h1.example"));
-        assertFalse(state.onEvent(json("{'hostId':'x.y','seq':1,'connectionKey':'file:///a'}")), "not a host id");
-        assertFalse(state.onEvent(json("{'hostId':'h2'}")), "not an event");
+        assertFalse(state.onEvent("x.y", json("{'hostId':'x.y','seq':1,'connectionKey':'file:///a'}")), "not a host id");
+        assertFalse(state.onEvent("h2", json("{'hostId':'h2'}")), "not an event");
         assertEquals(List.of("h1"), state.hosts());
+    }
+
+    @Test
+    void aHostSpeaksOnlyForItself() {
+        state.learn("h2");
+        state.onList("h2", list(4, "c1", "file:///a", "CONNECTED"));
+        // Published on h1's address, with h2's name, the next seq and a state of its choosing.
+        assertFalse(state.onEvent("h1", event("h2", 5, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertFalse(state.onEvent("h1", event("h2", 1_000_000, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertEquals("CONNECTED", connection("h2", "file:///a").path("state").asText());
+        assertEquals(4, state.snapshot().at("/hosts/h2/seq").asLong());
+        assertEquals(List.of("h2"), state.hosts(), "nor does the speaker appear by speaking for another");
+        // h2's own next event still applies: its view was not frozen by a forged seq.
+        assertFalse(state.onEvent("h2", event("h2", 5, "file:///a", "STATE", "DISCONNECTED", "c1")));
+        assertEquals("DISCONNECTED", connection("h2", "file:///a").path("state").asText());
     }
 }

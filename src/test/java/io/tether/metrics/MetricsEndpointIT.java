@@ -18,8 +18,15 @@ import io.tether.testing.Secrets;
 import io.tether.testing.TestWorker;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,6 +173,80 @@ class MetricsEndpointIT {
                 }
             }
         }
+    }
+
+    /**
+     * Clients that connect and send nothing, or half a request, hold no thread: a scrape is answered
+     * while they wait, and each is closed once idle too long. A request under a name that is not
+     * this machine's loopback (a page of another site that points its own name at 127.0.0.1) gets
+     * nothing.
+     */
+    @Test
+    void slowOrSilentClientsStopNoScrapeAndForeignNamesAreRefused() throws Exception {
+        try (TestWorker worker = new TestWorker("slow-clients", tmp.resolve("data"), TestWorker::withHttp)) {
+            int port = worker.worker().httpPort();
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    held.add(new Socket("127.0.0.1", port));
+                }
+                for (int i = 0; i < 20; i++) {
+                    Socket half = new Socket("127.0.0.1", port);
+                    half.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Slow: ")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    held.add(half);
+                }
+                assertEquals(200, get(worker.httpUrl() + "/metrics").statusCode());
+                assertEquals(200, get(worker.httpUrl() + "/readyz").statusCode());
+                assertEquals(200, get(worker.httpUrl() + "/livez").statusCode());
+
+                // A half-sent request that goes on now is answered: it was waited for, not given up on.
+                Socket last = held.get(held.size() - 1);
+                last.getOutputStream().write("1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("HTTP/1.1 200 OK", statusLine(last));
+
+                // The silent and the half-sent ones are closed once idle too long: nobody keeps one.
+                for (Socket socket : List.of(held.get(0), held.get(20))) {
+                    socket.setSoTimeout((int) Duration.ofSeconds(120).toMillis());
+                    assertEquals(-1, drain(socket.getInputStream()), "closed by the worker");
+                }
+            } finally {
+                for (Socket socket : held) {
+                    socket.close();
+                }
+            }
+
+            assertTrue(statusLine(port, "/metrics", "evil.example:" + port).startsWith("HTTP/1.1 421 "));
+            assertTrue(statusLine(port, "/readyz", "evil.example").startsWith("HTTP/1.1 421 "));
+            assertTrue(statusLine(port, "/livez", "").startsWith("HTTP/1.1 4"), "no name is not a loopback name either");
+            for (String name : List.of("localhost:" + port, "127.0.0.1:" + port, "127.0.0.1", "[::1]:" + port, "LOCALHOST")) {
+                assertTrue(statusLine(port, "/metrics", name).startsWith("HTTP/1.1 200 "), name);
+            }
+        }
+    }
+
+    /** The status line of a GET of {@code path} with the Host header given. */
+    private static String statusLine(int port, String path, String host) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return statusLine(socket);
+        }
+    }
+
+    private static String statusLine(Socket socket) throws Exception {
+        socket.setSoTimeout(30_000);
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
+
+    /** Reads to the end; returns the last read's result (-1 at the end). */
+    private static int drain(InputStream in) throws Exception {
+        byte[] bytes = new byte[8192];
+        int n;
+        while ((n = in.read(bytes)) > 0) {
+            // what the worker sent before it closed
+        }
+        return n;
     }
 
     @Test

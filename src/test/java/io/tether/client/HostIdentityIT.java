@@ -69,7 +69,7 @@ class HostIdentityIT {
     void brokerAndWorker() throws Exception {
         broker = new StandaloneArtemis(Files.createDirectories(tmp.resolve("artemis")), "h1", "h2");
         BrokerCredentials login = broker.hostLogin("h2");
-        h2 = new TestWorker(WorkerConfig.external("h2", tmp.resolve("h2"), broker.url())
+        h2 = new TestWorker(WorkerConfig.external("h2", tmp.resolve("h2"), broker.url()).withFileRoots(TestWorker.FILE_ROOTS)
                 .withBrokerCredentials(login.user(), login.password()));
         engine = TetherClient.connect(broker.url(), "engine", broker.engineLogin().password());
         attacker = new BrokerAttacks(broker.url(), broker.engineLogin(), broker.hostLogin("h1"), "h1", "h2")

@@ -221,6 +221,7 @@ class BrokerLimitsIT {
     private static TestWorker worker(StandaloneArtemis broker, String host) throws Exception {
         BrokerCredentials login = broker.hostLogin(host);
         return new TestWorker(TestWorker.withHttp(WorkerConfig.external(host, broker.instance().resolveSibling(host), broker.url())
+                .withFileRoots(TestWorker.FILE_ROOTS)
                 .withBrokerCredentials(login.user(), login.password())));
     }
 

@@ -184,6 +184,58 @@ public final class IpLiteral {
         }
     }
 
+    /**
+     * The IPv4 address inet_aton(3) reads in {@code text}, as four dotted decimal numbers: one to
+     * four parts, each decimal, octal (a leading {@code 0}) or hex ({@code 0x}), the last filling
+     * the bytes left ({@code 127.1} is {@code 127.0.0.1}, {@code 0177.0.0.1} and
+     * {@code 0x7f.0.0.1} too). This is the address the host's tools connected to for such a
+     * spelling, which {@link #checkIpv4} now refuses; empty when inet_aton would refuse it too.
+     */
+    public static Optional<String> inetAton(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length > 4) {
+            return Optional.empty();
+        }
+        long[] values = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].toLowerCase(java.util.Locale.ROOT);
+            int radix = 10;
+            if (p.startsWith("0x")) {
+                radix = 16;
+                p = p.substring(2);
+            } else if (p.length() > 1 && p.startsWith("0")) {
+                radix = 8;
+                p = p.substring(1);
+            }
+            if (p.isEmpty() && radix == 10 || p.length() > 11) {
+                return Optional.empty();
+            }
+            long value = 0;
+            for (char c : p.toCharArray()) {
+                int digit = Character.digit(c, radix);
+                if (digit < 0 || c > 'f') {
+                    return Optional.empty();
+                }
+                value = value * radix + digit;
+            }
+            values[i] = value;
+        }
+        long address = 0;
+        for (int i = 0; i < values.length - 1; i++) {
+            if (values[i] > 0xff) {
+                return Optional.empty();
+            }
+            address |= values[i] << (24 - 8 * i);
+        }
+        long last = values[values.length - 1];
+        if (last >= 1L << (32 - 8 * (values.length - 1))) {
+            return Optional.empty();
+        }
+        address |= last;
+        byte[] bytes = {(byte) (address >> 24), (byte) (address >> 16), (byte) (address >> 8), (byte) address};
+        return Optional.of(dotted(bytes, 0));
+    }
+
     /** Four decimal numbers from 0 to 255 without leading zeros, or null. */
     private static byte[] parseIpv4(String text) {
         String[] parts = text.split("\\.", -1);

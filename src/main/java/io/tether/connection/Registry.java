@@ -17,6 +17,7 @@ import java.util.TreeMap;
 public final class Registry {
     private final TreeMap<String, ManagedCid> cids = new TreeMap<>();
     private final Map<ConnectionKey, HostConnection> connections = new HashMap<>();
+    private final TreeMap<String, StrandedCid> stranded = new TreeMap<>();
 
     public Optional<ManagedCid> cid(String cid) {
         return Optional.ofNullable(cids.get(cid));
@@ -30,17 +31,50 @@ public final class Registry {
         return connections.values();
     }
 
+    /** Managed CIDs, stranded ones included. */
     public int size() {
-        return cids.size();
+        return cids.size() + stranded.size();
     }
 
     /** CIDs starting with {@code prefix} (all when null), in CID order. */
     public Collection<ManagedCid> withPrefix(String prefix) {
+        return startingWith(cids, prefix);
+    }
+
+    /** Stranded CIDs starting with {@code prefix} (all when null), in CID order. */
+    public Collection<StrandedCid> strandedWithPrefix(String prefix) {
+        return startingWith(stranded, prefix);
+    }
+
+    public Optional<StrandedCid> stranded(String cid) {
+        return Optional.ofNullable(stranded.get(cid));
+    }
+
+    /** Keeps a CID the current rules cannot serve; it counts as managed, and holds no connection. */
+    public void strand(StrandedCid cid) {
+        stranded.put(cid.cid(), cid);
+    }
+
+    /** Drops a stranded CID (unmanaged, or replaced by a manage). */
+    public void unstrand(String cid) {
+        stranded.remove(cid);
+    }
+
+    private static <T> Collection<T> startingWith(TreeMap<String, T> byCid, String prefix) {
         if (prefix == null) {
-            return cids.values();
+            return byCid.values();
         }
-        return cids.subMap(prefix, true, prefix + Character.MAX_VALUE, false).values().stream()
-                .filter(m -> m.cid().startsWith(prefix)).toList();
+        // Every CID with the prefix sorts at or after it, and they are contiguous: walk from the
+        // prefix until the first CID without it. No upper bound string can stand for "any
+        // character follows", as a CID may continue with U+FFFF itself.
+        List<T> matching = new ArrayList<>();
+        for (Map.Entry<String, T> e : byCid.tailMap(prefix, true).entrySet()) {
+            if (!e.getKey().startsWith(prefix)) {
+                break;
+            }
+            matching.add(e.getValue());
+        }
+        return matching;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.tether.store;
 
 import io.tether.api.Reply;
 import io.tether.connection.InvalidUriException;
+import io.tether.connection.LegacySpelling;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.StorageUri;
 import io.tether.connection.UriParser;
@@ -15,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,28 +83,75 @@ public final class Store implements AutoCloseable {
         return store;
     }
 
-    /** Every managed CID, with credentials decrypted. */
-    public List<ManagedCid> loadCids() {
+    /**
+     * Every stored CID, with credentials decrypted, oldest first. A row whose URI the current rules
+     * refuse is returned as {@link Unreadable}, never dropped; one written in an IPv4 spelling that
+     * earlier versions took ({@link LegacySpelling}) is rewritten in today's spelling, in the same
+     * commit as the read.
+     */
+    public Stored loadCids() {
         return read("loading managed CIDs", db -> {
-            List<ManagedCid> cids = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT cid, uri, secret, managed_at FROM managed_cid");
+            List<ManagedCid> managed = new ArrayList<>();
+            List<Unreadable> unreadable = new ArrayList<>();
+            List<ManagedCid> rewritten = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT cid, uri, secret, managed_at, connection_key FROM managed_cid ORDER BY managed_at, cid");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String cid = rs.getString(1);
                     byte[] secret = rs.getBytes(3);
                     String uri = secret == null ? rs.getString(2) : cipher.decrypt(secret, cid);
+                    Instant managedAt = rs.getTimestamp(4).toInstant();
                     try {
-                        cids.add(new ManagedCid(cid, UriParser.parse(uri), rs.getTimestamp(4).toInstant()));
+                        managed.add(new ManagedCid(cid, UriParser.parse(uri), managedAt));
                     } catch (InvalidUriException e) {
-                        // A hand-edited row, or one written under looser parsing rules (an IP literal
-                        // in another spelling): skip it rather than refuse to start.
-                        log.error("cid={} stored uri no longer parses ({}); left in the database, not managed",
-                                cid, e.getMessage());
+                        Optional<String> today = LegacySpelling.rewrite(uri);
+                        if (today.isPresent()) {
+                            ManagedCid now = new ManagedCid(cid, parsed(today.get()), managedAt);
+                            managed.add(now);
+                            rewritten.add(now);
+                            log.info("cid={} key={} stored in an older spelling as {}: rewritten", cid, now.key(), rs.getString(5));
+                        } else {
+                            // The parser's message never quotes a piece of a URI that may hold a secret.
+                            unreadable.add(new Unreadable(cid, rs.getString(5), managedAt, e.getMessage()));
+                        }
                     }
                 }
             }
-            return cids;
+            for (ManagedCid now : rewritten) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "UPDATE managed_cid SET connection_key = ?, uri = ?, secret = ? WHERE cid = ?")) {
+                    StorageUri uri = now.uri();
+                    ps.setString(1, now.key().value());
+                    ps.setString(2, uri.toString());
+                    ps.setBytes(3, uri.hasCredentials() ? cipher.encrypt(uri.toStringWithCredentials(), now.cid()) : null);
+                    ps.setString(4, now.cid());
+                    ps.executeUpdate();
+                }
+            }
+            return new Stored(managed, unreadable);
         });
+    }
+
+    private static StorageUri parsed(String uri) {
+        try {
+            return UriParser.parse(uri);
+        } catch (InvalidUriException e) {
+            throw new IllegalStateException("a rewritten URI parses: LegacySpelling checked it", e);
+        }
+    }
+
+    /** The stored CIDs: those the current rules take, and the rows they refuse. */
+    public record Stored(List<ManagedCid> managed, List<Unreadable> unreadable) {
+    }
+
+    /**
+     * A stored row whose URI the current rules refuse.
+     *
+     * @param connectionKey the key stored with it, as the version that wrote it made it
+     * @param reason        why the URI is refused; never a piece of a URI that may hold a secret
+     */
+    public record Unreadable(String cid, String connectionKey, Instant managedAt, String reason) {
     }
 
     /**

@@ -145,7 +145,10 @@ public final class RequestPath implements RequestConsumer.Handler {
         return answers.stream().map(Answer::reply).toList();
     }
 
-    /** Runs the requests as one batch; if their changes cannot be made durable, none is made. */
+    /**
+     * Runs the requests as one batch; if their changes cannot be made durable, none is made, and
+     * each request runs again alone, so only a request whose own change fails is refused.
+     */
     private void run(List<Fresh> requests) {
         List<ConnectionKey> touched;
         try (StorageService.Batch batch = service.begin()) {
@@ -157,6 +160,13 @@ public final class RequestPath implements RequestConsumer.Handler {
             batch.commit();
             touched = batch.touched();
         } catch (StoreException e) {
+            if (requests.size() > 1) {
+                // One request's change may be what the store refused: each runs again alone, so it
+                // fails no other request that happened to arrive with it.
+                log.warn("{} requests not made durable together ({}): each runs again on its own", requests.size(), e.getMessage());
+                requests.forEach(fresh -> run(List.of(fresh)));
+                return;
+            }
             log.error("{} request(s) not made durable, nothing changed: {}", requests.size(), e.getMessage());
             RpcError unavailable = new RpcError(ErrorCode.STORE_UNAVAILABLE,
                     "the worker could not record the change durably (" + e.getMessage()

@@ -8,11 +8,14 @@ import io.tether.api.RpcError;
 import io.tether.api.StatusEvent;
 import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
+import io.tether.connection.Health;
 import io.tether.connection.HostConnection;
+import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
 import io.tether.connection.StorageUri;
+import io.tether.connection.StrandedCid;
 import io.tether.connector.ActiveConnections;
 import io.tether.logging.LogFields;
 import io.tether.metrics.Meters;
@@ -77,16 +80,39 @@ public final class StorageService implements ConnectionTable {
         this.meters = meters;
     }
 
-    /** Loads every managed CID from the store; each connection starts CONNECTING. Returns their keys. */
+    /**
+     * Loads every managed CID from the store; each connection starts CONNECTING. Returns their keys.
+     * A stored CID the current rules cannot serve is kept stranded ({@link StrandedCid}): one whose
+     * URI they refuse, or one that names the connection of an earlier CID with other settings (two
+     * spellings of one server that are one key now): the earlier CID keeps the connection, and
+     * neither CID's settings are changed behind its engine's back.
+     */
     public Set<ConnectionKey> load() {
         lock.lock();
         try {
             seq = store.lastSeq();
             Instant now = clock.instant();
             Set<ConnectionKey> keys = new LinkedHashSet<>();
-            for (ManagedCid managed : store.loadCids()) {
+            Store.Stored stored = store.loadCids();
+            for (ManagedCid managed : stored.managed()) {
+                HostConnection connection = registry.connection(managed.key());
+                if (connection != null && !connection.uri().sameSettingsAs(managed.uri())) {
+                    String holder = connection.cids().first();
+                    strand(new StrandedCid(managed.cid(), managed.key().value(), managed.managedAt(), new LastError(
+                            ErrorCode.OPTIONS_CONFLICT.code(), ErrorCode.OPTIONS_CONFLICT.name(), "stored with other options"
+                            + " or credentials than CID \"" + holder + "\", which holds this connection: this version"
+                            + " writes both URIs as one connection, which has one set of options. Unmanage this CID, or"
+                            + " manage it again with the options of \"" + holder + "\"", now)));
+                    continue;
+                }
                 registry.add(managed, now);
                 keys.add(managed.key());
+            }
+            for (Store.Unreadable row : stored.unreadable()) {
+                strand(new StrandedCid(row.cid(), row.connectionKey(), row.managedAt(), new LastError(
+                        ErrorCode.UNSUPPORTED_URI.code(), ErrorCode.UNSUPPORTED_URI.name(), "the stored URI is refused by"
+                        + " this version (" + row.reason() + "): nothing is connected for this CID. Unmanage it, or"
+                        + " manage it again with a URI this version takes", now)));
             }
             keys.forEach(this::tellMeters);
             tellMeters();
@@ -94,6 +120,13 @@ public final class StorageService implements ConnectionTable {
             return keys;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void strand(StrandedCid cid) {
+        registry.strand(cid);
+        try (LogFields ids = LogFields.of(cid.cid(), cid.connectionKey())) {
+            log.warn("cid={} key={} kept managed but not served: {}", cid.cid(), cid.connectionKey(), cid.error().message());
         }
     }
 
@@ -226,6 +259,7 @@ public final class StorageService implements ConnectionTable {
                         + "); one host connection has one set of options: use the same options")
                         .with("connectionKey", key.value());
             }
+            registry.stranded(cid).ifPresent(this::replaceStranded);
             ManagedCid managed = new ManagedCid(cid, command.uri(), clock.instant());
             tx.insertCid(managed);
             boolean isNew = connection == null;
@@ -256,14 +290,18 @@ public final class StorageService implements ConnectionTable {
 
         private Results.Unmanaged unmanage(Action.Unmanage command) throws RpcError {
             List<ManagedCid> targets;
+            List<StrandedCid> strandedTargets;
             if (command.connectionId() != null) {
-                ManagedCid managed = registry.cid(command.connectionId()).orElseThrow(() -> new RpcError(
-                        ErrorCode.CID_NOT_FOUND, "connection ID \"" + command.connectionId()
-                        + "\" is not managed on host " + hostId));
-                targets = List.of(managed);
+                Optional<StrandedCid> stranded = registry.stranded(command.connectionId());
+                strandedTargets = stranded.map(List::of).orElse(List.of());
+                targets = stranded.isPresent() ? List.of() : List.of(registry.cid(command.connectionId()).orElseThrow(
+                        () -> new RpcError(ErrorCode.CID_NOT_FOUND, "connection ID \"" + command.connectionId()
+                        + "\" is not managed on host " + hostId)));
             } else {
                 targets = List.copyOf(registry.withPrefix(command.connectionIdPrefix()));
+                strandedTargets = List.copyOf(registry.strandedWithPrefix(command.connectionIdPrefix()));
             }
+            strandedTargets.forEach(this::unmanageStranded);
             Map<ConnectionKey, List<ManagedCid>> byConnection = new LinkedHashMap<>();
             for (ManagedCid managed : targets) {
                 byConnection.computeIfAbsent(managed.key(), k -> new ArrayList<>()).add(managed);
@@ -288,7 +326,32 @@ public final class StorageService implements ConnectionTable {
                     touched.add(key);
                 }
             });
-            return new Results.Unmanaged(targets.stream().map(ManagedCid::cid).toList(), disconnecting);
+            List<String> unmanaged = new ArrayList<>(targets.stream().map(ManagedCid::cid).toList());
+            strandedTargets.forEach(stranded -> unmanaged.add(stranded.cid()));
+            return new Results.Unmanaged(unmanaged, disconnecting);
+        }
+
+        /** A manage of a stranded CID replaces it: its row goes, and its key hears it leave. */
+        private void replaceStranded(StrandedCid stranded) {
+            unmanageStranded(stranded);
+            try (LogFields ids = LogFields.of(stranded.cid(), stranded.connectionKey())) {
+                log.info("cid={} key={} stranded CID replaced by a manage", stranded.cid(), stranded.connectionKey());
+            }
+        }
+
+        private void unmanageStranded(StrandedCid stranded) {
+            tx.deleteCid(stranded.cid());
+            registry.unstrand(stranded.cid());
+            undo.add(() -> registry.strand(stranded));
+            try (LogFields ids = LogFields.of(stranded.cid(), stranded.connectionKey())) {
+                log.info("cid={} key={} unmanaged (stranded)", stranded.cid(), stranded.connectionKey());
+            }
+            // Its own event: a stranded CID holds no connection, so no open event can take it.
+            List<String> left = registry.strandedWithPrefix(null).stream()
+                    .filter(other -> other.connectionKey().equals(stranded.connectionKey())).map(StrandedCid::cid).toList();
+            events.add(new StatusEvent(hostId, ++batchSeq, clock.instant(), stranded.connectionKey(), left,
+                    List.of(stranded.cid()), ConnectionState.DISCONNECTED.name(), false, stranded.error(),
+                    Health.notConnected(), strandedInfo(stranded), StatusEvent.Change.UNMANAGED.name()));
         }
 
         private Results.StorageServerList list(Action.GetList command) {
@@ -304,6 +367,11 @@ public final class StorageService implements ConnectionTable {
                 Results.Entry entry = shared.computeIfAbsent(managed.uri(),
                         uri -> entry(registry.connection(uri.key()), true));
                 entries.put(managed.cid(), entry);
+            }
+            for (StrandedCid stranded : registry.strandedWithPrefix(prefix)) {
+                entries.put(stranded.cid(), new Results.Entry(true, false, ConnectionState.DISCONNECTED.name(),
+                        stranded.connectionKey(), stranded.managedAt(), stranded.error(), Health.notConnected(),
+                        strandedInfo(stranded)));
             }
             if (prefix == null) {
                 // Connections no CID holds: being disconnected, left active by a failed disconnect,
@@ -358,6 +426,11 @@ public final class StorageService implements ConnectionTable {
             open.values().forEach(e -> events.add(e.snapshot()));
             open.clear();
         }
+    }
+
+    /** A stranded CID's connection info: its type, when its stored key names one. */
+    private static Map<String, Object> strandedInfo(StrandedCid stranded) {
+        return stranded.type().<Map<String, Object>>map(type -> Map.of("type", type.scheme())).orElse(Map.of());
     }
 
     private static Results.Entry entry(HostConnection c, boolean managed) {

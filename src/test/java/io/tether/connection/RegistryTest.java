@@ -155,6 +155,18 @@ class RegistryTest {
         assertEquals(List.of("host-1", "vm-1", "vm-10", "vm-2", "vmx"), cids(registry.withPrefix("")));
     }
 
+    /** Whatever follows the prefix, U+FFFF (the highest UTF-16 unit) and surrogate pairs too. */
+    @Test
+    void withPrefixMatchesEveryCidThatStartsWithItWhateverFollows() {
+        for (String cid : List.of("flow7", "flow7\uffff", "flow7\uffffiso", "flow7\udbff\udfff", "flow7a", "flow8", "flow6\uffff")) {
+            add(cid, V3, FIRST);
+        }
+
+        assertEquals(List.of("flow7", "flow7a", "flow7\udbff\udfff", "flow7\uffff", "flow7\uffffiso"),
+                cids(registry.withPrefix("flow7")));
+        assertEquals(List.of("flow7\uffff", "flow7\uffffiso"), cids(registry.withPrefix("flow7\uffff")));
+    }
+
     private static List<String> cids(Collection<ManagedCid> managed) {
         return managed.stream().map(ManagedCid::cid).toList();
     }

@@ -221,7 +221,7 @@ class BrokerLimitsIT {
     private static TestWorker worker(StandaloneArtemis broker, String host) throws Exception {
         BrokerCredentials login = broker.hostLogin(host);
         return new TestWorker(TestWorker.withHttp(WorkerConfig.external(host, broker.instance().resolveSibling(host), broker.url())
-                .withBrokerCredentials(login.user(), login.password())));
+                .withBrokerCredentials(login.user(), login.password()).withFileRoots(TestWorker.FILE_ROOTS)));
     }
 
     /** Whether the broker has {@code host}'s request address: a request is then taken (and waits), not refused. */

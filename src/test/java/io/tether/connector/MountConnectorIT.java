@@ -460,6 +460,27 @@ class MountConnectorIT {
         }
     }
 
+    /**
+     * The readCheck file is on storage whoever writes it controls, and root reads it: a link there
+     * to a host FIFO (or /dev/watchdog, which arms the host's watchdog when opened) had root open
+     * that. The file itself is read, never what a link points to: the probe fails, naming the link.
+     */
+    @Test
+    void aReadCheckLinkIsNotFollowedToTheHost() throws Exception {
+        Requirements.needTool("mkfifo", "coreutils");
+        Path hostFifo = tmp.resolve("host-fifo");
+        Host.ok(10, "mkfifo", "-m", "600", hostFifo.toString());
+        StorageUri uri = UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m&readCheck=dom_md/metadata");
+        posix.connect(uri);
+        Path point = MountPaths.mountPoint(root, uri);
+        Files.createDirectory(point.resolve("dom_md"));
+        Files.createSymbolicLink(point.resolve("dom_md/metadata"), hostFifo);
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.probe(uri));
+        assertEquals(VdsmError.StorageServerAccessPermissionError, e.error(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("readCheck of dom_md/metadata on " + point + " failed: ")
+                && e.getMessage().contains("Too many levels of symbolic links"), e.getMessage());
+    }
+
     /** A device used as swap is the host's: refused. */
     @Test
     void aSwapDeviceIsRefused() throws Exception {

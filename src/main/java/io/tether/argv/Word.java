@@ -21,7 +21,11 @@ public enum Word implements Arg {
     OF_NULL("of=/dev/null"),
     BS_4096("bs=4096"),
     COUNT_1("count=1"),
-    IFLAG_DIRECT("iflag=direct"),
+    /**
+     * Direct I/O, and {@code O_NOFOLLOW}: the file is on storage someone else writes, and a link
+     * there would have root open a host file or device of theirs choosing (a FIFO, /dev/watchdog).
+     */
+    IFLAG_DIRECT_NOFOLLOW("iflag=direct,nofollow"),
     // iscsiadm
     MODE("-m"),
     NODE("node"),

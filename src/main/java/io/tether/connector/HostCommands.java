@@ -44,10 +44,13 @@ final class HostCommands {
         return Command.of(Program.UMOUNT).arg(Word.LAZY, mountPoint);
     }
 
-    /** {@code dd if=FILE of=/dev/null bs=4096 count=1 iflag=direct}: the first block, past the page cache. */
+    /**
+     * {@code dd if=FILE of=/dev/null bs=4096 count=1 iflag=direct,nofollow}: the first block, past
+     * the page cache, of the file itself, never of what a link there points to.
+     */
     static Command readFirstBlock(LocalPath file) {
         return Command.of(Program.DD).arg(new Joined(Word.IF, file), Word.OF_NULL, Word.BS_4096, Word.COUNT_1,
-                Word.IFLAG_DIRECT);
+                Word.IFLAG_DIRECT_NOFOLLOW);
     }
 
     /** {@code iscsiadm -m node -T IQN -I IFACE -p HOST:PORT[,TPGT]}, to which an operation is added. */

@@ -2,7 +2,6 @@ package io.tether.connector;
 
 import io.tether.connection.MountSettings;
 import io.tether.connection.StorageUri;
-import io.tether.files.Owner;
 import io.tether.files.TrustedPaths;
 import io.tether.files.UntrustedPathException;
 import java.io.IOException;
@@ -35,7 +34,6 @@ import java.util.stream.Stream;
  * mount's directory or a {@code loop} image (docs/connectors.md, "What a request may ask for").
  */
 final class LocalSources {
-    private static final int LOOP_MAJOR = 7;
     private static final Set<String> OPERATORS_SOURCES = Set.of("bind", "rbind", "loop", "offset", "sizelimit");
 
     private final MountTable table;
@@ -108,10 +106,8 @@ final class LocalSources {
         }
         Path real = resolution.real();
         Device device = blockDevice(source, real);
-        if (device.major() == LOOP_MAJOR) {
-            refuseOthersImage(source, real, device);
-        }
         refuseInUse(source, real, device);
+        refuseFileBacked(source, real, device);
     }
 
     /**
@@ -155,32 +151,53 @@ final class LocalSources {
         return Device.of(rdev);
     }
 
-    /** A loop device mounts its backing file: that must be root's (or ours), as a source path must. */
-    private void refuseOthersImage(String source, Path real, Device device) throws ConnectorException {
-        Path backingFile = sysfs.resolve("dev/block/" + device + "/loop/backing_file");
-        String backing;
-        try {
-            backing = Files.readString(backingFile, StandardCharsets.UTF_8).strip();
-        } catch (NoSuchFileException e) {
-            return; // no file attached: mount says so
-        } catch (IOException e) {
-            throw refused("posix source " + source + " is a loop device whose backing file cannot be read from " + backingFile);
+    /**
+     * A device whose blocks are a file's: a loop device, a partition of one, or a device-mapper or md
+     * device stacked on one (sysfs {@code slaves}). The kernel holds that file by reference, not by
+     * name, so no check of a name tells whose it is: a user's image set up by udisks, then deleted
+     * or renamed ({@code backing_file} then names nothing, or another file), or partitioned
+     * ({@code loop0p1}, whose number is not the loop major's), passed a check of the backing file's
+     * path. An image is the operator's ({@code loop}), never a request's.
+     */
+    private void refuseFileBacked(String source, Path real, Device device) throws ConnectorException {
+        Optional<String> loop = fileBacked(device.toString(), 0);
+        if (loop.isPresent()) {
+            throw refused("posix source " + source + (real.toString().equals(source) ? "" : " (" + real + ")")
+                    + " is backed by a file (" + loop.get() + "): a posix:// URI without a host mounts a disk, never an"
+                    + " image; the host's operator can allow images with --allow-mount-option TYPE:loop");
         }
-        Path image = Path.of(backing.endsWith(" (deleted)") ? backing.substring(0, backing.length() - 10) : backing);
+    }
+
+    /**
+     * The loop device under the block device {@code major:minor}, looking through a partition to its
+     * disk and through a stacked device to its slaves; empty when there is none (or after
+     * {@code depth} levels, deeper than any real stack).
+     */
+    private Optional<String> fileBacked(String number, int depth) {
+        if (depth > 8) {
+            return Optional.of("a stack of devices deeper than 8");
+        }
+        Path dir;
         try {
-            TrustedPaths.Resolution resolution = TrustedPaths.resolve(image, "loop device " + real + "'s backing file");
-            if (resolution.exists()) {
-                PosixFileAttributes attributes = TrustedPaths.lstat(resolution.real());
-                TrustedPaths.requireOwner("loop device " + real + "'s backing file", image, resolution.real(), attributes,
-                        Owner.ROOT_OR_SELF);
-                TrustedPaths.requireNotWritableByOthers("loop device " + real + "'s backing file", image, resolution.real(),
-                        attributes, false);
+            dir = sysfs.resolve("dev/block/" + number).toRealPath();
+        } catch (IOException e) {
+            return Optional.empty(); // no sysfs entry: nothing is known to be under it
+        }
+        Path disk = Files.exists(dir.resolve("partition")) ? dir.getParent() : dir;
+        if (Files.isDirectory(disk.resolve("loop"))) {
+            return Optional.of(disk.getFileName().toString());
+        }
+        try (Stream<Path> slaves = Files.list(disk.resolve("slaves"))) {
+            for (Path slave : slaves.toList()) {
+                Optional<String> under = numberIn(slave).flatMap(d -> fileBacked(d.toString(), depth + 1));
+                if (under.isPresent()) {
+                    return under;
+                }
             }
-        } catch (UntrustedPathException e) {
-            throw refused("posix source " + source + ": " + e.getMessage());
         } catch (IOException e) {
-            throw refused("posix source " + source + " is a loop device whose backing file " + image + " cannot be checked");
+            // No slaves directory: a device of its own.
         }
+        return Optional.empty();
     }
 
     /**

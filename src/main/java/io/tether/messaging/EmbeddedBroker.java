@@ -1,8 +1,10 @@
 package io.tether.messaging;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.tether.files.TrustedPaths;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -38,6 +40,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static final String ENGINE_LOGIN = "engine-credentials";
     /** The administrator's login (role {@code amq}), in the data dir, mode 0600. */
     public static final String ADMIN_LOGIN = "admin-credentials";
+    /** The most connections the embedded broker takes at once ({@link #connectionsAllowed}). */
+    static final long MAX_CONNECTIONS = 1024;
 
     private final EmbeddedActiveMQ server = new EmbeddedActiveMQ();
     private final int port;
@@ -86,6 +90,11 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException(BrokerXml.BROKER_XML + " has no acceptor named amqp"));
         amqp.getParams().put("host", "127.0.0.1");
         amqp.getParams().put("port", Integer.toString(port));
+        // The broker runs in the worker's process: each connection is one of the worker's file
+        // descriptors, and any local user may open connections and never log in (the broker keeps
+        // them). Bounded, they cannot take the descriptors the worker needs to run mount, probe a
+        // mount or write its database; past the bound, Artemis closes a new connection at once.
+        amqp.getParams().put("connectionsAllowed", Long.toString(connectionsAllowed()));
         config.getAcceptorConfigurations().removeIf(t -> !"amqp".equals(t.getName()));
 
         BrokerCredentials worker = new BrokerCredentials("host-" + hostId, BrokerCredentials.randomPassword());
@@ -124,6 +133,17 @@ public final class EmbeddedBroker implements AutoCloseable {
         log.info("embedded broker listening on amqp://127.0.0.1:{} (journal in {}; engines log in with {})", port, dir,
                 dataDir.toAbsolutePath().normalize().resolve(ENGINE_LOGIN));
         return broker;
+    }
+
+    /**
+     * How many connections the embedded broker accepts at once: a quarter of the file descriptors
+     * this process may open, and at most {@value #MAX_CONNECTIONS} (a host's engines and CLIs need
+     * a handful), so that the other three quarters stay the worker's whoever holds connections.
+     */
+    static long connectionsAllowed() {
+        long descriptors = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount() : 4 * MAX_CONNECTIONS;
+        return Math.max(1, Math.min(MAX_CONNECTIONS, descriptors / 4));
     }
 
     /**

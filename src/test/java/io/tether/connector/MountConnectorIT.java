@@ -1,5 +1,6 @@
 package io.tether.connector;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,8 +13,12 @@ import io.tether.testing.Host;
 import io.tether.testing.LocalUser;
 import io.tether.testing.Requirements;
 import io.tether.testing.servers.SftpServer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -388,27 +393,92 @@ class MountConnectorIT {
     }
 
     /**
-     * A loop device whose file is another user's (one udisks made for a desktop user, say) mounts
-     * that user's image: refused, as the file itself would be.
+     * A device whose blocks are a file's mounts that file, whoever's it is and whatever its name
+     * says: a user's image that udisks (here losetup, as udisks runs it) attached as a loop device,
+     * that image after the user deleted it (its backing_file then names nothing, and a check of that
+     * name let it through), a partition of a loop device of the user's partitioned image
+     * ({@code loopNp1}, major 259, which a check of the loop major missed), and root's own image. All
+     * refused before mount runs; an image is the operator's ({@code loop}).
      */
     @Test
-    void aLoopDeviceOfAnotherUsersFileIsRefused() throws Exception {
+    void aDeviceBackedByAFileIsRefused() throws Exception {
         LocalUser.need();
         Requirements.needTool("mkfs.ext4", "e2fsprogs");
+        Requirements.needTool("partx", "util-linux");
         Path shared = LocalUser.sharedDir(tmp);
-        Path evil = shared.resolve("evil.img");
-        LocalUser.run("truncate", "-s", "16M", evil.toString());
-        LocalUser.run("mkfs.ext4", "-q", "-F", evil.toString());
-        String device = Host.ok(30, "losetup", "-f", "--show", evil.toString()).strip();
-        try {
-            StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
-            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
-            assertEquals(VdsmError.MountError, e.error());
-            assertTrue(e.getMessage().contains("backing file " + evil + " is owned by nobody"), e.getMessage());
-            assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)));
-        } finally {
-            Host.run(30, "losetup", "-d", device);
+        record Case(String what, Path image, boolean partitioned, boolean deleteImage) {
         }
+        List<Case> cases = List.of(
+                new Case("another user's image, deleted once attached", shared.resolve("gone.img"), false, true),
+                new Case("a partition of another user's image", shared.resolve("parted.img"), true, false),
+                new Case("root's own image", tmp.resolve("roots.img"), false, false),
+                new Case("another user's image", shared.resolve("evil.img"), false, false));
+        for (Case c : cases) {
+            boolean theirs = c.image().startsWith(shared);
+            if (theirs) {
+                LocalUser.run("truncate", "-s", "20M", c.image().toString());
+            } else {
+                Host.ok(10, "truncate", "-s", "20M", c.image().toString());
+            }
+            if (c.partitioned()) {
+                writeOnePartitionTable(c.image());
+            } else {
+                Host.ok(60, "mkfs.ext4", "-q", "-F", c.image().toString());
+            }
+            String loop = Host.ok(30, "losetup", "-f", "--show", "-P", c.image().toString()).strip();
+            String device = c.partitioned() ? loop + "p1" : loop;
+            try {
+                if (c.partitioned()) {
+                    Host.run(30, "partx", "-a", loop);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(Path.of(device)));
+                    Host.ok(60, "mkfs.ext4", "-q", "-F", device);
+                }
+                if (c.deleteImage()) {
+                    LocalUser.run("rm", c.image().toString());
+                }
+                StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
+                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), c.what());
+                assertEquals(VdsmError.MountError, e.error(), c.what());
+                assertEquals("posix source " + device + " is backed by a file (" + Path.of(loop).getFileName() + "): a"
+                        + " posix:// URI without a host mounts a disk, never an image; the host's operator can allow"
+                        + " images with --allow-mount-option TYPE:loop", e.getMessage(), c.what());
+                assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), c.what() + ": nothing mounted");
+            } finally {
+                Host.run(30, "umount", MountPaths.mountPoint(root, UriParser.parse("posix://" + device + "?vfsType=ext4")).toString());
+                Host.run(30, "losetup", "-d", loop);
+            }
+        }
+    }
+
+    /** An MBR with one Linux partition from sector 2048 to the end of a 20 MiB image. */
+    private static void writeOnePartitionTable(Path image) throws Exception {
+        java.nio.ByteBuffer entry = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        entry.put(4, (byte) 0x83).putInt(8, 2048).putInt(12, 20 * 2048 - 2048);
+        try (FileChannel file = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            file.write(entry, 446);
+            file.write(ByteBuffer.wrap(new byte[] {0x55, (byte) 0xaa}), 510);
+        }
+    }
+
+    /**
+     * The readCheck file is on storage whoever writes it controls, and root reads it: a link there
+     * to a host FIFO (or /dev/watchdog, which arms the host's watchdog when opened) had root open
+     * that. The file itself is read, never what a link points to: the probe fails, naming the link.
+     */
+    @Test
+    void aReadCheckLinkIsNotFollowedToTheHost() throws Exception {
+        Requirements.needTool("mkfifo", "coreutils");
+        Path hostFifo = tmp.resolve("host-fifo");
+        Host.ok(10, "mkfifo", "-m", "600", hostFifo.toString());
+        StorageUri uri = UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m&readCheck=dom_md/metadata");
+        posix.connect(uri);
+        Path point = MountPaths.mountPoint(root, uri);
+        Files.createDirectory(point.resolve("dom_md"));
+        Files.createSymbolicLink(point.resolve("dom_md/metadata"), hostFifo);
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.probe(uri));
+        assertEquals(VdsmError.StorageServerAccessPermissionError, e.error(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("readCheck of dom_md/metadata on " + point + " failed: ")
+                && e.getMessage().contains("Too many levels of symbolic links"), e.getMessage());
     }
 
     /** A device used as swap is the host's: refused. */

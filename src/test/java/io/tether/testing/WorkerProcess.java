@@ -44,6 +44,15 @@ public final class WorkerProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the worker with at most {@code files} open file descriptors ({@code prlimit}, which execs
+     * the command, so {@link #pid()} is still the JVM's; the JVM cannot raise a hard limit).
+     */
+    public WorkerProcess withOpenFileLimit(int files) {
+        command.addAll(0, List.of("prlimit", "--nofile=" + files + ":" + files, "--"));
+        return this;
+    }
+
     /** An environment variable of the worker process (PATH, to put wrappers of host tools first). */
     public WorkerProcess withEnvironment(String name, String value) {
         environment.put(name, value);

@@ -339,6 +339,12 @@ public final class MountConnector implements Connector {
         if (!mount.exact()) {
             return false;
         }
+        if ((mount.fsType().equals("fuse") || mount.fsType().startsWith("fuse.")) && !ownedByRoot(mount)) {
+            // A user may mount a FUSE file system of their own (fusermount3 is setuid) on a
+            // directory they can write, such as an export's root, naming any source: it is theirs,
+            // never a connection of ours, however its source reads.
+            return false;
+        }
         MountSettings settings = MountPaths.settings(uri);
         boolean typeOk = mount.fsType().equals(settings.vfsType())
                 || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
@@ -363,6 +369,11 @@ public final class MountConnector implements Connector {
             }
         }
         return false;
+    }
+
+    /** A FUSE mount's daemon runs as the user the kernel shows in {@code user_id}: root's is 0. */
+    private static boolean ownedByRoot(MountTable.Mount mount) {
+        return mount.superOption("user_id").map("0"::equals).orElse(false);
     }
 
     /** {@code path} as a program's argument; one that breaks a local path's grammar fails as {@code error}. */

@@ -254,6 +254,14 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             }
             afterSecret |= eq >= 0 && MountOption.isSecretName(name);
         }
+        if (fsType.equals("ceph") && uri.options().stream().map(o -> o.split("=", 2)[0])
+                .noneMatch(name -> name.equals("secret") || name.equals("secretfile"))) {
+            // Without a key of its own, mount.ceph looks one up in the host's keyrings for the client
+            // named (name=, else guest): the request would use a credential of the host's.
+            throw new Refused("a ceph mount needs the client's key as secret= (Tether keeps it in a file of its own):"
+                    + " without one, mount.ceph would use a key from the host's keyrings for whichever client the"
+                    + " URI names");
+        }
     }
 
     /** The {@code mount -t} type of {@code uri}: nfs, glusterfs, the posix vfsType, or null when it is not mounted. */

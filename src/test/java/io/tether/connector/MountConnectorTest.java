@@ -66,7 +66,7 @@ class MountConnectorTest {
         Path point = MountPaths.mountPoint(root, uri);
         // mountinfo says our mount point already holds that sshfs mount (made when it was allowed).
         Path mountInfo = Files.writeString(tmp.resolve("mountinfo"),
-                "100 1 0:50 / " + point + " rw,nosuid,nodev - fuse.sshfs h.invalid:/p rw\n");
+                "100 1 0:50 / " + point + " rw,nosuid,nodev - fuse.sshfs h.invalid:/p rw,user_id=0,group_id=0\n");
         MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
         ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
@@ -128,7 +128,8 @@ class MountConnectorTest {
             String probed) throws Exception {
         Path root = Path.of("/mnt");
         Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "22 1 8:1 / / rw - ext4 /dev/vda rw\n"
-                + "100 22 0:50 / " + root.resolve(point) + " rw - " + type + " " + source + " rw\n");
+                + "100 22 0:50 / " + root.resolve(point) + " rw - " + type + " " + source + " rw"
+                + (type.startsWith("fuse.") ? ",user_id=0,group_id=0" : "") + "\n");
         RecordingRunner runner = new RecordingRunner();
         StorageUri parsed = UriParser.parse(uri);
         MountConnector connector = new MountConnector(parsed.type(), root, runner, new MountTable(mountInfo),
@@ -141,6 +142,26 @@ class MountConnectorTest {
             // Found: check goes on to probe it (here the runner answers "failed").
             assertEquals(List.of("stat -c %F " + root.resolve(probed)), runner.commands);
         }
+    }
+
+    /**
+     * A FUSE mount a local user made (through the setuid fusermount3) on a directory they can write
+     * is theirs, whatever source it names: the kernel shows the daemon's user as user_id.
+     */
+    @ParameterizedTest(name = "user_id={0}")
+    @CsvSource({"65534", "1000"})
+    void aFuseMountOfAnotherUserIsNeverTakenForOurs(String userId) throws Exception {
+        Path root = Path.of("/mnt");
+        StorageUri uri = UriParser.parse("glusterfs://g1/vol");
+        Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "22 1 8:1 / / rw - ext4 /dev/vda rw\n"
+                + "100 22 0:50 / " + root.resolve("glusterSD/g1:_vol") + " rw,nosuid,nodev - fuse.glusterfs g1:/vol rw,user_id="
+                + userId + ",group_id=" + userId + ",allow_other\n");
+        RecordingRunner runner = new RecordingRunner();
+        MountConnector connector = new MountConnector(uri.type(), root, runner, new MountTable(mountInfo),
+                Duration.ofSeconds(1), MountPolicy.defaults());
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.check(uri));
+        assertEquals(VdsmError.StorageDomainFSNotMounted, e.error(), e.getMessage());
+        assertEquals(List.of(), runner.commands, "not probed: not ours");
     }
 
     private static final String BAD_OPTION = "mount: /mnt/h.invalid:_p: wrong fs type, bad option, bad superblock on"

@@ -140,6 +140,18 @@ class MountPolicyTest {
                 () -> proxy.check(UriParser.parse("posix://h/p?vfsType=fuse.sshfs&options=ServerAliveIntervalX=15")));
     }
 
+    /** Without secret=, mount.ceph takes a key from the host's keyrings for the client the URI names. */
+    @Test
+    void aCephMountBringsItsOwnKey() throws Exception {
+        for (String uri : List.of("posix://m/p?vfsType=ceph&options=name=admin", "posix://m/p?vfsType=ceph",
+                "posix://m/p?vfsType=ceph&options=name=admin,fs=cephfs")) {
+            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(uri)), uri);
+            assertTrue(e.getMessage().startsWith("a ceph mount needs the client's key as secret="), e.getMessage());
+        }
+        DEFAULTS.check(UriParser.parse("posix://m/p?vfsType=ceph&options=name=admin,secret=AQAbc"));
+        DEFAULTS.allowingOption("ceph", "secretfile").check(UriParser.parse("posix://m/p?vfsType=ceph&options=secretfile=%2Fetc%2Fceph%2Fk"));
+    }
+
     @Test
     void secretValuesAreNeverInAMessage() throws Exception {
         String secret = "Hunter2-" + System.nanoTime();

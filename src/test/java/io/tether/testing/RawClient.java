@@ -56,10 +56,17 @@ public final class RawClient implements AutoCloseable {
         connection.start();
     }
 
-    /** Sends a text body with reply-to and returns the reply text, or null if none came in 5 s. */
+    /**
+     * Sends a text body with reply-to and returns the reply text, or null if none came within a
+     * minute: a deadline for an answer that must come, which a worker JVM just started on a machine
+     * whose cores other builds hold can take seconds to give, never a measure of speed.
+     */
     public String send(String body) throws JMSException {
-        return send(body, 5000);
+        return send(body, REPLY_DEADLINE_MILLIS);
     }
+
+    /** How long a reply that must come is waited for. */
+    public static final long REPLY_DEADLINE_MILLIS = 60_000;
 
     /** Sends a text body with reply-to and returns the reply text, or null if none came in time. */
     public String send(String body, long timeoutMillis) throws JMSException {

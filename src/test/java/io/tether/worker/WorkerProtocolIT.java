@@ -31,7 +31,7 @@ class WorkerProtocolIT {
     static Path tmp;
     static TestWorker worker;
     static RawClient client;
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     @BeforeAll
     static void start() throws Exception {
@@ -267,13 +267,13 @@ class WorkerProtocolIT {
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getStorageServerList\"}");
         withCorrelation.setJMSCorrelationID("my-corr-42");
         client.sendRaw(withCorrelation, false);
-        assertNotNull(client.receive(5000));
+        assertNotNull(client.receive(RawClient.REPLY_DEADLINE_MILLIS));
         assertEquals("my-corr-42", client.lastReply.getJMSCorrelationID());
 
         TextMessage withoutCorrelation = client.session().createTextMessage(
                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"getStorageServerList\"}");
         client.sendRaw(withoutCorrelation, false);
-        assertNotNull(client.receive(5000));
+        assertNotNull(client.receive(RawClient.REPLY_DEADLINE_MILLIS));
         assertEquals(withoutCorrelation.getJMSMessageID(), client.lastReply.getJMSCorrelationID());
     }
 
@@ -400,11 +400,11 @@ class WorkerProtocolIT {
         }
         // Bodies that are not text at all.
         client.sendRaw(client.session().createMapMessage(), false);
-        assertError(JsonRpc.MAPPER.readTree(client.receive(5000)), -32700, "PARSE_ERROR");
+        assertError(JsonRpc.MAPPER.readTree(client.receive(RawClient.REPLY_DEADLINE_MILLIS)), -32700, "PARSE_ERROR");
         client.sendRaw(client.session().createObjectMessage(new java.util.ArrayList<String>()), false);
-        assertError(JsonRpc.MAPPER.readTree(client.receive(5000)), -32700, "PARSE_ERROR");
+        assertError(JsonRpc.MAPPER.readTree(client.receive(RawClient.REPLY_DEADLINE_MILLIS)), -32700, "PARSE_ERROR");
         client.sendRaw(client.session().createMessage(), false);
-        assertError(JsonRpc.MAPPER.readTree(client.receive(5000)), -32700, "PARSE_ERROR");
+        assertError(JsonRpc.MAPPER.readTree(client.receive(RawClient.REPLY_DEADLINE_MILLIS)), -32700, "PARSE_ERROR");
 
         Path data = dir("after-garbage");
         assertFalse(client.manage("after-garbage", "file://" + data).at("/result/alreadyManaged").asBoolean());

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tether", mixinStandardHelpOptions = true, version = "tether 0.1.0",
         description = "Tether: managed storage connections for virtualization hosts.",
         subcommands = {WorkerCommand.class, ManageCommand.class, UnmanageCommand.class, ListCommand.class,
-                WatchCommand.class, AwaitCommand.class, ConsoleCommand.class})
+                WatchCommand.class, AwaitCommand.class, ConsoleCommand.class, DataCommand.class})
 public final class Main {
     /**
      * Exit code for a command line in error: sysexits' EX_USAGE, not picocli's 2, which `await`
@@ -38,6 +38,11 @@ public final class Main {
             if (e instanceof EmbeddedBroker.BrokerStartException || e instanceof Worker.StartException
                     || e instanceof UntrustedPathException) {
                 command.getErr().println(OneLine.of(command.getCommandSpec().qualifiedName() + ": " + Errors.describe(e)));
+                return 1;
+            }
+            // A file that cannot be used (a backup that is not one, a full disk) is said in one line too.
+            if (e instanceof java.io.IOException io) {
+                command.getErr().println(OneLine.of(command.getCommandSpec().qualifiedName() + ": " + Errors.describe(io)));
                 return 1;
             }
             throw e;

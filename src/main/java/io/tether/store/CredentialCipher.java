@@ -68,6 +68,16 @@ public final class CredentialCipher {
         }
     }
 
+    /** Whether {@code sealed} (of {@code cid}) was sealed with this key. */
+    boolean opens(byte[] sealed, String cid) {
+        try {
+            decrypt(sealed, cid);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
     public String decrypt(byte[] sealed, String cid) {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");

@@ -9,6 +9,9 @@ import io.tether.connection.UriParser;
 import io.tether.files.TrustedPaths;
 import io.tether.metrics.Meters;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,6 +27,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +66,12 @@ public final class Store implements AutoCloseable {
         this.meters = meters;
     }
 
-    /** Opens (creating and migrating as needed) the database in {@code dir}. */
+    /**
+     * Opens (creating and migrating as needed) the database in {@code dir}.
+     *
+     * @throws UnusableStoreException the database or its credential key is missing, empty or damaged
+     *                                where a store has been used: nothing is created in its place
+     */
     public static Store open(Path dir) throws IOException {
         return open(dir, Meters.Store.NONE);
     }
@@ -68,19 +79,108 @@ public final class Store implements AutoCloseable {
     /** Like {@link #open(Path)}, timing each commit into {@code meters}. */
     public static Store open(Path dir, Meters.Store meters) throws IOException {
         TrustedPaths.privateDirectory(dir, "database dir");
-        CredentialCipher cipher = CredentialCipher.open(dir.resolve("credentials.key"));
-        // WRITE_DELAY=0: a commit reaches the file before it returns, so a reply sent after it
-        // survives kill -9 of the worker. MAX_LENGTH_INPLACE_LOB: events and replies (CLOBs, as a
-        // few can be large) up to 64 KiB live in the row, not in H2's separate LOB store, which
-        // costs extra writes on every commit. DB_CLOSE_ON_EXIT=FALSE: the worker closes the database
-        // itself when it stops; H2's own shutdown hook would close it under the threads still using it.
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("tether")
-                + ";WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536;DB_CLOSE_ON_EXIT=FALSE";
-        Flyway.configure().dataSource(url, "tether", "").locations("classpath:db/migration")
-                .loggers("slf4j").load().migrate();
-        Store store = new Store(url, cipher, meters);
+        StoreFiles files = new StoreFiles(dir);
+        if (files.used()) {
+            requireDatabase(files);
+        }
+        migrate(files);
+        CredentialCipher cipher = openKey(files);
+        markUsed(files);
+        // From here on H2 never creates a database: one that vanished under a running worker is an error.
+        Store store = new Store(files.url(true), cipher, meters);
         store.read("opening the database", db -> null);
         return store;
+    }
+
+    /** A used store's database must be there with content: H2 would otherwise make an empty one. */
+    private static void requireDatabase(StoreFiles files) throws IOException {
+        String used = ", but this data dir has been used (" + files.usedMarker().getFileName() + " is there): ";
+        if (!Files.exists(files.database(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new UnusableStoreException("database " + files.database() + " is missing" + used
+                    + UnusableStoreException.recovery(files));
+        }
+        if (!files.hasDatabase()) {
+            throw new UnusableStoreException("database " + files.database() + " is empty (0 bytes)" + used
+                    + UnusableStoreException.recovery(files));
+        }
+    }
+
+    /** Brings the schema up to date, after a backup when there is a schema to change. */
+    private static void migrate(StoreFiles files) throws IOException {
+        // A used store's database exists (checked above): IFEXISTS keeps H2 from making a new one.
+        Flyway flyway = Flyway.configure().dataSource(files.url(files.used()), "tether", "")
+                .locations("classpath:db/migration").loggers("slf4j").load();
+        try {
+            MigrationInfoService info = flyway.info();
+            MigrationInfo current = info.current();
+            if (current == null && files.used()) {
+                // H2 opened the file by falling back to a version from before the first migration.
+                throw new UnusableStoreException("database " + files.database() + " holds no tables, but this data dir"
+                        + " has been used: " + UnusableStoreException.recovery(files));
+            }
+            if (current != null && info.pending().length > 0) {
+                Backups.beforeMigration(files, current.getVersion().getVersion(), info.pending()[info.pending().length - 1]
+                        .getVersion().getVersion());
+            }
+            flyway.migrate();
+        } catch (FlywayException e) {
+            throw unreadable(files, e);
+        }
+    }
+
+    /** H2's or Flyway's failure to open the database, in one line that says what to do. */
+    static UnusableStoreException unreadable(StoreFiles files, Exception e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof SQLException)) {
+            cause = cause.getCause();
+        }
+        String said = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse("");
+        return new UnusableStoreException("database " + files.database() + " cannot be opened (" + said + "): if its file"
+                + " system is full or read-only, free space or remount it read-write and start again; if the file is"
+                + " damaged, " + UnusableStoreException.recovery(files));
+    }
+
+    /**
+     * The credential key, created if there is none and no credentials were sealed with one. A key
+     * that is missing or does not open the database's sealed credentials is refused: a new key
+     * would make every CID with credentials unusable.
+     */
+    private static CredentialCipher openKey(StoreFiles files) throws IOException {
+        Optional<Sealed> sample = sealedSample(files);
+        if (sample.isPresent() && !Files.exists(files.key(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new UnusableStoreException("credential key " + files.key() + " is missing, and database "
+                    + files.database() + " holds credentials sealed with it: put the key back (from a backup: it is in"
+                    + " every backup's zip), or " + UnusableStoreException.recovery(files));
+        }
+        CredentialCipher cipher = CredentialCipher.open(files.key());
+        if (sample.isPresent() && !cipher.opens(sample.get().secret(), sample.get().cid())) {
+            throw new UnusableStoreException("credential key " + files.key() + " is not the key the credentials in database "
+                    + files.database() + " were sealed with (replaced?): put the original back (it is in every backup's"
+                    + " zip), or " + UnusableStoreException.recovery(files));
+        }
+        return cipher;
+    }
+
+    private record Sealed(String cid, byte[] secret) {
+    }
+
+    /** One sealed credential of the database, if it holds any, to try the key on. */
+    private static Optional<Sealed> sealedSample(StoreFiles files) throws IOException {
+        try (Connection db = DriverManager.getConnection(files.url(true), "tether", "");
+             ResultSet rs = db.createStatement().executeQuery(
+                     "SELECT cid, secret FROM managed_cid WHERE secret IS NOT NULL LIMIT 1")) {
+            return rs.next() ? Optional.of(new Sealed(rs.getString(1), rs.getBytes(2))) : Optional.empty();
+        } catch (SQLException e) {
+            throw unreadable(files, e);
+        }
+    }
+
+    static void markUsed(StoreFiles files) throws IOException {
+        if (!files.used()) {
+            TrustedPaths.createNew(files.usedMarker(), ("This store has been used: a missing or empty " + StoreFiles.DATABASE
+                    + " here is a damaged one, not a new one (docs/operations.md, \"Upgrades and recovery\").\n")
+                    .getBytes(StandardCharsets.UTF_8), TrustedPaths.PRIVATE_FILE);
+        }
     }
 
     /**
@@ -160,10 +260,38 @@ public final class Store implements AutoCloseable {
      */
     public long lastSeq() {
         return read("reading event seq", db -> {
-            try (ResultSet rs = db.createStatement().executeQuery(
-                    "SELECT GREATEST((SELECT seq FROM event_seq WHERE id = 1), COALESCE((SELECT MAX(seq) FROM event_outbox), 0))")) {
+            return lastSeq(db);
+        });
+    }
+
+    static long lastSeq(Connection db) throws SQLException {
+        try (ResultSet rs = db.createStatement().executeQuery(
+                "SELECT GREATEST((SELECT seq FROM event_seq WHERE id = 1), COALESCE((SELECT MAX(seq) FROM event_outbox), 0))")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Makes the next event's seq {@code floor + 1} at least, and drops the events not yet published:
+     * for a restored database, whose events describe a state engines must now list again.
+     */
+    void restartSeqAbove(long floor) {
+        read("raising the event seq", db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE event_seq SET seq = GREATEST(seq, ?) WHERE id = 1")) {
+                ps.setLong(1, floor);
+                ps.executeUpdate();
+            }
+            return db.createStatement().executeUpdate("DELETE FROM event_outbox");
+        });
+    }
+
+    /** How many CIDs are recorded (whether or not their URIs still parse). */
+    int cidCount() {
+        return read("counting managed CIDs", db -> {
+            try (ResultSet rs = db.createStatement().executeQuery("SELECT COUNT(*) FROM managed_cid")) {
                 rs.next();
-                return rs.getLong(1);
+                return rs.getInt(1);
             }
         });
     }

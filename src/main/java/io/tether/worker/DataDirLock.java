@@ -17,10 +17,11 @@ import java.nio.file.StandardOpenOption;
  * the worker that took it. Taken before anything else in the dir is opened, so a second worker
  * says at once who has the dir, instead of waiting in the broker journal's or the database's own
  * lock for as long as the first one runs. The operating system drops the lock when the process
- * dies, so a worker killed with {@code kill -9} leaves nothing to clean up.
+ * dies, so a worker killed with {@code kill -9} leaves nothing to clean up. {@code tether data}
+ * takes it too, so that a database is never restored under a running worker.
  */
-final class DataDirLock implements AutoCloseable {
-    static final String FILE = "worker.lock";
+public final class DataDirLock implements AutoCloseable {
+    public static final String FILE = "worker.lock";
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -31,7 +32,7 @@ final class DataDirLock implements AutoCloseable {
     }
 
     /** Takes the lock, or says which process holds it. */
-    static DataDirLock acquire(Path dataDir) throws IOException, Worker.StartException {
+    public static DataDirLock acquire(Path dataDir) throws IOException, Worker.StartException {
         Path file = dataDir.resolve(FILE);
         // Not through a link: the data dir is checked to be ours alone, and this keeps it so for the
         // one file opened for writing without O_EXCL.

@@ -17,6 +17,9 @@ import io.tether.metrics.TetherMetrics;
 import io.tether.monitor.Reconciler;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
+import io.tether.store.StoreException;
+import io.tether.store.StoreFiles;
+import io.tether.store.UnusableStoreException;
 import jakarta.jms.Connection;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,13 +81,15 @@ public final class Worker implements AutoCloseable {
         // Owner only: the database, the credential and sealing keys and the broker journal (which
         // holds requests in transit, and so any secret a client sent unsealed) live here. A data
         // dir someone else made or can change is refused: its files could be their links and keys.
-        trusted("data dir", () -> TrustedPaths.privateDirectory(config.dataDir(), "data dir"));
-        dataDirLock = DataDirLock.acquire(config.dataDir());
+        trusted("data dir", config.dataDir(), () -> TrustedPaths.privateDirectory(config.dataDir(), "data dir"));
+        dataDirLock = trusted("data dir", config.dataDir(), () -> DataDirLock.acquire(config.dataDir()));
         // Resolved once, here: mountinfo shows real paths, and a mount point compared with it must
         // be one. Root's or ours alone, so that nobody can plant a link where root mounts.
-        Path mountRoot = trusted("mount root", () -> TrustedPaths.sharedDirectory(config.mountRoot(), "mount root"));
+        Path mountRoot = trusted("mount root", config.mountRoot(), () -> TrustedPaths.sharedDirectory(config.mountRoot(), "mount root"));
         // Before the rest, so /readyz tells an operator what a slow start is waiting for.
         TetherMetrics metrics = config.httpAddress() == null ? null : startHttp();
+        // Before the broker: a database that cannot be used stops the start before anything else runs.
+        store = openStore(metrics != null ? metrics : Meters.Store.NONE);
         String user = config.brokerUser();
         String password = config.brokerPassword();
         if (config.brokerUrl() == null) {
@@ -94,18 +99,22 @@ public final class Worker implements AutoCloseable {
             password = broker.workerLogin().password();
         } else {
             brokerUrl = config.brokerUrl();
+            checkBrokerLogin(user, password);
         }
-        store = Store.open(config.dataDir().resolve("db"), metrics != null ? metrics : Meters.Store.NONE);
-        sealingKey = SealingKey.open(config.dataDir().resolve(SEALING_KEY_FILE));
-        sealingKey.writePublicJwk(publicKeyFile());
-        log.info("sealing key {} (engines seal URIs with credentials for it); public JWK, also in {}: {}",
-                sealingKey.keyId(), publicKeyFile(), sealingKey.publicJwkJson());
-        connection = Jms.connect(brokerUrl, user, password, true);
+        connection = connectToBroker(user, password);
         requestLink = BrokerLink.watch(connection);
         // Events go out on a connection of their own: one connection is one client I/O thread and
         // one broker thread, and requests, replies and acknowledgements keep those to themselves.
-        eventConnection = Jms.connect(brokerUrl, user, password, true);
+        eventConnection = connectToBroker(user, password);
         eventLink = BrokerLink.watch(eventConnection);
+        Path sealingKeyFile = config.dataDir().resolve(SEALING_KEY_FILE);
+        sealingKey = trusted("sealing key", sealingKeyFile, () -> SealingKey.open(sealingKeyFile));
+        trusted("sealing key", sealingKeyFile, () -> {
+            sealingKey.writePublicJwk(publicKeyFile());
+            return null;
+        });
+        log.info("sealing key {} (engines seal URIs with credentials for it); public JWK, also in {}: {}",
+                sealingKey.keyId(), publicKeyFile(), sealingKey.publicJwkJson());
         publisher = new EventPublisher(eventConnection, Addresses.status(hostId), hostId, store,
                 metrics != null ? metrics : Meters.Events.NONE);
         // Millisecond times read better in lists and logs, and are all a client can use.
@@ -133,24 +142,79 @@ public final class Worker implements AutoCloseable {
         log.info("worker for host {} ready", hostId);
     }
 
+    /** The store, or what keeps it from opening in one line: the file, and what to do. */
+    private Store openStore(Meters.Store meters) throws StartException {
+        try {
+            return Store.open(StoreFiles.ofDataDir(config.dataDir()).dir(), meters);
+        } catch (UnusableStoreException | UntrustedPathException e) {
+            throw new StartException(e.getMessage());
+        } catch (IOException e) {
+            throw new StartException("cannot use the database in " + StoreFiles.ofDataDir(config.dataDir()).dir() + ": "
+                    + describe(e));
+        } catch (StoreException e) {
+            throw new StartException(e.getMessage() + " in " + StoreFiles.ofDataDir(config.dataDir()).dir()
+                    + ": if its file system is full or read-only, free space or remount it read-write and start again");
+        }
+    }
+
+    /**
+     * A connection to the broker. A login the broker refuses is a setting to fix, said in one line
+     * that names the user and never the password.
+     */
+    private Connection connectToBroker(String user, String password) throws jakarta.jms.JMSException, StartException {
+        try {
+            return Jms.connect(brokerUrl, user, password, true);
+        } catch (jakarta.jms.JMSSecurityException e) {
+            throw new StartException("the broker at " + brokerUrl + " refused the login of user " + user
+                    + ": check --broker-user and the password in --broker-password-file");
+        }
+    }
+
+    /**
+     * Logs in to a standalone broker once, without failover: a refused login is then an exception
+     * here, where failover would log its own errors and retry it for as long as the worker runs.
+     */
+    private void checkBrokerLogin(String user, String password) throws jakarta.jms.JMSException, StartException {
+        // Qpid JMS logs a refused connection as an ERROR of its own; the StartException says it in one line.
+        var qpid = LoggerFactory.getLogger("org.apache.qpid.jms.JmsConnection");
+        var quiet = qpid instanceof ch.qos.logback.classic.Logger logback ? logback : null;
+        var level = quiet == null ? null : quiet.getLevel();
+        if (quiet != null) {
+            quiet.setLevel(ch.qos.logback.classic.Level.OFF);
+        }
+        try (Connection probe = Jms.connect(brokerUrl, user, password, false)) {
+            probe.start();
+        } catch (jakarta.jms.JMSSecurityException e) {
+            throw new StartException("the broker at " + brokerUrl + " refused the login of user " + user
+                    + ": check --broker-user and the password in --broker-password-file");
+        } finally {
+            if (quiet != null) {
+                quiet.setLevel(level);
+            }
+        }
+    }
+
     /** A step that checks or makes a path; what is wrong with the path stops the start in one line. */
     @FunctionalInterface
     private interface PathStep<T> {
-        T run() throws IOException;
+        T run() throws IOException, StartException;
     }
 
-    private static <T> T trusted(String what, PathStep<T> step) throws StartException {
+    private static <T> T trusted(String what, Path path, PathStep<T> step) throws StartException {
         try {
             return step.run();
         } catch (UntrustedPathException e) {
             throw new StartException(e.getMessage());
         } catch (IOException e) {
-            throw new StartException("cannot use the " + what + ": " + describe(e));
+            throw new StartException("cannot use the " + what + " " + path + ": " + describe(e));
         }
     }
 
     /** An IOException in words: file system exceptions say only the file, their class says what happened. */
     private static String describe(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return e.getMessage(); // the file and the reason, as the operating system said it
+        }
         String name = e.getClass().getSimpleName().replaceAll("Exception$", "");
         return e.getMessage() == null ? name : e.getMessage() + " (" + name + ")";
     }

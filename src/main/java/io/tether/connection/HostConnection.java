@@ -82,6 +82,29 @@ public final class HostConnection {
     }
 
     /**
+     * What {@link #apply} changes, as it is now: taken before an observation is applied, so that
+     * one whose event cannot be recorded (a full disk) is undone, and the list never shows a change
+     * the event stream lacks.
+     */
+    public Observed observed() {
+        return new Observed(state, since, lastError, health, observedInfo);
+    }
+
+    /** Puts back what {@link #observed()} took. */
+    public void restore(Observed before) {
+        state = before.state();
+        since = before.since();
+        lastError = before.lastError();
+        health = before.health();
+        observedInfo = before.info();
+    }
+
+    /** The part of a connection that observations change. */
+    public record Observed(ConnectionState state, Instant since, LastError lastError, Health health,
+            Map<String, Object> info) {
+    }
+
+    /**
      * {@code last} made to agree with {@code state} for an observation the monitor did not grade (a
      * released or failed disconnect): a connection that is not connected is DEGRADED with
      * {@code NOT_CONNECTED} (or its {@code RECOVERING}), one that is loses {@code NOT_CONNECTED}.

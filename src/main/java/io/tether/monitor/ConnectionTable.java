@@ -12,8 +12,12 @@ public interface ConnectionTable {
     /** The desired state of one host connection, or empty when the worker no longer tracks it. */
     Optional<Desired> target(ConnectionKey key);
 
-    /** Records what a connector saw; the table decides whether the state changed. */
-    void observe(ConnectionKey key, Observation observation);
+    /**
+     * Records what a connector saw; the table decides whether the state changed. Returns false when
+     * a change could not be made durable (its event not written): the table is then as it was, and
+     * the caller looks again later.
+     */
+    boolean observe(ConnectionKey key, Observation observation);
 
     /**
      * @param uri    the settings to connect with

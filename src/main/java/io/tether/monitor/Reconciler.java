@@ -306,7 +306,11 @@ public final class Reconciler implements AutoCloseable {
                     if (failure != null) {
                         return failed(key, state, Observation::releaseFailed, Operations.cause(failure));
                     }
-                    table.observe(key, Observation.released());
+                    if (!table.observe(key, Observation.released())) {
+                        // Disconnected, but not recorded: still listed as it was, so disconnect (a
+                        // no-op now) and record again later.
+                        return retry(state);
+                    }
                     return new ReconcileResult.Forget();
                 }, decisions);
     }

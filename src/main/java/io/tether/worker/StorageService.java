@@ -453,61 +453,76 @@ public final class StorageService implements ConnectionTable {
     }
 
     @Override
-    public void observe(ConnectionKey key, Observation observation) {
-        boolean written;
+    public boolean observe(ConnectionKey key, Observation observation) {
+        Recorded recorded;
         lock.lock();
         try (LogFields ids = LogFields.key(key)) {
-            written = record(key, observation);
+            recorded = record(key, observation);
             tellMeters(key);
             tellMeters();
         } finally {
             lock.unlock();
         }
-        if (written) {
+        if (recorded == Recorded.EVENT) {
             eventsWritten.run();
         }
+        return recorded != Recorded.REFUSED;
     }
 
-    /** Applies an observation under the lock; true when it wrote an event. */
-    private boolean record(ConnectionKey key, Observation observation) {
+    /** What recording an observation did. */
+    private enum Recorded {
+        /** Applied, with its event written. */
+        EVENT,
+        /** Nothing changed that an event tells, or the observation no longer applies. */
+        NOTHING,
+        /** Its event could not be written, so it was not applied. */
+        REFUSED
+    }
+
+    /** Applies an observation under the lock, with its event in one commit, or not at all. */
+    private Recorded record(ConnectionKey key, Observation observation) {
         HostConnection connection = registry.connection(key);
         if (connection == null) {
-            return false;
+            return Recorded.NOTHING;
         }
         boolean orphan = connection.cids().isEmpty();
         if (orphan != (observation.kind() == Observation.Kind.RELEASED
                 || observation.kind() == Observation.Kind.RELEASE_FAILED)) {
             // The CIDs changed while the connector worked; a newer reconcile is already queued.
-            return false;
+            return Recorded.NOTHING;
         }
+        HostConnection.Observed before = connection.observed();
         HostConnection.Change change = connection.apply(observation, clock.instant());
-        boolean changed = change == HostConnection.Change.STATE;
-        if (observation.kind() == Observation.Kind.RELEASED) {
+        boolean released = observation.kind() == Observation.Kind.RELEASED;
+        if (change != HostConnection.Change.NONE) {
+            StatusEvent.Change kind = change == HostConnection.Change.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
+            StatusEvent event = new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
+            try (Store.Transaction tx = store.begin()) {
+                tx.appendEvent(event.seq(), event.toNotification());
+                tx.commit();
+                seq = event.seq();
+            } catch (StoreException e) {
+                // Not applied either: the list must never show a change its events lack. The
+                // connector's next look at this connection observes it again, and records it then.
+                connection.restore(before);
+                log.error("key={} {} {} not recorded as an event, so not applied; the next look tries again: {}",
+                        key, kind, event.state(), e.getMessage());
+                return Recorded.REFUSED;
+            }
+        }
+        if (released) {
             registry.forget(key);
             log.info("key={} disconnected", key);
         } else if (observation.error() != null) {
             log.warn("key={} {}: {} ({})", key, connection.state(), observation.error().message(),
                     observation.error().name());
-        } else if (changed) {
+        } else if (change == HostConnection.Change.STATE) {
             log.info("key={} {}", key, connection.state());
         }
         if (change == HostConnection.Change.HEALTH) {
             log.info("key={} health {} {}", key, connection.health().status(), connection.health().reasons());
         }
-        if (change == HostConnection.Change.NONE) {
-            return false;
-        }
-        StatusEvent.Change kind = changed ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-        StatusEvent event = new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
-        try (Store.Transaction tx = store.begin()) {
-            tx.appendEvent(event.seq(), event.toNotification());
-            tx.commit();
-            seq = event.seq();
-            return true;
-        } catch (StoreException e) {
-            log.error("key={} {} {} not recorded as an event: {}", key, kind, connection.state(), e.getMessage());
-            return false;
-        }
+        return change != HostConnection.Change.NONE ? Recorded.EVENT : Recorded.NOTHING;
     }
 
     /** Tells the meters the state of connection {@code key} as it is now; under the lock, after its commit. */

@@ -175,6 +175,23 @@ class ReconcilerTest extends ReconcilerFixture {
         assertFalse(table.tracks(A));
     }
 
+    /** The disk is full when the disconnect is recorded: the key is not forgotten, and it is tried again. */
+    @Test
+    void aDisconnectThatCannotBeRecordedIsRetriedWithBackoff() throws Exception {
+        startWithAConnected();
+        table.refuseNextObservation.set(true);
+
+        table.unmanage("a-1");
+        assertEquals("requeue 100 ms", reconcile(A));
+        assertTrue(table.tracks(A), "still listed as it was");
+        schedule.advanceToNextPlan();
+        assertEquals("cancel", schedule.next(A.key()));
+
+        assertEquals(List.of("check", "connect", "disconnect", "disconnect"), connector.calls(A));
+        assertEquals(List.of(CONNECTED, RELEASED), table.kinds(A), "the refused one was not recorded");
+        assertFalse(table.tracks(A));
+    }
+
     @Test
     void aCidManagedAgainBeforeTheDisconnectWorksKeepsTheConnection() throws Exception {
         startWithAConnected();
@@ -468,17 +485,24 @@ class ReconcilerTest extends ReconcilerFixture {
                     : Optional.of(new Desired(connection.uri(), !connection.cids().isEmpty(), connection.state()));
         }
 
+        /** Makes the next {@link #observe} refuse, as the worker's table does when its disk is full. */
+        final AtomicBoolean refuseNextObservation = new AtomicBoolean();
+
         @Override
-        public synchronized void observe(ConnectionKey key, Observation observation) {
+        public synchronized boolean observe(ConnectionKey key, Observation observation) {
             HostConnection connection = registry.connection(key);
             if (connection == null) {
-                return;
+                return true;
+            }
+            if (refuseNextObservation.getAndSet(false)) {
+                return false;
             }
             observed.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(observation);
             changes.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(connection.apply(observation, clock.instant()));
             if (observation.kind() == Observation.Kind.RELEASED) {
                 registry.forget(key);
             }
+            return true;
         }
 
         List<Observation> observed(StorageUri uri) {

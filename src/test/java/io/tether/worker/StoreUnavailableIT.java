@@ -1,17 +1,23 @@
 package io.tether.worker;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.monitor.MonitorSettings;
+import io.tether.monitor.RetryPolicy;
 import io.tether.testing.Host;
+import io.tether.testing.LogLines;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +77,46 @@ class StoreUnavailableIT {
                     assertTrue(connections.has("before-" + i), "nothing managed before the disk filled is lost");
                 }
             }
+        }
+    }
+
+    /**
+     * A probe sees the directory gone while the disk is full: the change is not applied, since its
+     * event cannot be written (the list still says CONNECTED at the same seq), and once there is
+     * space it is recorded with the next seq, so a subscriber sees every change in order, no gap.
+     */
+    @Test
+    void aChangeSeenWhileTheDiskIsFullIsAppliedWithItsEventOnceThereIsSpace() throws Exception {
+        Path data = tmp.resolve("data");
+        mount = Host.mountTmpfs(Files.createDirectories(data.resolve("db")), "16m", "tmpfs");
+        Host.ok(10, "chmod", "700", mount.toString());
+        Path storage = Files.createDirectories(tmp.resolve("watched"));
+        MonitorSettings fast = MonitorSettings.defaults().withProbeInterval(Duration.ofMillis(300))
+                .withRetry(new RetryPolicy(Duration.ofMillis(300), Duration.ofSeconds(1), 2.0, 0.0));
+        try (LogLines log = new LogLines(StorageService.class);
+             TestWorker worker = new TestWorker("full-event", data, c -> c.withMonitor(fast));
+             RawClient client = new RawClient(worker.url(), "full-event")) {
+            String key = "file://" + storage;
+            client.manage("watched-1", key);
+            JsonNode connected = client.awaitEvent(key, "STATE", "CONNECTED", 0, Duration.ofSeconds(60));
+
+            Path filler = mount.resolve("filler");
+            fill(filler);
+            Files.delete(storage);
+            await().atMost(Duration.ofSeconds(60)).until(() -> log.lines().stream()
+                    .anyMatch(line -> line.startsWith("key=" + key + " STATE DISCONNECTED not recorded as an event, so not applied")));
+            JsonNode during = client.list();
+            assertEquals("CONNECTED", during.at("/connections/watched-1/state").asText(), "not applied: " + during);
+            assertEquals(connected.get("seq").asLong(), during.get("seq").asLong(), "and no seq handed out");
+
+            Files.delete(filler);
+            JsonNode down = client.awaitEvent(key, "STATE", "DISCONNECTED", connected.get("seq").asLong(), Duration.ofSeconds(60));
+            assertEquals(connected.get("seq").asLong() + 1, down.get("seq").asLong(), "the next seq: no gap, nothing lost");
+            assertEquals(List.of(connected.get("seq").asLong(), down.get("seq").asLong()),
+                    client.eventsFor(key).stream().filter(e -> e.get("change").asText().equals("STATE"))
+                            .map(e -> e.get("seq").asLong()).toList());
+            JsonNode after = client.list();
+            assertEquals("DISCONNECTED", after.at("/connections/watched-1/state").asText(), after.toString());
         }
     }
 

@@ -93,6 +93,14 @@ public final class Registry {
         return connection;
     }
 
+    /**
+     * Adds a connection no CID holds, to be disconnected: one whose last CID went before a restart
+     * while it was still connected. Nothing when a CID holds the key.
+     */
+    public HostConnection addUnheld(StorageUri uri, Instant now) {
+        return connections.computeIfAbsent(uri.key(), k -> new HostConnection(uri, now));
+    }
+
     /** Removes a CID; its connection stays, possibly without CIDs, until {@link #forget}. */
     public HostConnection remove(String cid) {
         ManagedCid managed = cids.remove(cid);

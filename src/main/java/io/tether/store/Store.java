@@ -1,6 +1,7 @@
 package io.tether.store;
 
 import io.tether.api.Reply;
+import io.tether.connection.ConnectionKey;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.LegacySpelling;
 import io.tether.connection.ManagedCid;
@@ -241,6 +242,28 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Connections whose last CID was unmanaged but which were not disconnected yet (the worker
+     * stopped, or was killed, first). A row the current rules cannot parse is logged and skipped:
+     * its mount is then listed as unmanaged, for the operator.
+     */
+    public List<StorageUri> pendingDisconnects() {
+        return read("loading pending disconnects", db -> {
+            List<StorageUri> pending = new ArrayList<>();
+            try (ResultSet rs = db.createStatement().executeQuery("SELECT connection_key, uri FROM pending_disconnect")) {
+                while (rs.next()) {
+                    try {
+                        pending.add(UriParser.parse(rs.getString(2)));
+                    } catch (InvalidUriException e) {
+                        log.warn("key={} pending disconnect of a URI this version refuses, left to the operator: {}",
+                                rs.getString(1), e.getMessage());
+                    }
+                }
+            }
+            return pending;
+        });
+    }
+
     /** The stored CIDs: those the current rules take, and the rows they refuse. */
     public record Stored(List<ManagedCid> managed, List<Unreadable> unreadable) {
     }
@@ -427,6 +450,21 @@ public final class Store implements AutoCloseable {
 
         public void deleteCid(String cid) {
             write("removing a managed CID", "DELETE FROM managed_cid WHERE cid = ?", ps -> ps.setString(1, cid));
+        }
+
+        /** Remembers that connection {@code uri} is to be disconnected: its last CID went. */
+        public void addPendingDisconnect(StorageUri uri) {
+            write("recording a pending disconnect", "MERGE INTO pending_disconnect (connection_key, uri) KEY (connection_key)"
+                    + " VALUES (?, ?)", ps -> {
+                ps.setString(1, uri.key().value());
+                ps.setString(2, uri.toString());
+            });
+        }
+
+        /** Forgets a pending disconnect: done, or the connection is wanted again. */
+        public void removePendingDisconnect(ConnectionKey key) {
+            write("removing a pending disconnect", "DELETE FROM pending_disconnect WHERE connection_key = ?",
+                    ps -> ps.setString(1, key.value()));
         }
 
         /** Appends an event; {@code seq} must be above every seq handed out before. */

@@ -108,6 +108,15 @@ public final class StorageService implements ConnectionTable {
                 registry.add(managed, now);
                 keys.add(managed.key());
             }
+            for (StorageUri pending : store.pendingDisconnects()) {
+                HostConnection connection = registry.connection(pending.key());
+                if (connection == null || connection.cids().isEmpty()) {
+                    // The engine was told this connection goes: it still does.
+                    registry.addUnheld(pending, now);
+                    keys.add(pending.key());
+                    log.info("key={} still to be disconnected: its last CID was unmanaged before the worker stopped", pending.key());
+                }
+            }
             for (Store.Unreadable row : stored.unreadable()) {
                 strand(new StrandedCid(row.cid(), row.connectionKey(), row.managedAt(), new LastError(
                         ErrorCode.UNSUPPORTED_URI.code(), ErrorCode.UNSUPPORTED_URI.name(), "the stored URI is refused by"
@@ -262,6 +271,10 @@ public final class StorageService implements ConnectionTable {
             registry.stranded(cid).ifPresent(this::replaceStranded);
             ManagedCid managed = new ManagedCid(cid, command.uri(), clock.instant());
             tx.insertCid(managed);
+            if (connection != null && connection.cids().isEmpty()) {
+                // Wanted again before its disconnect: no longer to be disconnected after a restart.
+                tx.removePendingDisconnect(key);
+            }
             boolean isNew = connection == null;
             // The key's desired state changes only when its first CID arrives; a CID joining a
             // connection that is up changes nothing the reconciler looks at (its probe stays planned).
@@ -321,7 +334,9 @@ public final class StorageService implements ConnectionTable {
                 HostConnection connection = registry.connection(key);
                 event(connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList());
                 if (connection.cids().isEmpty()) {
-                    // The last CID left: the key is no longer wanted, the reconciler disconnects it.
+                    // The last CID left: the key is no longer wanted, the reconciler disconnects it,
+                    // after a restart too if the worker stops first.
+                    tx.addPendingDisconnect(connection.uri());
                     disconnecting.add(key.value());
                     touched.add(key);
                 }
@@ -494,19 +509,26 @@ public final class StorageService implements ConnectionTable {
         HostConnection.Observed before = connection.observed();
         HostConnection.Change change = connection.apply(observation, clock.instant());
         boolean released = observation.kind() == Observation.Kind.RELEASED;
-        if (change != HostConnection.Change.NONE) {
+        if (change != HostConnection.Change.NONE || released) {
             StatusEvent.Change kind = change == HostConnection.Change.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-            StatusEvent event = new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
+            StatusEvent event = change == HostConnection.Change.NONE ? null : new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
             try (Store.Transaction tx = store.begin()) {
-                tx.appendEvent(event.seq(), event.toNotification());
+                if (event != null) {
+                    tx.appendEvent(event.seq(), event.toNotification());
+                }
+                if (released) {
+                    tx.removePendingDisconnect(key);
+                }
                 tx.commit();
-                seq = event.seq();
+                if (event != null) {
+                    seq = event.seq();
+                }
             } catch (StoreException e) {
                 // Not applied either: the list must never show a change its events lack. The
                 // connector's next look at this connection observes it again, and records it then.
                 connection.restore(before);
-                log.error("key={} {} {} not recorded as an event, so not applied; the next look tries again: {}",
-                        key, kind, event.state(), e.getMessage());
+                log.error("key={} {} not recorded, so not applied; the next look tries again: {}",
+                        key, released ? "disconnect" : kind + " " + event.state(), e.getMessage());
                 return Recorded.REFUSED;
             }
         }

@@ -114,7 +114,12 @@ class RequestPathTest {
         openStore();
         assertEquals(first, send(unmanage(2, "r-1"), "msg:2"), "the log survives reopening the store");
         assertTrue(json(send(manage(1, "r-1"), "msg:1")).get("result").get("alreadyManaged").isBoolean());
-        assertEquals(0, managedCids().size(), "the redelivered manage did not run again");
+        int managed = 0;
+        for (JsonNode entry : managedCids()) {
+            managed += entry.get("managed").asBoolean() ? 1 : 0;
+        }
+        // (r-1's connection is listed unheld: the reopened store still has it to disconnect.)
+        assertEquals(0, managed, "the redelivered manage did not run again");
     }
 
     @Test

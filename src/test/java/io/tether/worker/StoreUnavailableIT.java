@@ -104,7 +104,7 @@ class StoreUnavailableIT {
             fill(filler);
             Files.delete(storage);
             await().atMost(Duration.ofSeconds(60)).until(() -> log.lines().stream()
-                    .anyMatch(line -> line.startsWith("key=" + key + " STATE DISCONNECTED not recorded as an event, so not applied")));
+                    .anyMatch(line -> line.startsWith("key=" + key + " STATE DISCONNECTED not recorded, so not applied")));
             JsonNode during = client.list();
             assertEquals("CONNECTED", during.at("/connections/watched-1/state").asText(), "not applied: " + during);
             assertEquals(connected.get("seq").asLong(), during.get("seq").asLong(), "and no seq handed out");

@@ -1,0 +1,129 @@
+package io.tether.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.api.Incoming;
+import io.tether.api.JsonRpc;
+import io.tether.api.Reply;
+import io.tether.api.RequestCodec;
+import io.tether.connection.ConnectionKey;
+import io.tether.connection.Observation;
+import io.tether.connector.ActiveConnections;
+import io.tether.connector.MountPolicy;
+import io.tether.sealing.SealingKey;
+import io.tether.store.Store;
+import io.tether.testing.TestWorker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An unmanage of a connection's last CID is answered "disconnecting": that promise outlives the
+ * worker. Here the worker "crashes" after the reply and before the disconnect (the store is closed
+ * with nothing more recorded, as kill -9 leaves it; the real store in a temp dir), and the worker
+ * started again on it must disconnect the connection: it loads it as a connection no CID holds,
+ * for the reconciler. Contract: pending until the disconnect is recorded; not pending once a CID
+ * wants the connection again.
+ */
+class PendingDisconnectTest {
+    @TempDir
+    static Path keyDir;
+    static SealingKey sealingKey;
+    @TempDir
+    Path tmp;
+    Store store;
+    StorageService service;
+    RequestPath path;
+    Path storage;
+    String key;
+    int messages;
+
+    @BeforeAll
+    static void makeKey() throws Exception {
+        sealingKey = SealingKey.open(keyDir.resolve("sealing-key.jwk"));
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        storage = Files.createDirectories(tmp.resolve("storage"));
+        key = "file://" + storage;
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    /** Opens the store as a starting worker does; returns the keys it hands the reconciler. */
+    private Set<ConnectionKey> start() throws Exception {
+        if (store != null) {
+            store.close();
+        }
+        store = Store.open(tmp.resolve("db"));
+        service = new StorageService("pending", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
+        Set<ConnectionKey> keys = service.load();
+        path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS, sealingKey), service, store, k -> { });
+        return keys;
+    }
+
+    private JsonNode send(String method, String params) throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}";
+        Reply reply = path.handle(List.of(new Incoming.Readable(body, Optional.of("msg:" + ++messages)))).get(0);
+        return JsonRpc.MAPPER.readTree(((Reply.Send) reply).json());
+    }
+
+    private List<String> unheldKeys() throws Exception {
+        List<String> keys = new ArrayList<>();
+        send("getStorageServerList", "{}").at("/result/connections").forEach(entry -> {
+            if (!entry.get("managed").asBoolean()) {
+                keys.add(entry.get("connectionKey").asText());
+            }
+        });
+        return keys;
+    }
+
+    @Test
+    void aDisconnectAnsweredBeforeACrashIsDoneAfterTheRestart() throws Exception {
+        start();
+        send("manageStorageServer", "{\"connectionId\":\"d-1\",\"uri\":\"" + key + "\"}");
+        JsonNode unmanaged = send("unmanageStorageServer", "{\"connectionId\":\"d-1\"}");
+        assertEquals("[\"" + key + "\"]", unmanaged.at("/result/disconnecting").toString());
+
+        Set<ConnectionKey> keys = start();
+        assertEquals(Set.of(new ConnectionKey(key)), keys, "handed to the reconciler");
+        assertEquals(List.of(key), unheldKeys(), "listed as no CID's, being disconnected");
+
+        assertTrue(service.observe(new ConnectionKey(key), Observation.released()));
+        assertEquals(List.of(), unheldKeys());
+        assertEquals(Set.of(), start(), "disconnected: nothing is pending any more");
+        assertEquals(List.of(), unheldKeys());
+    }
+
+    @Test
+    void aConnectionWantedAgainBeforeItsDisconnectIsNoLongerPending() throws Exception {
+        start();
+        send("manageStorageServer", "{\"connectionId\":\"d-1\",\"uri\":\"" + key + "\"}");
+        send("unmanageStorageServer", "{\"connectionId\":\"d-1\"}");
+        send("manageStorageServer", "{\"connectionId\":\"d-2\",\"uri\":\"" + key + "\"}");
+
+        assertEquals(Set.of(new ConnectionKey(key)), start());
+        assertEquals(List.of(), unheldKeys(), "held by d-2");
+        send("unmanageStorageServer", "{\"connectionId\":\"d-2\"}");
+        assertEquals(Set.of(new ConnectionKey(key)), start(), "pending again after its last CID went again");
+        assertFalse(unheldKeys().isEmpty());
+    }
+}

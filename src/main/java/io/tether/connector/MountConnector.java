@@ -88,6 +88,9 @@ public final class MountConnector implements Connector {
      */
     @Override
     public Probe probe(StorageUri uri) throws ConnectorException {
+        // A CID stored before the host's policy refused its URI (a narrowed policy, an upgrade)
+        // fails at its first look: a mount of it stays where it is, the operator's to remove.
+        refuseWhatThePolicyRefuses(uri);
         Path mountPoint = MountPaths.mountPoint(root, uri);
         MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
@@ -162,12 +165,8 @@ public final class MountConnector implements Connector {
 
     @Override
     public void connect(StorageUri uri) throws ConnectorException {
-        try {
-            policy.check(uri);
-        } catch (MountPolicy.Refused e) {
-            // Not even an existing mount is adopted: probing it would keep what the host forbids.
-            throw new ConnectorException(VdsmError.MountError, e.getMessage());
-        }
+        // Not even an existing mount is adopted: keeping it would keep what the host forbids.
+        refuseWhatThePolicyRefuses(uri);
         Path mountPoint = MountPaths.mountPoint(root, uri);
         Optional<MountTable.Mount> existing = mounted(uri, mountPoint);
         if (existing.isPresent()) {
@@ -369,6 +368,14 @@ public final class MountConnector implements Connector {
             }
         }
         return false;
+    }
+
+    private void refuseWhatThePolicyRefuses(StorageUri uri) throws ConnectorException {
+        try {
+            policy.check(uri);
+        } catch (MountPolicy.Refused e) {
+            throw new ConnectorException(VdsmError.MountError, e.getMessage());
+        }
     }
 
     /** A FUSE mount's daemon runs as the user the kernel shows in {@code user_id}: root's is 0. */

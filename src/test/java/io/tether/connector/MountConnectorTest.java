@@ -73,6 +73,11 @@ class MountConnectorTest {
         assertEquals("file system type 'fuse.sshfs' is not allowed on this host; the host's operator can allow it"
                 + " with --allow-vfs-type fuse.sshfs", e.getMessage());
         assertEquals(List.of(), runner.commands, "not even stat of the existing mount");
+        // A restarted worker looks first: its probe refuses too, so the CID fails (477), not CONNECTED.
+        ConnectorException probed = assertThrows(ConnectorException.class, () -> posix.probe(uri));
+        assertEquals(VdsmError.MountError, probed.error());
+        assertEquals(e.getMessage(), probed.getMessage());
+        assertEquals(List.of(), runner.commands, "the mount is left as it is: the operator's");
 
         MountConnector allowed = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults().allowingVfsType("fuse.sshfs")

@@ -43,7 +43,11 @@ public final class NfsScheme implements Scheme {
         for (String name : List.of("retrans", "timeo")) {
             String value = parts.param(name);
             if (value != null) {
-                params.put(name, Integer.toString(UriParser.positiveInt(name, value, 1, 1_000_000)));
+                String number = Integer.toString(UriParser.positiveInt(name, value, 1, 1_000_000));
+                // The default written out is the default: the same settings, the same URI.
+                if (!number.equals(name.equals("timeo") ? TIMEO : RETRANS)) {
+                    params.put(name, number);
+                }
             }
         }
         return parts.mountUri(path, params);

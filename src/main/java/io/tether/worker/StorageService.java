@@ -262,10 +262,14 @@ public final class StorageService implements ConnectionTable {
                         + "); unmanage it first or choose another ID");
             }
             HostConnection connection = registry.connection(key);
-            if (connection != null && !connection.cids().isEmpty() && !connection.uri().sameSettingsAs(command.uri())) {
+            if (connection != null && !connection.uri().sameSettingsAs(command.uri())) {
+                // A connection no CID holds is still up, with its settings, until its disconnect is
+                // done: taking the new settings now would list what is not mounted.
                 throw new RpcError(ErrorCode.OPTIONS_CONFLICT, "connection " + key
-                        + " is already managed with other options or credentials (" + connection.uri()
-                        + "); one host connection has one set of options: use the same options")
+                        + (connection.cids().isEmpty() ? " is still being disconnected, with other options or credentials ("
+                                + connection.uri() + "); manage it with these options once it is gone from the list"
+                        : " is already managed with other options or credentials (" + connection.uri()
+                                + "); one host connection has one set of options: use the same options"))
                         .with("connectionKey", key.value());
             }
             registry.stranded(cid).ifPresent(this::replaceStranded);

@@ -128,10 +128,17 @@ class UriParserTest {
         assertFalse(c.sameSettingsAs(d));
     }
 
+    /** NFS's defaults written out are the same settings: a retry that spells them is the same URI. */
+    @Test
+    void nfsDefaultsWrittenOutAreTheSameUri() throws Exception {
+        assertEquals(UriParser.parse("nfs://srv/exp?version=4.1"), UriParser.parse("nfs://srv/exp?version=4.1&timeo=100&retrans=3"));
+        assertNotEquals(UriParser.parse("nfs://srv/exp"), UriParser.parse("nfs://srv/exp?timeo=600"));
+    }
+
     @Test
     void connectionInfoHasTheUriFields() throws Exception {
-        Map<String, Object> info = UriParser.parse("nfs://srv:2050/exp?version=4.2&timeo=100").connectionInfo();
-        assertEquals(Map.of("type", "nfs", "host", "srv", "port", 2050, "path", "/exp", "version", "4.2", "timeo", "100"), info);
+        Map<String, Object> info = UriParser.parse("nfs://srv:2050/exp?version=4.2&timeo=200").connectionInfo();
+        assertEquals(Map.of("type", "nfs", "host", "srv", "port", 2050, "path", "/exp", "version", "4.2", "timeo", "200"), info);
         assertEquals("vol0", UriParser.parse("glusterfs://g/vol0").connectionInfo().get("volume"));
         assertNull(UriParser.parse("file:///x").connectionInfo().get("host"));
     }

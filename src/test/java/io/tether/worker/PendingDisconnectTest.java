@@ -113,6 +113,38 @@ class PendingDisconnectTest {
         assertEquals(List.of(), unheldKeys());
     }
 
+    /**
+     * One batch: unmanage the read-write CID, manage a read-only one of the same export. The mount
+     * is read-write until its disconnect is done, so the list must not say "ro" before then: the
+     * manage is refused (OPTIONS_CONFLICT), and succeeds once the disconnect is recorded.
+     */
+    @Test
+    void otherSettingsWaitUntilTheConnectionBeingDisconnectedIsGone() throws Exception {
+        start();
+        String rw = "nfs://127.0.0.1:1/x";
+        send("manageStorageServer", "{\"connectionId\":\"rw-1\",\"uri\":\"" + rw + "\"}");
+        List<JsonNode> replies = new ArrayList<>();
+        for (Reply reply : path.handle(List.of(
+                new Incoming.Readable("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"unmanageStorageServer\",\"params\":{\"connectionId\":\"rw-1\"}},"
+                        + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"ro-1\",\"uri\":\"" + rw
+                        + "?options=ro\"}}]", Optional.of("msg:batch"))))) {
+            replies.add(JsonRpc.MAPPER.readTree(((Reply.Send) reply).json()));
+        }
+        JsonNode batch = replies.get(0);
+        assertTrue(batch.get(0).has("result"), batch.toString());
+        assertEquals("OPTIONS_CONFLICT", batch.get(1).at("/error/data/name").asText(), batch.toString());
+        assertTrue(batch.get(1).at("/error/message").asText().contains("still being disconnected"), batch.toString());
+        JsonNode list = send("getStorageServerList", "{}").at("/result/connections");
+        assertFalse(list.has("ro-1"));
+        assertEquals(rw, list.at("/unmanaged-1/connectionKey").asText(), list.toString());
+        assertTrue(list.at("/unmanaged-1/connectionInfo/options").isMissingNode(), "what is mounted: no ro; " + list);
+
+        assertTrue(service.observe(new ConnectionKey(rw), Observation.released()));
+        JsonNode managed = send("manageStorageServer", "{\"connectionId\":\"ro-1\",\"uri\":\"" + rw + "?options=ro\"}");
+        assertTrue(managed.has("result"), managed.toString());
+        assertEquals("[\"ro\"]", send("getStorageServerList", "{}").at("/result/connections/ro-1/connectionInfo/options").toString());
+    }
+
     @Test
     void aConnectionWantedAgainBeforeItsDisconnectIsNoLongerPending() throws Exception {
         start();

@@ -207,7 +207,8 @@ public final class IpLiteral {
                 radix = 8;
                 p = p.substring(1);
             }
-            if (p.isEmpty() && radix == 10 || p.length() > 11) {
+            // A part with no digit ("", or "0x" alone) is refused: no guess at what was meant.
+            if (p.isEmpty() || p.length() > 11) {
                 return Optional.empty();
             }
             long value = 0;

@@ -70,6 +70,27 @@ class HostConnectionTest {
         }
     }
 
+    /** Every transition is undone by restoring what was observed before it (an event that could not be written). */
+    @ParameterizedTest(name = "{0} + {1} undone")
+    @CsvSource({"CONNECTING,CONNECTED", "CONNECTED,FAILED", "DISCONNECTED,CONNECTED", "CONNECTED,RELEASED", "DISCONNECTED,RELEASE_FAILED"})
+    void anObservationIsUndoneByRestoringWhatWasObservedBefore(ConnectionState before, Observation.Kind observed) throws Exception {
+        HostConnection connection = in(before);
+        HostConnection.Observed was = connection.observed();
+        java.util.Map<String, Object> info = connection.connectionInfo();
+
+        connection.apply(Observation.connected(Health.of(java.util.List.of(), 7L, NOW, null),
+                java.util.Map.of("negotiatedVersion", "4.2")), NOW);
+        connection.apply(observation(observed), NOW);
+        connection.restore(was);
+
+        assertEquals(was, connection.observed());
+        assertEquals(before, connection.state());
+        assertEquals(was.since(), connection.since());
+        assertSame(was.lastError(), connection.lastError());
+        assertSame(was.health(), connection.health());
+        assertEquals(info, connection.connectionInfo(), "what the host chose is put back too");
+    }
+
     /**
      * Health: a new grade with another status or other reasons is a HEALTH change; a new delay
      * alone is none; with a state change it is the STATE change, which carries the health.

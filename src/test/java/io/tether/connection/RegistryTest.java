@@ -167,6 +167,38 @@ class RegistryTest {
         assertEquals(List.of("flow7\uffff", "flow7\uffffiso"), cids(registry.withPrefix("flow7\uffff")));
     }
 
+    @Test
+    void strandedCidsCountAsManagedAndAreFoundByCidAndPrefix() {
+        add("vm-1", V3, FIRST);
+        LastError why = new LastError(4101, "UNSUPPORTED_URI", "refused", FIRST);
+        StrandedCid zone = new StrandedCid("vm-2", "nfs://[fe80::1%lo]/x", FIRST, why);
+        StrandedCid other = new StrandedCid("zz-1", "weird://x", FIRST, why);
+        registry.strand(zone);
+        registry.strand(other);
+
+        assertEquals(3, registry.size(), "stranded CIDs are managed CIDs");
+        assertEquals(Optional.of(zone), registry.stranded("vm-2"));
+        assertEquals(Optional.empty(), registry.cid("vm-2"), "holding no connection");
+        assertEquals(List.of(zone), List.copyOf(registry.strandedWithPrefix("vm-")));
+        assertEquals(List.of(zone, other), List.copyOf(registry.strandedWithPrefix(null)));
+        assertEquals(Optional.of(StorageType.NFS), zone.type());
+        assertEquals(Optional.empty(), other.type());
+        assertEquals(Optional.empty(), new StrandedCid("k", "no-scheme", FIRST, why).type());
+
+        registry.unstrand("vm-2");
+        assertEquals(Optional.empty(), registry.stranded("vm-2"));
+        assertEquals(2, registry.size());
+    }
+
+    @Test
+    void aConnectionNoCidHoldsIsAddedToBeDisconnectedUnlessOneIs() {
+        HostConnection unheld = registry.addUnheld(V3, FIRST);
+        assertEquals(Set.of(), unheld.cids());
+        assertEquals(List.of(unheld), registry.orphans());
+        assertSame(unheld, registry.addUnheld(V4, LATER), "one per key");
+        assertEquals(V3, unheld.uri());
+    }
+
     private static List<String> cids(Collection<ManagedCid> managed) {
         return managed.stream().map(ManagedCid::cid).toList();
     }

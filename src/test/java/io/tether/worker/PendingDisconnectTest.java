@@ -5,23 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.api.Incoming;
-import io.tether.api.JsonRpc;
-import io.tether.api.Reply;
-import io.tether.api.RequestCodec;
 import io.tether.connection.ConnectionKey;
 import io.tether.connection.Observation;
-import io.tether.connector.ActiveConnections;
-import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
-import io.tether.store.Store;
-import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,12 +33,8 @@ class PendingDisconnectTest {
     static SealingKey sealingKey;
     @TempDir
     Path tmp;
-    Store store;
-    StorageService service;
-    RequestPath path;
-    Path storage;
+    WorkerState worker;
     String key;
-    int messages;
 
     @BeforeAll
     static void makeKey() throws Exception {
@@ -57,33 +43,21 @@ class PendingDisconnectTest {
 
     @BeforeEach
     void open() throws Exception {
-        storage = Files.createDirectories(tmp.resolve("storage"));
-        key = "file://" + storage;
+        key = "file://" + Files.createDirectories(tmp.resolve("storage"));
+        worker = new WorkerState(tmp, sealingKey);
     }
 
     @AfterEach
     void close() {
-        if (store != null) {
-            store.close();
-        }
+        worker.close();
     }
 
-    /** Opens the store as a starting worker does; returns the keys it hands the reconciler. */
     private Set<ConnectionKey> start() throws Exception {
-        if (store != null) {
-            store.close();
-        }
-        store = Store.open(tmp.resolve("db"));
-        service = new StorageService("pending", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
-        Set<ConnectionKey> keys = service.load();
-        path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS, sealingKey), service, store, k -> { });
-        return keys;
+        return worker.start();
     }
 
     private JsonNode send(String method, String params) throws Exception {
-        String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}";
-        Reply reply = path.handle(List.of(new Incoming.Readable(body, Optional.of("msg:" + ++messages)))).get(0);
-        return JsonRpc.MAPPER.readTree(((Reply.Send) reply).json());
+        return worker.call(method, params);
     }
 
     private List<String> unheldKeys() throws Exception {
@@ -107,7 +81,7 @@ class PendingDisconnectTest {
         assertEquals(Set.of(new ConnectionKey(key)), keys, "handed to the reconciler");
         assertEquals(List.of(key), unheldKeys(), "listed as no CID's, being disconnected");
 
-        assertTrue(service.observe(new ConnectionKey(key), Observation.released()));
+        assertTrue(worker.service.observe(new ConnectionKey(key), Observation.released()));
         assertEquals(List.of(), unheldKeys());
         assertEquals(Set.of(), start(), "disconnected: nothing is pending any more");
         assertEquals(List.of(), unheldKeys());
@@ -123,14 +97,9 @@ class PendingDisconnectTest {
         start();
         String rw = "nfs://127.0.0.1:1/x";
         send("manageStorageServer", "{\"connectionId\":\"rw-1\",\"uri\":\"" + rw + "\"}");
-        List<JsonNode> replies = new ArrayList<>();
-        for (Reply reply : path.handle(List.of(
-                new Incoming.Readable("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"unmanageStorageServer\",\"params\":{\"connectionId\":\"rw-1\"}},"
-                        + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"ro-1\",\"uri\":\"" + rw
-                        + "?options=ro\"}}]", Optional.of("msg:batch"))))) {
-            replies.add(JsonRpc.MAPPER.readTree(((Reply.Send) reply).json()));
-        }
-        JsonNode batch = replies.get(0);
+        JsonNode batch = worker.send("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"unmanageStorageServer\",\"params\":{\"connectionId\":\"rw-1\"}},"
+                + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"manageStorageServer\",\"params\":{\"connectionId\":\"ro-1\",\"uri\":\"" + rw
+                + "?options=ro\"}}]").get(0);
         assertTrue(batch.get(0).has("result"), batch.toString());
         assertEquals("OPTIONS_CONFLICT", batch.get(1).at("/error/data/name").asText(), batch.toString());
         assertTrue(batch.get(1).at("/error/message").asText().contains("still being disconnected"), batch.toString());
@@ -139,7 +108,7 @@ class PendingDisconnectTest {
         assertEquals(rw, list.at("/unmanaged-1/connectionKey").asText(), list.toString());
         assertTrue(list.at("/unmanaged-1/connectionInfo/options").isMissingNode(), "what is mounted: no ro; " + list);
 
-        assertTrue(service.observe(new ConnectionKey(rw), Observation.released()));
+        assertTrue(worker.service.observe(new ConnectionKey(rw), Observation.released()));
         JsonNode managed = send("manageStorageServer", "{\"connectionId\":\"ro-1\",\"uri\":\"" + rw + "?options=ro\"}");
         assertTrue(managed.has("result"), managed.toString());
         assertEquals("[\"ro\"]", send("getStorageServerList", "{}").at("/result/connections/ro-1/connectionInfo/options").toString());

@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
-import io.tether.api.Reply;
-import io.tether.api.RequestCodec;
-import io.tether.connector.ActiveConnections;
-import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
 import io.tether.store.Store;
-import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,13 +15,11 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,11 +41,8 @@ class StoredCidsTest {
     static SealingKey sealingKey;
     @TempDir
     Path tmp;
-    Store store;
-    StorageService service;
-    RequestPath path;
+    WorkerState worker;
     Path storage;
-    int messages;
 
     @BeforeAll
     static void makeKey() throws Exception {
@@ -64,20 +53,16 @@ class StoredCidsTest {
     void makeSchema() throws Exception {
         storage = Files.createDirectories(tmp.resolve("storage"));
         Store.open(tmp.resolve("db")).close();
+        worker = new WorkerState(tmp, sealingKey);
     }
 
     @AfterEach
     void close() {
-        if (store != null) {
-            store.close();
-        }
+        worker.close();
     }
 
     private void openStore() throws Exception {
-        store = Store.open(tmp.resolve("db"));
-        service = new StorageService("stored", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
-        service.load();
-        path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS, sealingKey), service, store, k -> { });
+        worker.start();
     }
 
     /** The database as the worker opens it: the same settings, so a connection beside the store's shares it. */
@@ -119,19 +104,11 @@ class StoredCidsTest {
     }
 
     private List<JsonNode> send(String... bodies) throws Exception {
-        List<Incoming> batch = new ArrayList<>();
-        for (String body : bodies) {
-            batch.add(new Incoming.Readable(body, Optional.of("msg:" + ++messages)));
-        }
-        List<JsonNode> replies = new ArrayList<>();
-        for (Reply reply : path.handle(batch)) {
-            replies.add(JsonRpc.MAPPER.readTree(((Reply.Send) reply).json()));
-        }
-        return replies;
+        return worker.send(bodies);
     }
 
     private JsonNode list() throws Exception {
-        return send(call(0, "getStorageServerList", "{}")).get(0).get("result").get("connections");
+        return worker.list();
     }
 
     @Test
@@ -149,18 +126,17 @@ class StoredCidsTest {
         String message = entry.get("lastError").get("message").asText();
         assertTrue(message.contains("zone id") && message.contains("Unmanage it, or manage it again"), message);
 
-        long before = store.lastSeq();
+        long before = worker.store.lastSeq();
         JsonNode unmanaged = send(call(1, "unmanageStorageServer", "{\"connectionId\":\"old-zone\"}")).get(0).get("result");
         assertEquals("[\"old-zone\"]", unmanaged.get("unmanaged").toString());
         assertFalse(list().has("old-zone"));
-        List<Store.OutboxEvent> events = store.pendingEvents(before, 10);
+        List<Store.OutboxEvent> events = worker.store.pendingEvents(before, 10);
         assertEquals(1, events.size(), "one event: " + events);
         JsonNode event = JsonRpc.MAPPER.readTree(events.get(0).body()).get("params");
         assertEquals("UNMANAGED", event.get("change").asText());
         assertEquals("[\"old-zone\"]", event.get("changedIds").toString());
         assertEquals("nfs://[fe80::1%lo]:1/x", event.get("connectionKey").asText());
 
-        store.close();
         openStore();
         assertFalse(list().has("old-zone"), "the unmanage was durable");
         assertEquals(Map.of(), storedKeys());

@@ -250,18 +250,25 @@ public final class Store implements AutoCloseable {
     public List<StorageUri> pendingDisconnects() {
         return read("loading pending disconnects", db -> {
             List<StorageUri> pending = new ArrayList<>();
-            try (ResultSet rs = db.createStatement().executeQuery("SELECT connection_key, uri FROM pending_disconnect")) {
+            try (ResultSet rs = db.createStatement().executeQuery("SELECT connection_key, uri, secret FROM pending_disconnect")) {
                 while (rs.next()) {
+                    byte[] secret = rs.getBytes(3);
                     try {
-                        pending.add(UriParser.parse(rs.getString(2)));
-                    } catch (InvalidUriException e) {
-                        log.warn("key={} pending disconnect of a URI this version refuses, left to the operator: {}",
+                        pending.add(UriParser.parse(secret == null ? rs.getString(2) : cipher.decrypt(secret, pendingAad(rs.getString(1)))));
+                    } catch (InvalidUriException | IllegalStateException e) {
+                        // IllegalStateException: its secret does not open with this key (replaced).
+                        log.warn("key={} pending disconnect of a URI this version cannot read, left to the operator: {}",
                                 rs.getString(1), e.getMessage());
                     }
                 }
             }
             return pending;
         });
+    }
+
+    /** What a pending disconnect's secret is bound to: its key, in a name no CID can have ('/'). */
+    private static String pendingAad(String connectionKey) {
+        return "pending-disconnect/" + connectionKey;
     }
 
     /** The stored CIDs: those the current rules take, and the rows they refuse. */
@@ -454,10 +461,12 @@ public final class Store implements AutoCloseable {
 
         /** Remembers that connection {@code uri} is to be disconnected: its last CID went. */
         public void addPendingDisconnect(StorageUri uri) {
-            write("recording a pending disconnect", "MERGE INTO pending_disconnect (connection_key, uri) KEY (connection_key)"
-                    + " VALUES (?, ?)", ps -> {
+            write("recording a pending disconnect", "MERGE INTO pending_disconnect (connection_key, uri, secret)"
+                    + " KEY (connection_key) VALUES (?, ?, ?)", ps -> {
                 ps.setString(1, uri.key().value());
                 ps.setString(2, uri.toString());
+                ps.setBytes(3, uri.hasCredentials()
+                        ? cipher.encrypt(uri.toStringWithCredentials(), pendingAad(uri.key().value())) : null);
             });
         }
 

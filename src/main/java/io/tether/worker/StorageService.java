@@ -365,7 +365,14 @@ public final class StorageService implements ConnectionTable {
             try (LogFields ids = LogFields.of(stranded.cid(), stranded.connectionKey())) {
                 log.info("cid={} key={} unmanaged (stranded)", stranded.cid(), stranded.connectionKey());
             }
-            // Its own event: a stranded CID holds no connection, so no open event can take it.
+            HostConnection live = registry.connection(new ConnectionKey(stranded.connectionKey()));
+            if (live != null) {
+                // Stranded beside the CID that holds its key (OPTIONS_CONFLICT): the event is that
+                // connection's, with its CIDs and state, in order with the batch's other events on it.
+                event(live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()));
+                return;
+            }
+            // Its own event: no connection has its key, so no open event can take it.
             List<String> left = registry.strandedWithPrefix(null).stream()
                     .filter(other -> other.connectionKey().equals(stranded.connectionKey())).map(StrandedCid::cid).toList();
             events.add(new StatusEvent(hostId, ++batchSeq, clock.instant(), stranded.connectionKey(), left,

@@ -114,6 +114,26 @@ class PendingDisconnectTest {
         assertEquals("[\"ro\"]", send("getStorageServerList", "{}").at("/result/connections/ro-1/connectionInfo/options").toString());
     }
 
+    /** With its credentials: the same URI managed again after the restart is the same settings. */
+    @Test
+    void aPendingDisconnectKeepsItsCredentialsSealed() throws Exception {
+        start();
+        String chap = "iscsi://user%25Hunter2@192.0.2.20/iqn.2003-01.org.example:d1";
+        send("manageStorageServer", "{\"connectionId\":\"c-1\",\"uri\":\"" + chap + "\"}");
+        send("unmanageStorageServer", "{\"connectionId\":\"c-1\"}");
+
+        start();
+        JsonNode again = send("manageStorageServer", "{\"connectionId\":\"c-2\",\"uri\":\"" + chap + "\"}");
+        assertTrue(again.has("result"), again.toString());
+        assertEquals(List.of(), unheldKeys(), "held again by c-2, with the settings it had");
+        try (var files = Files.walk(tmp.resolve("db"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                assertFalse(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1).contains("Hunter2"),
+                        "no password in clear in " + file);
+            }
+        }
+    }
+
     @Test
     void aConnectionWantedAgainBeforeItsDisconnectIsNoLongerPending() throws Exception {
         start();

@@ -201,9 +201,21 @@ class StoredCidsTest {
         assertEquals("OPTIONS_CONFLICT", second.get("lastError").get("name").asText());
         assertTrue(second.get("lastError").get("message").asText().contains("\"v6a\""), second.toString());
 
+        // Unmanaged beside the CID that holds its key: the event is that connection's, still up with v6a.
+        long before = worker.store.lastSeq();
+        send(call(2, "unmanageStorageServer", "{\"connectionId\":\"v6b\"}"));
+        List<Store.OutboxEvent> events = worker.store.pendingEvents(before, 10);
+        assertEquals(1, events.size(), events.toString());
+        JsonNode event = JsonRpc.MAPPER.readTree(events.get(0).body()).get("params");
+        assertEquals("nfs://[2001:db8::1]/export", event.get("connectionKey").asText());
+        assertEquals("[\"v6a\"]", event.get("connectionIds").toString(), "the holder stays");
+        assertEquals("[\"v6b\"]", event.get("changedIds").toString());
+        assertEquals(first.get("state").asText(), event.get("state").asText());
+        assertFalse(list().has("v6b"));
+
         // Unmanaged by a prefix, with the CIDs the prefix names that are served.
         JsonNode unmanaged = send(call(1, "unmanageStorageServer", "{\"connectionIdPrefix\":\"v6\"}")).get(0).get("result");
-        assertEquals("[\"v6a\",\"v6b\"]", unmanaged.get("unmanaged").toString());
+        assertEquals("[\"v6a\"]", unmanaged.get("unmanaged").toString());
         JsonNode after = list();
         assertFalse(after.has("v6a") || after.has("v6b"), after.toString());
     }

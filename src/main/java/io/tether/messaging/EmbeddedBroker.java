@@ -205,6 +205,10 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        // Clients' sessions closing as the broker stops send management notifications from another
+        // thread; one that runs after the journal stopped fails with a WARN (AMQ222230). Nothing
+        // listens for them here, so none is sent once stopping starts.
+        server.getActiveMQServer().getManagementService().enableNotifications(false);
         server.stop();
     }
 }

@@ -239,7 +239,14 @@ public final class ConfigLayers implements IDefaultValueProvider {
                 if (name.isEmpty()) {
                     return new ConfigFile(path, values, lines, path + " line " + (i + 1) + ": give name = value");
                 }
-                values.computeIfAbsent(name, n -> new ArrayList<>()).add(line.substring(equals + 1).strip());
+                // No lambda here: JDK 17.0.15 crashed (SIGSEGV) linking this one from the packaged CLI's
+                // class-data sharing archive, the first thing every command does.
+                List<String> named = values.get(name);
+                if (named == null) {
+                    named = new ArrayList<>();
+                    values.put(name, named);
+                }
+                named.add(line.substring(equals + 1).strip());
                 lines.put(name, i + 1);
             }
             return new ConfigFile(path, values, lines, null);

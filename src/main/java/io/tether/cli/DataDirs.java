@@ -34,8 +34,18 @@ final class DataDirs {
     private DataDirs() {
     }
 
-    /** Sets the defaults for this process, from its user, environment and the worker's config file. */
+    private static boolean published;
+
+    /**
+     * Sets the defaults for this process, from its user, environment and the worker's config file;
+     * once: {@link Main} calls it before building the commands, and each command class calls it
+     * too, for a command built without Main (as tests do).
+     */
     static synchronized void publish() {
+        if (published) {
+            return;
+        }
+        published = true;
         System.getProperties().putIfAbsent(WORKER_PROPERTY, forWorker(Owner.self()).toString());
         System.getProperties().putIfAbsent(CLIENT_PROPERTY,
                 forClient(Owner.self(), System.getenv(), ConfigLayers.DEFAULT_FILE).toString());

@@ -25,6 +25,7 @@ public final class Main {
 
     /** Every command, with the one way each reports a command line in error. */
     static CommandLine commandLine() {
+        DataDirs.publish();
         CommandLine cli = new CommandLine(new Main());
         // One line saying what is wrong: the whole usage would bury it. Set here, it applies to
         // every subcommand.

@@ -2,6 +2,7 @@ package io.tether.connection;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -198,7 +199,7 @@ public final class IpLiteral {
         }
         long[] values = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            String p = parts[i].toLowerCase(java.util.Locale.ROOT);
+            String p = parts[i].toLowerCase(Locale.ROOT);
             int radix = 10;
             if (p.startsWith("0x")) {
                 radix = 16;

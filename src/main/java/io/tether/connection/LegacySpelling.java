@@ -1,5 +1,6 @@
 package io.tether.connection;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -33,7 +34,7 @@ public final class LegacySpelling {
         int colon = authority.indexOf(':', hostStart);
         int hostEnd = colon < 0 ? authority.length() : colon;
         String host = authority.substring(hostStart, hostEnd);
-        if (host.isEmpty() || host.startsWith("[") || !IpLiteral.endsInNumber(host.toLowerCase(java.util.Locale.ROOT))) {
+        if (host.isEmpty() || host.startsWith("[") || !IpLiteral.endsInNumber(host.toLowerCase(Locale.ROOT))) {
             return Optional.empty();
         }
         Optional<String> address = IpLiteral.inetAton(host);

@@ -1,6 +1,7 @@
 package io.tether.connection;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A managed CID whose stored row the current rules cannot serve: its URI no longer parses (stored
@@ -16,8 +17,8 @@ public record StrandedCid(String cid, String connectionKey, Instant managedAt, L
      * The storage type named by the stored key's scheme, for the list's connection info; empty for
      * a key (edited by hand) that names none.
      */
-    public java.util.Optional<StorageType> type() {
+    public Optional<StorageType> type() {
         int end = connectionKey.indexOf("://");
-        return end < 0 ? java.util.Optional.empty() : StorageType.ofScheme(connectionKey.substring(0, end));
+        return end < 0 ? Optional.empty() : StorageType.ofScheme(connectionKey.substring(0, end));
     }
 }

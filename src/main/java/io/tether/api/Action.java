@@ -27,8 +27,24 @@ public sealed interface Action {
         }
     }
 
-    /** {@code getStorageServerList}; a null prefix lists everything. */
-    record GetList(String connectionIdPrefix) implements Action {
+    /**
+     * {@code getStorageServerList}: one page of at most {@code limit} entries, of the CIDs after
+     * {@code after} (from the start when null or empty); a null prefix lists everything.
+     */
+    record GetList(String connectionIdPrefix, String after, int limit) implements Action {
+        /** Entries in a page when the request names no {@code limit}, and the most it may name. */
+        public static final int MAX_LIMIT = 1000;
+
+        /** The first page of everything. */
+        public static GetList all() {
+            return new GetList(null, null, MAX_LIMIT);
+        }
+
+        /** The first page of the CIDs starting with {@code prefix}. */
+        public static GetList withPrefix(String prefix) {
+            return new GetList(prefix, null, MAX_LIMIT);
+        }
+
         @Override
         public boolean changesState() {
             return false;

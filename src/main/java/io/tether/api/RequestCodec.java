@@ -73,7 +73,8 @@ public final class RequestCodec {
                 case "manageStorageServer" -> toRun(call, manage(params));
                 case "unmanageStorageServer" -> toRun(call,
                         new Action.Unmanage(text(params, "connectionId"), text(params, "connectionIdPrefix")));
-                case "getStorageServerList" -> toRun(call, new Action.GetList(text(params, "connectionIdPrefix")));
+                case "getStorageServerList" -> toRun(call, new Action.GetList(text(params, "connectionIdPrefix"),
+                        text(params, "after"), params.path("limit").asInt(Action.GetList.MAX_LIMIT)));
                 // The key is not state: answered here, without the worker's lock.
                 case "getSealingKey" -> new Request.Part.Answered(call.id(), call.isNotification(), method,
                         new Results.PublicSealingKey(sealingKey.publicJwk()));

@@ -42,16 +42,31 @@ public final class Results {
             Instant since,
             LastError lastError,
             Health health,
-            Map<String, Object> connectionInfo) {
+            Map<String, Object> connectionInfo,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean stranded) {
+
+        /** An entry of a CID that is served (or of a connection no CID holds): no {@code stranded} member. */
+        public Entry(boolean managed, boolean connected, String state, String connectionKey, Instant since,
+                LastError lastError, Health health, Map<String, Object> connectionInfo) {
+            this(managed, connected, state, connectionKey, since, lastError, health, connectionInfo, null);
+        }
     }
 
     /**
-     * The list. All CIDs of one connection share one {@link Entry} object, written once and then
-     * copied as text for each of them: a list formats one entry per connection, not one per CID.
+     * One page of the list: consistent with event {@code seq}, and {@code next} the cursor of the
+     * page after it (null on the last page; always written, so a client can tell). All CIDs of one
+     * connection share one {@link Entry} object, written once and then copied as text for each of
+     * them: a page formats one entry per connection, not one per CID.
      */
     public record StorageServerList(long seq,
-                                    @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections)
+                                    @JsonSerialize(using = SharedEntriesSerializer.class) Map<String, Entry> connections,
+                                    @JsonInclude(JsonInclude.Include.ALWAYS) String next)
             implements Outcome {
+
+        /** A whole list in one page. */
+        public StorageServerList(long seq, Map<String, Entry> connections) {
+            this(seq, connections, null);
+        }
     }
 
     /** Writes a CID-to-entry map, formatting each distinct entry object only once. */

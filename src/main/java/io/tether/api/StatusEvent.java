@@ -9,14 +9,17 @@ import java.util.Map;
 
 /**
  * The params of a {@code storageServerStatusChanged} notification (schema
- * {@code storageServerStatusChanged.event.json}).
+ * {@code storageServerStatusChanged.event.json}). An event is sized to its change, not to its
+ * connection: it names the CIDs it added or removed ({@code changedIds}) and how many the
+ * connection has after it ({@code connectionIdCount}), never all of them, so n manages on one
+ * connection write O(n) bytes of events.
  */
 public record StatusEvent(
         String hostId,
         long seq,
         Instant at,
         String connectionKey,
-        List<String> connectionIds,
+        int connectionIdCount,
         List<String> changedIds,
         String state,
         boolean connected,
@@ -26,6 +29,18 @@ public record StatusEvent(
         String change) {
 
     public static final String METHOD = "storageServerStatusChanged";
+
+    /**
+     * Most bytes of CIDs one event names (counting each character as the 3 bytes of UTF-8 it may
+     * take): a bigger change of one kind to one connection (an unmanage by prefix of a crowded
+     * export) is split into events of this size, so every event fits a message (1,114,112 bytes).
+     */
+    public static final int MAX_CHANGED_ID_BYTES = 512 * 1024;
+
+    /** What naming {@code cid} in {@code changedIds} may cost, at most: quotes, comma, 3 bytes a character. */
+    public static int changedIdBytes(String cid) {
+        return 3 * cid.length() + 3;
+    }
 
     /**
      * What happened: a CID came, a CID went, the connection's state changed, or only its health's

@@ -4,8 +4,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -46,6 +49,93 @@ public final class Registry {
         return startingWith(stranded, prefix);
     }
 
+    /** A CID as the list shows it: exactly one of {@code served} and {@code stranded} is set. */
+    public record Listed(String cid, ManagedCid served, StrandedCid stranded) {
+    }
+
+    /**
+     * CIDs starting with {@code prefix} (all when null) that sort after {@code after} (from the
+     * first when null), served and stranded alike, in CID order; read as they are walked.
+     */
+    public Iterator<Listed> listed(String prefix, String after) {
+        PeekingIterator<ManagedCid> served = new PeekingIterator<>(walk(cids, prefix, after));
+        PeekingIterator<StrandedCid> kept = new PeekingIterator<>(walk(stranded, prefix, after));
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return served.peek() != null || kept.peek() != null;
+            }
+
+            @Override
+            public Listed next() {
+                ManagedCid s = served.peek();
+                StrandedCid k = kept.peek();
+                if (s == null && k == null) {
+                    throw new NoSuchElementException();
+                }
+                if (k == null || s != null && s.cid().compareTo(k.cid()) < 0) {
+                    served.take();
+                    return new Listed(s.cid(), s, null);
+                }
+                kept.take();
+                return new Listed(k.cid(), null, k);
+            }
+        };
+    }
+
+    /** The values whose CID starts with {@code prefix} and sorts after {@code after}, in CID order. */
+    private static <T> Iterator<T> walk(TreeMap<String, T> byCid, String prefix, String after) {
+        NavigableMap<String, T> from = after != null && (prefix == null || after.compareTo(prefix) >= 0)
+                ? byCid.tailMap(after, false)
+                : prefix != null ? byCid.tailMap(prefix, true) : byCid;
+        Iterator<Map.Entry<String, T>> entries = from.entrySet().iterator();
+        return new Iterator<>() {
+            private Map.Entry<String, T> next = advance();
+
+            private Map.Entry<String, T> advance() {
+                // Every CID with the prefix sorts at or after it, and they are contiguous: walk until the
+                // first without it. No upper bound string can stand for "any character follows", as a
+                // CID may continue with U+FFFF itself.
+                Map.Entry<String, T> e = entries.hasNext() ? entries.next() : null;
+                return e != null && (prefix == null || e.getKey().startsWith(prefix)) ? e : null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public T next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                T value = next.getValue();
+                next = advance();
+                return value;
+            }
+        };
+    }
+
+    /** An iterator whose next value can be looked at first. */
+    private static final class PeekingIterator<T> {
+        private final Iterator<T> values;
+        private T head;
+
+        PeekingIterator(Iterator<T> values) {
+            this.values = values;
+            this.head = values.hasNext() ? values.next() : null;
+        }
+
+        T peek() {
+            return head;
+        }
+
+        void take() {
+            head = values.hasNext() ? values.next() : null;
+        }
+    }
+
     public Optional<StrandedCid> stranded(String cid) {
         return Optional.ofNullable(stranded.get(cid));
     }
@@ -64,16 +154,8 @@ public final class Registry {
         if (prefix == null) {
             return byCid.values();
         }
-        // Every CID with the prefix sorts at or after it, and they are contiguous: walk from the
-        // prefix until the first CID without it. No upper bound string can stand for "any
-        // character follows", as a CID may continue with U+FFFF itself.
         List<T> matching = new ArrayList<>();
-        for (Map.Entry<String, T> e : byCid.tailMap(prefix, true).entrySet()) {
-            if (!e.getKey().startsWith(prefix)) {
-                break;
-            }
-            matching.add(e.getValue());
-        }
+        walk(byCid, prefix, null).forEachRemaining(matching::add);
         return matching;
     }
 

@@ -150,8 +150,13 @@ public final class RequestPath implements RequestConsumer.Handler {
      * each request runs again alone, so only a request whose own change fails is refused.
      */
     private void run(List<Fresh> requests) {
+        run(requests, new StorageService.ListBudget());
+    }
+
+    /** @param budget the list text the replies may hold, for these requests and any run again after them */
+    private void run(List<Fresh> requests, StorageService.ListBudget budget) {
         List<ConnectionKey> touched;
-        try (StorageService.Batch batch = service.begin()) {
+        try (StorageService.Batch batch = service.begin(budget)) {
             for (Fresh fresh : requests) {
                 fresh.outcomes = runActions(batch, fresh.request);
                 fresh.reply = codec.encode(fresh.request, fresh.outcomes);
@@ -164,14 +169,14 @@ public final class RequestPath implements RequestConsumer.Handler {
                 // One request's change may be what the store refused: each runs again alone, so it
                 // fails no other request that happened to arrive with it.
                 log.warn("{} requests not made durable together ({}): each runs again on its own", requests.size(), e.getMessage());
-                requests.forEach(fresh -> run(List.of(fresh)));
+                requests.forEach(fresh -> run(List.of(fresh), budget));
                 return;
             }
             log.error("{} request(s) not made durable, nothing changed: {}", requests.size(), e.getMessage());
             RpcError unavailable = new RpcError(ErrorCode.STORE_UNAVAILABLE,
                     "the worker could not record the change durably (" + e.getMessage()
                             + "); nothing was changed, retry later");
-            try (StorageService.Batch readOnly = service.beginRefusingChanges(unavailable)) {
+            try (StorageService.Batch readOnly = service.beginRefusingChanges(unavailable, budget)) {
                 for (Fresh fresh : requests) {
                     fresh.outcomes = runActions(readOnly, fresh.request);
                     fresh.reply = codec.encode(fresh.request, fresh.outcomes);

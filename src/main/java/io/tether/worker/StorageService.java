@@ -1,7 +1,9 @@
 package io.tether.worker;
 
 import io.tether.api.Action;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.tether.api.ErrorCode;
+import io.tether.api.JsonRpc;
 import io.tether.api.Outcome;
 import io.tether.api.Results;
 import io.tether.api.RpcError;
@@ -22,11 +24,13 @@ import io.tether.metrics.Meters;
 import io.tether.monitor.ConnectionTable;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -141,15 +145,58 @@ public final class StorageService implements ConnectionTable {
 
     /** Starts a unit of work. It holds the service's lock until closed: keep it short. */
     public Batch begin() {
-        return new Batch(null);
+        return begin(new ListBudget());
+    }
+
+    /** Starts a unit of work whose list pages draw on {@code budget} (shared by whatever else it is given to). */
+    public Batch begin(ListBudget budget) {
+        return new Batch(null, budget);
     }
 
     /**
      * Starts a unit of work that answers every change with {@code refusal} and runs only reads: for
      * a batch whose changes could not be made durable.
      */
-    public Batch beginRefusingChanges(RpcError refusal) {
-        return new Batch(refusal);
+    public Batch beginRefusingChanges(RpcError refusal, ListBudget budget) {
+        return new Batch(refusal, budget);
+    }
+
+    /**
+     * How much list text the replies handled together may hold. Every page is cut to what is left,
+     * so however many list requests arrive together, and however many CIDs the host has, the
+     * replies in hand stay within one message's size, and the heap they take is bounded.
+     */
+    public static final class ListBudget {
+        /** Bytes of list entries for all the replies handled together: under a message's 1,114,112. */
+        public static final int BYTES = 768 * 1024;
+
+        private long left;
+
+        public ListBudget() {
+            this(BYTES);
+        }
+
+        ListBudget(long bytes) {
+            this.left = bytes;
+        }
+
+        /** Takes {@code bytes} if that many are left. */
+        boolean take(long bytes) {
+            if (bytes > left) {
+                return false;
+            }
+            left -= bytes;
+            return true;
+        }
+
+        /** What an entry takes in a reply: its JSON. */
+        static int bytes(Results.Entry entry) {
+            try {
+                return JsonRpc.MAPPER.writeValueAsBytes(entry).length;
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /**
@@ -159,6 +206,7 @@ public final class StorageService implements ConnectionTable {
      */
     public final class Batch implements AutoCloseable {
         private final RpcError refusal;
+        private final ListBudget budget;
         /** Opened by the first action that changes state; a batch of reads needs none. */
         private Store.Transaction tx;
         private final List<Runnable> undo = new ArrayList<>();
@@ -171,8 +219,9 @@ public final class StorageService implements ConnectionTable {
         private long batchSeq;
         private boolean committed;
 
-        private Batch(RpcError refusal) {
+        private Batch(RpcError refusal, ListBudget budget) {
             this.refusal = refusal;
+            this.budget = budget;
             lock.lock();
             this.batchSeq = seq;
         }
@@ -369,69 +418,112 @@ public final class StorageService implements ConnectionTable {
             if (live != null) {
                 // Stranded beside the CID that holds its key (OPTIONS_CONFLICT): the event is that
                 // connection's, with its CIDs and state, in order with the batch's other events on it.
-                event(live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()));
+                event(live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()), false);
                 return;
             }
-            // Its own event: no connection has its key, so no open event can take it.
-            List<String> left = registry.strandedWithPrefix(null).stream()
-                    .filter(other -> other.connectionKey().equals(stranded.connectionKey())).map(StrandedCid::cid).toList();
-            events.add(new StatusEvent(hostId, ++batchSeq, clock.instant(), stranded.connectionKey(), left,
+            // Its own event: no connection has its key, so no open event can take it. No served CID
+            // has its key either: the count is 0.
+            events.add(new StatusEvent(hostId, ++batchSeq, clock.instant(), stranded.connectionKey(), 0,
                     List.of(stranded.cid()), ConnectionState.DISCONNECTED.name(), false, stranded.error(),
                     Health.notConnected(), strandedInfo(stranded), StatusEvent.Change.UNMANAGED.name()));
         }
 
+        /**
+         * One page of the list: the CIDs after {@code command.after()} in CID order, served and
+         * stranded alike, as many as {@code limit} and the batch's {@link ListBudget} allow; then, on
+         * the last page of a list without a prefix, the connections no CID holds.
+         */
         private Results.StorageServerList list(Action.GetList command) {
-            // What a list reports at seq N must be in the events up to N.
+            // What a page reports at seq N must be in the events up to N.
             seal();
             String prefix = command.connectionIdPrefix();
-            // Sized up front: a map grown CID by CID rehashes itself again and again.
-            Map<String, Results.Entry> entries = new LinkedHashMap<>(prefix == null ? registry.size() * 4 / 3 + 16 : 16);
+            String after = command.after() == null || command.after().isEmpty() ? null : command.after();
+            Map<String, Results.Entry> entries = new LinkedHashMap<>();
             // CIDs of one connection share their URI object (Registry.add), and so one entry: built
-            // once per connection, not once per CID.
+            // and measured once per connection, not once per CID.
             Map<StorageUri, Results.Entry> shared = new IdentityHashMap<>();
-            for (ManagedCid managed : registry.withPrefix(prefix)) {
-                Results.Entry entry = shared.computeIfAbsent(managed.uri(),
-                        uri -> entry(registry.connection(uri.key()), true));
-                entries.put(managed.cid(), entry);
-            }
-            for (StrandedCid stranded : registry.strandedWithPrefix(prefix)) {
-                entries.put(stranded.cid(), new Results.Entry(true, false, ConnectionState.DISCONNECTED.name(),
-                        stranded.connectionKey(), stranded.managedAt(), stranded.error(), Health.notConnected(),
-                        strandedInfo(stranded)));
+            Map<Results.Entry, Integer> sizes = new IdentityHashMap<>();
+            Iterator<Registry.Listed> cids = registry.listed(prefix, after);
+            String last = null;
+            while (cids.hasNext()) {
+                if (entries.size() == command.limit()) {
+                    return new Results.StorageServerList(batchSeq, entries, last);
+                }
+                Registry.Listed listed = cids.next();
+                Results.Entry entry = listed.served() != null
+                        ? shared.computeIfAbsent(listed.served().uri(), uri -> entry(registry.connection(uri.key()), true))
+                        : stranded(listed.stranded());
+                int bytes = sizes.computeIfAbsent(entry, ListBudget::bytes) + StatusEvent.changedIdBytes(listed.cid());
+                if (!budget.take(bytes)) {
+                    // The rest on the next page: the replies in hand stay within the budget.
+                    return new Results.StorageServerList(batchSeq, entries, last != null ? last : after == null ? "" : after);
+                }
+                entries.put(listed.cid(), entry);
+                last = listed.cid();
             }
             if (prefix == null) {
-                // Connections no CID holds: being disconnected, left active by a failed disconnect,
-                // or made on the host by someone else.
-                int n = 0;
-                TreeMap<ConnectionKey, HostConnection> orphans = new TreeMap<>();
-                registry.orphans().forEach(c -> orphans.put(c.key(), c));
-                for (HostConnection orphan : orphans.values()) {
-                    entries.put("unmanaged-" + (++n), entry(orphan, false));
+                Map<String, Results.Entry> unmanaged = unmanaged();
+                int bytes = unmanaged.values().stream().mapToInt(ListBudget::bytes).sum() + 20 * unmanaged.size();
+                if (!budget.take(bytes) && !entries.isEmpty()) {
+                    // A page of their own, then: the host's own connections are few, and are not paged.
+                    return new Results.StorageServerList(batchSeq, entries, last);
                 }
-                for (ActiveConnections.Active found : active.scan(registry.connections().stream()
-                        .map(HostConnection::uri).toList())) {
-                    if (registry.connection(found.key()) == null) {
-                        entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
-                                found.key().value(), null, null, null, found.info()));
-                    }
+                entries.putAll(unmanaged);
+            }
+            return new Results.StorageServerList(batchSeq, entries, null);
+        }
+
+        /**
+         * Connections no CID holds: being disconnected, left active by a failed disconnect, or made
+         * on the host by someone else; under ids {@code unmanaged-1}, ... in key order.
+         */
+        private Map<String, Results.Entry> unmanaged() {
+            Map<String, Results.Entry> entries = new LinkedHashMap<>();
+            int n = 0;
+            TreeMap<ConnectionKey, HostConnection> orphans = new TreeMap<>();
+            registry.orphans().forEach(c -> orphans.put(c.key(), c));
+            for (HostConnection orphan : orphans.values()) {
+                entries.put("unmanaged-" + (++n), entry(orphan, false));
+            }
+            for (ActiveConnections.Active found : active.scan(registry.connections().stream()
+                    .map(HostConnection::uri).toList())) {
+                if (registry.connection(found.key()) == null) {
+                    entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
+                            found.key().value(), null, null, null, found.info()));
                 }
             }
-            return new Results.StorageServerList(batchSeq, entries);
+            return entries;
         }
 
         /**
          * Records a change. Changes of one kind to one connection in a row (a burst of manages on
-         * one export, say) make one event listing them all in changedIds: an event carries every
-         * CID of its connection, so one event per change would cost the square of the burst.
+         * one export, say) make one event listing them all in changedIds, up to what one event may
+         * name ({@link StatusEvent#MAX_CHANGED_ID_BYTES}); the rest go in the next events.
          */
         private void event(HostConnection c, StatusEvent.Change change, List<String> changedIds) {
+            event(c, change, changedIds, true);
+        }
+
+        /** @param counted whether the CIDs are (or were) the connection's own: false for a stranded CID */
+        private void event(HostConnection c, StatusEvent.Change change, List<String> changedIds, boolean counted) {
             OpenEvent current = open.get(c.key());
-            if (current != null && current.change == change && change != StatusEvent.Change.STATE) {
-                current.changedIds.addAll(changedIds);
-                return;
+            if (current == null || current.change != change || change == StatusEvent.Change.STATE) {
+                closeOtherEvent(c.key(), change);
+                current = new OpenEvent(c, change, ++batchSeq);
+                open.put(c.key(), current);
             }
-            closeOtherEvent(c.key(), change);
-            open.put(c.key(), new OpenEvent(c, change, ++batchSeq, changedIds));
+            for (int i = 0; i < changedIds.size(); i++) {
+                String cid = changedIds.get(i);
+                if (!current.fits(cid)) {
+                    // Full, and closed before the rest of this change is in events: its count is the
+                    // connection's without the CIDs still to come (the registry has them already).
+                    int toCome = counted ? changedIds.size() - i : 0;
+                    events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? -toCome : toCome));
+                    current = new OpenEvent(c, change, ++batchSeq);
+                    open.put(c.key(), current);
+                }
+                current.add(cid);
+            }
         }
 
         /**
@@ -442,16 +534,22 @@ public final class StorageService implements ConnectionTable {
         private void closeOtherEvent(ConnectionKey key, StatusEvent.Change change) {
             OpenEvent current = open.get(key);
             if (current != null && (current.change != change || change == StatusEvent.Change.STATE)) {
-                events.add(current.snapshot());
+                events.add(current.snapshot(0));
                 open.remove(key);
             }
         }
 
         /** Closes every open event. */
         private void seal() {
-            open.values().forEach(e -> events.add(e.snapshot()));
+            open.values().forEach(e -> events.add(e.snapshot(0)));
             open.clear();
         }
+    }
+
+    /** A stranded CID's list entry: managed, DISCONNECTED, with the error that tells why and what to do. */
+    private static Results.Entry stranded(StrandedCid stranded) {
+        return new Results.Entry(true, false, ConnectionState.DISCONNECTED.name(), stranded.connectionKey(),
+                stranded.managedAt(), stranded.error(), Health.notConnected(), strandedInfo(stranded), true);
     }
 
     /** A stranded CID's connection info: its type, when its stored key names one. */
@@ -522,7 +620,7 @@ public final class StorageService implements ConnectionTable {
         boolean released = observation.kind() == Observation.Kind.RELEASED;
         if (change != HostConnection.Change.NONE || released) {
             StatusEvent.Change kind = change == HostConnection.Change.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-            StatusEvent event = change == HostConnection.Change.NONE ? null : new OpenEvent(connection, kind, seq + 1, List.of()).snapshot();
+            StatusEvent event = change == HostConnection.Change.NONE ? null : new OpenEvent(connection, kind, seq + 1).snapshot(0);
             try (Store.Transaction tx = store.begin()) {
                 if (event != null) {
                     tx.appendEvent(event.seq(), event.toNotification());
@@ -574,27 +672,38 @@ public final class StorageService implements ConnectionTable {
         meters.eventsWritten(seq);
     }
 
-    /** An event still taking changes; its CIDs and state are read when it is closed. */
+    /** An event still taking changes; its CID count and state are read when it is closed. */
     private final class OpenEvent {
         final HostConnection connection;
         final StatusEvent.Change change;
         final long seq;
         final Instant at = clock.instant();
-        final List<String> changedIds;
+        final List<String> changedIds = new ArrayList<>();
+        private int changedIdBytes;
 
-        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq, List<String> changedIds) {
+        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq) {
             this.connection = connection;
             this.change = change;
             this.seq = seq;
-            this.changedIds = new ArrayList<>(changedIds);
         }
 
-        StatusEvent snapshot() {
+        /** Whether {@code cid} can join it; the first CID always can. */
+        boolean fits(String cid) {
+            return changedIds.isEmpty() || changedIdBytes + StatusEvent.changedIdBytes(cid) <= StatusEvent.MAX_CHANGED_ID_BYTES;
+        }
+
+        void add(String cid) {
+            changedIds.add(cid);
+            changedIdBytes += StatusEvent.changedIdBytes(cid);
+        }
+
+        /** @param countAdjustment added to the connection's CID count as it is now */
+        StatusEvent snapshot(int countAdjustment) {
             HostConnection now = registry.connection(connection.key());
             HostConnection c = now != null ? now : connection;
-            return new StatusEvent(hostId, seq, at, c.key().value(), List.copyOf(c.cids()), List.copyOf(changedIds),
-                    c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(), c.health(),
-                    c.connectionInfo(), change.name());
+            return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment,
+                    List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
+                    c.health(), c.connectionInfo(), change.name());
         }
     }
 }

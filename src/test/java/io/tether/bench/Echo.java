@@ -33,7 +33,7 @@ final class Echo implements AutoCloseable {
     /** An event about the size of the worker's (a MANAGED event with one CID). */
     private static final String EVENT = "{\"jsonrpc\":\"2.0\",\"method\":\"storageServerStatus\",\"params\":{\"hostId\":\"echo\","
             + "\"seq\":%d,\"at\":\"2026-11-26T00:00:00.000Z\",\"change\":\"MANAGED\",\"connectionKey\":\"file:///srv/bench/d42\","
-            + "\"state\":\"CONNECTING\",\"connectionIds\":[\"bench-%d\"],\"changedIds\":[\"bench-%d\"],\"lastError\":null}}";
+            + "\"state\":\"CONNECTING\",\"connectionIdCount\":1,\"changedIds\":[\"bench-%d\"],\"lastError\":null}}";
     /** What the worker's publisher sends in one transaction at most. */
     private static final int EVENT_BATCH = 500;
 
@@ -147,7 +147,7 @@ final class Echo implements AutoCloseable {
                 batch.add(first);
                 events.drainTo(batch, EVENT_BATCH - 1);
                 for (long seq : batch) {
-                    TextMessage message = session.createTextMessage(String.format(EVENT, seq, seq, seq));
+                    TextMessage message = session.createTextMessage(String.format(EVENT, seq, seq));
                     message.setStringProperty("hostId", "echo");
                     message.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topic);
                     message.setStringProperty("state", "CONNECTING");

@@ -34,12 +34,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Events replay to the list, at every seq. Invariants: each event lists its connection's CIDs after
- * its own change (the CIDs of the connection's previous event, with its {@code changedIds} added
- * for MANAGED and removed for UNMANAGED); replaying the status events up to a list's
- * {@code seq} (each event setting its connection's CIDs to its {@code connectionIds} and its state
- * to its {@code state}) gives exactly the list's managed CIDs, each on its connection, and each
- * connection's state; every event's seq is the one after the previous. Requests come in random
+ * Events replay to the list, at every seq. Invariants: each event counts its connection's CIDs after
+ * its own change (the CIDs the events before it gave the connection, with its {@code changedIds}
+ * added for MANAGED and removed for UNMANAGED); replaying the status events up to a list page's
+ * {@code seq} (MANAGED adding its changedIds to its connection, UNMANAGED removing them, every
+ * event setting its connection's state) gives exactly the page's managed CIDs, each on its
+ * connection, and each connection's state, over the page's range of CIDs (after its {@code after},
+ * up to its {@code next}, or to the end when {@code next} is null); a page holds at most its
+ * {@code limit}; every event's seq is the one after the previous. Requests come in random
  * batches (manages, unmanages by CID and by prefix, of a few CIDs over a few connections, so that
  * one transaction often changes one connection several times), with connector observations in
  * between. Replayable: the failing seed is in the assertion message; run with
@@ -70,9 +72,10 @@ class EventListConsistencyTest {
             int lists = 0;
             for (int round = 0; round < 300; round++) {
                 List<String> calls = new ArrayList<>();
+                Map<Integer, String> afters = new HashMap<>();
                 int size = 1 + random.nextInt(8);
                 for (int c = 0; c < size; c++) {
-                    calls.add(randomCall(random, c, dirs));
+                    calls.add(randomCall(random, c, dirs, afters));
                 }
                 String body = calls.size() == 1 ? calls.get(0) : "[" + String.join(",", calls) + "]";
                 Reply reply = path.handle(List.of(new Incoming.Readable(body, Optional.of("msg:" + round)))).get(0);
@@ -80,7 +83,7 @@ class EventListConsistencyTest {
                 for (JsonNode response : responses(reply)) {
                     JsonNode result = response.get("result");
                     if (result != null && result.has("seq")) {
-                        replay.assertMatches(result, seed);
+                        replay.assertMatches(result, afters.get(response.get("id").asInt()), seed);
                         lists++;
                     }
                 }
@@ -102,7 +105,75 @@ class EventListConsistencyTest {
         }
     }
 
-    private static String randomCall(Random random, int id, List<Path> dirs) {
+    /**
+     * 10,000 CIDs managed one by one on one connection, then unmanaged by one prefix. Invariants:
+     * every event's size follows its change, not the connection (a one-CID event stays under 1 KiB
+     * however many CIDs the connection has; a big unmanage is split into events that each fit a
+     * message); replaying the events gives exactly the list, read page by page with each page's
+     * {@code next}; and no page's reply is bigger than a message.
+     */
+    @Test
+    void tenThousandCidsOnOneConnectionCostEventsThatFollowTheChange() throws Exception {
+        int n = 10_000;
+        Path dir = Files.createDirectories(tmp.resolve("storage").resolve("crowded"));
+        try (Store store = Store.open(tmp.resolve("db"))) {
+            StorageService service = new StorageService("crowded", store, Clock.systemUTC(),
+                    ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { });
+            service.load();
+            RequestPath path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS,
+                    SealingKey.open(tmp.resolve("sealing-key.jwk"))), service, store, key -> { });
+            Replay replay = new Replay(false);
+            // Long CIDs, so that one unmanage of them all is more than one event may name.
+            String padding = "x".repeat(60);
+            // Each manage its own event, as if sent one by one, but 500 to a message (one commit): a
+            // list between two manages closes the event of the first (and is all but free).
+            for (int start = 0; start < n; start += 500) {
+                List<String> calls = new ArrayList<>();
+                for (int i = start; i < start + 500; i++) {
+                    calls.add(call(2 * i, "manageStorageServer", "{\"connectionId\":\"crowd-" + String.format("%05d", i)
+                            + padding + "\",\"uri\":\"file://" + dir + "\"}"));
+                    calls.add(call(2 * i + 1, "getStorageServerList", "{\"connectionIdPrefix\":\"nothing\"}"));
+                }
+                path.handle(List.of(new Incoming.Readable("[" + String.join(",", calls) + "]", Optional.of("msg:m" + start))));
+            }
+            assertEquals(n, store.lastSeq(), "one event per manage");
+            int largest = store.pendingEvents(0, n).stream().mapToInt(e -> e.body().length()).max().orElseThrow();
+            assertTrue(largest < 1024, "a one-CID event stays small on a crowded connection: " + largest + " bytes");
+            replay.readOutbox(store, 0);
+
+            TreeMap<String, String> listed = new TreeMap<>();
+            String after = "";
+            int pages = 0;
+            do {
+                Reply reply = path.handle(List.of(new Incoming.Readable(call(1, "getStorageServerList",
+                        "{\"after\":\"" + after + "\"}"), Optional.of("msg:list" + pages)))).get(0);
+                String json = ((Reply.Send) reply).json();
+                assertTrue(json.length() < 1_114_112, "a page fits a message: " + json.length() + " bytes");
+                JsonNode page = JsonRpc.MAPPER.readTree(json).get("result");
+                replay.assertMatches(page, after, 0);
+                page.get("connections").fields().forEachRemaining(e -> listed.put(e.getKey(), e.getValue().get("connectionKey").asText()));
+                after = page.get("next").isNull() ? null : page.get("next").asText();
+                pages++;
+            } while (after != null);
+            assertEquals(n, listed.size());
+            assertEquals(replay.view(), listed, "the events replay to the whole list, page by page");
+            assertTrue(pages > 1, "more than one page: " + pages);
+
+            long before = replay.seq;
+            path.handle(List.of(new Incoming.Readable(call(2, "unmanageStorageServer", "{\"connectionIdPrefix\":\"crowd-\"}"),
+                    Optional.of("msg:all"))));
+            List<Store.OutboxEvent> unmanaged = store.pendingEvents(before, 100);
+            assertTrue(unmanaged.size() > 1, "one unmanage of 10,000 long CIDs is split: " + unmanaged.size() + " events");
+            for (Store.OutboxEvent e : unmanaged) {
+                assertTrue(e.body().length() < 1_114_112, "each fits a message: " + e.body().length() + " bytes");
+            }
+            replay.readOutbox(store, 0); // each part counts the CIDs left after it
+            assertEquals(Map.of(), replay.view());
+        }
+    }
+
+    /** @param afters where a list call's {@code after} goes, by its id */
+    private static String randomCall(Random random, int id, List<Path> dirs, Map<Integer, String> afters) {
         String cid = CIDS[random.nextInt(CIDS.length)];
         int kind = random.nextInt(10);
         if (kind < 5) {
@@ -116,7 +187,14 @@ class EventListConsistencyTest {
         if (kind < 9) {
             return call(id, "unmanageStorageServer", "{\"connectionIdPrefix\":\"" + cid.charAt(0) + "-\"}");
         }
-        return call(id, "getStorageServerList", "{}");
+        if (random.nextBoolean()) {
+            afters.put(id, "");
+            return call(id, "getStorageServerList", "{}");
+        }
+        // A page from somewhere in the middle: after a CID that may or may not be managed.
+        String after = random.nextBoolean() ? "" : CIDS[random.nextInt(CIDS.length)].substring(0, 2 + random.nextInt(2));
+        afters.put(id, after);
+        return call(id, "getStorageServerList", "{\"after\":\"" + after + "\",\"limit\":" + (1 + random.nextInt(3)) + "}");
     }
 
     private static String call(int id, String method, String params) {
@@ -140,13 +218,33 @@ class EventListConsistencyTest {
     /** What a client knows from the events: per connection, its CIDs and state, at each seq. */
     private static final class Replay {
         long seq;
-        final Map<String, List<String>> cidsByConnection = new HashMap<>();
+        final Map<String, TreeSet<String>> cidsByConnection = new HashMap<>();
         final Map<String, String> stateByConnection = new HashMap<>();
         /** Per connection, its health's status and reasons: what an event is due for (the delay is not). */
         final Map<String, String> healthByConnection = new HashMap<>();
         final Map<Long, Map<String, String>> healthsAt = new HashMap<>();
-        /** The replayed view after each seq, for lists that report an earlier seq than the outbox holds. */
+        /**
+         * The replayed view after each seq, for lists that report an earlier seq than the outbox
+         * holds; not kept when every list is read at the last seq (a copy per event of a crowded
+         * view would cost the square of its CIDs).
+         */
         final Map<Long, TreeMap<String, String>> viewAt = new HashMap<>();
+        final boolean keepViews;
+
+        Replay() {
+            this(true);
+        }
+
+        Replay(boolean keepViews) {
+            this.keepViews = keepViews;
+        }
+
+        /** CID to connection, as replayed up to {@link #seq}. */
+        TreeMap<String, String> view() {
+            TreeMap<String, String> view = new TreeMap<>();
+            cidsByConnection.forEach((k, list) -> list.forEach(cid -> view.put(cid, k)));
+            return view;
+        }
         final Map<Long, Map<String, String>> statesAt = new HashMap<>();
 
         void readOutbox(Store store, long seed) throws Exception {
@@ -156,9 +254,7 @@ class EventListConsistencyTest {
                 assertEquals(List.of(), Schemas.problems("storageServerStatusChanged.event", note), e.body());
                 JsonNode params = note.get("params");
                 String key = params.get("connectionKey").asText();
-                List<String> cids = new ArrayList<>();
-                params.get("connectionIds").forEach(c -> cids.add(c.asText()));
-                TreeSet<String> expected = new TreeSet<>(cidsByConnection.getOrDefault(key, List.of()));
+                TreeSet<String> expected = cidsByConnection.computeIfAbsent(key, k -> new TreeSet<>());
                 params.get("changedIds").forEach(c -> {
                     if (params.get("change").asText().equals("MANAGED")) {
                         expected.add(c.asText());
@@ -166,15 +262,15 @@ class EventListConsistencyTest {
                         expected.remove(c.asText());
                     }
                 });
-                assertEquals(List.copyOf(expected), cids, "event " + e.seq() + " lists its connection's CIDs after its"
-                        + " own change: the CIDs before it, with its changedIds added or removed (seed " + seed + ")");
-                cidsByConnection.put(key, cids);
+                assertEquals(expected.size(), params.get("connectionIdCount").asInt(), "event " + e.seq() + " counts its"
+                        + " connection's CIDs after its own change: the CIDs before it, with its changedIds added or"
+                        + " removed (seed " + seed + ")");
                 stateByConnection.put(key, params.get("state").asText());
                 healthByConnection.put(key, graded(params.get("health")));
                 seq = e.seq();
-                TreeMap<String, String> view = new TreeMap<>();
-                cidsByConnection.forEach((k, list) -> list.forEach(cid -> view.put(cid, k)));
-                viewAt.put(seq, view);
+                if (keepViews) {
+                    viewAt.put(seq, view());
+                }
                 statesAt.put(seq, new HashMap<>(stateByConnection));
                 healthsAt.put(seq, new HashMap<>(healthByConnection));
             }
@@ -184,8 +280,10 @@ class EventListConsistencyTest {
             return health.get("status").asText() + " " + health.get("reasons");
         }
 
-        void assertMatches(JsonNode list, long seed) {
+        void assertMatches(JsonNode list, String after, long seed) {
             long at = list.get("seq").asLong();
+            assertEquals(List.of(), Schemas.problems("getStorageServerList.response", list), list.toString());
+            String next = list.get("next").isNull() ? null : list.get("next").asText();
             TreeMap<String, String> listed = new TreeMap<>();
             Map<String, String> listedStates = new HashMap<>();
             Map<String, String> listedHealth = new HashMap<>();
@@ -196,7 +294,9 @@ class EventListConsistencyTest {
                     listedHealth.put(e.getValue().get("connectionKey").asText(), graded(e.getValue().get("health")));
                 }
             });
-            TreeMap<String, String> replayed = at == 0 ? new TreeMap<>() : viewAt.get(at);
+            TreeMap<String, String> replayed = at == seq ? view() : new TreeMap<>(at == 0 ? new TreeMap<>() : viewAt.get(at));
+            // The page's range: after its after, up to and including its next (to the end on the last page).
+            replayed.keySet().removeIf(cid -> cid.compareTo(after) <= 0 || next != null && cid.compareTo(next) > 0);
             assertEquals(listed, replayed, "CIDs replayed from the events up to seq " + at + " (seed " + seed + ")");
             listedStates.forEach((key, state) -> assertEquals(state, statesAt.get(at).get(key),
                     "state of " + key + " replayed up to seq " + at + " (seed " + seed + ")"));

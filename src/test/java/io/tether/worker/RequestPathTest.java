@@ -183,18 +183,18 @@ class RequestPathTest {
     }
 
     @Test
-    void eventsOfOneTransactionEachListTheCidsAfterTheirOwnChange() throws Exception {
+    void eventsOfOneTransactionEachCountTheCidsAfterTheirOwnChange() throws Exception {
         send("[" + manage(1, "e-1") + "," + unmanage(2, "e-1") + "," + manage(3, "e-1") + "," + manage(4, "e-2")
                 + "," + unmanage(5, "e-1") + "]", "msg:events");
         List<String> seen = new ArrayList<>();
         for (Store.OutboxEvent e : store.pendingEvents(0, 100)) {
             JsonNode params = JsonRpc.MAPPER.readTree(e.body()).get("params");
-            seen.add(params.get("change").asText() + " " + params.get("changedIds") + " " + params.get("connectionIds"));
+            seen.add(params.get("change").asText() + " " + params.get("changedIds") + " " + params.get("connectionIdCount"));
         }
         assertEquals(List.of(
-                "MANAGED [\"e-1\"] [\"e-1\"]",
-                "UNMANAGED [\"e-1\"] []",
-                "MANAGED [\"e-1\",\"e-2\"] [\"e-1\",\"e-2\"]",
-                "UNMANAGED [\"e-1\"] [\"e-2\"]"), seen);
+                "MANAGED [\"e-1\"] 1",
+                "UNMANAGED [\"e-1\"] 0",
+                "MANAGED [\"e-1\",\"e-2\"] 2",
+                "UNMANAGED [\"e-1\"] 1"), seen);
     }
 }

@@ -54,7 +54,7 @@ class RestartIT {
                 assertTrue(client.manage("keep-1", "file://" + a).at("/result/alreadyManaged").asBoolean());
                 client.manage("new-1", "file://" + b);
                 JsonNode managed = await().atMost(Duration.ofSeconds(10)).until(() -> client.events.stream()
-                        .filter(e -> e.get("connectionIds").toString().contains("new-1")).findFirst().orElse(null), e -> e != null);
+                        .filter(e -> e.get("changedIds").toString().contains("new-1")).findFirst().orElse(null), e -> e != null);
                 assertEquals(after.get("seq").asLong() + 1, managed.get("seq").asLong(), managed.toString());
             }
         }

@@ -28,6 +28,21 @@ def read_login(path):
     return fields["user"], fields["password"]
 
 
+def list_page(call, prefix, cid):
+    """docs/protocol.md: the list is paged; follow next (null on the last page, and a page may be
+    empty before it) until the page that holds cid, and return that page."""
+    after = None
+    while True:
+        params = {"connectionIdPrefix": prefix, "limit": 1}
+        if after is not None:
+            params["after"] = after
+        page = call("getStorageServerList", params)["result"]
+        if cid in page["connections"]:
+            return page
+        after = page["next"]
+        assert after is not None, ("not listed", cid, page)
+
+
 def main():
     url, host, directory, credentials = sys.argv[1:5]
     user, password = read_login(credentials)
@@ -70,13 +85,19 @@ def main():
     result = call("manageStorageServer", {"connectionId": cid, "uri": uri})["result"]
     assert result == {"connectionId": cid, "connectionKey": uri, "alreadyManaged": False}, result
 
+    # docs/protocol.md: events are deltas; a MANAGED event names the CIDs it added, a STATE event
+    # none (it is about every CID of its connection), and both count the connection's CIDs.
+    managed = next_event(lambda e: e["change"] == "MANAGED")
+    assert managed["changedIds"] == [cid] and managed["connectionKey"] == uri, managed
+    assert managed["connectionIdCount"] == 1 and "connectionIds" not in managed, managed
     connected = next_event(lambda e: e["change"] == "STATE" and e["state"] == "CONNECTED")
-    assert connected["connectionIds"] == [cid] and connected["connected"] is True, connected
+    assert connected["changedIds"] == [] and connected["connectionIdCount"] == 1, connected
+    assert connected["connected"] is True and connected["seq"] > managed["seq"], connected
 
-    listing = call("getStorageServerList", {"connectionIdPrefix": "interop-"})["result"]
-    entry = listing["connections"][cid]
-    assert entry["state"] == "CONNECTED" and entry["managed"] is True, entry
-    assert listing["seq"] >= connected["seq"], (listing["seq"], connected["seq"])
+    page = list_page(call, "interop-", cid)
+    entry = page["connections"][cid]
+    assert entry["state"] == "CONNECTED" and entry["managed"] is True and "stranded" not in entry, entry
+    assert page["seq"] >= connected["seq"], (page["seq"], connected["seq"])
 
     error = call("unmanageStorageServer", {"connectionId": "interop-never-managed"})["error"]
     assert error["code"] == 479 and error["data"]["name"] == "CID_NOT_FOUND", error
@@ -85,6 +106,7 @@ def main():
     assert result == {"unmanaged": [cid], "disconnecting": [uri]}, result
     unmanaged = next_event(lambda e: e["change"] == "UNMANAGED")
     assert unmanaged["changedIds"] == [cid] and unmanaged["seq"] > connected["seq"], unmanaged
+    assert unmanaged["connectionIdCount"] == 0, unmanaged
 
     conn.close()
     print("interop: manage, list, events, error and unmanage all as documented")

@@ -1,8 +1,10 @@
 package io.tether.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
+import io.tether.api.Results;
 import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import java.util.ArrayList;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Show every CID of a host (or of several at once, --host h1,h2: a section each) with its state"
-                + " and last error, plus unmanaged connections.")
+                + " and last error, plus unmanaged connections. A stored CID this version cannot serve shows MANAGED"
+                + " stranded; its last error says why.")
 public final class ListCommand extends HostCommand {
     @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
     String prefix;
@@ -25,12 +28,12 @@ public final class ListCommand extends HostCommand {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, ?> params = prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix);
         if (oneHost()) {
-            JsonNode result = client.call(host(), "getStorageServerList", params);
-            if (result == null) {
+            Results.StorageServerList list = client.run(host(), (c, timeout) -> c.list(host(), prefix, timeout));
+            if (list == null) {
                 return 1;
             }
+            JsonNode result = tree(list);
             if (json) {
                 System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
             } else {
@@ -38,28 +41,36 @@ public final class ListCommand extends HostCommand {
             }
             return 0;
         }
-        Map<String, HostResult<JsonNode>> results = client.runOnHosts(hosts(), client.timeout,
-                (c, hosts, timeout) -> c.call(hosts, "getStorageServerList", params, timeout));
+        Map<String, HostResult<Results.StorageServerList>> results = client.runOnHosts(hosts(), client.timeout,
+                (c, hosts, timeout) -> c.list(hosts, prefix, timeout));
         if (results == null) {
             return 1;
         }
         if (json) {
             ObjectNode all = JsonRpc.MAPPER.createObjectNode();
-            for (HostResult<JsonNode> r : results.values()) {
-                all.set(r.hostId(), r.ok() ? r.value() : JsonRpc.MAPPER.createObjectNode().set("error",
+            for (HostResult<Results.StorageServerList> r : results.values()) {
+                all.set(r.hostId(), r.ok() ? tree(r.value()) : JsonRpc.MAPPER.createObjectNode().set("error",
                         r.failure() instanceof RpcException e ? e.error()
                                 : JsonRpc.MAPPER.createObjectNode().put("message", client.describe(r.failure()))));
             }
             System.out.println(JsonRpc.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
         } else {
-            for (HostResult<JsonNode> r : results.values()) {
+            for (HostResult<Results.StorageServerList> r : results.values()) {
                 OneLine.out("== host " + r.hostId() + (r.ok() ? "" : ": " + client.describe(r.failure())));
                 if (r.ok()) {
-                    table(r.value());
+                    table(tree(r.value()));
                 }
             }
         }
         return ClientOptions.summary("list", results);
+    }
+
+    /**
+     * The list as the worker writes it. Through text: the list's serializer writes each entry as
+     * raw JSON, which a tree made from the object directly would hold as an opaque value.
+     */
+    private static JsonNode tree(Results.StorageServerList list) throws JsonProcessingException {
+        return JsonRpc.MAPPER.readTree(JsonRpc.MAPPER.writeValueAsString(list));
     }
 
     private static void table(JsonNode result) {
@@ -69,7 +80,8 @@ public final class ListCommand extends HostCommand {
             JsonNode c = e.getValue();
             JsonNode error = c.path("lastError");
             // Each cell escaped before it is padded, so the columns line up after the escapes.
-            OneLine.out(String.format(format, Stream.of(e.getKey(), c.path("managed").asBoolean() ? "yes" : "no",
+            String managed = c.path("stranded").asBoolean() ? "stranded" : c.path("managed").asBoolean() ? "yes" : "no";
+            OneLine.out(String.format(format, Stream.of(e.getKey(), managed,
                     c.path("state").asText(), health(c.path("health")), c.path("connectionKey").asText(), c.path("since").asText(),
                     error.isObject() ? error.path("code").asInt() + " " + error.path("name").asText() + ": "
                             + error.path("message").asText() : "-").map(OneLine::of).toArray()));

@@ -53,12 +53,17 @@ public final class WatchCommand implements Callable<Integer> {
     private static void print(String hostId, JsonNode e) {
         JsonNode error = e.path("lastError");
         // Escaped as a whole: one event, one line, whatever its fields hold.
-        OneLine.out(String.format("%s %s seq=%d %s %s %s cids=%s%s", e.path("at").asText(), hostId,
+        OneLine.out(String.format("%s %s seq=%d %s %s %s changed=%s cids=%d%s", e.path("at").asText(), hostId,
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
-                e.path("connectionKey").asText(), e.path("connectionIds"),
+                e.path("connectionKey").asText(), e.path("changedIds"), cidCount(e),
                 error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "")
                 // A HEALTH event says what the health is now; the others keep their line as it was.
                 + (e.path("change").asText().equals("HEALTH") ? " health=" + ListCommand.health(e.path("health")) : ""));
         System.out.flush();
+    }
+
+    /** How many CIDs the connection has after the event; a worker of an earlier version lists them instead. */
+    private static long cidCount(JsonNode e) {
+        return e.has("connectionIdCount") ? e.path("connectionIdCount").asLong() : e.path("connectionIds").size();
     }
 }

@@ -1,13 +1,12 @@
 package io.tether.client;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
 import io.tether.api.Results;
-import io.tether.api.StatusEvent;
-import io.tether.connection.ConnectionState;
 import io.tether.connection.InvalidUriException;
 import io.tether.connection.Text;
 import io.tether.connection.UriParser;
@@ -50,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * try (TetherClient client = TetherClient.connect("amqp://127.0.0.1:5672",
  *         BrokerCredentials.fromFile(Path.of("/var/lib/tether", "engine-credentials")))) {
  *     Results.Managed managed = client.manage("host1", "flow1-data", "file:///srv/data", Duration.ofSeconds(10));
- *     JsonNode list = client.call("host1", "getStorageServerList", Map.of(), Duration.ofSeconds(10));
+ *     Results.StorageServerList list = client.list("host1", null, Duration.ofSeconds(10));
  * }
  * }</pre>
  *
@@ -208,7 +207,7 @@ public final class TetherClient implements AutoCloseable {
         }
     }
 
-    private static Throwable unwrap(Throwable e) {
+    static Throwable unwrap(Throwable e) {
         Throwable cause = e;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
@@ -401,15 +400,81 @@ public final class TetherClient implements AutoCloseable {
                 .thenApply(result -> typed(result, Results.Unmanaged.class));
     }
 
-    /** {@code getStorageServerList}; {@code prefix} may be null for everything. */
+    /**
+     * {@code getStorageServerList}, every page of it: the entries of all {@code hostId}'s CIDs (those
+     * starting with {@code prefix}; null for everything) and of its unmanaged connections, in the
+     * order the worker lists them. {@code timeout} covers all the pages, not each.
+     *
+     * <p>Each page is consistent with its own seq, and a long list's pages come from different
+     * moments: the result's {@code seq} is the lowest of its pages' seqs, and each entry is as recent
+     * as its page, that is it holds every change up to at least that seq (maybe some after). To
+     * follow events from a list exactly, page with {@link #listPage} and keep each page's seq.
+     */
     public Results.StorageServerList list(String hostId, String prefix, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {
         return join(listAsync(hostId, prefix, timeout));
     }
 
     private CompletableFuture<Results.StorageServerList> listAsync(String hostId, String prefix, Duration timeout) {
-        return callAsync(hostId, "getStorageServerList", prefix == null ? Map.of() : Map.of("connectionIdPrefix", prefix),
-                timeout).thenApply(result -> typed(result, Results.StorageServerList.class));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // Built from the pages' JSON, not from the record's components: only seq and connections make a whole list.
+        return ListPages.all(after -> listPageAsync(hostId, prefix, after, null, deadline, timeout))
+                .thenApply(result -> typed(result, Results.StorageServerList.class));
+    }
+
+    /**
+     * One page of {@code getStorageServerList}, for a caller that pages itself: the entries after
+     * {@code after} (null or empty for the first page, else the {@link ListPage#next()} of the page
+     * before), at most {@code limit} of them (1 to 1000; null for the worker's default, 1000). A page
+     * may hold fewer entries than {@code limit}, even none, and not be the last: only a null
+     * {@code next} ends the list.
+     */
+    public ListPage listPage(String hostId, String prefix, String after, Integer limit, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        JsonNode page = join(listPageAsync(hostId, prefix, after, limit, System.nanoTime() + timeout.toNanos(), timeout));
+        if (!page.path("seq").isIntegralNumber() || !page.path("connections").isObject()) {
+            throw new IllegalStateException("the worker's result does not match a list page");
+        }
+        return new ListPage(page.path("seq").asLong(), typed(page.path("connections"), ENTRIES), ListPages.next(page));
+    }
+
+    private static final TypeReference<LinkedHashMap<String, Results.Entry>> ENTRIES = new TypeReference<>() {
+    };
+
+    /**
+     * A page of the list, asked for before {@code deadline}; no answer in time is reported against
+     * {@code timeout}, the time the caller gave for all its pages.
+     */
+    private CompletableFuture<JsonNode> listPageAsync(String hostId, String prefix, String after, Integer limit, long deadline,
+            Duration timeout) {
+        return callAsync(hostId, GET_LIST, listParams(prefix, after, limit), left(deadline)).exceptionallyCompose(e -> {
+            Throwable cause = unwrap(e);
+            if (cause instanceof TimeoutException) {
+                cause = new TimeoutException(after == null || after.isEmpty()
+                        ? "host " + hostId + " did not answer " + GET_LIST + " within " + timeout.toMillis()
+                                + " ms (is its worker running and connected to this broker?)"
+                        : "host " + hostId + " did not send the rest of its list within " + timeout.toMillis()
+                                + " ms (its first pages came)");
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private static final String GET_LIST = "getStorageServerList";
+
+    /** The params of a list request, each only when given. */
+    private static Map<String, Object> listParams(String prefix, String after, Integer limit) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        if (prefix != null) {
+            params.put("connectionIdPrefix", prefix);
+        }
+        if (after != null) {
+            params.put("after", after);
+        }
+        if (limit != null) {
+            params.put("limit", limit);
+        }
+        return params;
     }
 
     // Many hosts at once: every request goes out before any answer is awaited, and each host's
@@ -495,6 +560,14 @@ public final class TetherClient implements AutoCloseable {
             return JsonRpc.MAPPER.treeToValue(result, type);
         } catch (Exception e) {
             throw new IllegalStateException("the worker's result does not match " + type.getSimpleName(), e);
+        }
+    }
+
+    private static <T> T typed(JsonNode result, TypeReference<T> type) {
+        try {
+            return JsonRpc.MAPPER.readerFor(type).readValue(result);
+        } catch (Exception e) {
+            throw new IllegalStateException("the worker's result does not match " + type.getType().getTypeName(), e);
         }
     }
 
@@ -639,27 +712,28 @@ public final class TetherClient implements AutoCloseable {
     private Map<String, HostResult<WaitResult>> awaitAll(Set<String> hosts, String cid, Duration timeout, boolean stopAtError)
             throws JMSException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Waiter> waiters = new LinkedHashMap<>();
+        Map<String, CidWaiter> waiters = new LinkedHashMap<>();
         for (String host : hosts) {
-            waiters.put(host, new Waiter(host, cid, stopAtError, timeout, deadline));
+            waiters.put(host, new CidWaiter(host, cid, stopAtError, timeout, deadline,
+                    (after, left) -> callAsync(host, GET_LIST, listParams(cid, after, null), left)));
         }
         String only = hosts.size() == 1 ? hosts.iterator().next() : null;
         // Subscribe before the snapshots: no event can fall between the two. Each event goes to the
         // waiter of the host it was published by, whatever host its body names.
         AutoCloseable subscription = watchByHost(only, (host, event) -> {
-            Waiter waiter = waiters.get(host);
+            CidWaiter waiter = waiters.get(host);
             if (waiter != null) {
                 waiter.onEvent(event);
             }
         });
         try {
-            for (Waiter waiter : waiters.values()) {
+            for (CidWaiter waiter : waiters.values()) {
                 waiter.snapshot();
                 CompletableFuture.delayedExecutor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)
                         .execute(waiter::expire);
             }
             Map<String, HostResult<WaitResult>> results = new LinkedHashMap<>();
-            for (Waiter waiter : waiters.values()) {
+            for (CidWaiter waiter : waiters.values()) {
                 results.put(waiter.host, outcome(waiter.host, waiter.done));
             }
             return results;
@@ -670,140 +744,6 @@ public final class TetherClient implements AutoCloseable {
                 // The waits are over; a subscription that does not close cleanly changes none of them.
             }
         }
-    }
-
-    /**
-     * One host's wait for a CID (docs/protocol.md section 5): a list gives the state and the seq;
-     * events after it, in seq order, move it on; a gap in the seqs (a missed event) takes a fresh
-     * list. Events arriving while a list is on its way are held and replayed after it.
-     */
-    private final class Waiter {
-        final String host;
-        final String cid;
-        final boolean stopAtError;
-        final long deadline;
-        final Duration wait;
-        final CompletableFuture<WaitResult> done = new CompletableFuture<>();
-        private final java.util.List<JsonNode> held = new java.util.ArrayList<>();
-        private long seq = -1;
-        private boolean listing;
-        private boolean answered;
-
-        Waiter(String host, String cid, boolean stopAtError, Duration wait, long deadline) {
-            this.host = host;
-            this.wait = wait;
-            this.cid = cid;
-            this.stopAtError = stopAtError;
-            this.deadline = deadline;
-        }
-
-        void snapshot() {
-            synchronized (this) {
-                listing = true;
-            }
-            // A second longer than the wait: the wait's own end (expire) decides what a late list means.
-            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusSeconds(1);
-            callAsync(host, "getStorageServerList", Map.of("connectionIdPrefix", cid), left).whenComplete(this::onList);
-        }
-
-        private synchronized void onList(JsonNode list, Throwable failure) {
-            if (done.isDone()) {
-                return;
-            }
-            if (failure != null) {
-                done.completeExceptionally(unwrap(failure));
-                return;
-            }
-            answered = true;
-            JsonNode entry = list.path("connections").get(cid);
-            if (entry == null) {
-                done.completeExceptionally(RpcException.of(ErrorCode.CID_NOT_FOUND,
-                        "connection ID \"" + cid + "\" is not managed on host " + host));
-                return;
-            }
-            seq = list.path("seq").asLong();
-            listing = false;
-            WaitResult decided = decide(entry.path("state").asText(), entry.path("lastError"), stopAtError);
-            if (decided != null) {
-                done.complete(decided);
-                return;
-            }
-            java.util.List<JsonNode> replay = new java.util.ArrayList<>(held);
-            held.clear();
-            for (JsonNode event : replay) {
-                if (listing) {
-                    held.add(event);
-                } else if (!done.isDone()) {
-                    apply(event);
-                }
-            }
-        }
-
-        synchronized void onEvent(JsonNode event) {
-            if (done.isDone()) {
-                return;
-            }
-            if (listing) {
-                held.add(event);
-            } else {
-                apply(event);
-            }
-        }
-
-        private void apply(JsonNode event) {
-            long eventSeq = event.path("seq").asLong();
-            if (eventSeq <= seq) {
-                return;
-            }
-            if (eventSeq > seq + 1) {
-                // Missed an event (e.g. a broker reconnect): start again from a fresh snapshot.
-                // Sent from another thread: this one delivers events and holds the waiter's lock.
-                listing = true;
-                held.add(event);
-                CompletableFuture.runAsync(this::snapshot);
-                return;
-            }
-            seq = eventSeq;
-            if (contains(event.path("changedIds"), cid) && StatusEvent.Change.UNMANAGED.name().equals(event.path("change").asText())) {
-                done.complete(new WaitResult(WaitOutcome.UNMANAGED, null));
-                return;
-            }
-            if (contains(event.path("connectionIds"), cid)) {
-                WaitResult decided = decide(event.path("state").asText(), event.path("lastError"), stopAtError);
-                if (decided != null) {
-                    done.complete(decided);
-                }
-            }
-        }
-
-        /** The wait's time is up: a host that answered has not connected in time; one that did not, did not answer. */
-        synchronized void expire() {
-            if (answered) {
-                done.complete(new WaitResult(WaitOutcome.TIMEOUT, null));
-            } else {
-                done.completeExceptionally(new TimeoutException("host " + host + " did not answer getStorageServerList within "
-                        + wait.toMillis() + " ms (is its worker running and connected to this broker?)"));
-            }
-        }
-    }
-
-    private static WaitResult decide(String state, JsonNode lastError, boolean stopAtError) {
-        if (ConnectionState.CONNECTED.name().equals(state)) {
-            return new WaitResult(WaitOutcome.CONNECTED, null);
-        }
-        if (stopAtError && lastError.isObject()) {
-            return new WaitResult(WaitOutcome.FAILED, lastError);
-        }
-        return null;
-    }
-
-    private static boolean contains(JsonNode array, String value) {
-        for (JsonNode item : array) {
-            if (value.equals(item.asText())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Resends unanswered requests once a failover has reconnected (only that event matters here). */

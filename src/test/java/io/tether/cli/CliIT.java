@@ -202,9 +202,9 @@ class CliIT {
                 assertEquals(new Ran(1, "lines-1: failed: 451 StorageServerConnectionError: " + shown + "\n", ""), failed);
 
                 String managed = events.readLine();
-                assertTrue(managed.endsWith(" MANAGED CONNECTING file:///srv/lines cids=[\"lines-1\"]"), managed);
+                assertTrue(managed.endsWith(" MANAGED CONNECTING file:///srv/lines changed=[\"lines-1\"] cids=1"), managed);
                 String error = events.readLine();
-                assertTrue(error.endsWith(" STATE DISCONNECTED file:///srv/lines cids=[\"lines-1\"] error=451 " + shown), error);
+                assertTrue(error.endsWith(" STATE DISCONNECTED file:///srv/lines changed=[] cids=1 error=451 " + shown), error);
             } finally {
                 watch.destroy();
             }

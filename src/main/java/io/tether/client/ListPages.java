@@ -1,0 +1,119 @@
+package io.tether.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.api.JsonRpc;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Walks a paged {@code getStorageServerList} (docs/protocol.md, getStorageServerList): each page's
+ * {@code next} is the {@code after} of the one that follows, and only a {@code next} that is null
+ * or absent (a worker of an earlier version sends none) ends the list; a page may hold no entry.
+ */
+final class ListPages {
+    private ListPages() {
+    }
+
+    /**
+     * Fetches pages from the start, {@code fetch} taking the {@code after} of each (null for the
+     * first), and hands each page's result to {@code onPage}, until {@code onPage} returns false or
+     * the last page has been handed. The future fails with the first failure of a fetch or of
+     * {@code onPage}; cancelling it fetches no further page.
+     */
+    static CompletableFuture<Void> follow(Function<String, CompletableFuture<JsonNode>> fetch, Predicate<JsonNode> onPage) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        fetchFrom(null, fetch, onPage, done);
+        return done;
+    }
+
+    // Each page is asked for from the completion of the one before: no future chain grows with the
+    // number of pages, however many empty ones a busy worker sends.
+    private static void fetchFrom(String after, Function<String, CompletableFuture<JsonNode>> fetch, Predicate<JsonNode> onPage,
+            CompletableFuture<Void> done) {
+        CompletableFuture<JsonNode> page;
+        try {
+            page = fetch.apply(after);
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+            return;
+        }
+        page.whenComplete((result, failure) -> {
+            if (done.isDone()) {
+                return;
+            }
+            if (failure != null) {
+                done.completeExceptionally(failure);
+                return;
+            }
+            String next;
+            try {
+                next = next(result);
+                if (!onPage.test(result)) {
+                    done.complete(null);
+                    return;
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                return;
+            }
+            if (next == null) {
+                done.complete(null);
+            } else {
+                fetchFrom(next, fetch, onPage, done);
+            }
+        });
+    }
+
+    /** The page's cursor to the rest of the list; null on the last page. */
+    static String next(JsonNode page) {
+        JsonNode next = page.path("next");
+        if (next.isMissingNode() || next.isNull()) {
+            return null;
+        }
+        if (!next.isTextual()) {
+            throw new IllegalStateException("the worker's list page has a next that is not a string: " + next);
+        }
+        return next.textValue();
+    }
+
+    /**
+     * Fetches every page and returns the whole list as one result: {@code seq} the lowest of the
+     * pages' seqs, {@code connections} every page's entries in the order they came, no {@code next}.
+     */
+    static CompletableFuture<ObjectNode> all(Function<String, CompletableFuture<JsonNode>> fetch) {
+        Merged merged = new Merged();
+        return follow(fetch, page -> {
+            merged.add(page);
+            return true;
+        }).thenApply(done -> merged.result());
+    }
+
+    /** The pages of one list so far, merged. */
+    private static final class Merged {
+        private final ObjectNode connections = JsonRpc.MAPPER.createObjectNode();
+        private long seq = Long.MAX_VALUE;
+
+        // Each page comes on the thread that completed its fetch, the merged list on another.
+        synchronized void add(JsonNode page) {
+            JsonNode seqNode = page.path("seq");
+            if (!seqNode.isIntegralNumber()) {
+                throw new IllegalStateException("the worker's list page has no seq: " + seqNode);
+            }
+            seq = Math.min(seq, seqNode.asLong());
+            for (Iterator<Map.Entry<String, JsonNode>> it = page.path("connections").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                connections.set(entry.getKey(), entry.getValue());
+            }
+        }
+
+        synchronized ObjectNode result() {
+            ObjectNode result = JsonRpc.MAPPER.createObjectNode().put("seq", seq);
+            result.set("connections", connections);
+            return result;
+        }
+    }
+}

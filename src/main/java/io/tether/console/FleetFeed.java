@@ -5,6 +5,8 @@ import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
 import jakarta.jms.JMSException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -24,13 +26,17 @@ import org.slf4j.LoggerFactory;
  * ({@code tether.host.*.status}, each taken as the event of the host whose address it came through:
  * {@link TetherClient#watchByHost}) first, then lists each host it knows ({@code --host}) or learns
  * from an event, lists a host again on a gap in its events, and every host every refresh interval
- * (which is how a worker that stopped answering shows). When the broker is lost, it connects again
+ * (which is how a worker that stopped answering shows). A list is every page of
+ * {@code getStorageServerList}, each asked for after the previous one's {@code next}, handed to
+ * {@link FleetState#onList(String, List)} together. When the broker is lost, it connects again
  * every retry interval and lists every host anew, since the events published meanwhile are gone.
  */
 public final class FleetFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetFeed.class);
     /** List calls in flight at once: each waits for its host, up to the timeout, on a thread of its own. */
     static final int LIST_THREADS = 32;
+    /** Pages in a row that a list may bring without getting further before the host counts as not answering. */
+    static final int MAX_STALLED_PAGES = 100;
 
     private final FleetState state;
     private final BrokerAccess broker;
@@ -152,8 +158,7 @@ public final class FleetFeed implements AutoCloseable {
             if (used == null) {
                 return; // the broker is away: listed again when it is back
             }
-            JsonNode result = used.call(hostId, "getStorageServerList", Map.of(), timeout);
-            again = state.onList(hostId, result);
+            again = state.onList(hostId, pages(params -> used.call(hostId, "getStorageServerList", params, timeout)));
         } catch (TimeoutException e) {
             state.onNoAnswer(hostId, "no answer to a list within " + timeout.toMillis() + " ms");
         } catch (RpcException e) {
@@ -173,6 +178,36 @@ public final class FleetFeed implements AutoCloseable {
             // Its events have a gap after this snapshot: take the next one now.
             list(hostId);
         }
+    }
+
+    /** One {@code getStorageServerList} call of a host, with {@code params}. */
+    @FunctionalInterface
+    interface ListCall {
+        JsonNode call(Map<String, ?> params) throws JMSException, RpcException, TimeoutException, InterruptedException;
+    }
+
+    /**
+     * Every page of a list, each asked for after the previous one's {@code next}, until one has none.
+     *
+     * @throws IllegalStateException if the pages stop getting further
+     */
+    static List<FleetState.Page> pages(ListCall list) throws JMSException, RpcException, TimeoutException, InterruptedException {
+        List<FleetState.Page> pages = new ArrayList<>();
+        String after = null;
+        int stalled = 0;
+        do {
+            JsonNode result = list.call(after == null ? Map.of() : Map.of("after", after));
+            pages.add(new FleetState.Page(after, result));
+            // Absent from a worker that does not page: its one page is the whole list.
+            String next = result.path("next").isTextual() ? result.get("next").asText() : null;
+            // A busy worker may answer a page without entries, so the same cursor again, but not forever.
+            stalled = next != null && after != null && next.compareTo(after) <= 0 ? stalled + 1 : 0;
+            if (stalled > MAX_STALLED_PAGES) {
+                throw new IllegalStateException("its list got no further than " + after + " in " + stalled + " pages");
+            }
+            after = next;
+        } while (after != null);
+        return pages;
     }
 
     private static void closeQuietly(TetherClient c) {

@@ -98,6 +98,7 @@ class ConsoleBenchmark {
             for (int c = 0; c < CONNECTIONS; c++) {
                 connections.set(host.id + "-cid" + c, entry(host, c));
             }
+            result.putNull("next"); // one page: the whole list
             return JsonRpc.write(reply);
         }
     }
@@ -109,7 +110,7 @@ class ConsoleBenchmark {
             ObjectNode params = JsonRpc.MAPPER.createObjectNode().put("hostId", host.id).put("seq", host.seq)
                     .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString()).put("connectionKey", key(c));
             host.since[c] = params.get("at").asText();
-            params.putArray("connectionIds").add(host.id + "-cid" + c);
+            params.put("connectionIdCount", 1);
             params.putArray("changedIds");
             params.put("state", host.connected[c] ? "CONNECTED" : "DISCONNECTED").put("connected", host.connected[c]);
             if (host.connected[c]) {

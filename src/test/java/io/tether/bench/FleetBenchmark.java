@@ -236,14 +236,27 @@ class FleetBenchmark {
         return events.get();
     }
 
+    /** Per host, the connection key that holds the CID, from the events that add and remove it. */
+    private final Map<String, String> keyOfCid = new ConcurrentHashMap<>();
+
     private void record(JsonNode event) {
         events.incrementAndGet();
         long now = System.nanoTime();
-        for (JsonNode id : event.path("connectionIds")) {
-            if (CID.equals(id.asText())) {
-                firstInState.computeIfAbsent(event.path("state").asText(), s -> new ConcurrentHashMap<>())
-                        .putIfAbsent(event.path("hostId").asText(), now);
-            }
+        String host = event.path("hostId").asText();
+        String key = event.path("connectionKey").asText();
+        boolean named = false;
+        for (JsonNode id : event.path("changedIds")) {
+            named |= CID.equals(id.asText());
+        }
+        // An event names the CIDs it adds or removes; a state event applies to every CID of its connection.
+        if (named && "MANAGED".equals(event.path("change").asText())) {
+            keyOfCid.put(host, key);
+        } else if (named && "UNMANAGED".equals(event.path("change").asText())) {
+            keyOfCid.remove(host, key);
+            return;
+        }
+        if (key.equals(keyOfCid.get(host))) {
+            firstInState.computeIfAbsent(event.path("state").asText(), s -> new ConcurrentHashMap<>()).putIfAbsent(host, now);
         }
     }
 

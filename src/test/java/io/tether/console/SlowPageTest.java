@@ -57,7 +57,7 @@ class SlowPageTest {
     private static JsonNode event(long seq, String message) {
         ObjectNode e = JsonRpc.MAPPER.createObjectNode().put("hostId", "h1").put("seq", seq).put("at", "2026-01-01T00:00:00Z")
                 .put("connectionKey", KEY).put("state", "DISCONNECTED").put("connected", false).put("change", "STATE");
-        e.putArray("connectionIds").add("c1");
+        e.put("connectionIdCount", 1);
         e.putArray("changedIds");
         e.putObject("lastError").put("code", 477).put("name", "StorageServerAccessPermissionError").put("message", message);
         return e;
@@ -89,7 +89,8 @@ class SlowPageTest {
                 List.of(), Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofSeconds(1)), NO_BROKER)) {
             FleetState state = console.state();
             state.learn("h1");
-            state.onList("h1", JsonRpc.MAPPER.readTree("{\"seq\":0,\"connections\":{}}"));
+            state.onList("h1", JsonRpc.MAPPER.readTree("{\"seq\":0,\"connections\":{\"c1\":{\"managed\":true,"
+                    + "\"connected\":false,\"state\":\"DISCONNECTED\",\"connectionKey\":\"" + KEY + "\"}}}"));
             String url = "http://127.0.0.1:" + console.port() + "/api/stream";
             HttpClient http = HttpClient.newHttpClient();
             AtomicLong first = new AtomicLong();

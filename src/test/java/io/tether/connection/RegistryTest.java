@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -188,6 +189,34 @@ class RegistryTest {
         registry.unstrand("vm-2");
         assertEquals(Optional.empty(), registry.stranded("vm-2"));
         assertEquals(2, registry.size());
+    }
+
+    @Test
+    void listedWalksServedAndStrandedCidsTogetherInCidOrderFromACursor() {
+        for (String cid : List.of("a-1", "a-3", "b-1", "b\uffff")) {
+            add(cid, V3, FIRST);
+        }
+        LastError why = new LastError(4101, "UNSUPPORTED_URI", "refused", FIRST);
+        registry.strand(new StrandedCid("a-2", "nfs://[fe80::1%lo]/x", FIRST, why));
+        registry.strand(new StrandedCid("b-0", "nfs://[fe80::1%lo]/x", FIRST, why));
+
+        assertEquals(List.of("a-1", "a-2", "a-3", "b-0", "b-1", "b\uffff"), listed(null, null));
+        assertEquals(List.of("a-3", "b-0", "b-1", "b\uffff"), listed(null, "a-2"), "strictly after the cursor");
+        assertEquals(List.of("a-3", "b-0", "b-1", "b\uffff"), listed(null, "a-20"), "a cursor that is no CID");
+        assertEquals(List.of("b-0", "b-1"), listed("b-", null));
+        assertEquals(List.of("b-1"), listed("b-", "b-0"));
+        assertEquals(List.of("a-1", "a-2", "a-3"), listed("a", "A"), "a cursor before the prefix starts at it");
+        assertEquals(List.of(), listed("a", "a-3"));
+        assertEquals(List.of("b\uffff"), listed("b", "b-1"), "whatever character follows the prefix");
+        Registry.Listed stranded = registry.listed("a-2", null).next();
+        assertEquals("a-2", stranded.stranded().cid());
+        assertNull(stranded.served());
+    }
+
+    private List<String> listed(String prefix, String after) {
+        List<String> cids = new ArrayList<>();
+        registry.listed(prefix, after).forEachRemaining(l -> cids.add(l.cid()));
+        return cids;
     }
 
     @Test

@@ -118,6 +118,18 @@ class UriParserTest {
     }
 
     @Test
+    void noLunAndLunZeroShareTheConnectionButAreDifferentRequests() throws Exception {
+        // Without a LUN the connect rescans every LUN of the session; with LUN 0, only LUN 0.
+        StorageUri every = UriParser.parse("iscsi://h/iqn.2001-04.com.example:t5");
+        StorageUri zero = UriParser.parse("iscsi://h/iqn.2001-04.com.example:t5/0");
+        assertEquals(every.key(), zero.key());
+        assertTrue(every.sameSettingsAs(zero));
+        assertNull(every.lun());
+        assertEquals(0, zero.lun());
+        assertNotEquals(every, zero);
+    }
+
+    @Test
     void differentOptionsOrCredentialsAreDifferentSettings() throws Exception {
         StorageUri a = UriParser.parse("nfs://s/e?version=3");
         StorageUri b = UriParser.parse("nfs://s/e?version=4");

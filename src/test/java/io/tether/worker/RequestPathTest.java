@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -180,6 +181,50 @@ class RequestPathTest {
         JsonNode reply = json(send(body, "msg:big"));
         assertEquals(-32600, reply.get("error").get("code").asInt());
         assertEquals("message body is larger than 1048576 bytes of UTF-8", reply.get("error").get("message").asText());
+    }
+
+    /**
+     * However many lists arrive together, the list text of their replies stays within one
+     * budget (so the heap they hold is bounded), each reply fits a message, and each list, followed
+     * by its next, still reads every CID exactly once.
+     */
+    @Test
+    void listsArrivingTogetherShareOneBudgetAndEachFollowsItsNextToTheEnd() throws Exception {
+        String padding = "p".repeat(200);
+        List<String> manages = new ArrayList<>();
+        for (int i = 0; i < 900; i++) {
+            manages.add(manage(i, String.format("big-%04d-", i) + padding));
+        }
+        send("[" + String.join(",", manages) + "]", "msg:manages");
+
+        List<Incoming> lists = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            lists.add(new Incoming.Readable(list(i), Optional.of("msg:list-" + i)));
+        }
+        List<Reply> replies = path.handle(lists);
+        long total = 0;
+        for (int i = 0; i < replies.size(); i++) {
+            String text = ((Reply.Send) replies.get(i)).json();
+            total += text.length();
+            assertTrue(text.length() < 1_114_112, "a reply fits a message");
+            // Each list goes on from where its page ended, alone, until its next is null.
+            TreeSet<String> seen = new TreeSet<>();
+            JsonNode page = JsonRpc.MAPPER.readTree(text).get("result");
+            for (int pages = 0; ; pages++) {
+                page.get("connections").fieldNames().forEachRemaining(cid -> assertTrue(seen.add(cid), "once: " + cid));
+                if (page.get("next").isNull()) {
+                    break;
+                }
+                assertTrue(pages < 100, "a list ends");
+                page = json(send(call(1, "getStorageServerList", "{\"after\":\"" + page.get("next").asText() + "\"}"),
+                        "msg:next-" + i + "-" + pages)).get("result");
+            }
+            assertEquals(900, seen.size(), "list " + i + " read every CID");
+        }
+        assertTrue(total < StorageService.ListBudget.BYTES + 40 * 200,
+                "40 lists of a ~300 KB host arrived together: " + total + " bytes of replies in hand");
+        assertTrue(JsonRpc.MAPPER.readTree(((Reply.Send) replies.get(39)).json()).at("/result/connections").isEmpty(),
+                "the last lists got empty pages, with a next to go on from");
     }
 
     @Test

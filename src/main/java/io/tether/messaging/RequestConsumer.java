@@ -16,7 +16,6 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -52,7 +51,14 @@ public final class RequestConsumer implements AutoCloseable {
     private final MessageConsumer consumer;
     private final Session replySession;
     private final MessageProducer replies;
+    /**
+     * Messages still to take one at a time, after a batch that failed: so the one that fails alone
+     * is the only one its rejection applies to (an acknowledgement covers every message received).
+     */
+    private int alone;
     private final Thread thread;
+    /** Why the last request that could not be handled was not, until a batch is handled again; else null. */
+    private volatile String fault;
     private volatile boolean running = true;
     /** Whether the last receive worked: false while the broker refuses the consumer or the link is down. */
     private volatile boolean attached;
@@ -82,6 +88,14 @@ public final class RequestConsumer implements AutoCloseable {
         return attached && running && thread.isAlive();
     }
 
+    /**
+     * Why a request could not be handled and went to the dead letters, until the worker handles a
+     * request that arrived after it; empty otherwise. For {@code /readyz}: a worker short of memory says so.
+     */
+    public Optional<String> fault() {
+        return Optional.ofNullable(fault);
+    }
+
     /** Whether its thread runs (false before {@link #start()} and after {@link #close()}). */
     public boolean isRunning() {
         return thread.isAlive();
@@ -91,6 +105,8 @@ public final class RequestConsumer implements AutoCloseable {
         while (running) {
             List<Message> batch = new ArrayList<>();
             long received;
+            // A batch taken alone after a failure does not clear its fault: only one taken as usual.
+            boolean usual = alone == 0;
             try {
                 Message first = consumer.receive(500);
                 attached = true;
@@ -101,9 +117,11 @@ public final class RequestConsumer implements AutoCloseable {
                 batch.add(first);
                 // Whatever else has already arrived joins the batch: one database commit and one
                 // acknowledgement for all of it, so throughput grows with the load.
-                for (Message next; batch.size() < MAX_MESSAGES_PER_COMMIT && (next = consumer.receiveNoWait()) != null; ) {
+                for (Message next; alone == 0 && batch.size() < MAX_MESSAGES_PER_COMMIT
+                        && (next = consumer.receiveNoWait()) != null; ) {
                     batch.add(next);
                 }
+                alone = Math.max(alone - 1, 0);
             } catch (JMSException e) {
                 attached = false;
                 if (running) {
@@ -117,7 +135,13 @@ public final class RequestConsumer implements AutoCloseable {
             }
             try {
                 long start = System.nanoTime();
-                handleBatch(batch);
+                if (!handleBatch(batch, usual)) {
+                    // Nothing of it was made durable. Each message comes again, and is taken alone.
+                    log.warn("{} requests failed together: each is handled again alone", batch.size());
+                    alone = batch.size();
+                    recover();
+                    continue;
+                }
                 handler.repliesSent(received);
                 // Acknowledges every message of the batch (and any before it) in one go.
                 batch.get(batch.size() - 1).acknowledge();
@@ -131,7 +155,13 @@ public final class RequestConsumer implements AutoCloseable {
         }
     }
 
-    private void handleBatch(List<Message> batch) throws JMSException {
+    /**
+     * Handles the batch and sends its replies. False when the handler failed on a batch of more
+     * than one message: which of them failed is not known, so none is answered. A message that
+     * fails alone is answered with an error and rejected, which makes the broker move it to its
+     * dead letters instead of handing it out again to fail the same way.
+     */
+    private boolean handleBatch(List<Message> batch, boolean clearsFault) throws JMSException {
         List<Incoming> incoming = new ArrayList<>(batch.size());
         for (Message message : batch) {
             incoming.add(read(message));
@@ -139,16 +169,45 @@ public final class RequestConsumer implements AutoCloseable {
         List<Reply> replies;
         try {
             replies = handler.handle(incoming);
-        } catch (RuntimeException e) {
-            log.error("{} request(s) failed unexpectedly", batch.size(), e);
-            replies = Collections.nCopies(batch.size(), RequestCodec.error(new RpcError(ErrorCode.INTERNAL_ERROR,
-                    "internal error: " + e.getClass().getSimpleName() + "; the request may not have been applied")));
+            if (clearsFault) {
+                fault = null;
+            }
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            if (batch.size() > 1) {
+                return false;
+            }
+            replies = List.of(refuse(batch.get(0), e));
         }
         for (int i = 0; i < batch.size(); i++) {
             if (replies.get(i) instanceof Reply.Send send) {
                 sendReply(batch.get(i), send.json());
             }
         }
+        return true;
+    }
+
+    /** AMQP's "rejected" outcome, as Qpid JMS takes it on a received message before its acknowledgement. */
+    private static final String ACK_TYPE = "JMS_AMQP_ACK_TYPE";
+    private static final int REJECTED = 2;
+
+    /**
+     * A request the worker cannot handle: answered with an error, and marked to be rejected when it
+     * is acknowledged, which puts it into the broker's dead letters for the operator.
+     */
+    private Reply refuse(Message request, Throwable why) throws JMSException {
+        String what = why.getClass().getSimpleName();
+        fault = "request " + request.getJMSMessageID() + " could not be handled (" + what + ") and went to "
+                + Addresses.DEAD_LETTERS + "; this clears once a request that came after it is handled";
+        if (why instanceof RuntimeException) {
+            log.error("request {} failed unexpectedly; it goes to {}", request.getJMSMessageID(), Addresses.DEAD_LETTERS, why);
+        } else {
+            log.error("request {} could not be handled ({}); it goes to {}", request.getJMSMessageID(), what,
+                    Addresses.DEAD_LETTERS);
+        }
+        request.setIntProperty(ACK_TYPE, REJECTED);
+        return RequestCodec.error(new RpcError(ErrorCode.INTERNAL_ERROR, "internal error: " + what
+                + "; the request may not have been applied (list to find out), and is not run again: it is kept in "
+                + Addresses.DEAD_LETTERS + " for the host's operator"));
     }
 
     private static Incoming read(Message message) throws JMSException {

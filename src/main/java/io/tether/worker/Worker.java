@@ -264,8 +264,8 @@ public final class Worker implements AutoCloseable {
                             : !eventsUp.isUp() ? Check.failed("broker", "the connection for events is down; reconnecting")
                             : Check.passed("broker"),
                     c == null || !running ? Check.failed("consumer", "not consuming " + Addresses.requests(config.hostId()) + " yet")
-                            : c.isAttached() ? Check.passed("consumer")
-                            : Check.failed("consumer", "not attached to " + Addresses.requests(config.hostId())));
+                            : !c.isAttached() ? Check.failed("consumer", "not attached to " + Addresses.requests(config.hostId()))
+                            : c.fault().map(why -> Check.failed("consumer", why)).orElse(Check.passed("consumer")));
         }
     }
 

@@ -95,7 +95,7 @@ public final class Store implements AutoCloseable {
 
     /** A used store's database must be there with content: H2 would otherwise make an empty one. */
     private static void requireDatabase(StoreFiles files) throws IOException {
-        String used = ", but this data dir has been used (" + files.usedMarker().getFileName() + " is there): ";
+        String used = ", but this data dir has been used (" + files.usedSign().getFileName() + " is there): ";
         if (!Files.exists(files.database(), LinkOption.NOFOLLOW_LINKS)) {
             throw new UnusableStoreException("database " + files.database() + " is missing" + used
                     + UnusableStoreException.recovery(files));
@@ -177,7 +177,7 @@ public final class Store implements AutoCloseable {
     }
 
     static void markUsed(StoreFiles files) throws IOException {
-        if (!files.used()) {
+        if (!Files.exists(files.usedMarker(), LinkOption.NOFOLLOW_LINKS)) {
             TrustedPaths.createNew(files.usedMarker(), ("This store has been used: a missing or empty " + StoreFiles.DATABASE
                     + " here is a damaged one, not a new one (docs/operations.md, \"Upgrades and recovery\").\n")
                     .getBytes(StandardCharsets.UTF_8), TrustedPaths.PRIVATE_FILE);

@@ -60,8 +60,18 @@ public record StoreFiles(Path dir) {
                 + ";WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536;DB_CLOSE_ON_EXIT=FALSE" + (ifExists ? ";IFEXISTS=TRUE" : "");
     }
 
+    /**
+     * Whether a store has been used here: its marker, or its credential key, which every version
+     * made with the database (those before the marker too) and nothing else makes.
+     */
     boolean used() {
-        return Files.exists(usedMarker(), LinkOption.NOFOLLOW_LINKS);
+        // A key that is not a plain file is refused when it is opened, whatever this says.
+        return Files.exists(usedMarker(), LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(key(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The file that shows this store has been used ({@link #used()}). */
+    Path usedSign() {
+        return Files.exists(usedMarker(), LinkOption.NOFOLLOW_LINKS) ? usedMarker() : key();
     }
 
     /** Whether a database file with content is here (H2 leaves a zero-length one when it failed to write the first). */

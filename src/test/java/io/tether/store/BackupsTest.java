@@ -38,6 +38,23 @@ class BackupsTest {
     }
 
     @Test
+    void aStoreOfAVersionBeforeTheMarkerIsUsedByItsCredentialKey() throws Exception {
+        // Versions before the marker made the key with the database: a key without a database is
+        // a store that lost its database, also on the first start of this version.
+        StoreFiles files = new StoreFiles(dir.resolve("db"));
+        try (Store store = Store.open(files.dir())) {
+            assertEquals(0, store.lastSeq());
+        }
+        Files.delete(files.usedMarker());
+        Files.delete(files.database());
+        assertTrue(files.used(), "the key says so");
+        UnusableStoreException missing = assertThrows(UnusableStoreException.class, () -> Store.open(files.dir()));
+        assertTrue(missing.getMessage().startsWith("database " + files.database() + " is missing"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("credentials.key is there"), missing.getMessage());
+        assertFalse(Files.exists(files.database()), "no empty database was made in its place");
+    }
+
+    @Test
     void aMigrationIsPrecededByABackupH2CanRestore() throws Exception {
         StoreFiles files = new StoreFiles(Files.createDirectories(dir.resolve("db")));
         Flyway.configure().dataSource(files.url(false), "tether", "").locations("classpath:db/migration").target("1")

@@ -24,7 +24,8 @@ import java.util.function.BiFunction;
  * <p>Events carry the CIDs they change ({@code changedIds}), not all of the connection's: a STATE
  * or HEALTH event is about the CID when it names the connection key the CID is on, unless the CID
  * is stranded (its state follows no connection); a MANAGED event naming the CID puts it on that
- * event's key.
+ * event's key. An UNMANAGED event naming it ends the wait only if a list then finds it gone: a
+ * stranded CID managed again is unmanaged and managed in one transaction.
  */
 final class CidWaiter {
     final String host;
@@ -40,8 +41,11 @@ final class CidWaiter {
     private long seq = -1;
     private String key;
     private boolean stranded;
-    private boolean listing;
+    /** True until the first list: events that come before it wait for it. */
+    private boolean listing = true;
     private boolean answered;
+    /** An UNMANAGED event named the CID: a list that does not find it ends the wait as UNMANAGED. */
+    private boolean unmanaged;
 
     /**
      * A wait until {@code deadline} ({@link System#nanoTime()}), {@code wait} from its start;
@@ -85,6 +89,10 @@ final class CidWaiter {
         }
         if (failure != null) {
             done.completeExceptionally(TetherClient.unwrap(failure));
+            return;
+        }
+        if (list == null && unmanaged) {
+            done.complete(new WaitResult(WaitOutcome.UNMANAGED, null));
             return;
         }
         if (list == null) {
@@ -140,7 +148,11 @@ final class CidWaiter {
         String change = event.path("change").asText();
         boolean named = contains(event.path("changedIds"), cid);
         if (named && StatusEvent.Change.UNMANAGED.name().equals(change)) {
-            done.complete(new WaitResult(WaitOutcome.UNMANAGED, null));
+            // Gone, or replaced: a manage of a stranded CID unmanages its stored row first, and
+            // manages it again in the same transaction. The list says which.
+            unmanaged = true;
+            listing = true;
+            CompletableFuture.runAsync(this::snapshot);
         } else if (named && StatusEvent.Change.MANAGED.name().equals(change)) {
             key = event.path("connectionKey").asText(null);
             stranded = false;

@@ -186,28 +186,36 @@ public final class RequestConsumer implements AutoCloseable {
         return true;
     }
 
-    /** AMQP's "rejected" outcome, as Qpid JMS takes it on a received message before its acknowledgement. */
+    /** The AMQP outcome of an acknowledgement, as Qpid JMS takes it on a received message. */
     private static final String ACK_TYPE = "JMS_AMQP_ACK_TYPE";
+    /** "Rejected": the broker moves the message to its dead letters. */
     private static final int REJECTED = 2;
+    /** "Modified, delivery failed": the broker hands it out again later, up to its delivery attempts, then dead-letters it. */
+    private static final int MODIFIED_FAILED = 4;
 
     /**
-     * A request the worker cannot handle: answered with an error, and marked to be rejected when it
-     * is acknowledged, which puts it into the broker's dead letters for the operator.
+     * A request the worker cannot handle, answered with an error. One that hit a bug
+     * ({@code RuntimeException}) fails the same way each time: it is rejected into the broker's
+     * dead letters at once. One that ran the worker out of memory or stack may have been the
+     * victim of something else: it is handed out again later, until the broker's delivery
+     * attempts are spent (10 in broker.xml), and only then dead-lettered.
      */
     private Reply refuse(Message request, Throwable why) throws JMSException {
         String what = why.getClass().getSimpleName();
-        fault = "request " + request.getJMSMessageID() + " could not be handled (" + what + ") and went to "
-                + Addresses.DEAD_LETTERS + "; this clears once a request that came after it is handled";
-        if (why instanceof RuntimeException) {
+        boolean bug = why instanceof RuntimeException;
+        fault = "request " + request.getJMSMessageID() + " could not be handled (" + what + ")"
+                + (bug ? " and went to " + Addresses.DEAD_LETTERS : "; it is tried again later, then goes to "
+                + Addresses.DEAD_LETTERS) + "; this clears once a request that came after it is handled";
+        if (bug) {
             log.error("request {} failed unexpectedly; it goes to {}", request.getJMSMessageID(), Addresses.DEAD_LETTERS, why);
         } else {
-            log.error("request {} could not be handled ({}); it goes to {}", request.getJMSMessageID(), what,
-                    Addresses.DEAD_LETTERS);
+            log.error("request {} could not be handled ({}); it is handed out again later, up to the broker's delivery"
+                    + " attempts, then goes to {}", request.getJMSMessageID(), what, Addresses.DEAD_LETTERS);
         }
-        request.setIntProperty(ACK_TYPE, REJECTED);
+        request.setIntProperty(ACK_TYPE, bug ? REJECTED : MODIFIED_FAILED);
         return RequestCodec.error(new RpcError(ErrorCode.INTERNAL_ERROR, "internal error: " + what
-                + "; the request may not have been applied (list to find out), and is not run again: it is kept in "
-                + Addresses.DEAD_LETTERS + " for the host's operator"));
+                + "; the request may not have been applied (list to find out); " + (bug ? "it is not run again: it is kept in "
+                + Addresses.DEAD_LETTERS + " for the host's operator" : "the worker tries it again later")));
     }
 
     private static Incoming read(Message message) throws JMSException {

@@ -62,7 +62,7 @@ public record StoreFiles(Path dir) {
 
     /**
      * Whether a store has been used here: its marker, or its credential key, which every version
-     * made with the database (those before the marker too) and nothing else makes.
+     * (those before the marker too) made when it first opened the database, and nothing else makes.
      */
     boolean used() {
         // A key that is not a plain file is refused when it is opened, whatever this says.

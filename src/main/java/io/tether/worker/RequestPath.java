@@ -156,6 +156,7 @@ public final class RequestPath implements RequestConsumer.Handler {
     /** @param budget the list text the replies may hold, for these requests and any run again after them */
     private void run(List<Fresh> requests, StorageService.ListBudget budget) {
         List<ConnectionKey> touched;
+        long budgetLeft = budget.left();
         try (StorageService.Batch batch = service.begin(budget)) {
             for (Fresh fresh : requests) {
                 fresh.outcomes = runActions(batch, fresh.request);
@@ -165,6 +166,7 @@ public final class RequestPath implements RequestConsumer.Handler {
             batch.commit();
             touched = batch.touched();
         } catch (StoreException e) {
+            budget.giveBack(budgetLeft); // the replies built are thrown away
             if (requests.size() > 1) {
                 // One request's change may be what the store refused: each runs again alone, so it
                 // fails no other request that happened to arrive with it.

@@ -1,7 +1,7 @@
 package io.tether.worker;
 
-import io.tether.api.Action;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.tether.api.Action;
 import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
 import io.tether.api.Outcome;
@@ -170,6 +170,7 @@ public final class StorageService implements ConnectionTable {
         /** Bytes of list entries for all the replies handled together: under a message's 1,114,112. */
         public static final int BYTES = 768 * 1024;
 
+        private final long bytes;
         private long left;
 
         public ListBudget() {
@@ -177,7 +178,23 @@ public final class StorageService implements ConnectionTable {
         }
 
         ListBudget(long bytes) {
+            this.bytes = bytes;
             this.left = bytes;
+        }
+
+        /** What is left now, to {@link #giveBack} to when the replies drawn since are thrown away. */
+        long left() {
+            return left;
+        }
+
+        /** Back to {@code left}: the replies drawn since it were not sent. */
+        void giveBack(long left) {
+            this.left = Math.max(this.left, left);
+        }
+
+        /** Whether nothing has been taken yet. */
+        boolean untouched() {
+            return left == bytes;
         }
 
         /** Takes {@code bytes} if that many are left. */
@@ -464,9 +481,10 @@ public final class StorageService implements ConnectionTable {
             if (prefix == null) {
                 Map<String, Results.Entry> unmanaged = unmanaged();
                 int bytes = unmanaged.values().stream().mapToInt(ListBudget::bytes).sum() + 20 * unmanaged.size();
-                if (!budget.take(bytes) && !entries.isEmpty()) {
-                    // A page of their own, then: the host's own connections are few, and are not paged.
-                    return new Results.StorageServerList(batchSeq, entries, last);
+                if (!budget.take(bytes) && !budget.untouched()) {
+                    // On a page of their own, from a budget no other reply has drawn on: the
+                    // host's own connections are few, and are not paged.
+                    return new Results.StorageServerList(batchSeq, entries, last != null ? last : after == null ? "" : after);
                 }
                 entries.putAll(unmanaged);
             }

@@ -173,12 +173,28 @@ class CidWaiterTest {
     }
 
     @Test
-    void onlyAnUnmanagedEventNamingTheCidEndsTheWaitAsUnmanaged() throws Exception {
-        CidWaiter waiter = waiter(new Pages().then(holding(4, KEY, "CONNECTING")), false);
+    void onlyAnUnmanagedEventNamingTheCidEndsTheWaitAsUnmanagedOnceAListFindsItGone() throws Exception {
+        Pages pages = new Pages().then(holding(4, KEY, "CONNECTING")).then(page(6, null));
+        CidWaiter waiter = waiter(pages, false);
         waiter.onEvent(event(5, "UNMANAGED", KEY, "CONNECTING", "flow2-data"));
         assertFalse(waiter.done.isDone(), "another CID left the connection");
         waiter.onEvent(event(6, "UNMANAGED", KEY, "CONNECTING", "flow3-data", CID));
         assertEquals(WaitOutcome.UNMANAGED, result(waiter).outcome());
+        assertEquals(2, pages.asked().size(), "listed again to tell gone from replaced");
+    }
+
+    @Test
+    void aStrandedCidManagedAgainIsUnmanagedAndManagedInOneTransactionAndTheWaitGoesOn() throws Exception {
+        ObjectNode stranded = holding(4, KEY, "DISCONNECTED");
+        ((ObjectNode) stranded.get("connections").get(CID)).put("stranded", true);
+        // What the worker sends for a manage of a stranded CID: its row goes, then the CID comes.
+        Pages pages = new Pages().then(stranded).then(holding(6, OTHER_KEY, "CONNECTING"));
+        CidWaiter waiter = waiter(pages, false);
+        waiter.onEvent(event(5, "UNMANAGED", KEY, "DISCONNECTED", CID));
+        waiter.onEvent(event(6, "MANAGED", OTHER_KEY, "CONNECTING", CID));
+        assertFalse(waiter.done.isDone(), "replaced, not gone");
+        waiter.onEvent(event(7, "STATE", OTHER_KEY, "CONNECTED"));
+        assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tether.testing;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
@@ -98,8 +99,19 @@ public final class RawClient implements AutoCloseable {
         return call("unmanageStorageServer", JsonRpc.MAPPER.createObjectNode().put("connectionId", cid).toString());
     }
 
+    /** The host's whole list: every page, merged, with the seq of its last page. */
     public JsonNode list() throws Exception {
-        return call("getStorageServerList", "{}").get("result");
+        ObjectNode whole = call("getStorageServerList", "{}").get("result").deepCopy();
+        JsonNode page = whole;
+        while (page.hasNonNull("next")) {
+            page = call("getStorageServerList", JsonRpc.MAPPER.createObjectNode().put("after", page.get("next").asText())
+                    .toString()).get("result");
+            ((ObjectNode) whole.get("connections")).setAll(
+                    (ObjectNode) page.get("connections"));
+            whole.set("seq", page.get("seq"));
+        }
+        whole.putNull("next");
+        return whole;
     }
 
     /** Whether every connection of the list is CONNECTED. */

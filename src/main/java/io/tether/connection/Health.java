@@ -34,8 +34,21 @@ public record Health(Status status, List<Reason> reasons, Long delayMs, Instant 
         PATHS_FAILED
     }
 
-    /** Paths of a multipath map: {@code active} ones that carry I/O and {@code failed} ones. */
-    public record Paths(int active, int failed) {
+    /**
+     * Paths of a multipath map: {@code active} ones that carry I/O and {@code failed} ones, with
+     * the failed ones' block devices as multipathd names them ({@code sdb}), so that an operator
+     * knows which path to look at.
+     */
+    public record Paths(int active, int failed,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> failedDevices) {
+        public Paths {
+            failedDevices = failedDevices == null ? List.of() : List.copyOf(failedDevices);
+        }
+
+        /** Counts alone, where the failed devices are not known. */
+        public Paths(int active, int failed) {
+            this(active, failed, List.of());
+        }
     }
 
     public Health {

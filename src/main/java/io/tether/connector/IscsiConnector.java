@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * CHAP credentials, so "unreachable", "wrong password" and "no such target" are told apart.
  * Credentials reach the tools through the environment or a masked argument, never a log line;
  * iscsiadm takes the CHAP password only as an argument, where {@code ps} shows it for as long as
- * that iscsiadm runs (docs/connectors.md, "Secrets").
+ * that iscsiadm runs, and keeps it in its node record, from which it is emptied after the login
+ * (docs/connectors.md, "Secrets").
  */
 public final class IscsiConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnector.class);
@@ -72,18 +73,11 @@ public final class IscsiConnector implements Connector {
         IscsiScheme.Target target = IscsiScheme.target(uri);
         Optional<IscsiSessions.Session> existing = session(target);
         if (existing.isPresent()) {
-            IscsiSessions.Session session = existing.get();
-            if (!IscsiSessions.FAILED.equals(session.state()) && !IscsiSessions.LOGGED_IN.equals(session.state())) {
-                // iscsid gave up within the recovery timeout (FREE): only a new login brings it back.
-                log.warn("key={} iSCSI session {} is {} after its recovery timeout; logging out and in again", uri.key(),
-                        session.id(), session.state());
-                logout(session);
-            } else {
-                requireLoggedIn(session, target);
-                scanLun(uri, session, false);
-                log.info("key={} adopted the existing iSCSI session", uri.key());
-                return;
-            }
+            // A session iscsid is recovering (FAILED or FREE) is left to it: requireLoggedIn says "recovering".
+            requireLoggedIn(existing.get(), target);
+            scanLun(uri, existing.get(), false);
+            log.info("key={} adopted the existing iSCSI session", uri.key());
+            return;
         }
         Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
         checkLoginAtTarget(uri, target);
@@ -111,6 +105,9 @@ public final class IscsiConnector implements Connector {
                         : VdsmError.iSCSILoginError, "iscsiadm login to " + target.iqn() + " at " + target.portal()
                                 + " failed (exit " + login.exitCode() + "): " + login.message());
             }
+            if (uri.username() != null) {
+                forgetPassword(uri, target);
+            }
         } catch (ConnectorException e) {
             // As VDSM does (docs/connectors.md, "iscsiadm"): a failed login leaves no half-configured node.
             runner.runQuietly(node(target).arg(Word.LOGOUT), timeout);
@@ -125,8 +122,24 @@ public final class IscsiConnector implements Connector {
     }
 
     /**
-     * Fails unless the session is logged in: "recovering" while iscsid recovers it (FAILED), so
-     * that nobody logs it out meanwhile; a plain failure once the kernel gave up (FREE).
+     * Empties the password in open-iscsi's node record once the session is logged in, so that no
+     * file holds it: iscsid keeps the session's credentials in memory and recovers the session
+     * with them (a portal down and back, checked against a real target by IscsiKernelIT), and
+     * every login by Tether writes the password again first.
+     */
+    private void forgetPassword(StorageUri uri, IscsiScheme.Target target) {
+        Optional<CommandRunner.Result> cleared = runner.runQuietly(update(target, Word.AUTH_PASSWORD, new ChapSecret("")), timeout);
+        if (cleared.isEmpty() || cleared.get().exitCode() != 0) {
+            log.warn("key={} the CHAP password stays in open-iscsi's node record: emptying it failed ({})", uri.key(),
+                    cleared.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
+        }
+    }
+
+    /**
+     * Fails unless the session is logged in, as "recovering" while iscsid recovers it, so that
+     * nobody logs it out meanwhile: FAILED while the kernel queues its I/O for up to recovery_tmo,
+     * and FREE after that, when the kernel fails its I/O (which is what multipath wants, to use
+     * another path) but iscsid goes on reconnecting it and logs it in again when its portal is back.
      */
     private static void requireLoggedIn(IscsiSessions.Session session, IscsiScheme.Target target) throws ConnectorException {
         if (IscsiSessions.LOGGED_IN.equals(session.state())) {
@@ -136,10 +149,10 @@ public final class IscsiConnector implements Connector {
         String tmo = session.recoveryTmo() == null ? "its recovery_tmo" : "its recovery_tmo of " + session.recoveryTmo() + " s";
         if (IscsiSessions.FAILED.equals(session.state())) {
             throw ConnectorException.recovering(VdsmError.StorageServerConnectionError, which
-                    + " lost its connection and iscsid is recovering it: left to iscsid for up to " + tmo);
+                    + " lost its connection and iscsid is recovering it: left to iscsid (its I/O waits for up to " + tmo + ")");
         }
-        throw new ConnectorException(VdsmError.StorageServerConnectionError, which + " is " + session.state()
-                + ": iscsid did not recover it within " + tmo);
+        throw ConnectorException.recovering(VdsmError.StorageServerConnectionError, which + " is " + session.state()
+                + ": " + tmo + " has passed, so its I/O fails, and iscsid goes on reconnecting it: left to iscsid");
     }
 
     /**

@@ -177,11 +177,18 @@ public final class MountConnector implements Connector {
             }
             try {
                 stat(found);
+                // The probe's read too: a mount whose root still answers from the client's cache
+                // can hold a stale handle for the file (the export replaced under it).
+                readCheck(uri, found);
                 log.info("key={} adopted the existing mount at {}", uri.key(), found);
                 return;
             } catch (ConnectorException dead) {
+                if (dead.error() == VdsmError.StorageServerAccessPermissionError) {
+                    // It answers, but the file cannot be read: a new mount of the same export would not change that.
+                    throw dead;
+                }
                 // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
-                // away): reconnecting means detaching it and mounting afresh.
+                // away) or its handles are stale: reconnecting means detaching it and mounting afresh.
                 log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), found,
                         dead.getMessage());
                 detach(uri, found);

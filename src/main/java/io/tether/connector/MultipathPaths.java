@@ -3,6 +3,8 @@ package io.tether.connector;
 import io.tether.argv.Program;
 import io.tether.argv.Word;
 import io.tether.connection.Health;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,7 +27,7 @@ public final class MultipathPaths {
 
     /**
      * Active and failed paths of the map that {@code device} (sdX) belongs to, counted by the device
-     * mapper's state; empty when the device is in no map (or not listed).
+     * mapper's state, with the failed ones' devices; empty when the device is in no map (or not listed).
      */
     public static Optional<Health.Paths> ofDevice(String device, String output) {
         String map = null;
@@ -39,17 +41,17 @@ public final class MultipathPaths {
             return Optional.empty();
         }
         int active = 0;
-        int failed = 0;
+        List<String> failed = new ArrayList<>();
         for (String line : output.split("\n")) {
             String[] f = line.strip().split("\\s+");
             if (f.length >= 3 && f[1].equals(map)) {
                 if (f[2].equals("active")) {
                     active++;
                 } else if (f[2].equals("failed")) {
-                    failed++;
+                    failed.add(f[0]);
                 }
             }
         }
-        return Optional.of(new Health.Paths(active, failed));
+        return Optional.of(new Health.Paths(active, failed.size(), failed));
     }
 }

@@ -21,7 +21,7 @@ class HealthJsonTest {
 
     @Test
     void aListEntrysHealthIsWrittenAsTheSchemaSaysAndReadBack() throws Exception {
-        Health slowBlock = Health.of(List.of(Health.Reason.SLOW, Health.Reason.PATHS_FAILED), 7312L, AT, new Health.Paths(1, 1));
+        Health slowBlock = Health.of(List.of(Health.Reason.SLOW, Health.Reason.PATHS_FAILED), 7312L, AT, new Health.Paths(1, 1, List.of("sdb")));
         Health fresh = Health.notConnected();
         Map<String, Results.Entry> entries = new LinkedHashMap<>();
         entries.put("lun-1", new Results.Entry(true, true, "CONNECTED", "iscsi://san/iqn.2003-01.org.example:vg1", AT, null,
@@ -36,7 +36,7 @@ class HealthJsonTest {
         assertEquals(List.of(), Schemas.problems("getStorageServerList.response", json), json.toString());
         JsonNode health = json.at("/connections/lun-1/health");
         assertEquals("{\"status\":\"DEGRADED\",\"reasons\":[\"SLOW\",\"PATHS_FAILED\"],\"delayMs\":7312,"
-                + "\"checkedAt\":\"2026-11-24T09:05:12.004Z\",\"paths\":{\"active\":1,\"failed\":1}}", health.toString());
+                + "\"checkedAt\":\"2026-11-24T09:05:12.004Z\",\"paths\":{\"active\":1,\"failed\":1,\"failedDevices\":[\"sdb\"]}}", health.toString());
         JsonNode unknown = json.at("/connections/new-1/health");
         assertTrue(unknown.get("delayMs").isNull() && unknown.get("checkedAt").isNull(), unknown.toString());
         assertFalse(unknown.has("paths"), "paths absent where unknown: " + unknown);

@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * iSCSI against a real tgt target with CHAP on 127.0.0.1. The kernel initiator cannot run on this
- * machine kind and CI does not install open-iscsi, so iscsiadm's part fails as it really does here
- * ("iscsiadm not found"); what the connector checks at the target (portal, CHAP, target name) is
- * checked against tgt up, down and with a wrong password.
+ * iSCSI against a real tgt target with CHAP on 127.0.0.1. This machine's kernel has no initiator,
+ * so iscsiadm's part fails as it really does here ("iscsiadm not found" without open-iscsi; with it,
+ * no iscsid to log in through); what the connector checks at the target (portal, CHAP, target name)
+ * is checked against tgt up, down and with a wrong password. The real login, with the kernel's
+ * initiator, is IscsiKernelIT's.
  */
 @HostResource("tgtd")
 class IscsiConnectorIT {

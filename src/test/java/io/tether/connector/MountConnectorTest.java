@@ -244,6 +244,37 @@ class MountConnectorTest {
         assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("mount ") || c.contains(" mount -t")), runner.commands.toString());
     }
 
+    /**
+     * Our mount answers {@code stat} from the client's cache, but its readCheck file's handle is
+     * stale (the export was replaced under it): the connect detaches it and mounts afresh, where
+     * adopting it would keep the stale mount for ever. A readCheck file that cannot be read for
+     * another reason is the failure it is: a new mount of the same export would not change it.
+     */
+    @Test
+    void aConnectRemountsAMountWhoseReadCheckIsStale() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("mnt"));
+        StorageUri uri = UriParser.parse("posix:///tether-stale?vfsType=tmpfs&readCheck=meta");
+        Path point = MountPaths.mountPoint(root, uri);
+        String ours = "101 1 0:51 / " + point + " rw - tmpfs /tether-stale rw\n";
+        Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), ours);
+        HealthFactsTest.ScriptedRunner runner = new HealthFactsTest.ScriptedRunner();
+        runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: failed to open '" + point + "/meta': Stale file handle"));
+        runner.effects.put("umount", () -> Files.writeString(mountInfo, ""));
+        runner.effects.put("setsid", () -> Files.writeString(mountInfo, ours));
+        MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
+                Duration.ofSeconds(1), MountPolicy.defaults());
+        posix.connect(uri);
+        assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
+        assertTrue(runner.commands.stream().anyMatch(c -> c.startsWith("mount -t tmpfs") || c.contains(" mount -t tmpfs")),
+                runner.commands.toString());
+
+        runner.commands.clear();
+        runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: failed to open '" + point + "/meta': No such file or directory"));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), () -> runner.commands.toString());
+        assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
+        assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("umount") || c.contains("mount -t")), runner.commands.toString());
+    }
+
     /** A mount table that cannot be read is a failure to report and retry: never "nothing is mounted", which would mount again. */
     @Test
     void anUnreadableMountTableIsAFailureNotNothing() throws Exception {

@@ -9,8 +9,9 @@ kit=""
 for word in $(cat /proc/cmdline); do
   case "$word" in tether.kit=*) kit="${word#tether.kit=}" ;; esac
 done
+# /run is the guest's own (daemons' pid files and sockets); everything else, /tmp included (a
+# checkout may live there), is this machine's, written to the overlay's tmpfs.
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts /dev/shm /lib/modules /xfer
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm

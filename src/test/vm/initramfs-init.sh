@@ -13,10 +13,11 @@ stage2=""
 for word in $(cat /proc/cmdline); do
   case "$word" in tether.stage2=*) stage2="${word#tether.stage2=}" ;; esac
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose root /lower || exec sh
+fail() { echo "initramfs: $1"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose root /lower || fail "no root over 9p"
 mount -t tmpfs -o size=75% tmpfs /rw
 mkdir -p /rw/upper /rw/work
-mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || exec sh
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "no overlay"
 for fs in proc sys dev; do mount --move "/$fs" "/newroot/$fs"; done
 # busybox's init as PID 1 reaps orphans (a killed worker must not linger as a zombie) and runs the
 # stage once.

@@ -11,7 +11,7 @@ set -eu
 IQN=iqn.2026-12.io.tether.test:disk1
 CHAP_USER=tether-initiator
 
-case "$1" in
+case "${1:-}" in
   start)
     : "${CHAP_PASSWORD:?CHAP_PASSWORD is the target's CHAP password}"
     modprobe target_core_mod
@@ -42,7 +42,10 @@ case "$1" in
     # The initiator: iscsid, with a quick NOP-out so that a dropped portal shows within seconds.
     sed -i 's/^node.conn\[0\].timeo.noop_out_interval = .*/node.conn[0].timeo.noop_out_interval = 2/;
             s/^node.conn\[0\].timeo.noop_out_timeout = .*/node.conn[0].timeo.noop_out_timeout = 2/' /etc/iscsi/iscsid.conf
-    mkdir -p /run/lock/iscsi
+    mkdir -p /run/lock/iscsi /etc/iscsi/nodes /etc/iscsi/send_targets
+    # open-iscsi's records are the guest's own: this machine's (another test's) must not show through.
+    mount -t tmpfs -o mode=0700 nodes /etc/iscsi/nodes
+    mount -t tmpfs -o mode=0700 send_targets /etc/iscsi/send_targets
     iscsid
     # udevd loads the SCSI disk driver for the LUNs (and gives multipathd their ids), as on a host.
     /lib/systemd/systemd-udevd --daemon

@@ -18,7 +18,7 @@ exports() {
   exportfs -ra
 }
 
-case "$1" in
+case "${1:-}" in
   start)
     modprobe nfsd
     mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd

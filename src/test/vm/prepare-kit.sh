@@ -11,11 +11,16 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-target/vm/kit}"
 # The kernel: TETHER_VM_KERNEL names a Debian package; by default the one Debian's linux-image-amd64
-# depends on today, and if apt cannot tell, the one this kit was made with.
+# depends on today (the kit is kept per version, so a new one is fetched when Debian moves on).
+current() {
+  apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1
+}
 package="${TETHER_VM_KERNEL:-}"
 if [ -z "$package" ]; then
-  package="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)"
-  package="${package:-linux-image-6.1.0-50-amd64}"
+  package="$(current)"
+  # A machine whose package lists were cleaned knows no kernel package until they are fetched.
+  [ -n "$package" ] || { apt-get update -qq >&2 && package="$(current)"; }
+  [ -n "$package" ] || { echo "prepare-kit: apt knows no linux-image-amd64; set TETHER_VM_KERNEL" >&2; exit 1; }
 fi
 version="${package#linux-image-}"
 kit="$out/$version"
@@ -40,6 +45,7 @@ done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
   name="$(basename "$ko")"
   case "$name" in
     *.xz) xz -dc "$ko" > "$initramfs/modules/${name%.xz}"; name="${name%.xz}" ;;
+    *.zst) zstd -qdc "$ko" > "$initramfs/modules/${name%.zst}"; name="${name%.zst}" ;;
     *) cp "$ko" "$initramfs/modules/$name" ;;
   esac
   echo "$name" >> "$initramfs/modules/order"
@@ -52,7 +58,9 @@ rm -rf "$initramfs"
 cp "$kit.tmp/root/boot/vmlinuz-$version" "$kit.tmp/vmlinuz"
 rm -rf "$kit.tmp/root/boot" "$kit.tmp/root/usr/share"
 mkdir -p "$kit.tmp/lib"
-mv "$kit.tmp/root/lib/modules" "$kit.tmp/lib/modules"
+# Debian 12 keeps modules in /lib/modules, later releases in /usr/lib/modules.
+if [ -d "$kit.tmp/root/usr/lib/modules" ]; then modules="$kit.tmp/root/usr/lib/modules"; else modules="$kit.tmp/root/lib/modules"; fi
+mv "$modules" "$kit.tmp/lib/modules"
 rm -rf "$kit.tmp/root"
 rm -rf "$kit"
 mv "$kit.tmp" "$kit"

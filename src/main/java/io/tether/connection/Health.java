@@ -24,7 +24,7 @@ public record Health(Status status, List<Reason> reasons, Long delayMs, Instant 
     public enum Reason {
         /** The connection is not connected (CONNECTING or DISCONNECTED): lastError says why. */
         NOT_CONNECTED,
-        /** iscsid is recovering the iSCSI session; it is left to recover until its recovery timeout. */
+        /** iscsid is recovering the iSCSI session (FAILED, or FREE past its recovery timeout): it is left to iscsid. */
         RECOVERING,
         /** The last probe took longer than the delay threshold. */
         SLOW,

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * CHAP credentials, so "unreachable", "wrong password" and "no such target" are told apart.
  * Credentials reach the tools through the environment or a masked argument, never a log line;
  * iscsiadm takes the CHAP password only as an argument, where {@code ps} shows it for as long as
- * that iscsiadm runs, and keeps it in its node record, from which it is emptied after the login
- * (docs/connectors.md, "Secrets").
+ * that iscsiadm runs, and keeps it in its node record, root's alone, from which iscsid logs the
+ * session in again after a restart of its own (docs/connectors.md, "Secrets").
  */
 public final class IscsiConnector implements Connector {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnector.class);
@@ -55,8 +55,8 @@ public final class IscsiConnector implements Connector {
     }
 
     /**
-     * The session is there and logged in; while iscsid recovers it (state FAILED, up to its
-     * recovery_tmo) the failure says "recovering", so that the monitor leaves it to iscsid. Where
+     * The session is there and logged in; while iscsid recovers it (state FAILED, and FREE past
+     * its recovery_tmo) the failure says "recovering", so that the monitor leaves it to iscsid. Where
      * multipathd runs, the LUN's map's active and failed paths.
      */
     @Override
@@ -105,9 +105,6 @@ public final class IscsiConnector implements Connector {
                         : VdsmError.iSCSILoginError, "iscsiadm login to " + target.iqn() + " at " + target.portal()
                                 + " failed (exit " + login.exitCode() + "): " + login.message());
             }
-            if (uri.username() != null) {
-                forgetPassword(uri, target);
-            }
         } catch (ConnectorException e) {
             // As VDSM does (docs/connectors.md, "iscsiadm"): a failed login leaves no half-configured node.
             runner.runQuietly(node(target).arg(Word.LOGOUT), timeout);
@@ -119,20 +116,6 @@ public final class IscsiConnector implements Connector {
             scanLun(uri, made.get(), true);
         }
         log.info("key={} logged in to {} at {}", uri.key(), target.iqn(), target.portal());
-    }
-
-    /**
-     * Empties the password in open-iscsi's node record once the session is logged in, so that no
-     * file holds it: iscsid keeps the session's credentials in memory and recovers the session
-     * with them (a portal down and back, checked against a real target by IscsiKernelIT), and
-     * every login by Tether writes the password again first.
-     */
-    private void forgetPassword(StorageUri uri, IscsiScheme.Target target) {
-        Optional<CommandRunner.Result> cleared = runner.runQuietly(update(target, Word.AUTH_PASSWORD, new ChapSecret("")), timeout);
-        if (cleared.isEmpty() || cleared.get().exitCode() != 0) {
-            log.warn("key={} the CHAP password stays in open-iscsi's node record: emptying it failed ({})", uri.key(),
-                    cleared.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
-        }
     }
 
     /**

@@ -157,6 +157,23 @@ public final class MountConnector implements Connector {
         }
     }
 
+    /**
+     * The probe's read, where the URI names a file, for a mount about to be adopted: its root can
+     * answer {@code stat} from the client's cache while the file's handle is stale (the export was
+     * replaced under it), and only a new mount heals that. Any other failure of the read is left to
+     * the connect's own read after adopting: a slow or refused read is no reason to detach a mount
+     * that VMs may be using.
+     */
+    private void staleCheck(StorageUri uri, Path mountPoint) throws ConnectorException {
+        try {
+            readCheck(uri, mountPoint);
+        } catch (ConnectorException e) {
+            if (e.error() == VdsmError.FileStorageDomainStaleNFSHandle) {
+                throw e;
+            }
+        }
+    }
+
     /** ESTALE: the reconciler connects at once, and connect detaches the mount and mounts it afresh. */
     private static ConnectorException stale(Path mountPoint, String message) {
         return new ConnectorException(VdsmError.FileStorageDomainStaleNFSHandle, "mount " + mountPoint
@@ -177,16 +194,10 @@ public final class MountConnector implements Connector {
             }
             try {
                 stat(found);
-                // The probe's read too: a mount whose root still answers from the client's cache
-                // can hold a stale handle for the file (the export replaced under it).
-                readCheck(uri, found);
+                staleCheck(uri, found);
                 log.info("key={} adopted the existing mount at {}", uri.key(), found);
                 return;
             } catch (ConnectorException dead) {
-                if (dead.error() == VdsmError.StorageServerAccessPermissionError) {
-                    // It answers, but the file cannot be read: a new mount of the same export would not change that.
-                    throw dead;
-                }
                 // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
                 // away) or its handles are stale: reconnecting means detaching it and mounting afresh.
                 log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), found,

@@ -248,7 +248,8 @@ class MountConnectorTest {
      * Our mount answers {@code stat} from the client's cache, but its readCheck file's handle is
      * stale (the export was replaced under it): the connect detaches it and mounts afresh, where
      * adopting it would keep the stale mount for ever. A readCheck file that cannot be read for
-     * another reason is the failure it is: a new mount of the same export would not change it.
+     * another reason (missing, or a read that fails or hangs) is the failure it is, and no reason
+     * to detach a mount VMs may be using: the connect adopts it and its own read fails.
      */
     @Test
     void aConnectRemountsAMountWhoseReadCheckIsStale() throws Exception {
@@ -270,8 +271,11 @@ class MountConnectorTest {
 
         runner.commands.clear();
         runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: failed to open '" + point + "/meta': No such file or directory"));
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), () -> runner.commands.toString());
+        posix.connect(uri);
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri), () -> runner.commands.toString());
         assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
+        runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: error reading '" + point + "/meta': Input/output error"));
+        posix.connect(uri);
         assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("umount") || c.contains("mount -t")), runner.commands.toString());
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The build's worker ({@code java -jar target/tether.jar worker}) running as root inside a
- * {@link Guest}, with its embedded broker and H2 on the guest's tmpfs, so that it survives a
+ * {@link Guest}, with its embedded broker and H2 on a tmpfs of the guest's, so that they survive a
  * restart of the worker (not of the guest). Its broker listens on the guest's 127.0.0.1 only, so a
  * socat in the guest passes the guest's port 5672 on to it, and the test's clients reach it from
  * this machine at {@link #url()}. Its log is {@code worker.log} in the guest's shared directory.
@@ -41,7 +41,8 @@ public final class GuestWorker {
                 "-jar", WorkerProcess.jar().toAbsolutePath().toString(), "worker", "--host-id", hostId,
                 "--data-dir", DATA, "--amqp-port", Integer.toString(AMQP_PORT), "--http-address", "off"));
         command.addAll(options);
-        guest.ok(Duration.ofMinutes(4), "mkdir -p " + DATA + "\n"
+        // A tmpfs of the guest's own: this machine's /var/lib/tether (a packaged worker's) shows through otherwise.
+        guest.ok(Duration.ofMinutes(4), "mkdir -p " + DATA + " && { mountpoint -q " + DATA + " || mount -t tmpfs -o mode=0755 data " + DATA + "; }\n"
                 + "log=/xfer/worker.log; start=$(cat $log 2>/dev/null | wc -l)\n"
                 + "setsid " + String.join(" ", command) + " >> $log 2>&1 < /dev/null &\n"
                 + "echo $! > /run/tether-worker.pid\n"
@@ -50,11 +51,16 @@ public final class GuestWorker {
                 + "  kill -0 $(cat /run/tether-worker.pid) || { echo 'the worker exited'; exit 1; }\n"
                 + "  sleep 0.2\n"
                 + "done\n"
-                + "tail -n +$((start + 1)) $log | grep -q 'Stop with Ctrl-C or SIGTERM.'\n"
+                + "tail -n +$((start + 1)) $log | grep -q 'Stop with Ctrl-C or SIGTERM.' || { echo 'the worker did not start'; exit 1; }\n"
                 + "pgrep -f 'socat TCP-LISTEN:" + AMQP_PORT + "' > /dev/null || (setsid socat TCP-LISTEN:" + AMQP_PORT
                 + ",bind=" + GUEST_ADDRESS + ",fork,reuseaddr TCP:127.0.0.1:" + AMQP_PORT + " > /dev/null 2>&1 < /dev/null &)\n"
                 + "cp " + DATA + "/engine-credentials /xfer/engine-credentials");
         return this;
+    }
+
+    /** Whether the worker process is alive. */
+    public boolean isRunning() {
+        return guest.run(Duration.ofMinutes(1), "kill -0 $(cat /run/tether-worker.pid)").status() == 0;
     }
 
     /** SIGKILL to the worker, as a crash: nothing it started (mounts, sessions) is touched. */

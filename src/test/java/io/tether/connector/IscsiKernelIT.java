@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.sealing.Sealer;
@@ -72,9 +73,9 @@ class IscsiKernelIT {
 
     @BeforeEach
     void connect() throws Exception {
-        client = new RawClient(worker.url(), "guest");
+        client = worker.client();
         JsonNode jwk = client.call("getSealingKey", "{}").at("/result/jwk");
-        sealer = Sealer.fromJwk(JsonRpc.MAPPER.convertValue(jwk, Map.class));
+        sealer = Sealer.fromJwk(JsonRpc.MAPPER.convertValue(jwk, new TypeReference<Map<String, Object>>() { }));
     }
 
     /**
@@ -85,6 +86,9 @@ class IscsiKernelIT {
     void cleanUp() throws Exception {
         try {
             guest.ok(TARGET + "up");
+            if (client == null) {
+                client = worker.client();
+            }
             for (Map.Entry<String, JsonNode> entry : client.list().get("connections").properties()) {
                 if (entry.getValue().path("managed").asBoolean()) {
                     client.unmanage(entry.getKey());
@@ -92,7 +96,10 @@ class IscsiKernelIT {
             }
             awaitNoSession();
         } finally {
-            client.close();
+            if (client != null) {
+                client.close();
+                client = null;
+            }
             guest.ok("iscsiadm -m node -u > /dev/null 2>&1; iscsiadm -m node -o delete > /dev/null 2>&1; true");
         }
     }

@@ -66,7 +66,7 @@ class NfsKernelIT {
 
     @BeforeEach
     void connect() throws Exception {
-        client = new RawClient(worker.url(), "guest");
+        client = worker.client();
     }
 
     /**
@@ -78,9 +78,14 @@ class NfsKernelIT {
         try {
             guest.ok(SERVER + "resume");
             if (!worker.isRunning()) {
-                client.close();
+                if (client != null) {
+                    client.close();
+                }
                 worker.start();
-                client = new RawClient(worker.url(), "guest");
+                client = null;
+            }
+            if (client == null) {
+                client = worker.client();
             }
             for (Map.Entry<String, JsonNode> entry : client.list().get("connections").properties()) {
                 if (entry.getValue().path("managed").asBoolean()) {
@@ -89,7 +94,10 @@ class NfsKernelIT {
             }
             await().atMost(WAIT).until(() -> guest.ok("grep -c ' " + ROOT + "/' /proc/mounts || true").trim().equals("0"));
         } finally {
-            client.close();
+            if (client != null) {
+                client.close();
+                client = null;
+            }
             guest.ok("for point in $(awk '$2 ~ \"^" + ROOT + "/\" { print $2 }' /proc/mounts); do umount -l $point; done;"
                     + " rm -rf " + ROOT + "/*");
         }
@@ -237,7 +245,7 @@ class NfsKernelIT {
         assertEquals(1, mountsAt(V4_POINT).size(), "the mount outlives the worker");
         long before = Files.readString(worker.log()).length();
         worker.start();
-        client = new RawClient(worker.url(), "guest");
+        client = worker.client();
         awaitState("crash", "CONNECTED");
         assertEquals(1, mountsAt(V4_POINT).size(), "adopted, not mounted again: " + mountsAt(V4_POINT));
         // Found connected by the new worker's first probe: one STATE event, nothing mounted.
@@ -260,7 +268,7 @@ class NfsKernelIT {
         guest.ok("mkdir -p " + V4_POINT + " && mount -t nfs -o soft,nosharecache,timeo=100,retrans=3,nfsvers=4,minorversion=2"
                 + " 127.0.0.1:/export " + V4_POINT);
         worker.start();
-        client = new RawClient(worker.url(), "guest");
+        client = worker.client();
         JsonNode unmanaged = unmanagedAt(V4_POINT, client.list());
         assertFalse(unmanaged.isMissingNode(), "VDSM's mount is listed as unmanaged: " + client.list());
         assertFalse(unmanaged.get("managed").asBoolean());

@@ -1,5 +1,7 @@
 package io.tether.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.tether.messaging.BrokerCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,6 +80,15 @@ public final class GuestWorker {
         BrokerCredentials login = BrokerCredentials.read(guest.shared().resolve("engine-credentials"));
         return "amqp://127.0.0.1:" + guest.hostPort(AMQP_PORT) + "?jms.username=" + login.user()
                 + "&jms.password=" + login.password();
+    }
+
+    /**
+     * A client of the worker, from this machine. Its connection crosses QEMU's user network and a
+     * socat in the guest, either of which can reset a connection being opened while the guest is
+     * busy: opened again until it holds, for up to two minutes.
+     */
+    public RawClient client() {
+        return await().atMost(Duration.ofMinutes(2)).ignoreExceptions().until(() -> new RawClient(url(), hostId), c -> true);
     }
 
     /** The worker's log (every start's, appended). */

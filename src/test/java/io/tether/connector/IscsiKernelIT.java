@@ -131,6 +131,11 @@ class IscsiKernelIT {
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
+    /** The name (sessionN) of the guest's session at {@code port}. */
+    private static String sessionAt(int port) {
+        return sessions().stream().filter(l -> l.endsWith(" " + port)).findFirst().orElseThrow().split(" ")[0];
+    }
+
     private static void awaitNoSession() {
         await().atMost(WAIT).until(() -> sessions().isEmpty());
     }
@@ -184,7 +189,7 @@ class IscsiKernelIT {
     void portalDownIsLeftToIscsidAndComesBack() throws Exception {
         manageSealed("p", uri(3261, "/0"));
         awaitState("p", "CONNECTED");
-        String session = sessions().get(0).split(" ")[0];
+        String session = sessionAt(3261);
         long seq = client.list().get("seq").asLong();
         JsonNode down;
         try {
@@ -218,7 +223,7 @@ class IscsiKernelIT {
             awaitState("m2", "CONNECTED");
             await().atMost(WAIT).until(() -> entry("m1").at("/health/paths/active").asInt() == 2);
             assertEquals(0, entry("m1").at("/health/paths/failed").asInt());
-            String down = sessions().stream().filter(l -> l.endsWith(" 3261")).findFirst().orElseThrow().split(" ")[0];
+            String down = sessionAt(3261);
             try {
                 guest.ok(TARGET + "down 3261");
                 await().atMost(WAIT).until(() -> entry("m1").at("/health/paths/failed").asInt() == 1);
@@ -240,7 +245,7 @@ class IscsiKernelIT {
                 guest.ok(TARGET + "up");
             }
             awaitState("m2", "CONNECTED");
-            assertEquals(down, sessions().stream().filter(l -> l.endsWith(" 3261")).findFirst().orElseThrow().split(" ")[0],
+            assertEquals(down, sessionAt(3261),
                     "the same session, logged in again by iscsid: " + sessions());
             await().atMost(WAIT).until(() -> entry("m1").at("/health/status").asText().equals("OK"));
             assertEquals(2, entry("m1").at("/health/paths/active").asInt());

@@ -114,8 +114,9 @@ class NfsKernelIT {
         return lines;
     }
 
-    private static boolean exists(String path) {
-        return guest.run(WAIT, "test -e '" + path + "'").status() == 0;
+    /** Waits until nothing is mounted at {@code point} and its directory is gone. */
+    private static void awaitGone(String point) {
+        await().atMost(WAIT).until(() -> mountsAt(point).isEmpty() && guest.run(WAIT, "test -e '" + point + "'").status() != 0);
     }
 
     private String state(String cid) throws Exception {
@@ -152,7 +153,7 @@ class NfsKernelIT {
         assertEquals("[]", client.unmanage("a").at("/result/disconnecting").toString());
         assertEquals(1, mountsAt(V4_POINT).size(), "b still holds it");
         assertEquals("[\"" + key + "\"]", client.unmanage("b").at("/result/disconnecting").toString());
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
         assertEquals(0, client.list().get("connections").size());
     }
 
@@ -169,7 +170,7 @@ class NfsKernelIT {
         assertTrue(options.contains("vers=3") && options.contains("nolock"), mounts.get(0));
         assertEquals("3", client.list().at("/connections/v3/connectionInfo/negotiatedVersion").asText());
         client.unmanage("v3");
-        await().atMost(WAIT).until(() -> mountsAt(point).isEmpty() && !exists(point));
+        awaitGone(point);
     }
 
     /** No version: mount negotiates (the server's highest, 4.2), and the list says what it chose. */
@@ -180,7 +181,7 @@ class NfsKernelIT {
         assertFalse(mountsAt(V4_POINT).get(0).contains("nfsvers="), "no version asked for");
         assertEquals("4.2", client.list().at("/connections/auto/connectionInfo/negotiatedVersion").asText());
         client.unmanage("auto");
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
     }
 
     /**
@@ -213,7 +214,7 @@ class NfsKernelIT {
         awaitState("down", "CONNECTED");
         assertEquals(1, mountsAt(V4_POINT).size(), "mounted once: " + mountsAt(V4_POINT));
         client.unmanage("down");
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
         await().atMost(WAIT).until(() -> client.list().get("connections").size() == 0);
     }
 
@@ -232,7 +233,7 @@ class NfsKernelIT {
         assertEquals(Integer.parseInt(generation) + 1, Integer.parseInt(guest.ok("cat " + V4_POINT + "/generation").trim()),
                 "the new export is what is mounted");
         client.unmanage("stale");
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
     }
 
     /** kill -9 of the worker while mounted: the next worker adopts the mount, mounting nothing. */
@@ -253,7 +254,7 @@ class NfsKernelIT {
         assertEquals(1, since.lines().filter(l -> l.endsWith("key=" + V4 + " CONNECTED")).count(), since);
         assertFalse(since.contains("mounted 127.0.0.1:/export"), "nothing mounted: " + since);
         client.unmanage("crash");
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
     }
 
     /**
@@ -280,7 +281,7 @@ class NfsKernelIT {
         assertTrue(unmanagedAt(V4_POINT, list).isMissingNode(), "not also unmanaged: " + list);
         assertEquals(1, list.get("connections").size(), list.toString());
         client.unmanage("vdsm-1");
-        await().atMost(WAIT).until(() -> mountsAt(V4_POINT).isEmpty() && !exists(V4_POINT));
+        awaitGone(V4_POINT);
     }
 
     /** The list's unmanaged entry whose mount point is {@code point}, or a missing node. */

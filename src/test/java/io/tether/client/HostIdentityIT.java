@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.qpid.proton.amqp.messaging.Accepted;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,8 +147,11 @@ class HostIdentityIT {
 
         // While a wait on two hosts runs (h1's worker is not running: it does not answer), h1 keeps
         // saying that h2's connection is CONNECTED.
+        // A flag, not the interrupt alone, ends it: a JMS call that an interrupt cuts short throws
+        // its own exception and clears the thread's interrupt status.
+        AtomicBoolean speaking = new AtomicBoolean(true);
         Thread speaker = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (speaking.get()) {
                 try {
                     speakForH2(key, "CONNECTED");
                     freezeH2(key);
@@ -164,9 +168,11 @@ class HostIdentityIT {
         try {
             waited = engine.awaitConnected(new LinkedHashSet<>(List.of("h1", "h2")), "wait-1", Duration.ofSeconds(8));
         } finally {
+            speaking.set(false);
             speaker.interrupt();
-            speaker.join();
+            speaker.join(Duration.ofSeconds(60).toMillis());
         }
+        assertFalse(speaker.isAlive(), "h1's speaker stopped");
         assertTrue(waited.get("h2").ok(), String.valueOf(waited.get("h2")));
         assertEquals(TetherClient.WaitOutcome.TIMEOUT, waited.get("h2").value().outcome(),
                 "h2's connection never connected: only h1 said so");

@@ -1,9 +1,7 @@
 package io.tether.messaging;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import io.tether.api.JsonRpc;
 import io.tether.metrics.Meters;
+import io.tether.store.OutboxEvent;
 import io.tether.store.Store;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -12,7 +10,6 @@ import jakarta.jms.Message;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +58,7 @@ public final class EventPublisher implements AutoCloseable {
         this.meters = meters;
         // Everything before the outbox's oldest event was published by an earlier run: so the
         // number of events waiting is right from the start.
-        List<Store.OutboxEvent> oldest = store.pendingEvents(0, 1);
+        List<OutboxEvent> oldest = store.pendingEvents(0, 1);
         published = oldest.isEmpty() ? store.lastSeq() : oldest.get(0).seq() - 1;
         meters.publishedUpTo(published);
         this.hostId = hostId;
@@ -129,13 +126,13 @@ public final class EventPublisher implements AutoCloseable {
 
     private void publishPending() throws JMSException {
         while (running) {
-            List<Store.OutboxEvent> events = store.pendingEvents(published, BATCH);
+            List<OutboxEvent> events = store.pendingEvents(published, BATCH);
             if (events.isEmpty()) {
                 return;
             }
             List<String> changes = new ArrayList<>(events.size());
             try {
-                for (Store.OutboxEvent event : events) {
+                for (OutboxEvent event : events) {
                     producer.send(toMessage(event, changes));
                 }
                 session.commit();
@@ -167,59 +164,18 @@ public final class EventPublisher implements AutoCloseable {
     }
 
     /** The event as a message; adds its change to {@code changes}. */
-    private Message toMessage(Store.OutboxEvent event, List<String> changes) throws JMSException {
+    private Message toMessage(OutboxEvent event, List<String> changes) throws JMSException {
         TextMessage message = session.createTextMessage(event.body());
-        Selectors selectors = readSelectors(event.body());
-        changes.add(selectors.change());
+        changes.add(event.change());
         // Application properties let subscribers filter with selectors (docs/protocol.md section 5).
         message.setStringProperty("hostId", hostId);
         // The address it is published on, for the broker to check (Addresses.OWN_ADDRESS_SELECTOR):
         // a subscriber then knows which host an event comes from whatever its body claims.
         message.setStringProperty(Addresses.STATUS_ADDRESS_PROPERTY, topic);
-        message.setStringProperty("state", selectors.state());
-        message.setStringProperty("change", selectors.change());
+        message.setStringProperty("state", event.state());
+        message.setStringProperty("change", event.change());
         message.setLongProperty("seq", event.seq());
         return message;
-    }
-
-    /** The params an event's application properties repeat. */
-    private record Selectors(String state, String change) {
-    }
-
-    /**
-     * Reads {@code params.state} and {@code params.change} with a streaming parser that skips the
-     * rest: an event lists every CID of its connection, and a tree of all of it per event would
-     * cost this thread more than publishing the event.
-     */
-    private static Selectors readSelectors(String body) {
-        String state = "";
-        String change = "";
-        try (JsonParser parser = JsonRpc.MAPPER.getFactory().createParser(body)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalStateException("outbox holds an event that is not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                boolean params = "params".equals(parser.currentName());
-                if (parser.nextToken() != JsonToken.START_OBJECT || !params) {
-                    parser.skipChildren();
-                    continue;
-                }
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = parser.currentName();
-                    JsonToken value = parser.nextToken();
-                    if (value == JsonToken.VALUE_STRING && name.equals("state")) {
-                        state = parser.getText();
-                    } else if (value == JsonToken.VALUE_STRING && name.equals("change")) {
-                        change = parser.getText();
-                    } else {
-                        parser.skipChildren();
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("outbox holds an event that is not JSON", e);
-        }
-        return new Selectors(state, change);
     }
 
     @Override

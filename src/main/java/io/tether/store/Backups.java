@@ -61,9 +61,9 @@ public final class Backups {
                 rs.next();
                 cids = rs.getInt(1);
             }
-            return new Outcome(target, cids, Store.lastSeq(db), Optional.empty());
+            return new Outcome(target, cids, EventOutbox.lastSeq(db), Optional.empty());
         } catch (SQLException e) {
-            throw Store.unreadable(files, e);
+            throw StoreOpening.unreadable(files, e);
         }
     }
 
@@ -74,7 +74,7 @@ public final class Backups {
         try (Connection db = DriverManager.getConnection(files.url(true), "tether", "")) {
             write(db, files, target);
         } catch (SQLException e) {
-            throw Store.unreadable(files, e);
+            throw StoreOpening.unreadable(files, e);
         }
         log.info("database schema V{} is migrated to V{}; backed up first to {}", from, to, target);
     }
@@ -158,7 +158,7 @@ public final class Backups {
             keepAside(files.key(), stamp);
             Files.move(work.resolve(KEY_ENTRY), files.key(), StandardCopyOption.ATOMIC_MOVE);
             Files.move(work.resolve(StoreFiles.DATABASE), files.database(), StandardCopyOption.ATOMIC_MOVE);
-            Store.markUsed(files);
+            StoreOpening.markUsed(files);
             return new Outcome(backup, cids, seq, replaced);
         } finally {
             deleteTree(work);
@@ -171,7 +171,7 @@ public final class Backups {
             return Optional.empty();
         }
         try (Connection db = DriverManager.getConnection(files.url(true), "tether", "")) {
-            return Optional.of(Store.lastSeq(db));
+            return Optional.of(EventOutbox.lastSeq(db));
         } catch (SQLException damaged) {
             return Optional.empty();
         }

@@ -31,17 +31,18 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>recognise a request handled before and answer it from the request log;</li>
  *   <li>decode the others ({@link RequestCodec#decode});</li>
- *   <li>run their actions in one {@link StorageService.Batch};</li>
- *   <li>encode each reply ({@link RequestCodec#encode}) and log it in the batch's transaction;</li>
- *   <li>commit, then hand the connections whose desired state changed to the reconciler.</li>
+ *   <li>run their actions in one {@link Batch} ({@link StorageService#begin});</li>
+ *   <li>encode each reply ({@link RequestCodec#encode}) and hand it to the batch ({@link Batch#recordReply});</li>
+ *   <li>commit the batch, its changes, their events and the replies together; then hand the
+ *       connections whose desired state changed ({@link Batch#changed}) to the reconciler.</li>
  * </ol>
  *
  * <p>The request log is what makes redelivery safe, and this class alone uses it. The broker hands
  * a request out again when the worker crashed before acknowledging it, and a client resends one
  * after a broker failover; either way it carries the same identity (message-id or correlation-id)
  * and body, which {@link #requestId} turns into the log's key. Its reply, or {@link Reply#NONE} for
- * a notification, is recorded in the transaction of its change, so a request whose change is
- * durable is never run twice, and one whose change was lost runs again.
+ * a notification, is committed with its change, so a request whose change is durable is never
+ * run twice, and one whose change was lost runs again.
  */
 public final class RequestPath implements RequestConsumer.Handler {
     private static final Logger log = LoggerFactory.getLogger(RequestPath.class);
@@ -150,21 +151,23 @@ public final class RequestPath implements RequestConsumer.Handler {
      * each request runs again alone, so only a request whose own change fails is refused.
      */
     private void run(List<Fresh> requests) {
-        run(requests, new StorageService.ListBudget());
+        run(requests, new ListBudget());
     }
 
     /** @param budget the list text the replies may hold, for these requests and any run again after them */
-    private void run(List<Fresh> requests, StorageService.ListBudget budget) {
-        List<ConnectionKey> touched;
+    private void run(List<Fresh> requests, ListBudget budget) {
+        List<ConnectionKey> changed;
         long budgetLeft = budget.left();
-        try (StorageService.Batch batch = service.begin(budget)) {
+        try (Batch batch = service.begin(budget)) {
             for (Fresh fresh : requests) {
                 fresh.outcomes = runActions(batch, fresh.request);
                 fresh.reply = codec.encode(fresh.request, fresh.outcomes);
-                batch.transaction().ifPresent(tx -> fresh.requestId.ifPresent(id -> tx.recordReply(id, fresh.reply)));
+                if (fresh.requestId.isPresent()) {
+                    batch.recordReply(fresh.requestId.get(), fresh.reply);
+                }
             }
             batch.commit();
-            touched = batch.touched();
+            changed = batch.changed();
         } catch (StoreException e) {
             budget.giveBack(budgetLeft); // the replies built are thrown away
             if (requests.size() > 1) {
@@ -178,7 +181,7 @@ public final class RequestPath implements RequestConsumer.Handler {
             RpcError unavailable = new RpcError(ErrorCode.STORE_UNAVAILABLE,
                     "the worker could not record the change durably (" + e.getMessage()
                             + "); nothing was changed, retry later");
-            try (StorageService.Batch readOnly = service.beginRefusingChanges(unavailable, budget)) {
+            try (Batch readOnly = service.beginRefusingChanges(unavailable, budget)) {
                 for (Fresh fresh : requests) {
                     fresh.outcomes = runActions(readOnly, fresh.request);
                     fresh.reply = codec.encode(fresh.request, fresh.outcomes);
@@ -189,10 +192,10 @@ public final class RequestPath implements RequestConsumer.Handler {
         }
         // Counted once their outcomes are final: a batch whose commit failed runs again, refused.
         requests.forEach(fresh -> count(fresh.request, fresh.outcomes));
-        touched.forEach(reconcile);
+        changed.forEach(reconcile);
     }
 
-    private static List<Outcome> runActions(StorageService.Batch batch, Request request) {
+    private static List<Outcome> runActions(Batch batch, Request request) {
         return request.actions().stream().map(batch::run).toList();
     }
 

@@ -11,6 +11,7 @@ import io.tether.connection.UriParser;
 import io.tether.connector.ActiveConnections;
 import io.tether.store.Store;
 import io.tether.testing.Http;
+import io.tether.worker.Batch;
 import io.tether.worker.StorageService;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,7 +37,7 @@ class ScrapeWithoutLocksTest {
             StorageService service = new StorageService("locks", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { },
                     metrics);
             service.load();
-            try (StorageService.Batch batch = service.begin()) {
+            try (Batch batch = service.begin()) {
                 batch.run(new Action.Manage("c-1", UriParser.parse("file:///srv/one")));
                 batch.run(new Action.Manage("c-2", UriParser.parse("file:///srv/one")));
                 batch.commit();
@@ -46,7 +47,7 @@ class ScrapeWithoutLocksTest {
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Thread holder = new Thread(() -> {
-                try (StorageService.Batch batch = service.begin(); Store.Transaction tx = store.begin()) {
+                try (Batch batch = service.begin(); Store.Transaction tx = store.begin()) {
                     batch.run(new Action.Manage("c-3", UriParser.parse("file:///srv/two")));
                     held.countDown();
                     release.await();

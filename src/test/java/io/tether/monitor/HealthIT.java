@@ -15,6 +15,7 @@ import io.tether.connector.Connectors;
 import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
+import io.tether.store.OutboxEvent;
 import io.tether.store.Store;
 import io.tether.testing.Host;
 import io.tether.testing.Requirements;
@@ -99,7 +100,7 @@ class HealthIT {
     /** The status events written so far, each checked against its schema. */
     private List<JsonNode> events() throws Exception {
         List<JsonNode> events = new ArrayList<>();
-        for (Store.OutboxEvent e : store.pendingEvents(0, 10_000)) {
+        for (OutboxEvent e : store.pendingEvents(0, 10_000)) {
             JsonNode note = JsonRpc.MAPPER.readTree(e.body());
             assertEquals(List.of(), Schemas.problems("storageServerStatusChanged.event", note), e.body());
             events.add(note.get("params"));

@@ -2,12 +2,19 @@ package io.tether.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.Reply;
 import io.tether.files.UntrustedPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +58,7 @@ class StoreTest {
 
     @Test
     void requestLogKeepsTheRecentRepliesOfCommittedTransactionsOnly() throws Exception {
-        int total = Store.REPLIES_KEPT + 2_500;
+        int total = RequestLog.REPLIES_KEPT + 2_500;
         try (Store store = Store.open(dir)) {
             for (int first = 1; first <= total; first += 500) {
                 try (Store.Transaction tx = store.begin()) {
@@ -82,14 +89,46 @@ class StoreTest {
         assertEquals(Optional.empty(), store.findReply("r1"), "trimmed");
         assertEquals(Optional.empty(), store.findReply("r2000"), "trimmed");
         assertEquals(Optional.of(new Reply.Send("reply " + total)), store.findReply("r" + total));
-        int oldestKept = total - Store.REPLIES_KEPT;
+        int oldestKept = total - RequestLog.REPLIES_KEPT;
         assertEquals(Optional.of(new Reply.Send("reply " + oldestKept)), store.findReply("r" + oldestKept));
+    }
+
+    /**
+     * An event the V3 schema wrote and nobody published keeps its state and change when the store
+     * is migrated to V4: the publisher's selectors for it are what its body says.
+     */
+    @Test
+    void anEventWrittenBeforeTheOutboxKeptSelectorsIsPublishedWithThem() throws Exception {
+        StoreFiles files = new StoreFiles(dir);
+        Flyway.configure().dataSource(files.url(false), "tether", "").locations("classpath:db/migration")
+                .target("3").load().migrate();
+        String body = "{\"jsonrpc\":\"2.0\",\"method\":\"statusChanged\",\"params\":{\"hostId\":\"h\",\"seq\":7,"
+                + "\"connectionInfo\":{\"state\":\"not this\",\"change\":\"nor this\"},\"state\":\"CONNECTING\","
+                + "\"lastError\":null,\"change\":\"MANAGED\"}}";
+        try (Connection db = DriverManager.getConnection(files.url(true), "tether", "");
+             PreparedStatement ps = db.prepareStatement("INSERT INTO event_outbox (seq, body) VALUES (7, ?)")) {
+            ps.setString(1, body);
+            ps.executeUpdate();
+        }
+        try (Store store = Store.open(dir)) {
+            assertEquals(List.of(new OutboxEvent(7, body, "CONNECTING", "MANAGED")), store.pendingEvents(0, 10));
+            assertEquals(7, store.lastSeq());
+            try (Store.Transaction tx = store.begin()) {
+                tx.appendEvent(8, "{}", "CONNECTED", "STATE");
+                tx.commit();
+            }
+            assertEquals(new OutboxEvent(8, "{}", "CONNECTED", "STATE"), store.pendingEvents(7, 10).get(0));
+        }
+        try (Stream<Path> backups = Files.list(files.backups())) {
+            assertTrue(backups.anyMatch(b -> b.getFileName().toString().startsWith("before-V4-from-V3")),
+                    "backed up before the migration");
+        }
     }
 
     private static void append(Store store, long... seqs) {
         try (Store.Transaction tx = store.begin()) {
             for (long seq : seqs) {
-                tx.appendEvent(seq, "{\"seq\":" + seq + "}");
+                tx.appendEvent(seq, "{\"seq\":" + seq + "}", "CONNECTED", "STATE");
             }
             tx.commit();
         }

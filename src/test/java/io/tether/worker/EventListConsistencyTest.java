@@ -16,6 +16,7 @@ import io.tether.connection.Observation;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
+import io.tether.store.OutboxEvent;
 import io.tether.store.Store;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
@@ -162,9 +163,9 @@ class EventListConsistencyTest {
             long before = replay.seq;
             path.handle(List.of(new Incoming.Readable(call(2, "unmanageStorageServer", "{\"connectionIdPrefix\":\"crowd-\"}"),
                     Optional.of("msg:all"))));
-            List<Store.OutboxEvent> unmanaged = store.pendingEvents(before, 100);
+            List<OutboxEvent> unmanaged = store.pendingEvents(before, 100);
             assertTrue(unmanaged.size() > 1, "one unmanage of 10,000 long CIDs is split: " + unmanaged.size() + " events");
-            for (Store.OutboxEvent e : unmanaged) {
+            for (OutboxEvent e : unmanaged) {
                 assertTrue(e.body().length() < 1_114_112, "each fits a message: " + e.body().length() + " bytes");
             }
             replay.readOutbox(store, 0); // each part counts the CIDs left after it
@@ -248,7 +249,7 @@ class EventListConsistencyTest {
         final Map<Long, Map<String, String>> statesAt = new HashMap<>();
 
         void readOutbox(Store store, long seed) throws Exception {
-            for (Store.OutboxEvent e : store.pendingEvents(seq, 10_000)) {
+            for (OutboxEvent e : store.pendingEvents(seq, 10_000)) {
                 assertEquals(seq + 1, e.seq(), "events are gap-free (seed " + seed + ")");
                 JsonNode note = JsonRpc.MAPPER.readTree(e.body());
                 assertEquals(List.of(), Schemas.problems("storageServerStatusChanged.event", note), e.body());

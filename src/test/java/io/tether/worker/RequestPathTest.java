@@ -12,6 +12,7 @@ import io.tether.connection.ConnectionKey;
 import io.tether.connector.ActiveConnections;
 import io.tether.connector.MountPolicy;
 import io.tether.sealing.SealingKey;
+import io.tether.store.OutboxEvent;
 import io.tether.store.Store;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
@@ -221,7 +222,7 @@ class RequestPathTest {
             }
             assertEquals(900, seen.size(), "list " + i + " read every CID");
         }
-        assertTrue(total < StorageService.ListBudget.BYTES + 40 * 200,
+        assertTrue(total < ListBudget.BYTES + 40 * 200,
                 "40 lists of a ~300 KB host arrived together: " + total + " bytes of replies in hand");
         assertTrue(JsonRpc.MAPPER.readTree(((Reply.Send) replies.get(39)).json()).at("/result/connections").isEmpty(),
                 "the last lists got empty pages, with a next to go on from");
@@ -232,7 +233,7 @@ class RequestPathTest {
         send("[" + manage(1, "e-1") + "," + unmanage(2, "e-1") + "," + manage(3, "e-1") + "," + manage(4, "e-2")
                 + "," + unmanage(5, "e-1") + "]", "msg:events");
         List<String> seen = new ArrayList<>();
-        for (Store.OutboxEvent e : store.pendingEvents(0, 100)) {
+        for (OutboxEvent e : store.pendingEvents(0, 100)) {
             JsonNode params = JsonRpc.MAPPER.readTree(e.body()).get("params");
             seen.add(params.get("change").asText() + " " + params.get("changedIds") + " " + params.get("connectionIdCount"));
         }

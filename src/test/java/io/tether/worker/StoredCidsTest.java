@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.sealing.SealingKey;
+import io.tether.store.OutboxEvent;
 import io.tether.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +131,7 @@ class StoredCidsTest {
         JsonNode unmanaged = send(call(1, "unmanageStorageServer", "{\"connectionId\":\"old-zone\"}")).get(0).get("result");
         assertEquals("[\"old-zone\"]", unmanaged.get("unmanaged").toString());
         assertFalse(list().has("old-zone"));
-        List<Store.OutboxEvent> events = worker.store.pendingEvents(before, 10);
+        List<OutboxEvent> events = worker.store.pendingEvents(before, 10);
         assertEquals(1, events.size(), "one event: " + events);
         JsonNode event = JsonRpc.MAPPER.readTree(events.get(0).body()).get("params");
         assertEquals("UNMANAGED", event.get("change").asText());
@@ -204,7 +205,7 @@ class StoredCidsTest {
         // Unmanaged beside the CID that holds its key: the event is that connection's, still up with v6a.
         long before = worker.store.lastSeq();
         send(call(2, "unmanageStorageServer", "{\"connectionId\":\"v6b\"}"));
-        List<Store.OutboxEvent> events = worker.store.pendingEvents(before, 10);
+        List<OutboxEvent> events = worker.store.pendingEvents(before, 10);
         assertEquals(1, events.size(), events.toString());
         JsonNode event = JsonRpc.MAPPER.readTree(events.get(0).body()).get("params");
         assertEquals("nfs://[2001:db8::1]/export", event.get("connectionKey").asText());

@@ -1,0 +1,201 @@
+package io.tether.worker;
+
+import io.tether.api.StatusEvent;
+import io.tether.connection.ConnectionKey;
+import io.tether.connection.ConnectionState;
+import io.tether.connection.Health;
+import io.tether.connection.HostConnection;
+import io.tether.connection.Registry;
+import io.tether.connection.StrandedCid;
+import io.tether.store.Store;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host's status events before they are durable: hands out seqs, gathers the changes of the
+ * batch in progress into events, and writes them into the commit of those changes. Changes of one
+ * kind to one connection in a row (a burst of manages on one export, say) make one event listing
+ * them all in changedIds, up to what one event may name ({@link StatusEvent#MAX_CHANGED_ID_BYTES}).
+ * An event reads its connection's CID count and state when it is closed, so it tells the
+ * connection as its changes left it. Used under the {@link StorageService}'s lock only.
+ */
+final class EventJournal {
+    private final String hostId;
+    private final Clock clock;
+    private final Registry registry;
+    /** The last seq committed. */
+    private long seq;
+    /** The last seq handed out in the batch in progress. */
+    private long batchSeq;
+    /** The batch's closed events, to write on its commit. */
+    private final List<StatusEvent> events = new ArrayList<>();
+    /** Per connection, the event that further changes of the same kind join. */
+    private final Map<ConnectionKey, OpenEvent> open = new LinkedHashMap<>();
+
+    EventJournal(String hostId, Clock clock, Registry registry) {
+        this.hostId = hostId;
+        this.clock = clock;
+        this.registry = registry;
+    }
+
+    /** Continues after {@code lastSeq}, the highest seq the store ever handed out. */
+    void continueAfter(long lastSeq) {
+        seq = lastSeq;
+    }
+
+    /** The last seq committed: every event up to it is durable. */
+    long seq() {
+        return seq;
+    }
+
+    /** Starts a batch's events, numbered after the last committed one. */
+    void beginBatch() {
+        batchSeq = seq;
+        events.clear();
+        open.clear();
+    }
+
+    /**
+     * The seq a list page reports: every event up to it tells what the page shows. Closes the open
+     * events, whose counts and states the page must match.
+     */
+    long listSeq() {
+        seal();
+        return batchSeq;
+    }
+
+    /** Whether the batch wrote any event. */
+    boolean hasEvents() {
+        return !events.isEmpty() || !open.isEmpty();
+    }
+
+    /**
+     * Records a change of {@code c}'s CIDs {@code changedIds}.
+     *
+     * @param counted whether the CIDs are (or were) the connection's own: false for a stranded CID
+     */
+    void change(HostConnection c, StatusEvent.Change change, List<String> changedIds, boolean counted) {
+        OpenEvent current = open.get(c.key());
+        if (current == null || current.change != change || change == StatusEvent.Change.STATE) {
+            closeOther(c.key(), change);
+            current = new OpenEvent(c, change, ++batchSeq);
+            open.put(c.key(), current);
+        }
+        for (int i = 0; i < changedIds.size(); i++) {
+            String cid = changedIds.get(i);
+            if (!current.fits(cid)) {
+                // Full, and closed before the rest of this change is in events: its count is the
+                // connection's without the CIDs still to come (the registry has them already).
+                int toCome = counted ? changedIds.size() - i : 0;
+                events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? -toCome : toCome));
+                current = new OpenEvent(c, change, ++batchSeq);
+                open.put(c.key(), current);
+            }
+            current.add(cid);
+        }
+    }
+
+    /**
+     * Closes the connection's open event before a change of another kind: an open event reads
+     * the connection when closed, so it must close while the connection is as its own changes
+     * left it.
+     */
+    void closeOther(ConnectionKey key, StatusEvent.Change change) {
+        OpenEvent current = open.get(key);
+        if (current != null && (current.change != change || change == StatusEvent.Change.STATE)) {
+            events.add(current.snapshot(0));
+            open.remove(key);
+        }
+    }
+
+    /**
+     * The event of a stranded CID unmanaged while no connection has its key: no open event can
+     * take it, and no served CID has its key, so its count is 0.
+     */
+    void strandedUnmanaged(StrandedCid stranded) {
+        events.add(new StatusEvent(hostId, ++batchSeq, clock.instant(), stranded.connectionKey(), 0,
+                List.of(stranded.cid()), ConnectionState.DISCONNECTED.name(), false, stranded.error(),
+                Health.notConnected(), ListQuery.strandedInfo(stranded), StatusEvent.Change.UNMANAGED.name()));
+    }
+
+    /** Writes the batch's events, in seq order, into {@code tx}, the commit of their changes. */
+    void writeBatch(Store.Transaction tx) {
+        seal();
+        events.sort(Comparator.comparingLong(StatusEvent::seq));
+        for (StatusEvent e : events) {
+            write(tx, e);
+        }
+    }
+
+    /** The batch's events are durable: its seqs are handed out. */
+    void batchCommitted() {
+        seq = batchSeq;
+    }
+
+    /** Lets go of the batch's events, committed or not. */
+    void endBatch() {
+        events.clear();
+        open.clear();
+    }
+
+    /** The event of a change a connector observed, numbered next; {@link #write} it, then {@link #committed} it. */
+    StatusEvent observed(HostConnection connection, StatusEvent.Change change) {
+        return new OpenEvent(connection, change, seq + 1).snapshot(0);
+    }
+
+    /** Writes one event into {@code tx}, with the params its message properties repeat. */
+    static void write(Store.Transaction tx, StatusEvent event) {
+        tx.appendEvent(event.seq(), event.toNotification(), event.state(), event.change());
+    }
+
+    /** {@code event}, written by {@link #observed}'s caller, is durable. */
+    void committed(StatusEvent event) {
+        seq = event.seq();
+    }
+
+    /** Closes every open event. */
+    private void seal() {
+        open.values().forEach(e -> events.add(e.snapshot(0)));
+        open.clear();
+    }
+
+    /** An event still taking changes; its CID count and state are read when it is closed. */
+    private final class OpenEvent {
+        final HostConnection connection;
+        final StatusEvent.Change change;
+        final long seq;
+        final Instant at = clock.instant();
+        final List<String> changedIds = new ArrayList<>();
+        private int changedIdBytes;
+
+        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq) {
+            this.connection = connection;
+            this.change = change;
+            this.seq = seq;
+        }
+
+        /** Whether {@code cid} can join it; the first CID always can. */
+        boolean fits(String cid) {
+            return changedIds.isEmpty() || changedIdBytes + StatusEvent.changedIdBytes(cid) <= StatusEvent.MAX_CHANGED_ID_BYTES;
+        }
+
+        void add(String cid) {
+            changedIds.add(cid);
+            changedIdBytes += StatusEvent.changedIdBytes(cid);
+        }
+
+        /** @param countAdjustment added to the connection's CID count as it is now */
+        StatusEvent snapshot(int countAdjustment) {
+            HostConnection now = registry.connection(connection.key());
+            HostConnection c = now != null ? now : connection;
+            return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment,
+                    List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
+                    c.health(), c.connectionInfo(), change.name());
+        }
+    }
+}

@@ -6,13 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.store.OutboxEvent;
+import io.tether.store.Store;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -115,6 +125,42 @@ class UpgradeIT {
                             || !connections.at("/fx-nfs-v6b/lastError/name").asText().equals(CONFLICT), connections.toString());
                     assertEquals(LOOPBACK, connections.at("/fx-nfs-hex/connectionKey").asText(), "the rewrite was stored");
                 }
+            }
+        }
+    }
+
+    /**
+     * An event an earlier version wrote and did not publish before it stopped is published by this
+     * one, with the selectors its body names: the migration gives the outbox row its state and change.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void anEventAnEarlierVersionLeftUnpublishedIsPublishedWithItsSelectors(String commit, long lastSeq,
+            Map<String, Expected> expected) throws Exception {
+        Path data = copyFixture(commit);
+        long seq = lastSeq + 1;
+        String body = "{\"jsonrpc\":\"2.0\",\"method\":\"statusChanged\",\"params\":{\"hostId\":\"upgrade\",\"seq\":"
+                + seq + ",\"at\":\"2026-01-01T00:00:00Z\",\"connectionKey\":\"file:///srv/tether-fixture/a\",\"cidCount\":2,"
+                + "\"changedIds\":[],\"state\":\"DISCONNECTED\",\"connected\":false,\"lastError\":null,"
+                + "\"health\":{\"status\":\"unknown\",\"reasons\":[]},\"connectionInfo\":{\"type\":\"file\"},\"change\":\"HEALTH\"}}";
+        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + data.resolve("db").resolve("tether")
+                + ";IFEXISTS=TRUE", "tether", "");
+             PreparedStatement ps = db.prepareStatement("INSERT INTO event_outbox (seq, body) VALUES (?, ?)")) {
+            ps.setLong(1, seq);
+            ps.setString(2, body);
+            ps.executeUpdate();
+        }
+        try (Store store = Store.open(data.resolve("db"))) {
+            assertEquals(List.of(new OutboxEvent(seq, body, "DISCONNECTED", "HEALTH")), store.pendingEvents(0, 10));
+        }
+        try (TestWorker worker = new TestWorker("upgrade", data, TestWorker::withHttp)) {
+            HttpClient http = HttpClient.newHttpClient();
+            // Counted by the change the publisher set on its message.
+            await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(
+                    URI.create(worker.httpUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body(),
+                    metrics -> metrics.contains("tether_events_published_total{change=\"HEALTH\"} 1"));
+            try (RawClient client = new RawClient(worker.url(), "upgrade")) {
+                assertTrue(client.list().get("seq").asLong() >= seq, "seqs go on after the earlier version's last event");
             }
         }
     }

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * its row. Runs on the {@link Store}'s connection, in its commits.
  */
 final class CidRows {
+    // Under the store's name, as the rest of what the store logs.
     private static final Logger log = LoggerFactory.getLogger(Store.class);
 
     private final CredentialCipher cipher;

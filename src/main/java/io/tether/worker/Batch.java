@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * it short. Closing without {@link #commit()} undoes every change in memory and in the store.
  */
 public final class Batch implements AutoCloseable {
+    // Under the service's name: operators filter the host state's changes by it, whichever class makes them.
     private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
     private final StorageService host;

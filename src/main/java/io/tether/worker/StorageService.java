@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class StorageService implements ConnectionTable {
     private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
+    // Package-private for Batch, which changes them under the lock while it is open.
     final String hostId;
     final Store store;
     final Clock clock;

@@ -49,11 +49,6 @@ public final class IscsiConnector implements Connector {
         this.initiatorName = initiatorName();
     }
 
-    @Override
-    public void check(StorageUri uri) throws ConnectorException {
-        probe(uri);
-    }
-
     /**
      * The session is there and logged in; while iscsid recovers it (state FAILED, and FREE past
      * its recovery_tmo) the failure says "recovering", so that the monitor leaves it to iscsid. Where
@@ -68,8 +63,12 @@ public final class IscsiConnector implements Connector {
         return new Probe(false, paths(uri, session).orElse(null), Map.of());
     }
 
+    /**
+     * Logs in to the target, or adopts the session there is, and adds the URI's LUN to it. It shows
+     * nothing more ({@link Probe#PLAIN}): the LUN's multipath paths are read by the next probe.
+     */
     @Override
-    public void connect(StorageUri uri) throws ConnectorException {
+    public Probe establish(StorageUri uri) throws ConnectorException {
         IscsiScheme.Target target = IscsiScheme.target(uri);
         Optional<IscsiSessions.Session> existing = session(target);
         if (existing.isPresent()) {
@@ -77,7 +76,7 @@ public final class IscsiConnector implements Connector {
             requireLoggedIn(existing.get(), target);
             scanLun(uri, existing.get(), false);
             log.info("key={} adopted the existing iSCSI session", uri.key());
-            return;
+            return Probe.PLAIN;
         }
         Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
         checkLoginAtTarget(uri, target);
@@ -116,6 +115,7 @@ public final class IscsiConnector implements Connector {
             scanLun(uri, made.get(), true);
         }
         log.info("key={} logged in to {} at {}", uri.key(), target.iqn(), target.portal());
+        return Probe.PLAIN;
     }
 
     /**

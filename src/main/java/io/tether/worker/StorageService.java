@@ -499,7 +499,7 @@ public final class StorageService implements ConnectionTable {
             Map<String, Results.Entry> entries = new LinkedHashMap<>();
             int n = 0;
             TreeMap<ConnectionKey, HostConnection> orphans = new TreeMap<>();
-            registry.orphans().forEach(c -> orphans.put(c.key(), c));
+            registry.unheld().forEach(c -> orphans.put(c.key(), c));
             for (HostConnection orphan : orphans.values()) {
                 entries.put("unmanaged-" + (++n), entry(orphan, false));
             }

@@ -106,7 +106,7 @@ class HealthFactsTest {
         assertEquals(VdsmError.FileStorageDomainStaleNFSHandle, stale.error());
         assertTrue(stale.getMessage().contains("stale file handle") && stale.getMessage().endsWith(
                 "unmounting it lazily and mounting it again at once"), stale.getMessage());
-        assertThrows(ConnectorException.class, () -> posix.connect(uri)); // the scripted stat stays stale
+        assertThrows(ConnectorException.class, () -> posix.establish(uri)); // the scripted stat stays stale
         assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
         assertTrue(runner.commands.stream().anyMatch(c -> c.contains("mount -t tmpfs -o nosuid,nodev /tether-stale " + point)),
                 runner.commands.toString());
@@ -201,7 +201,7 @@ class HealthFactsTest {
         assertTrue(probe.isRecovering());
         assertTrue(probe.getMessage().contains("iscsid is recovering it: left to iscsid (its I/O waits for up to its recovery_tmo of 120 s)"),
                 probe.getMessage());
-        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.connect(uri));
+        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.establish(uri));
         assertTrue(connect.isRecovering());
         assertEquals(List.of(), runner.commands, "no logout, no login");
     }
@@ -221,7 +221,7 @@ class HealthFactsTest {
         assertTrue(probe.isRecovering());
         assertTrue(probe.getMessage().endsWith("is FREE: its recovery_tmo of 120 s has passed, so its I/O fails, and iscsid"
                 + " goes on reconnecting it: left to iscsid"), probe.getMessage());
-        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.connect(uri));
+        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.establish(uri));
         assertTrue(connect.isRecovering());
         assertEquals(List.of(), runner.commands, "no logout, no login");
     }
@@ -232,7 +232,7 @@ class HealthFactsTest {
         try (ServerSocket portal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             ScriptedRunner runner = new ScriptedRunner();
             IscsiConnector iscsi = new IscsiConnector(runner, sessions(sysfs("LOGGED_IN", "192.0.2.20", 3260)), Duration.ofSeconds(1));
-            iscsi.connect(uri("iscsi://user%Secret-1@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/2"));
+            iscsi.establish(uri("iscsi://user%Secret-1@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/2"));
             String node = "iscsiadm -m node -T " + IQN + " -I default -p 127.0.0.1:" + portal.getLocalPort();
             List<String> commands = runner.commands;
             int login = commands.indexOf(node + " -l");
@@ -250,9 +250,9 @@ class HealthFactsTest {
         Path scan = sys.resolve("devices/platform/host7/scsi_host/host7/scan");
         ScriptedRunner runner = new ScriptedRunner();
         IscsiConnector iscsi = new IscsiConnector(runner, sessions(sys), Duration.ofSeconds(1));
-        iscsi.connect(uri("iscsi://192.0.2.20/" + IQN + "/1"));
+        iscsi.establish(uri("iscsi://192.0.2.20/" + IQN + "/1"));
         assertEquals("", Files.readString(scan), "LUN 1 is there already");
-        iscsi.connect(uri("iscsi://192.0.2.20/" + IQN + "/5"));
+        iscsi.establish(uri("iscsi://192.0.2.20/" + IQN + "/5"));
         assertEquals("- - 5", Files.readString(scan));
         assertEquals(List.of(), runner.commands);
     }

@@ -94,10 +94,10 @@ public final class MountConnector implements Connector {
         }
         stat(mount.mountPoint());
         readCheck(uri, mount.mountPoint());
-        return facts(uri, mount);
+        return shown(uri, mount);
     }
 
-    /** {@link #adoptOrMount}, then the mount's {@code readCheck} and facts, as a probe takes them. */
+    /** {@link #adoptOrMount}, then the mount's {@code readCheck} and what it shows, as a probe takes them. */
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
         adoptOrMount(uri);
@@ -106,7 +106,7 @@ public final class MountConnector implements Connector {
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint
                         + " after mounting it"));
         readCheck(uri, mount.mountPoint());
-        return facts(uri, mount);
+        return shown(uri, mount);
     }
 
     /**
@@ -142,8 +142,8 @@ public final class MountConnector implements Connector {
         }
         MountSettings settings = MountPaths.settings(uri);
         sources.check(uri, settings);
-        if (settings.server().isPresent()) {
-            Reachability.check(settings.server().get(), timeout, VdsmError.StorageServerConnectionError);
+        if (settings.serverCheck().isPresent()) {
+            Reachability.check(settings.serverCheck().get(), timeout, VdsmError.StorageServerConnectionError);
         }
         try {
             MountPaths.createMountPoint(root, mountPoint);
@@ -171,7 +171,7 @@ public final class MountConnector implements Connector {
             CommandRunner.Result result = run(scope.wrap(mount.command(), mountPoint), VdsmError.MountError);
             if (result.exitCode() != 0) {
                 removeQuietly(mountPoint);
-                throw new ConnectorException(VdsmError.MountError, failure(mount.command(), settings, result, helpers));
+                throw new ConnectorException(VdsmError.MountError, failureMessage(mount.command(), settings, result, helpers));
             }
         }
         stat(mountPoint);
@@ -183,7 +183,7 @@ public final class MountConnector implements Connector {
      * {@code ro} (the kernel remounts a file system read-only after errors, and says so in its
      * options), and for NFS the version the kernel negotiated ({@code vers=} in its options).
      */
-    static Probe facts(StorageUri uri, MountTable.Mount mount) {
+    static Probe shown(StorageUri uri, MountTable.Mount mount) {
         boolean readOnly = mount.readOnly() && !uri.options().contains("ro");
         Map<String, Object> info = new LinkedHashMap<>();
         if (uri.type() == StorageType.NFS) {
@@ -344,7 +344,7 @@ public final class MountConnector implements Connector {
      * for any other EINVAL, a bad option included, ends in "missing codepage or helper program, or
      * other error", which says nothing about the helper.
      */
-    static String failure(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
+    static String failureMessage(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
         String words = result.message();
         String type = settings.vfsType();
         boolean helperMissing = !helpers.helperFor(type)

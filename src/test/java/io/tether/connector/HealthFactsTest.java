@@ -73,21 +73,21 @@ class HealthFactsTest {
     @Test
     void aFileSystemTheKernelMadeReadOnlyIsReadOnly() throws Exception {
         StorageUri loop = uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop");
-        assertTrue(MountConnector.facts(loop, mountAt("/tmp/hy/m")).readOnly(), "emergency_ro after errors");
-        assertTrue(MountConnector.facts(loop, mountAt("/tmp/hy/r")).readOnly(), "remounted ro");
-        assertFalse(MountConnector.facts(uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop,ro"), mountAt("/tmp/hy/r"))
+        assertTrue(MountConnector.shown(loop, mountAt("/tmp/hy/m")).readOnly(), "emergency_ro after errors");
+        assertTrue(MountConnector.shown(loop, mountAt("/tmp/hy/r")).readOnly(), "remounted ro");
+        assertFalse(MountConnector.shown(uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop,ro"), mountAt("/tmp/hy/r"))
                 .readOnly(), "asked for ro: as wanted");
-        assertFalse(MountConnector.facts(uri("posix://127.0.0.1/tmp/hx/exp?vfsType=fuse.sshfs"), mountAt("/tmp/hx/mnt"))
+        assertFalse(MountConnector.shown(uri("posix://127.0.0.1/tmp/hx/exp?vfsType=fuse.sshfs"), mountAt("/tmp/hx/mnt"))
                 .readOnly());
     }
 
     @Test
     void theNfsVersionTheKernelChoseIsReadBack() throws Exception {
         assertEquals(Map.of("negotiatedVersion", "4.2"),
-                MountConnector.facts(uri("nfs://filer/exp/v4"), mountAt("/rhev/data-center/mnt/filer:_exp_v4")).info());
+                MountConnector.shown(uri("nfs://filer/exp/v4"), mountAt("/rhev/data-center/mnt/filer:_exp_v4")).info());
         assertEquals(Map.of("negotiatedVersion", "3"),
-                MountConnector.facts(uri("nfs://filer/exp/v3?version=auto"), mountAt("/rhev/data-center/mnt/filer:_exp_v3")).info());
-        assertEquals(Map.of(), MountConnector.facts(uri("posix:///tmp/hy/d.img?vfsType=ext4"), mountAt("/tmp/hy/m")).info());
+                MountConnector.shown(uri("nfs://filer/exp/v3?version=auto"), mountAt("/rhev/data-center/mnt/filer:_exp_v3")).info());
+        assertEquals(Map.of(), MountConnector.shown(uri("posix:///tmp/hy/d.img?vfsType=ext4"), mountAt("/tmp/hy/m")).info());
     }
 
     /** A stale handle fails the probe with 384 saying it is remounted at once; the connect then detaches it and mounts it again. */

@@ -197,7 +197,7 @@ class MountConnectorTest {
         Command mount = Command.of(Program.MOUNT.providedBy(hint)).arg(Word.TYPE, settings.type(), Word.OPTIONS,
                 new MountOptions(List.of(new MountOption("size", "1m"), MountOption.flag("nosuid"))), source,
                 new LocalPath("/mnt/h.invalid:_p"));
-        return MountConnector.failure(mount, settings, new CommandRunner.Result(32, "", words), helpers);
+        return MountConnector.failureMessage(mount, settings, new CommandRunner.Result(32, "", words), helpers);
     }
 
     /** A bad option is mount's failure, in mount's words; "missing ... helper program" there is one of its guesses. */

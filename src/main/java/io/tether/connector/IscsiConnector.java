@@ -82,20 +82,20 @@ public final class IscsiConnector implements Connector {
         checkLoginAtTarget(uri, target);
         iscsiadm(node(target).arg(Word.OP_NEW), VdsmError.iSCSISetupError, "creating the node");
         try {
-            iscsiadm(update(target, Word.NODE_STARTUP, Word.MANUAL), VdsmError.iSCSISetupError, "configuring the node");
+            iscsiadm(nodeUpdate(target, Word.NODE_STARTUP, Word.MANUAL), VdsmError.iSCSISetupError, "configuring the node");
             // The kernel then adds only the LUNs asked for (scanLun), not every LUN of the target.
             // open-iscsi before 2.0.874 has no such setting: its kernel then scans every LUN at login.
             Optional<CommandRunner.Result> manualScan = runner.runQuietly(
-                    update(target, Word.NODE_SESSION_SCAN, Word.MANUAL), timeout);
+                    nodeUpdate(target, Word.NODE_SESSION_SCAN, Word.MANUAL), timeout);
             if (manualScan.isEmpty() || manualScan.get().exitCode() != 0) {
                 log.info("key={} node.session.scan=manual not set ({}); the kernel scans every LUN at login", uri.key(),
                         manualScan.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
             }
             if (uri.username() != null) {
-                iscsiadm(update(target, Word.AUTH_METHOD, Word.CHAP), VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(update(target, Word.AUTH_USERNAME, chapName(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_METHOD, Word.CHAP), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_USERNAME, chapName(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
                 // The one secret on a command line: iscsiadm has no other way to take it.
-                iscsiadm(update(target, Word.AUTH_PASSWORD, chapSecret(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_PASSWORD, chapSecret(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
             }
             CommandRunner.Result login = run(node(target).arg(Word.LOGIN), VdsmError.iSCSILoginError);
             // A session that exists already is what we wanted.
@@ -255,7 +255,7 @@ public final class IscsiConnector implements Connector {
         return HostCommands.iscsiNode(target);
     }
 
-    private static Command update(IscsiScheme.Target target, Word name, io.tether.argv.Arg value) {
+    private static Command nodeUpdate(IscsiScheme.Target target, Word name, io.tether.argv.Arg value) {
         return HostCommands.iscsiNodeUpdate(target, name, value);
     }
 

@@ -471,7 +471,8 @@ class MountConnectorIT {
         Path hostFifo = tmp.resolve("host-fifo");
         Host.ok(10, "mkfifo", "-m", "600", hostFifo.toString());
         StorageUri uri = UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m&readCheck=dom_md/metadata");
-        posix.establish(uri);
+        // Mounted without the readCheck, which establish would read before the test plants the link.
+        posix.establish(UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m"));
         Path point = MountPaths.mountPoint(root, uri);
         Files.createDirectory(point.resolve("dom_md"));
         Files.createSymbolicLink(point.resolve("dom_md/metadata"), hostFifo);

@@ -226,7 +226,7 @@ class MountConnectorTest {
      * finding something still mounted there, refuses rather than mount on top of it.
      */
     @Test
-    void aConnectNeverMountsOnTopOfWhatIsThere() throws Exception {
+    void establishNeverMountsOnTopOfWhatIsThere() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("mnt"));
         StorageUri uri = UriParser.parse("posix:///tether-top?vfsType=tmpfs");
         Path point = MountPaths.mountPoint(root, uri);

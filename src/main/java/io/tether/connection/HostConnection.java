@@ -10,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * One host connection (a mount or an iSCSI session) and the CIDs that hold it. This class alone
- * decides state transitions ({@link #observe}); everything else reads its state. Not thread-safe:
+ * decides state transitions ({@link #apply}); everything else reads its state. Not thread-safe:
  * its owner ({@code worker.StorageService}) guards it.
  *
  * <p>Rules: a connection starts {@code CONNECTING} when managed or loaded at start-up; a success
@@ -45,14 +45,6 @@ public final class HostConnection {
         this.key = uri.key();
         this.uri = uri;
         this.since = since;
-    }
-
-    /**
-     * Applies what the connector saw. Returns true when the state changed, which is when a status
-     * event is due.
-     */
-    public boolean observe(Observation observation, Instant now) {
-        return apply(observation, now) == Change.STATE;
     }
 
     /** Applies what the connector saw and the monitor graded; says which event is due. */

@@ -189,8 +189,8 @@ public final class IpLiteral {
      * The IPv4 address inet_aton(3) reads in {@code text}, as four dotted decimal numbers: one to
      * four parts, each decimal, octal (a leading {@code 0}) or hex ({@code 0x}), the last filling
      * the bytes left ({@code 127.1} is {@code 127.0.0.1}, {@code 0177.0.0.1} and
-     * {@code 0x7f.0.0.1} too). This is the address the host's tools connected to for such a
-     * spelling, which {@link #checkIpv4} now refuses; empty when inet_aton would refuse it too.
+     * {@code 0x7f.0.0.1} too). This is the address the host's tools connect to for such a
+     * spelling, which {@link #checkIpv4} refuses; empty when inet_aton would refuse it too.
      */
     public static Optional<String> inetAton(String text) {
         String[] parts = text.split("\\.", -1);

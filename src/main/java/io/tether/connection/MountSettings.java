@@ -22,18 +22,18 @@ import java.util.Optional;
  * @param typeRequested whether the URI chose {@code vfsType}: the host's mount policy must then allow
  *                      the type; a type that always mounts as itself needs no such entry
  * @param installHint   the package that provides {@code mount.VFSTYPE}, named when mount has no helper
- * @param server        what to ask before mounting, so "unreachable" and "mount failed" are told
- *                      apart; empty when there is no server or no protocol to ask it with
+ * @param serverCheck   what to ask the server before mounting, so "unreachable" and "mount failed"
+ *                      are told apart; empty when there is no server or no protocol to ask it with
  */
 public record MountSettings(VfsType type, MountSource spec, List<MountOption> options, String directory,
-        boolean typeRequested, String installHint, Optional<ServerCheck> server) {
+        boolean typeRequested, String installHint, Optional<ServerCheck> serverCheck) {
 
     public MountSettings {
         Objects.requireNonNull(type);
         Objects.requireNonNull(spec);
         options = List.copyOf(options);
         Objects.requireNonNull(directory);
-        Objects.requireNonNull(server);
+        Objects.requireNonNull(serverCheck);
     }
 
     /** The {@code mount -t} type's name. */

@@ -208,13 +208,13 @@ public final class Registry {
     }
 
     /** Connections no CID holds any more (being disconnected, or whose disconnect failed). */
-    public List<HostConnection> orphans() {
-        List<HostConnection> orphans = new ArrayList<>();
+    public List<HostConnection> unheld() {
+        List<HostConnection> unheld = new ArrayList<>();
         for (HostConnection c : connections.values()) {
             if (c.cids().isEmpty()) {
-                orphans.add(c);
+                unheld.add(c);
             }
         }
-        return orphans;
+        return unheld;
     }
 }

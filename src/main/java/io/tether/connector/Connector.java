@@ -3,36 +3,24 @@ package io.tether.connector;
 import io.tether.connection.StorageUri;
 
 /**
- * Makes, checks and removes one kind of host connection. Implementations run host side effects
+ * Makes, probes and removes one kind of host connection. Implementations run host side effects
  * (mount, iscsiadm, file system checks) and nothing else: deciding when to call them is the
  * monitor's job, which also bounds each call with a timeout. Calls for one connection key never
- * overlap.
+ * overlap. The connections that no CID holds are listed by {@link ActiveConnections}, not here.
  */
 public interface Connector {
 
     /**
-     * Returns when the host connection exists and works now; otherwise throws why not. Called every
-     * probe interval, so keep it cheap.
+     * Returns what the host connection shows when it exists and works now, for the monitor to grade
+     * its health; otherwise throws why not. Called every probe interval, so keep it cheap.
      */
-    void check(StorageUri uri) throws ConnectorException;
-
-    /** Makes the connection; returns when it works or throws why not. Adopts one that already exists. */
-    void connect(StorageUri uri) throws ConnectorException;
+    Probe probe(StorageUri uri) throws ConnectorException;
 
     /**
-     * {@link #check}, and what the check showed for the monitor to grade the connection's health;
-     * the default has nothing to add.
+     * Brings the connection up, adopting one that already exists, and returns what it shows (as
+     * {@link #probe} says it) once it works; otherwise throws why not.
      */
-    default Probe probe(StorageUri uri) throws ConnectorException {
-        check(uri);
-        return Probe.PLAIN;
-    }
-
-    /** {@link #connect}, and what the new connection shows (as {@link #probe} says it). */
-    default Probe establish(StorageUri uri) throws ConnectorException {
-        connect(uri);
-        return Probe.PLAIN;
-    }
+    Probe establish(StorageUri uri) throws ConnectorException;
 
     /** Removes the connection. Succeeds when it is already gone. */
     void disconnect(StorageUri uri) throws ConnectorException;

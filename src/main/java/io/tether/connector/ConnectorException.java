@@ -4,7 +4,7 @@ import io.tether.connection.LastError;
 import java.time.Instant;
 
 /**
- * A connect, probe or disconnect failure, with the VDSM storage error number that fits it so an
+ * A probe, establish or disconnect failure, with the VDSM storage error number that fits it so an
  * engine written for VDSM keeps its error handling. Messages never contain credentials.
  */
 public final class ConnectorException extends Exception {

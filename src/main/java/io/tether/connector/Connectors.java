@@ -1,12 +1,13 @@
 package io.tether.connector;
 
+import io.tether.connection.Scheme;
 import io.tether.connection.StorageType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** The connector for each storage type, chosen by what its scheme makes on the host ({@code Scheme.Kind}). */
+/** The connector for each storage type, chosen by what its scheme makes on the host ({@link Scheme.Makes}). */
 public final class Connectors {
     private final Map<StorageType, Connector> byType;
 

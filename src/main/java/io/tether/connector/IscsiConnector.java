@@ -49,11 +49,6 @@ public final class IscsiConnector implements Connector {
         this.initiatorName = initiatorName();
     }
 
-    @Override
-    public void check(StorageUri uri) throws ConnectorException {
-        probe(uri);
-    }
-
     /**
      * The session is there and logged in; while iscsid recovers it (state FAILED, and FREE past
      * its recovery_tmo) the failure says "recovering", so that the monitor leaves it to iscsid. Where
@@ -68,8 +63,12 @@ public final class IscsiConnector implements Connector {
         return new Probe(false, paths(uri, session).orElse(null), Map.of());
     }
 
+    /**
+     * Logs in to the target, or adopts the session there is, and adds the URI's LUN to it. It shows
+     * nothing more ({@link Probe#PLAIN}): the LUN's multipath paths are read by the next probe.
+     */
     @Override
-    public void connect(StorageUri uri) throws ConnectorException {
+    public Probe establish(StorageUri uri) throws ConnectorException {
         IscsiScheme.Target target = IscsiScheme.target(uri);
         Optional<IscsiSessions.Session> existing = session(target);
         if (existing.isPresent()) {
@@ -77,26 +76,26 @@ public final class IscsiConnector implements Connector {
             requireLoggedIn(existing.get(), target);
             scanLun(uri, existing.get(), false);
             log.info("key={} adopted the existing iSCSI session", uri.key());
-            return;
+            return Probe.PLAIN;
         }
         Reachability.tcp("iSCSI portal", target.host(), target.port(), timeout, VdsmError.iSCSILoginError);
         checkLoginAtTarget(uri, target);
         iscsiadm(node(target).arg(Word.OP_NEW), VdsmError.iSCSISetupError, "creating the node");
         try {
-            iscsiadm(update(target, Word.NODE_STARTUP, Word.MANUAL), VdsmError.iSCSISetupError, "configuring the node");
+            iscsiadm(nodeUpdate(target, Word.NODE_STARTUP, Word.MANUAL), VdsmError.iSCSISetupError, "configuring the node");
             // The kernel then adds only the LUNs asked for (scanLun), not every LUN of the target.
             // open-iscsi before 2.0.874 has no such setting: its kernel then scans every LUN at login.
             Optional<CommandRunner.Result> manualScan = runner.runQuietly(
-                    update(target, Word.NODE_SESSION_SCAN, Word.MANUAL), timeout);
+                    nodeUpdate(target, Word.NODE_SESSION_SCAN, Word.MANUAL), timeout);
             if (manualScan.isEmpty() || manualScan.get().exitCode() != 0) {
                 log.info("key={} node.session.scan=manual not set ({}); the kernel scans every LUN at login", uri.key(),
                         manualScan.map(CommandRunner.Result::message).orElse("iscsiadm did not run"));
             }
             if (uri.username() != null) {
-                iscsiadm(update(target, Word.AUTH_METHOD, Word.CHAP), VdsmError.iSCSISetupError, "configuring CHAP");
-                iscsiadm(update(target, Word.AUTH_USERNAME, chapName(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_METHOD, Word.CHAP), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_USERNAME, chapName(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
                 // The one secret on a command line: iscsiadm has no other way to take it.
-                iscsiadm(update(target, Word.AUTH_PASSWORD, chapSecret(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
+                iscsiadm(nodeUpdate(target, Word.AUTH_PASSWORD, chapSecret(uri)), VdsmError.iSCSISetupError, "configuring CHAP");
             }
             CommandRunner.Result login = run(node(target).arg(Word.LOGIN), VdsmError.iSCSILoginError);
             // A session that exists already is what we wanted.
@@ -116,6 +115,7 @@ public final class IscsiConnector implements Connector {
             scanLun(uri, made.get(), true);
         }
         log.info("key={} logged in to {} at {}", uri.key(), target.iqn(), target.portal());
+        return Probe.PLAIN;
     }
 
     /**
@@ -255,7 +255,7 @@ public final class IscsiConnector implements Connector {
         return HostCommands.iscsiNode(target);
     }
 
-    private static Command update(IscsiScheme.Target target, Word name, io.tether.argv.Arg value) {
+    private static Command nodeUpdate(IscsiScheme.Target target, Word name, io.tether.argv.Arg value) {
         return HostCommands.iscsiNodeUpdate(target, name, value);
     }
 

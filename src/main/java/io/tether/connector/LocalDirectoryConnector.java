@@ -35,11 +35,6 @@ public final class LocalDirectoryConnector implements Connector {
         this.timeout = timeout;
     }
 
-    @Override
-    public void check(StorageUri uri) throws ConnectorException {
-        probe(uri);
-    }
-
     /** The directory is there, inside the roots, and answers; read-only if its file system is. */
     @Override
     public Probe probe(StorageUri uri) throws ConnectorException {
@@ -48,11 +43,6 @@ public final class LocalDirectoryConnector implements Connector {
     }
 
     /** There is nothing to make: connected is what the probe finds. */
-    @Override
-    public void connect(StorageUri uri) throws ConnectorException {
-        probe(uri);
-    }
-
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
         return probe(uri);

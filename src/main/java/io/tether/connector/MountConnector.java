@@ -27,9 +27,8 @@ import org.slf4j.LoggerFactory;
  * ({@link MountPaths}). Connected means: mountinfo has our mount point with the expected source
  * and type, and a {@code stat} of it (in a child process, killed on timeout, so a hung mount cannot
  * hang the worker) answers. An existing matching mount is adopted, never mounted twice: at our
- * mount point, or else at the mount point of the same spec with its host written another way,
- * where VDSM mounted it for a CID that spells the host so (docs/connectors.md, "One connection,
- * several spellings"); a disconnect unmounts it wherever it is, and only it. Nothing is mounted on
+ * mount point, or else at the mount point of the same spec with its host written another way
+ * ({@link OwnMounts}); a disconnect unmounts it wherever it is, and only it. Nothing is mounted on
  * top of anything, nor where a link leads ({@link MountPaths#createMountPoint}); a local source is a
  * block device the host does not use ({@link LocalSources}); a mount table that cannot be read is a
  * failure, never "nothing is mounted". A URI that the host's {@link MountPolicy} does not allow is
@@ -45,7 +44,7 @@ public final class MountConnector implements Connector {
 
     private final Path root;
     private final CommandRunner runner;
-    private final MountTable table;
+    private final OwnMounts mounts;
     private final Duration timeout;
     private final MountPolicy policy;
     private final MountHelpers helpers = MountHelpers.ofHost();
@@ -70,16 +69,11 @@ public final class MountConnector implements Connector {
         }
         this.root = MountPaths.realRoot(root);
         this.runner = runner;
-        this.table = table;
+        this.mounts = new OwnMounts(table);
         this.sources = LocalSources.ofHost(table);
         this.timeout = timeout;
         this.policy = policy;
         this.scope = scope;
-    }
-
-    @Override
-    public void check(StorageUri uri) throws ConnectorException {
-        probe(uri);
     }
 
     /**
@@ -92,27 +86,96 @@ public final class MountConnector implements Connector {
         // fails at its first look: a mount of it stays where it is, the operator's to remove.
         refuseWhatThePolicyRefuses(uri);
         Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
+        MountTable.Mount mount = mounts.mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
-        if (!matches(mount, uri)) {
+        if (!OwnMounts.belongsTo(mount, uri)) {
             throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
                     + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
         }
         stat(mount.mountPoint());
         readCheck(uri, mount.mountPoint());
-        return facts(uri, mount);
+        return shown(uri, mount);
     }
 
-    /** {@link #connect}, then the new mount's {@code readCheck} and facts, as a probe takes them. */
+    /** {@link #adoptOrMount}, then the mount's {@code readCheck} and what it shows, as a probe takes them. */
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
-        connect(uri);
+        adoptOrMount(uri);
         Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
+        MountTable.Mount mount = mounts.mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
                 VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint
                         + " after mounting it"));
         readCheck(uri, mount.mountPoint());
-        return facts(uri, mount);
+        return shown(uri, mount);
+    }
+
+    /**
+     * Adopts the URI's mount where it answers; else detaches it (dead, or its handles stale) and,
+     * with nothing left on top at the mount point, mounts it afresh.
+     */
+    private void adoptOrMount(StorageUri uri) throws ConnectorException {
+        // Not even an existing mount is adopted: keeping it would keep what the host forbids.
+        refuseWhatThePolicyRefuses(uri);
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        Optional<MountTable.Mount> existing = mounts.mounted(uri, mountPoint);
+        if (existing.isPresent()) {
+            Path found = existing.get().mountPoint();
+            if (!OwnMounts.belongsTo(existing.get(), uri)) {
+                throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
+                        + existing.get().source() + " (" + existing.get().fsType() + ")");
+            }
+            try {
+                stat(found);
+                failIfStale(uri, found);
+                log.info("key={} adopted the existing mount at {}", uri.key(), found);
+                return;
+            } catch (ConnectorException dead) {
+                // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
+                // away) or its handles are stale: reconnecting means detaching it and mounting afresh.
+                log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), found,
+                        dead.getMessage());
+                detach(uri, found);
+                if (!found.equals(mountPoint)) {
+                    removeQuietly(found);
+                }
+            }
+        }
+        MountSettings settings = MountPaths.settings(uri);
+        sources.check(uri, settings);
+        if (settings.serverCheck().isPresent()) {
+            Reachability.check(settings.serverCheck().get(), timeout, VdsmError.StorageServerConnectionError);
+        }
+        try {
+            MountPaths.createMountPoint(root, mountPoint);
+        } catch (UntrustedPathException e) {
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError, e.getMessage());
+        } catch (IOException e) {
+            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
+                    "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
+        }
+        // Never on top of anything: a mount left under a detached one, or one made meanwhile.
+        Optional<MountTable.Mount> below = mounts.at(mountPoint);
+        if (below.isPresent()) {
+            throw new ConnectorException(VdsmError.MountError, mountPoint + " still has " + below.get().source() + " ("
+                    + below.get().fsType() + ") mounted: not mounting on top of it");
+        }
+        MountCommand mount;
+        try {
+            mount = MountCommand.of(uri, settings, mountPoint, policy, secrets);
+        } catch (ConnectorException e) {
+            removeQuietly(mountPoint);
+            throw e;
+        }
+        try (mount) {
+            // The failure names the mount command as asked for; the launcher is in the log.
+            CommandRunner.Result result = run(scope.wrap(mount.command(), mountPoint), VdsmError.MountError);
+            if (result.exitCode() != 0) {
+                removeQuietly(mountPoint);
+                throw new ConnectorException(VdsmError.MountError, failureMessage(mount.command(), settings, result, helpers));
+            }
+        }
+        stat(mountPoint);
+        log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
     }
 
     /**
@@ -120,7 +183,7 @@ public final class MountConnector implements Connector {
      * {@code ro} (the kernel remounts a file system read-only after errors, and says so in its
      * options), and for NFS the version the kernel negotiated ({@code vers=} in its options).
      */
-    static Probe facts(StorageUri uri, MountTable.Mount mount) {
+    static Probe shown(StorageUri uri, MountTable.Mount mount) {
         boolean readOnly = mount.readOnly() && !uri.options().contains("ro");
         Map<String, Object> info = new LinkedHashMap<>();
         if (uri.type() == StorageType.NFS) {
@@ -161,10 +224,10 @@ public final class MountConnector implements Connector {
      * The probe's read, where the URI names a file, for a mount about to be adopted: its root can
      * answer {@code stat} from the client's cache while the file's handle is stale (the export was
      * replaced under it), and only a new mount heals that. Any other failure of the read is left to
-     * the connect's own read after adopting: a slow or refused read is no reason to detach a mount
+     * establish's own read after adopting: a slow or refused read is no reason to detach a mount
      * that VMs may be using.
      */
-    private void staleCheck(StorageUri uri, Path mountPoint) throws ConnectorException {
+    private void failIfStale(StorageUri uri, Path mountPoint) throws ConnectorException {
         try {
             readCheck(uri, mountPoint);
         } catch (ConnectorException e) {
@@ -174,97 +237,32 @@ public final class MountConnector implements Connector {
         }
     }
 
-    /** ESTALE: the reconciler connects at once, and connect detaches the mount and mounts it afresh. */
+    /** ESTALE: the reconciler establishes at once, which detaches the mount and mounts it afresh. */
     private static ConnectorException stale(Path mountPoint, String message) {
         return new ConnectorException(VdsmError.FileStorageDomainStaleNFSHandle, "mount " + mountPoint
                 + " has a stale file handle (" + message + "): unmounting it lazily and mounting it again at once");
     }
 
-    @Override
-    public void connect(StorageUri uri) throws ConnectorException {
-        // Not even an existing mount is adopted: keeping it would keep what the host forbids.
-        refuseWhatThePolicyRefuses(uri);
-        Path mountPoint = MountPaths.mountPoint(root, uri);
-        Optional<MountTable.Mount> existing = mounted(uri, mountPoint);
-        if (existing.isPresent()) {
-            Path found = existing.get().mountPoint();
-            if (!matches(existing.get(), uri)) {
-                throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
-                        + existing.get().source() + " (" + existing.get().fsType() + ")");
-            }
-            try {
-                stat(found);
-                staleCheck(uri, found);
-                log.info("key={} adopted the existing mount at {}", uri.key(), found);
-                return;
-            } catch (ConnectorException dead) {
-                // The mount is ours but its client gave up (e.g. ENOTCONN after the server went
-                // away) or its handles are stale: reconnecting means detaching it and mounting afresh.
-                log.warn("key={} existing mount at {} does not answer ({}); remounting", uri.key(), found,
-                        dead.getMessage());
-                detach(uri, found);
-                if (!found.equals(mountPoint)) {
-                    removeQuietly(found);
-                }
-            }
-        }
-        MountSettings settings = MountPaths.settings(uri);
-        sources.check(uri, settings);
-        if (settings.server().isPresent()) {
-            Reachability.check(settings.server().get(), timeout, VdsmError.StorageServerConnectionError);
-        }
-        try {
-            MountPaths.createMountPoint(root, mountPoint);
-        } catch (UntrustedPathException e) {
-            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError, e.getMessage());
-        } catch (IOException e) {
-            throw new ConnectorException(VdsmError.StorageServerAccessPermissionError,
-                    "cannot create mount point " + mountPoint + ": " + e.getClass().getSimpleName());
-        }
-        // Never on top of anything: a mount left under a detached one, or one made meanwhile.
-        Optional<MountTable.Mount> below = at(mountPoint);
-        if (below.isPresent()) {
-            throw new ConnectorException(VdsmError.MountError, mountPoint + " still has " + below.get().source() + " ("
-                    + below.get().fsType() + ") mounted: not mounting on top of it");
-        }
-        MountCommand mount;
-        try {
-            mount = MountCommand.of(uri, settings, mountPoint, policy, secrets);
-        } catch (ConnectorException e) {
-            removeQuietly(mountPoint);
-            throw e;
-        }
-        try (mount) {
-            // The failure names the mount command as asked for; the launcher is in the log.
-            CommandRunner.Result result = run(scope.wrap(mount.command(), mountPoint), VdsmError.MountError);
-            if (result.exitCode() != 0) {
-                removeQuietly(mountPoint);
-                throw new ConnectorException(VdsmError.MountError, failure(mount.command(), settings, result, helpers));
-            }
-        }
-        stat(mountPoint);
-        log.info("key={} mounted {} at {}", uri.key(), settings.source(), mountPoint);
-    }
-
     /**
      * Unmounts {@code uri}'s mounts: at its mount point and wherever another spelling of its host
      * holds its mount, each as often as it is there (mounts stacked by an older version). Only a
-     * mount that is this connection's ({@link #matches}) is unmounted: anything else found at its
-     * mount point is left, and reported as the disconnect's failure, so the connection stays listed
-     * with that error until it is gone.
+     * mount that is this connection's ({@link OwnMounts#belongsTo}) is unmounted: anything else
+     * found at its mount point is left, and reported as the disconnect's failure, so the connection
+     * stays listed with that error until it is gone.
      */
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
         Path mountPoint = MountPaths.mountPoint(root, uri);
         List<Path> points = new ArrayList<>();
         points.add(mountPoint);
-        otherSpellings(uri, mountPoint).forEach(m -> points.add(m.mountPoint()));
+        mounts.otherSpellings(uri, mountPoint).forEach(m -> points.add(m.mountPoint()));
         Optional<MountTable.Mount> foreign = Optional.empty();
         for (Path point : points) {
-            Optional<MountTable.Mount> top = at(point);
-            for (int unmounted = 0; top.isPresent() && matches(top.get(), uri) && unmounted < MAX_STACKED; unmounted++) {
+            Optional<MountTable.Mount> top = mounts.at(point);
+            for (int unmounted = 0; top.isPresent() && OwnMounts.belongsTo(top.get(), uri) && unmounted < MAX_STACKED;
+                    unmounted++) {
                 unmount(uri, point);
-                top = at(point);
+                top = mounts.at(point);
             }
             if (top.isPresent()) {
                 foreign = top;
@@ -291,101 +289,15 @@ public final class MountConnector implements Connector {
         }
     }
 
-    /** What is mounted on top at {@code mountPoint}; an unreadable mount table is a failure, never "nothing". */
-    private Optional<MountTable.Mount> at(Path mountPoint) throws ConnectorException {
-        try {
-            return table.at(mountPoint);
-        } catch (MountTable.Unreadable e) {
-            throw unknown(e);
-        }
-    }
-
-    private static ConnectorException unknown(MountTable.Unreadable e) {
-        return new ConnectorException(VdsmError.GeneralException, e.getMessage());
-    }
-
-    /**
-     * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, ours or
-     * not, else its mount at another spelling's mount point; empty when there is neither.
-     */
-    private Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) throws ConnectorException {
-        Optional<MountTable.Mount> own = at(mountPoint);
-        return own.isPresent() ? own : otherSpellings(uri, mountPoint).stream().findFirst();
-    }
-
-    /**
-     * The mounts of {@code uri} at the mount points that name its spec with the host written
-     * another way ({@link MountPaths#inOneSpelling}), one per mount point.
-     */
-    private List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) throws ConnectorException {
-        Path oneSpelling = MountPaths.inOneSpelling(mountPoint);
-        Map<Path, MountTable.Mount> found = new LinkedHashMap<>();
-        List<MountTable.Mount> mounts;
-        try {
-            mounts = table.mounts();
-        } catch (MountTable.Unreadable e) {
-            throw unknown(e);
-        }
-        for (MountTable.Mount mount : mounts) {
-            Path point = mount.mountPoint();
-            if (!point.equals(mountPoint) && point.getParent() != null && point.getParent().equals(mountPoint.getParent())
-                    && MountPaths.inOneSpelling(point).equals(oneSpelling)) {
-                found.put(point, mount);
-            }
-        }
-        found.values().removeIf(mount -> !matches(mount, uri));
-        return List.copyOf(found.values());
-    }
-
     /** umount -l: takes the mount out of the tree at once, even when it is busy or hung. */
     private void detach(StorageUri uri, Path mountPoint) throws ConnectorException {
         CommandRunner.Result lazy = run(HostCommands.umountLazy(local(mountPoint, VdsmError.StorageServerDisconnectionError)),
                 VdsmError.StorageServerDisconnectionError);
-        if (lazy.exitCode() != 0 && at(mountPoint).isPresent()) {
+        if (lazy.exitCode() != 0 && mounts.at(mountPoint).isPresent()) {
             throw new ConnectorException(VdsmError.StorageServerDisconnectionError,
                     "umount -l " + mountPoint + " failed (exit " + lazy.exitCode() + "): " + lazy.message());
         }
         log.info("key={} detached {}", uri.key(), mountPoint);
-    }
-
-    /**
-     * Whether a mount is ours: same type and source, allowing for what the kernel rewrites. A line
-     * of mountinfo that is not valid text never is.
-     */
-    boolean matches(MountTable.Mount mount, StorageUri uri) {
-        if (!mount.exact()) {
-            return false;
-        }
-        if ((mount.fsType().equals("fuse") || mount.fsType().startsWith("fuse.")) && !ownedByRoot(mount)) {
-            // A user may mount a FUSE file system of their own (fusermount3 is setuid) on a
-            // directory they can write, such as an export's root, naming any source: it is theirs,
-            // never a connection of ours, however its source reads.
-            return false;
-        }
-        MountSettings settings = MountPaths.settings(uri);
-        boolean typeOk = mount.fsType().equals(settings.vfsType())
-                || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
-        if (!typeOk && !uri.options().contains("bind")) {
-            return false;
-        }
-        String spec = settings.source();
-        if (MountPaths.sameSpec(uri.type().definition().specOfMount(mount.fsType(), mount.source()), spec)) {
-            return true;
-        }
-        if (uri.options().contains("bind") || uri.options().contains("rbind")) {
-            // A bind mount shows the device of the file system it comes from, and the directory as its root.
-            return spec.endsWith(mount.root()) && !mount.root().equals("/");
-        }
-        if (uri.options().contains("loop") && mount.source().startsWith("/dev/loop")) {
-            // A loop mount shows the loop device; its backing file is the source we asked for.
-            Path backing = Path.of("/sys/block", Path.of(mount.source()).getFileName().toString(), "loop", "backing_file");
-            try {
-                return MountPaths.sameSpec(Files.readString(backing).strip(), spec);
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return false;
     }
 
     private void refuseWhatThePolicyRefuses(StorageUri uri) throws ConnectorException {
@@ -394,11 +306,6 @@ public final class MountConnector implements Connector {
         } catch (MountPolicy.Refused e) {
             throw new ConnectorException(VdsmError.MountError, e.getMessage());
         }
-    }
-
-    /** A FUSE mount's daemon runs as the user the kernel shows in {@code user_id}: root's is 0. */
-    private static boolean ownedByRoot(MountTable.Mount mount) {
-        return mount.superOption("user_id").map("0"::equals).orElse(false);
     }
 
     /** {@code path} as a program's argument; one that breaks a local path's grammar fails as {@code error}. */
@@ -437,7 +344,7 @@ public final class MountConnector implements Connector {
      * for any other EINVAL, a bad option included, ends in "missing codepage or helper program, or
      * other error", which says nothing about the helper.
      */
-    static String failure(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
+    static String failureMessage(Command mount, MountSettings settings, CommandRunner.Result result, MountHelpers helpers) {
         String words = result.message();
         String type = settings.vfsType();
         boolean helperMissing = !helpers.helperFor(type)

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <p>The URI parser checks that a URI is well formed; this policy decides what this host permits.
  * It is checked when a CID is managed (nothing runs and nothing is stored for a refused URI) and
- * again by {@link MountConnector#connect} before it runs anything, for CIDs stored earlier.
+ * again by {@link MountConnector#establish} before it runs anything, for CIDs stored earlier.
  *
  * @param vfsTypes the types a {@code posix://} URI may name; {@code nfs://} and {@code glusterfs://}
  *                 mount their own type and need no entry here

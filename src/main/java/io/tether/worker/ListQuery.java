@@ -86,7 +86,7 @@ final class ListQuery {
         Map<String, Results.Entry> entries = new LinkedHashMap<>();
         int n = 0;
         TreeMap<ConnectionKey, HostConnection> orphans = new TreeMap<>();
-        registry.orphans().forEach(c -> orphans.put(c.key(), c));
+        registry.unheld().forEach(c -> orphans.put(c.key(), c));
         for (HostConnection orphan : orphans.values()) {
             entries.put("unmanaged-" + (++n), entry(orphan, false));
         }

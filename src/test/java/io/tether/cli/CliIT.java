@@ -175,12 +175,12 @@ class CliIT {
         String shown = "mount.nfs: access denied\\nby server\\twhile mounting\\u0085";
         Connector failing = new Connector() {
             @Override
-            public void check(StorageUri uri) throws ConnectorException {
+            public io.tether.connector.Probe probe(StorageUri uri) throws ConnectorException {
                 throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
             }
 
             @Override
-            public void connect(StorageUri uri) throws ConnectorException {
+            public io.tether.connector.Probe establish(StorageUri uri) throws ConnectorException {
                 throw new ConnectorException(VdsmError.StorageServerConnectionError, said);
             }
 

@@ -21,8 +21,8 @@ class HostConnectionTest {
         HostConnection connection = new HostConnection(UriParser.parse("nfs://server/export"), MANAGED);
         switch (state) {
             case CONNECTING -> { }
-            case CONNECTED -> connection.observe(Observation.connected(), SET_UP);
-            case DISCONNECTED -> connection.observe(Observation.failed(BEFORE), SET_UP);
+            case CONNECTED -> connection.apply(Observation.connected(), SET_UP);
+            case DISCONNECTED -> connection.apply(Observation.failed(BEFORE), SET_UP);
         }
         assertEquals(state, connection.state());
         return connection;
@@ -37,32 +37,32 @@ class HostConnectionTest {
         };
     }
 
-    @ParameterizedTest(name = "{0} + {1} -> {2}, event {3}, lastError {4}")
+    @ParameterizedTest(name = "{0} + {1} -> {2}, change {3}, lastError {4}")
     @CsvSource(delimiter = '|', value = {
-        // before      | observed       | after        | event | lastError after
-        "CONNECTING    | CONNECTED      | CONNECTED    | true  | none",
-        "CONNECTING    | FAILED         | DISCONNECTED | true  | new",
-        "CONNECTING    | RELEASED       | DISCONNECTED | true  | none",
-        "CONNECTING    | RELEASE_FAILED | CONNECTED    | true  | new",
-        "CONNECTED     | CONNECTED      | CONNECTED    | false | none",
-        "CONNECTED     | FAILED         | DISCONNECTED | true  | new",
-        "CONNECTED     | RELEASED       | DISCONNECTED | true  | none",
-        "CONNECTED     | RELEASE_FAILED | CONNECTED    | false | new",
-        "DISCONNECTED  | CONNECTED      | CONNECTED    | true  | none",
-        "DISCONNECTED  | FAILED         | DISCONNECTED | false | new",
-        "DISCONNECTED  | RELEASED       | DISCONNECTED | false | none",
-        "DISCONNECTED  | RELEASE_FAILED | CONNECTED    | true  | new",
+        // before      | observed       | after        | change | lastError after
+        "CONNECTING    | CONNECTED      | CONNECTED    | STATE  | none",
+        "CONNECTING    | FAILED         | DISCONNECTED | STATE  | new",
+        "CONNECTING    | RELEASED       | DISCONNECTED | STATE  | none",
+        "CONNECTING    | RELEASE_FAILED | CONNECTED    | STATE  | new",
+        "CONNECTED     | CONNECTED      | CONNECTED    | NONE   | none",
+        "CONNECTED     | FAILED         | DISCONNECTED | STATE  | new",
+        "CONNECTED     | RELEASED       | DISCONNECTED | STATE  | none",
+        "CONNECTED     | RELEASE_FAILED | CONNECTED    | NONE   | new",
+        "DISCONNECTED  | CONNECTED      | CONNECTED    | STATE  | none",
+        "DISCONNECTED  | FAILED         | DISCONNECTED | NONE   | new",
+        "DISCONNECTED  | RELEASED       | DISCONNECTED | NONE   | none",
+        "DISCONNECTED  | RELEASE_FAILED | CONNECTED    | STATE  | new",
     })
-    void transitions(ConnectionState before, Observation.Kind observed, ConnectionState after, boolean event,
+    void transitions(ConnectionState before, Observation.Kind observed, ConnectionState after, HostConnection.Change change,
             String lastError) throws Exception {
         HostConnection connection = in(before);
         Instant sinceBefore = connection.since();
 
-        assertEquals(event, connection.observe(observation(observed), NOW), "whether a status event is due");
+        assertEquals(change, connection.apply(observation(observed), NOW), "which event is due");
 
         assertEquals(after, connection.state());
-        // `since` is when the state last changed: it moves with the event, and only then.
-        assertEquals(event ? NOW : sinceBefore, connection.since());
+        // `since` is when the state last changed: it moves with the STATE event, and only then.
+        assertEquals(change == HostConnection.Change.STATE ? NOW : sinceBefore, connection.since());
         switch (lastError) {
             case "none" -> assertNull(connection.lastError());
             case "new" -> assertSame(NEW, connection.lastError());

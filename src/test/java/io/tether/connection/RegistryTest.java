@@ -105,18 +105,18 @@ class RegistryTest {
 
         assertSame(connection, registry.remove("a-1"));
         assertEquals(Set.of("a-2"), connection.cids());
-        assertEquals(List.of(), registry.orphans());
+        assertEquals(List.of(), registry.unheld());
         registry.forget(V3.key());
         assertSame(connection, registry.connection(V3.key()), "a connection that a CID holds is not forgotten");
 
         assertSame(connection, registry.remove("a-2"));
         assertEquals(Optional.empty(), registry.cid("a-2"));
         assertEquals(1, registry.size());
-        assertEquals(List.of(connection), registry.orphans(), "still there, to be disconnected");
+        assertEquals(List.of(connection), registry.unheld(), "still there, to be disconnected");
 
         registry.forget(V3.key());
         assertNull(registry.connection(V3.key()));
-        assertEquals(List.of(), registry.orphans());
+        assertEquals(List.of(), registry.unheld());
         registry.forget(V3.key());
     }
 
@@ -223,7 +223,7 @@ class RegistryTest {
     void aConnectionNoCidHoldsIsAddedToBeDisconnectedUnlessOneIs() {
         HostConnection unheld = registry.addUnheld(V3, FIRST);
         assertEquals(Set.of(), unheld.cids());
-        assertEquals(List.of(unheld), registry.orphans());
+        assertEquals(List.of(unheld), registry.unheld());
         assertSame(unheld, registry.addUnheld(V4, LATER), "one per key");
         assertEquals(V3, unheld.uri());
     }

@@ -101,8 +101,8 @@ class SchemesTest {
                 options("nfs://s/e?version=4.1&timeo=50&retrans=6&options=noatime"));
         MountSettings nfs = mount("nfs://s:2050/e?version=3");
         assertEquals("s:/e", nfs.source());
-        assertEquals(Optional.of(new ServerCheck.NfsNull("s", 2050, 3)), nfs.server());
-        assertEquals(Optional.of(new ServerCheck.NfsNull("s", 2049, 4)), mount("nfs://s/e").server());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("s", 2050, 3)), nfs.serverCheck());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("s", 2049, 4)), mount("nfs://s/e").serverCheck());
     }
 
     /** version=auto is no version: mount negotiates, and auto and none are one URI. */
@@ -121,12 +121,12 @@ class SchemesTest {
         MountSettings gluster = mount("glusterfs://g:24008/v?backup-volfile-servers=a:b");
         assertEquals(List.of("backup-volfile-servers=a:b", "server-port=24008"), texts(gluster));
         assertEquals("glusterSD", gluster.directory());
-        assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "g", 24008)), gluster.server());
+        assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "g", 24008)), gluster.serverCheck());
         MountSettings posix = mount("posix://h:2000/p?vfsType=cifs");
         assertEquals("h:2000:/p", posix.source());
         assertEquals(List.of("port=2000"), texts(posix));
         assertTrue(posix.typeRequested());
-        assertEquals(Optional.empty(), posix.server());
+        assertEquals(Optional.empty(), posix.serverCheck());
         assertEquals("/dev/sdb1", mount("posix:///dev/sdb1?vfsType=ext4").source());
     }
 

@@ -186,13 +186,13 @@ class UriParserTest {
         assertEquals("[::1]", uri.connectionInfo().get("host"));
         MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
         assertEquals("[0000::0001]:/v6", mount.source());
-        assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.server());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("[::1]", 2050, 3)), mount.serverCheck());
         StorageUri gluster = UriParser.parse("glusterfs://G1/vol?backup-volfile-servers=[2001:DB8::0001]:G2:[::FFFF:10.0.0.1]");
         assertEquals("[2001:db8::1]:g2:[::ffff:10.0.0.1]", gluster.params().get("backup-volfile-servers"));
         assertEquals("backup-volfile-servers=[2001:db8::1]:g2:[::ffff:10.0.0.1]",
                 gluster.type().definition().mount(gluster).orElseThrow().options().get(0).text());
         assertEquals(Optional.of(new ServerCheck.Tcp("GlusterFS server", "g1", 24007)),
-                gluster.type().definition().mount(gluster).orElseThrow().server());
+                gluster.type().definition().mount(gluster).orElseThrow().serverCheck());
         // mount.glusterfs reads the server of its spec with [a-zA-Z0-9:%,.-]*: no IPv6 address in brackets.
         InvalidUriException v6 = assertThrows(InvalidUriException.class, () -> UriParser.parse("glusterfs://[0:0::1]/vol"));
         assertEquals("host", v6.component());
@@ -211,7 +211,7 @@ class UriParserTest {
         assertEquals("nfs://Filer01.Example.COM/exports/Data?version=4.1", uri.toString());
         MountSettings mount = uri.type().definition().mount(uri).orElseThrow();
         assertEquals("Filer01.Example.COM:/exports/Data", mount.source());
-        assertEquals(Optional.of(new ServerCheck.NfsNull("filer01.example.com", 2049, 4)), mount.server());
+        assertEquals(Optional.of(new ServerCheck.NfsNull("filer01.example.com", 2049, 4)), mount.serverCheck());
         StorageUri lower = UriParser.parse("nfs://filer01.example.com/exports/Data?version=4.1");
         assertTrue(uri.sameSettingsAs(lower), "one connection, whichever way its CIDs write the host");
         assertNotEquals(uri, lower);

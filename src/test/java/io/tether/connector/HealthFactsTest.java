@@ -73,21 +73,21 @@ class HealthFactsTest {
     @Test
     void aFileSystemTheKernelMadeReadOnlyIsReadOnly() throws Exception {
         StorageUri loop = uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop");
-        assertTrue(MountConnector.facts(loop, mountAt("/tmp/hy/m")).readOnly(), "emergency_ro after errors");
-        assertTrue(MountConnector.facts(loop, mountAt("/tmp/hy/r")).readOnly(), "remounted ro");
-        assertFalse(MountConnector.facts(uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop,ro"), mountAt("/tmp/hy/r"))
+        assertTrue(MountConnector.shown(loop, mountAt("/tmp/hy/m")).readOnly(), "emergency_ro after errors");
+        assertTrue(MountConnector.shown(loop, mountAt("/tmp/hy/r")).readOnly(), "remounted ro");
+        assertFalse(MountConnector.shown(uri("posix:///tmp/hy/d.img?vfsType=ext4&options=loop,ro"), mountAt("/tmp/hy/r"))
                 .readOnly(), "asked for ro: as wanted");
-        assertFalse(MountConnector.facts(uri("posix://127.0.0.1/tmp/hx/exp?vfsType=fuse.sshfs"), mountAt("/tmp/hx/mnt"))
+        assertFalse(MountConnector.shown(uri("posix://127.0.0.1/tmp/hx/exp?vfsType=fuse.sshfs"), mountAt("/tmp/hx/mnt"))
                 .readOnly());
     }
 
     @Test
     void theNfsVersionTheKernelChoseIsReadBack() throws Exception {
         assertEquals(Map.of("negotiatedVersion", "4.2"),
-                MountConnector.facts(uri("nfs://filer/exp/v4"), mountAt("/rhev/data-center/mnt/filer:_exp_v4")).info());
+                MountConnector.shown(uri("nfs://filer/exp/v4"), mountAt("/rhev/data-center/mnt/filer:_exp_v4")).info());
         assertEquals(Map.of("negotiatedVersion", "3"),
-                MountConnector.facts(uri("nfs://filer/exp/v3?version=auto"), mountAt("/rhev/data-center/mnt/filer:_exp_v3")).info());
-        assertEquals(Map.of(), MountConnector.facts(uri("posix:///tmp/hy/d.img?vfsType=ext4"), mountAt("/tmp/hy/m")).info());
+                MountConnector.shown(uri("nfs://filer/exp/v3?version=auto"), mountAt("/rhev/data-center/mnt/filer:_exp_v3")).info());
+        assertEquals(Map.of(), MountConnector.shown(uri("posix:///tmp/hy/d.img?vfsType=ext4"), mountAt("/tmp/hy/m")).info());
     }
 
     /** A stale handle fails the probe with 384 saying it is remounted at once; the connect then detaches it and mounts it again. */
@@ -106,7 +106,7 @@ class HealthFactsTest {
         assertEquals(VdsmError.FileStorageDomainStaleNFSHandle, stale.error());
         assertTrue(stale.getMessage().contains("stale file handle") && stale.getMessage().endsWith(
                 "unmounting it lazily and mounting it again at once"), stale.getMessage());
-        assertThrows(ConnectorException.class, () -> posix.connect(uri)); // the scripted stat stays stale
+        assertThrows(ConnectorException.class, () -> posix.establish(uri)); // the scripted stat stays stale
         assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
         assertTrue(runner.commands.stream().anyMatch(c -> c.contains("mount -t tmpfs -o nosuid,nodev /tether-stale " + point)),
                 runner.commands.toString());
@@ -201,7 +201,7 @@ class HealthFactsTest {
         assertTrue(probe.isRecovering());
         assertTrue(probe.getMessage().contains("iscsid is recovering it: left to iscsid (its I/O waits for up to its recovery_tmo of 120 s)"),
                 probe.getMessage());
-        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.connect(uri));
+        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.establish(uri));
         assertTrue(connect.isRecovering());
         assertEquals(List.of(), runner.commands, "no logout, no login");
     }
@@ -221,7 +221,7 @@ class HealthFactsTest {
         assertTrue(probe.isRecovering());
         assertTrue(probe.getMessage().endsWith("is FREE: its recovery_tmo of 120 s has passed, so its I/O fails, and iscsid"
                 + " goes on reconnecting it: left to iscsid"), probe.getMessage());
-        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.connect(uri));
+        ConnectorException connect = assertThrows(ConnectorException.class, () -> iscsi.establish(uri));
         assertTrue(connect.isRecovering());
         assertEquals(List.of(), runner.commands, "no logout, no login");
     }
@@ -232,7 +232,7 @@ class HealthFactsTest {
         try (ServerSocket portal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             ScriptedRunner runner = new ScriptedRunner();
             IscsiConnector iscsi = new IscsiConnector(runner, sessions(sysfs("LOGGED_IN", "192.0.2.20", 3260)), Duration.ofSeconds(1));
-            iscsi.connect(uri("iscsi://user%Secret-1@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/2"));
+            iscsi.establish(uri("iscsi://user%Secret-1@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/2"));
             String node = "iscsiadm -m node -T " + IQN + " -I default -p 127.0.0.1:" + portal.getLocalPort();
             List<String> commands = runner.commands;
             int login = commands.indexOf(node + " -l");
@@ -250,9 +250,9 @@ class HealthFactsTest {
         Path scan = sys.resolve("devices/platform/host7/scsi_host/host7/scan");
         ScriptedRunner runner = new ScriptedRunner();
         IscsiConnector iscsi = new IscsiConnector(runner, sessions(sys), Duration.ofSeconds(1));
-        iscsi.connect(uri("iscsi://192.0.2.20/" + IQN + "/1"));
+        iscsi.establish(uri("iscsi://192.0.2.20/" + IQN + "/1"));
         assertEquals("", Files.readString(scan), "LUN 1 is there already");
-        iscsi.connect(uri("iscsi://192.0.2.20/" + IQN + "/5"));
+        iscsi.establish(uri("iscsi://192.0.2.20/" + IQN + "/5"));
         assertEquals("- - 5", Files.readString(scan));
         assertEquals(List.of(), runner.commands);
     }

@@ -47,18 +47,18 @@ class IscsiConnectorIT {
     void targetChecksThenIscsiadm() throws Exception {
         try (TgtServer tgt = new TgtServer(Files.createDirectories(tmp.resolve("tgt")))) {
             ConnectorException wrongPassword = assertThrows(ConnectorException.class,
-                    () -> iscsi.connect(uri("not-the-password", TgtServer.TARGET)));
+                    () -> iscsi.establish(uri("not-the-password", TgtServer.TARGET)));
             assertEquals(VdsmError.iSCSILoginAuthError, wrongPassword.error());
             assertFalse(wrongPassword.getMessage().contains("not-the-password"));
 
             ConnectorException noTarget = assertThrows(ConnectorException.class,
-                    () -> iscsi.connect(uri(TgtServer.PASSWORD, "iqn.2026-11.io.tether:no-such-target")));
+                    () -> iscsi.establish(uri(TgtServer.PASSWORD, "iqn.2026-11.io.tether:no-such-target")));
             assertEquals(VdsmError.iSCSILoginError, noTarget.error());
             assertTrue(noTarget.getMessage().contains("has no target"), noTarget.getMessage());
 
             // Right credentials pass the target checks; then iscsiadm takes over.
             ConnectorException initiator = assertThrows(ConnectorException.class,
-                    () -> iscsi.connect(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
+                    () -> iscsi.establish(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
             assertNotEquals(VdsmError.iSCSILoginAuthError, initiator.error(), initiator.getMessage());
             if (!Files.isExecutable(Path.of("/usr/sbin/iscsiadm")) && !Files.isExecutable(Path.of("/sbin/iscsiadm"))) {
                 assertEquals(VdsmError.iSCSISetupError, initiator.error());
@@ -66,13 +66,13 @@ class IscsiConnectorIT {
             }
             assertFalse(initiator.getMessage().contains(TgtServer.PASSWORD));
 
-            ConnectorException noSession = assertThrows(ConnectorException.class, () -> iscsi.check(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
+            ConnectorException noSession = assertThrows(ConnectorException.class, () -> iscsi.probe(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
             assertTrue(noSession.getMessage().startsWith("no iSCSI session"), noSession.getMessage());
             iscsi.disconnect(uri(TgtServer.PASSWORD, TgtServer.TARGET));
 
             tgt.stop();
             ConnectorException down = assertThrows(ConnectorException.class,
-                    () -> iscsi.connect(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
+                    () -> iscsi.establish(uri(TgtServer.PASSWORD, TgtServer.TARGET)));
             assertEquals(VdsmError.iSCSILoginError, down.error());
             assertTrue(down.getMessage().contains("iSCSI portal 127.0.0.1:3260 is unreachable"), down.getMessage());
         }

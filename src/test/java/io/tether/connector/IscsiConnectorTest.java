@@ -43,8 +43,8 @@ class IscsiConnectorTest {
             RecordingRunner runner = new RecordingRunner();
             IscsiConnector iscsi = new IscsiConnector(runner, sessionAt(shown), Duration.ofSeconds(1));
             for (String uri : List.of("iscsi://[::1]/" + IQN, "iscsi://[0::0:1]:3260/" + IQN)) {
-                iscsi.check(UriParser.parse(uri));
-                iscsi.connect(UriParser.parse(uri));
+                iscsi.probe(UriParser.parse(uri));
+                iscsi.establish(UriParser.parse(uri));
             }
             assertEquals(List.of(), runner.commands, "the session is adopted, nothing run (sysfs shows " + shown + ")");
         }
@@ -54,7 +54,7 @@ class IscsiConnectorTest {
     void anotherAddressIsAnotherSession() throws Exception {
         IscsiConnector iscsi = new IscsiConnector(new RecordingRunner(), sessionAt("::2"), Duration.ofSeconds(1));
         ConnectorException e = assertThrows(ConnectorException.class,
-                () -> iscsi.check(UriParser.parse("iscsi://[::1]/" + IQN)));
+                () -> iscsi.probe(UriParser.parse("iscsi://[::1]/" + IQN)));
         assertEquals("no iSCSI session to " + IQN + " at [::1]:3260", e.getMessage());
     }
     /** A login check that fails for a reason the connector does not know is the command, its exit code and its words. */
@@ -63,7 +63,7 @@ class IscsiConnectorTest {
         try (ServerSocket portal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             IscsiConnector iscsi = new IscsiConnector(new RecordingRunner(), new IscsiSessions(tmp.resolve("none")),
                     Duration.ofSeconds(1));
-            ConnectorException e = assertThrows(ConnectorException.class, () -> iscsi.connect(UriParser.parse(
+            ConnectorException e = assertThrows(ConnectorException.class, () -> iscsi.establish(UriParser.parse(
                     "iscsi://user%hunter2@127.0.0.1:" + portal.getLocalPort() + "/" + IQN + "/1")));
             assertEquals(VdsmError.iSCSILoginError, e.error());
             assertTrue(e.getMessage().startsWith("login at the target: iscsi-inq -i "), e.getMessage());

@@ -33,14 +33,14 @@ class LocalDirectoryConnectorTest {
     }
 
     private static ConnectorException refused(LocalDirectoryConnector connector, Path dir) {
-        return assertThrows(ConnectorException.class, () -> connector.check(UriParser.parse("file://" + dir)));
+        return assertThrows(ConnectorException.class, () -> connector.probe(UriParser.parse("file://" + dir)));
     }
 
     @Test
     void aDirectoryInsideTheRootsIsCheckedWithoutWritingToIt() throws Exception {
         Path storage = Files.createDirectories(tmp.resolve("storage/d"));
         LocalDirectoryConnector connector = connector(tmp.resolve("storage"));
-        connector.check(UriParser.parse("file://" + storage));
+        connector.probe(UriParser.parse("file://" + storage));
         try (Stream<Path> left = Files.list(storage)) {
             assertEquals(List.of(), left.toList(), "nothing made in the directory");
         }
@@ -66,7 +66,7 @@ class LocalDirectoryConnectorTest {
         Path probeName = dir.resolve(".tether-probe-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
         LocalUser.run("ln", "-s", victim.toString(), probeName.toString());
 
-        connector(shared).check(UriParser.parse("file://" + dir));
+        connector(shared).probe(UriParser.parse("file://" + dir));
         assertEquals("precious", Files.readString(victim));
         assertTrue(Files.isSymbolicLink(probeName), "their link is left as it was");
     }
@@ -83,7 +83,7 @@ class LocalDirectoryConnectorTest {
             Path fifo = dir.resolve(".tether-probe-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
             LocalUser.run("mkfifo", fifo.toString());
             try {
-                connector.check(UriParser.parse("file://" + dir));
+                connector.probe(UriParser.parse("file://" + dir));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -62,13 +62,13 @@ class MountConnectorIT {
     private void fullCycle(String uriText) throws Exception {
         StorageUri uri = UriParser.parse(uriText);
         Path point = MountPaths.mountPoint(root, uri);
-        ConnectorException before = assertThrows(ConnectorException.class, () -> posix.check(uri));
+        ConnectorException before = assertThrows(ConnectorException.class, () -> posix.probe(uri));
         assertEquals(VdsmError.StorageDomainFSNotMounted, before.error());
 
-        posix.connect(uri);
+        posix.establish(uri);
         assertTrue(Host.mounted(point), point + " mounted");
-        posix.check(uri);
-        posix.connect(uri);
+        posix.probe(uri);
+        posix.establish(uri);
         assertEquals(1, Host.mountCount(point), "an existing mount is adopted, not mounted twice");
 
         posix.disconnect(uri);
@@ -117,7 +117,7 @@ class MountConnectorIT {
             Path link = Files.createSymbolicLink(tmp.resolve("disk-link"), Path.of(device));
             for (String source : List.of(device, "/proc/self/root" + device, "/dev/../proc/self/root" + device, link.toString())) {
                 StorageUri uri = UriParser.parse("posix://" + source + "?vfsType=ext4");
-                ConnectorException refused = assertThrows(ConnectorException.class, () -> posix.connect(uri), source);
+                ConnectorException refused = assertThrows(ConnectorException.class, () -> posix.establish(uri), source);
                 assertEquals(VdsmError.MountError, refused.error());
                 assertTrue(refused.getMessage().contains("already mounted at " + elsewhere)
                         || refused.getMessage().contains("leads through /proc or /sys"), refused.getMessage());
@@ -135,16 +135,16 @@ class MountConnectorIT {
         try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
             StorageUri uri = UriParser.parse("posix://127.0.0.1" + exported + "?vfsType=fuse.sshfs&options=directport="
                     + server.port() + ",reconnect");
-            posix.connect(uri);
+            posix.establish(uri);
             Files.writeString(MountPaths.mountPoint(root, uri).resolve("hello"), "through sftp");
             assertEquals("through sftp", Files.readString(exported.resolve("hello")));
 
             server.kill();
-            ConnectorException down = assertThrows(ConnectorException.class, () -> posix.check(uri));
+            ConnectorException down = assertThrows(ConnectorException.class, () -> posix.probe(uri));
             assertTrue(down.getMessage().contains("does not answer"), down.getMessage());
 
             server.start();
-            posix.check(uri);
+            posix.probe(uri);
             posix.disconnect(uri);
             assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)));
         }
@@ -153,13 +153,13 @@ class MountConnectorIT {
     @Test
     void failuresSayWhatTheToolSaid() throws Exception {
         ConnectorException noDevice = assertThrows(ConnectorException.class,
-                () -> posix.connect(UriParser.parse("posix:///dev/tether-no-such-disk?vfsType=ext4")));
+                () -> posix.establish(UriParser.parse("posix:///dev/tether-no-such-disk?vfsType=ext4")));
         assertEquals(VdsmError.MountError, noDevice.error());
         assertTrue(noDevice.getMessage().contains("mount -t ext4 -o nosuid,nodev /dev/tether-no-such-disk"), noDevice.getMessage());
         assertTrue(noDevice.getMessage().contains("exit 32"), noDevice.getMessage());
 
         ConnectorException noHelper = assertThrows(ConnectorException.class,
-                () -> posix.connect(UriParser.parse("posix://server/share?vfsType=tetherfs")));
+                () -> posix.establish(UriParser.parse("posix://server/share?vfsType=tetherfs")));
         assertEquals(VdsmError.MountError, noHelper.error());
         assertTrue(noHelper.getMessage().startsWith("mount.tetherfs not found: install"), noHelper.getMessage());
     }
@@ -174,7 +174,7 @@ class MountConnectorIT {
     void aBadOptionIsMountsFailureNotAMissingHelper() throws Exception {
         StorageUri uri = UriParser.parse("posix://h.invalid/p?vfsType=tmpfs&options=size=1m,mode=not-octal");
         Path point = MountPaths.mountPoint(root, uri);
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
         assertEquals(VdsmError.MountError, e.error());
         assertTrue(e.getMessage().startsWith("mount -t tmpfs -o size=1m,mode=not-octal,nosuid,nodev h.invalid:/p " + point
                 + " failed (exit 32): mount: "), e.getMessage());
@@ -183,7 +183,7 @@ class MountConnectorIT {
         assertFalse(Files.exists(point), "a failed mount leaves no directory");
 
         StorageUri secret = UriParser.parse("posix://h.invalid/p?vfsType=tmpfs&options=size=1m,password=hunter2");
-        e = assertThrows(ConnectorException.class, () -> posix.connect(secret));
+        e = assertThrows(ConnectorException.class, () -> posix.establish(secret));
         assertEquals(VdsmError.MountError, e.error());
         assertTrue(e.getMessage().contains("holds a secret, and mount.tmpfs would get it on its command line"), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
@@ -212,16 +212,16 @@ class MountConnectorIT {
             Path vdsms = vdsmTmpfs(row[0]);
             StorageUri uri = UriParser.parse(row[1]);
             Path own = MountPaths.mountPoint(root, uri);
-            posix.connect(uri);
-            posix.check(uri);
-            posix.connect(uri);
+            posix.establish(uri);
+            posix.probe(uri);
+            posix.establish(uri);
             assertEquals(1, Host.mountCount(vdsms), "adopted, not mounted again: " + row[0]);
             assertFalse(Host.mounted(own) || Files.exists(own), "nothing made at " + own);
 
             posix.disconnect(uri);
             assertFalse(Host.mounted(vdsms), "VDSM's mount is not left behind: " + row[0]);
             assertFalse(Files.exists(vdsms));
-            assertThrows(ConnectorException.class, () -> posix.check(uri));
+            assertThrows(ConnectorException.class, () -> posix.probe(uri));
         }
     }
 
@@ -232,7 +232,7 @@ class MountConnectorIT {
         Path twice = vdsmTmpfs("filer:/exp");
         StorageUri uri = UriParser.parse("posix://filer/exp?vfsType=tmpfs");
         assertEquals(twice, MountPaths.mountPoint(root, uri));
-        posix.connect(uri);
+        posix.establish(uri);
         assertEquals(1, Host.mountCount(twice), "its own mount point's mount is adopted");
         posix.disconnect(uri);
         assertFalse(Host.mounted(vdsms) || Host.mounted(twice));
@@ -248,8 +248,8 @@ class MountConnectorIT {
         Host.ok(30, "mount", "--bind", source.toString(), vdsms.toString());
         StorageUri uri = UriParser.parse("posix://" + tmp.resolve("vdsm_bind") + "//source/?vfsType=none&options=bind");
         assertEquals(vdsms, MountPaths.mountPoint(root, uri));
-        posix.connect(uri);
-        posix.check(uri);
+        posix.establish(uri);
+        posix.probe(uri);
         assertEquals(1, Host.mountCount(vdsms));
         posix.disconnect(uri);
         assertFalse(Host.mounted(vdsms) || Files.exists(vdsms));
@@ -261,10 +261,10 @@ class MountConnectorIT {
         StorageUri uri = UriParser.parse("posix:///tether-tmpfs-a?vfsType=tmpfs");
         Path point = Files.createDirectories(MountPaths.mountPoint(root, uri));
         Host.ok(30, "mount", "-t", "tmpfs", "somebody-else", point.toString());
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
         assertEquals(VdsmError.MountError, e.error());
         assertTrue(e.getMessage().contains("already used by somebody-else"), e.getMessage());
-        assertThrows(ConnectorException.class, () -> posix.check(uri));
+        assertThrows(ConnectorException.class, () -> posix.probe(uri));
 
         ConnectorException left = assertThrows(ConnectorException.class, () -> posix.disconnect(uri));
         assertEquals(VdsmError.StorageServerDisconnectionError, left.error());
@@ -299,9 +299,9 @@ class MountConnectorIT {
         StorageUri uri = UriParser.parse("posix:///tether-linked?vfsType=tmpfs");
         Path point = MountPaths.mountPoint(real, uri);
         try {
-            throughLink.connect(uri);
-            throughLink.check(uri);
-            throughLink.connect(uri);
+            throughLink.establish(uri);
+            throughLink.probe(uri);
+            throughLink.establish(uri);
             assertEquals(1, Host.mountCount(point), "adopted, not mounted again");
             throughLink.disconnect(uri);
             assertEquals(0, Host.mountCount(point));
@@ -318,7 +318,7 @@ class MountConnectorIT {
         Path point = MountPaths.mountPoint(root, uri);
         Files.createSymbolicLink(point, target);
         try {
-            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
             assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
             assertEquals("mount point " + point + ": " + point + " is a symbolic link, which is never followed: remove it",
                     e.getMessage());
@@ -341,7 +341,7 @@ class MountConnectorIT {
         Path shared = LocalUser.sharedDir(tmp);
         StorageUri uri = UriParser.parse("posix:///tether-blind?vfsType=tmpfs");
         Path point = MountPaths.mountPoint(root, uri);
-        posix.connect(uri);
+        posix.establish(uri);
         // The name ends in byte 0xff, which no Java string can hold: the shell makes it.
         String theirs = shared + "/x-";
         try (SftpServer server = new SftpServer(tmp.resolve("sftp.log"))) {
@@ -350,8 +350,8 @@ class MountConnectorIT {
             try {
                 assertTrue(Files.readString(Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)
                         .contains(theirs + "\u00ff"), "their line is in mountinfo");
-                posix.check(uri);
-                posix.connect(uri);
+                posix.probe(uri);
+                posix.establish(uri);
                 assertEquals(1, Host.mountCount(point), "adopted, not mounted again on top");
             } finally {
                 Host.run(30, "sh", "-c", "umount -l \"$1$(printf '\\377')\"", "sh", theirs);
@@ -381,14 +381,14 @@ class MountConnectorIT {
         Path roots = ext4Image("roots.img");
         for (Path image : List.of(evil, inShared, roots)) {
             StorageUri uri = UriParser.parse("posix://" + image + "?vfsType=ext4");
-            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), image.toString());
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri), image.toString());
             assertEquals(VdsmError.MountError, e.error());
             assertFalse(Host.mounted(MountPaths.mountPoint(root, uri)), "nothing mounted");
             assertEquals("", Host.ok(10, "losetup", "-j", image.toString()), "no loop device made of " + image);
         }
-        assertTrue(assertThrows(ConnectorException.class, () -> posix.connect(UriParser.parse("posix://" + evil + "?vfsType=ext4")))
+        assertTrue(assertThrows(ConnectorException.class, () -> posix.establish(UriParser.parse("posix://" + evil + "?vfsType=ext4")))
                 .getMessage().contains(theirs + " is owned by nobody"));
-        assertTrue(assertThrows(ConnectorException.class, () -> posix.connect(UriParser.parse("posix://" + roots + "?vfsType=ext4")))
+        assertTrue(assertThrows(ConnectorException.class, () -> posix.establish(UriParser.parse("posix://" + roots + "?vfsType=ext4")))
                 .getMessage().startsWith("posix source " + roots + " is a regular file"));
     }
 
@@ -437,7 +437,7 @@ class MountConnectorIT {
                     LocalUser.run("rm", c.image().toString());
                 }
                 StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
-                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri), c.what());
+                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri), c.what());
                 assertEquals(VdsmError.MountError, e.error(), c.what());
                 assertEquals("posix source " + device + " is backed by a file (" + Path.of(loop).getFileName() + "): a"
                         + " posix:// URI without a host mounts a disk, never an image; the host's operator can allow"
@@ -471,7 +471,8 @@ class MountConnectorIT {
         Path hostFifo = tmp.resolve("host-fifo");
         Host.ok(10, "mkfifo", "-m", "600", hostFifo.toString());
         StorageUri uri = UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m&readCheck=dom_md/metadata");
-        posix.connect(uri);
+        // Mounted without the readCheck, which establish would read before the test plants the link.
+        posix.establish(UriParser.parse("posix:///tether-readcheck-link?vfsType=tmpfs&options=size=1m"));
         Path point = MountPaths.mountPoint(root, uri);
         Files.createDirectory(point.resolve("dom_md"));
         Files.createSymbolicLink(point.resolve("dom_md/metadata"), hostFifo);
@@ -493,7 +494,7 @@ class MountConnectorIT {
             Host.ok(30, "swapon", device);
             try {
                 StorageUri uri = UriParser.parse("posix://" + device + "?vfsType=ext4");
-                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+                ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
                 assertEquals(device + " is used as swap (" + device + "): a device the host uses is not storage to manage",
                         e.getMessage());
             } finally {

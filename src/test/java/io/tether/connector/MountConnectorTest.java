@@ -50,7 +50,7 @@ class MountConnectorTest {
                 "posix://h.invalid/p?vfsType=fuse.sshfs&options=ssh_command=%2Ftmp%2Fx%2Fmarker.sh",
                 "posix:///etc?vfsType=none&options=bind",
                 "posix:///var/lib/x.img?vfsType=ext4&options=loop")) {
-            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(UriParser.parse(uri)));
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(UriParser.parse(uri)));
             assertEquals(VdsmError.MountError, e.error());
             assertTrue(e.getMessage().contains("the host's operator can allow it with --allow-"), e.getMessage());
         }
@@ -69,7 +69,7 @@ class MountConnectorTest {
                 "100 1 0:50 / " + point + " rw,nosuid,nodev - fuse.sshfs h.invalid:/p rw,user_id=0,group_id=0\n");
         MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
         assertEquals("file system type 'fuse.sshfs' is not allowed on this host; the host's operator can allow it"
                 + " with --allow-vfs-type fuse.sshfs", e.getMessage());
         assertEquals(List.of(), runner.commands, "not even stat of the existing mount");
@@ -83,7 +83,7 @@ class MountConnectorTest {
                 Duration.ofSeconds(1), MountPolicy.defaults().allowingVfsType("fuse.sshfs")
                         .allowingOption("fuse.sshfs", "reconnect"));
         // Allowed, the connector goes on to probe the mount it found (here the runner answers "failed").
-        assertThrows(ConnectorException.class, () -> allowed.connect(uri));
+        assertThrows(ConnectorException.class, () -> allowed.establish(uri));
         assertEquals("stat -c %F " + point, runner.commands.get(0));
     }
 
@@ -139,7 +139,7 @@ class MountConnectorTest {
         StorageUri parsed = UriParser.parse(uri);
         MountConnector connector = new MountConnector(parsed.type(), root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults().allowingVfsType("fuse.sshfs"));
-        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.check(parsed));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.probe(parsed));
         if (probed == null) {
             assertEquals(VdsmError.StorageDomainFSNotMounted, e.error(), e.getMessage());
             assertEquals(List.of(), runner.commands);
@@ -164,7 +164,7 @@ class MountConnectorTest {
         RecordingRunner runner = new RecordingRunner();
         MountConnector connector = new MountConnector(uri.type(), root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
-        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.check(uri));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector.probe(uri));
         assertEquals(VdsmError.StorageDomainFSNotMounted, e.error(), e.getMessage());
         assertEquals(List.of(), runner.commands, "not probed: not ours");
     }
@@ -197,7 +197,7 @@ class MountConnectorTest {
         Command mount = Command.of(Program.MOUNT.providedBy(hint)).arg(Word.TYPE, settings.type(), Word.OPTIONS,
                 new MountOptions(List.of(new MountOption("size", "1m"), MountOption.flag("nosuid"))), source,
                 new LocalPath("/mnt/h.invalid:_p"));
-        return MountConnector.failure(mount, settings, new CommandRunner.Result(32, "", words), helpers);
+        return MountConnector.failureMessage(mount, settings, new CommandRunner.Result(32, "", words), helpers);
     }
 
     /** A bad option is mount's failure, in mount's words; "missing ... helper program" there is one of its guesses. */
@@ -226,7 +226,7 @@ class MountConnectorTest {
      * finding something still mounted there, refuses rather than mount on top of it.
      */
     @Test
-    void aConnectNeverMountsOnTopOfWhatIsThere() throws Exception {
+    void establishNeverMountsOnTopOfWhatIsThere() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("mnt"));
         StorageUri uri = UriParser.parse("posix:///tether-top?vfsType=tmpfs");
         Path point = MountPaths.mountPoint(root, uri);
@@ -237,7 +237,7 @@ class MountConnectorTest {
         runner.effects.put("umount", () -> Files.writeString(mountInfo, below));
         MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.connect(uri));
+        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri));
         assertEquals(VdsmError.MountError, e.error());
         assertEquals(point + " still has somebody-else (tmpfs) mounted: not mounting on top of it", e.getMessage());
         assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
@@ -246,13 +246,13 @@ class MountConnectorTest {
 
     /**
      * Our mount answers {@code stat} from the client's cache, but its readCheck file's handle is
-     * stale (the export was replaced under it): the connect detaches it and mounts afresh, where
+     * stale (the export was replaced under it): establish detaches it and mounts afresh, where
      * adopting it would keep the stale mount for ever. A readCheck file that cannot be read for
      * another reason (missing, or a read that fails or hangs) is the failure it is, and no reason
-     * to detach a mount VMs may be using: the connect adopts it and its own read fails.
+     * to detach a mount VMs may be using: establish adopts it and its own read fails.
      */
     @Test
-    void aConnectRemountsAMountWhoseReadCheckIsStale() throws Exception {
+    void establishRemountsAMountWhoseReadCheckIsStale() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("mnt"));
         StorageUri uri = UriParser.parse("posix:///tether-stale?vfsType=tmpfs&readCheck=meta");
         Path point = MountPaths.mountPoint(root, uri);
@@ -264,19 +264,22 @@ class MountConnectorTest {
         runner.effects.put("setsid", () -> Files.writeString(mountInfo, ours));
         MountConnector posix = new MountConnector(StorageType.POSIX, root, runner, new MountTable(mountInfo),
                 Duration.ofSeconds(1), MountPolicy.defaults());
-        posix.connect(uri);
+        ConnectorException stillStale = assertThrows(ConnectorException.class, () -> posix.establish(uri),
+                "the scripted read stays stale on the new mount too");
+        assertEquals(VdsmError.FileStorageDomainStaleNFSHandle, stillStale.error());
         assertTrue(runner.commands.contains("umount -l " + point), runner.commands.toString());
         assertTrue(runner.commands.stream().anyMatch(c -> c.startsWith("mount -t tmpfs") || c.contains(" mount -t tmpfs")),
                 runner.commands.toString());
 
-        runner.commands.clear();
-        runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: failed to open '" + point + "/meta': No such file or directory"));
-        posix.connect(uri);
-        ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri), () -> runner.commands.toString());
-        assertEquals(VdsmError.StorageServerAccessPermissionError, e.error());
-        runner.answers.put("dd", new CommandRunner.Result(1, "", "dd: error reading '" + point + "/meta': Input/output error"));
-        posix.connect(uri);
-        assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("umount") || c.contains("mount -t")), runner.commands.toString());
+        for (String failedRead : List.of("dd: failed to open '" + point + "/meta': No such file or directory",
+                "dd: error reading '" + point + "/meta': Input/output error")) {
+            runner.commands.clear();
+            runner.answers.put("dd", new CommandRunner.Result(1, "", failedRead));
+            ConnectorException e = assertThrows(ConnectorException.class, () -> posix.establish(uri), () -> runner.commands.toString());
+            assertEquals(VdsmError.StorageServerAccessPermissionError, e.error(), failedRead);
+            assertTrue(runner.commands.stream().noneMatch(c -> c.startsWith("umount") || c.contains("mount -t")),
+                    "adopted, not remounted: " + runner.commands);
+        }
     }
 
     /** A mount table that cannot be read is a failure to report and retry: never "nothing is mounted", which would mount again. */
@@ -288,7 +291,7 @@ class MountConnectorTest {
                 Duration.ofSeconds(1), MountPolicy.defaults());
         StorageUri uri = UriParser.parse("posix:///tether-unknown?vfsType=tmpfs");
         for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
-                () -> posix.probe(uri), () -> posix.connect(uri), () -> posix.disconnect(uri))) {
+                () -> posix.probe(uri), () -> posix.establish(uri), () -> posix.disconnect(uri))) {
             ConnectorException e = assertThrows(ConnectorException.class, call);
             assertEquals(VdsmError.GeneralException, e.error());
             assertTrue(e.getMessage().endsWith("cannot be read (NoSuchFileException): what is mounted is unknown"), e.getMessage());

@@ -77,8 +77,8 @@ class NfsConnectorIT {
      */
     private Optional<String> mountOrMountError(StorageUri uri) {
         try {
-            nfs.connect(uri);
-            nfs.check(uri);
+            nfs.establish(uri);
+            nfs.probe(uri);
             nfs.disconnect(uri);
             return Optional.empty();
         } catch (ConnectorException mountFailed) {
@@ -89,7 +89,7 @@ class NfsConnectorIT {
     }
 
     private void assertUnreachable(StorageUri uri, String message) {
-        ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.connect(uri));
+        ConnectorException down = assertThrows(ConnectorException.class, () -> nfs.establish(uri));
         assertEquals(VdsmError.StorageServerConnectionError, down.error());
         assertTrue(down.getMessage().contains(message), down.getMessage());
     }

@@ -42,7 +42,7 @@ class NosuidNodevIT {
     private Path mountWithAttackersFiles(StorageUri uri, MountPolicy policy) throws Exception {
         MountConnector posix = new MountConnector(StorageType.POSIX, root, new CommandRunner(), MountTable.ofHost(),
                 Duration.ofSeconds(30), policy);
-        posix.connect(uri);
+        posix.establish(uri);
         Path point = MountPaths.mountPoint(root, uri);
         Path id = point.resolve("id");
         Files.copy(Path.of("/usr/bin/id"), id);

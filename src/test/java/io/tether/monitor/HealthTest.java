@@ -83,13 +83,9 @@ class HealthTest {
         }
 
         @Override
-        public void check(StorageUri uri) throws ConnectorException {
-            probe(uri);
-        }
-
-        @Override
-        public void connect(StorageUri uri) {
+        public Probe establish(StorageUri uri) {
             calls.merge("connect", 1, Integer::sum);
+            return Probe.PLAIN;
         }
 
         @Override

@@ -593,17 +593,19 @@ class ReconcilerTest extends ReconcilerFixture {
         }
 
         @Override
-        public void check(StorageUri uri) throws ConnectorException {
+        public io.tether.connector.Probe probe(StorageUri uri) throws ConnectorException {
             call("check", uri, () -> {
                 if (!up.contains(uri.key())) {
                     throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, uri.key() + " is not connected");
                 }
             });
+            return io.tether.connector.Probe.PLAIN;
         }
 
         @Override
-        public void connect(StorageUri uri) throws ConnectorException {
+        public io.tether.connector.Probe establish(StorageUri uri) throws ConnectorException {
             call("connect", uri, () -> up.add(uri.key()));
+            return io.tether.connector.Probe.PLAIN;
         }
 
         @Override

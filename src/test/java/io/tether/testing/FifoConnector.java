@@ -2,6 +2,7 @@ package io.tether.testing;
 
 import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
+import io.tether.connector.Probe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,13 +33,15 @@ public final class FifoConnector implements Connector {
     }
 
     @Override
-    public void check(StorageUri uri) {
+    public Probe probe(StorageUri uri) {
         block();
+        return Probe.PLAIN;
     }
 
     @Override
-    public void connect(StorageUri uri) {
+    public Probe establish(StorageUri uri) {
         block();
+        return Probe.PLAIN;
     }
 
     @Override

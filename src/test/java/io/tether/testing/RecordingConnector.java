@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
+import io.tether.connector.Probe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingConnector implements Connector {
     /**
-     * One call: "check", "connect" or "disconnect", when it started and ended, whether it succeeded,
-     * and the URI the connector got (credentials included, as the worker hands them over).
+     * One call: "check" (a probe), "connect" (an establish, as the monitor's log and metrics name
+     * it) or "disconnect", when it started and ended, whether it succeeded, and the URI the
+     * connector got (credentials included, as the worker hands them over).
      */
     public record Call(String kind, String key, long nanos, long endNanos, boolean ok, StorageUri uri) {
     }
@@ -33,22 +35,24 @@ public final class RecordingConnector implements Connector {
 
     /**
      * Records calls to a connector whose connections exist only in memory: connect and disconnect
-     * succeed at once, check fails until connected. For tests about what reaches the connector (an
+     * succeed at once, a probe fails until connected. For tests about what reaches the connector (an
      * iSCSI or CIFS URI with its secret), where no storage server exists to contact.
      */
     public static RecordingConnector inMemory() {
         java.util.Set<String> up = ConcurrentHashMap.newKeySet();
         return new RecordingConnector(new Connector() {
             @Override
-            public void check(StorageUri uri) throws ConnectorException {
+            public Probe probe(StorageUri uri) throws ConnectorException {
                 if (!up.contains(uri.key().value())) {
                     throw new ConnectorException(io.tether.connector.VdsmError.StorageServerConnectionError, "not connected");
                 }
+                return Probe.PLAIN;
             }
 
             @Override
-            public void connect(StorageUri uri) {
+            public Probe establish(StorageUri uri) {
                 up.add(uri.key().value());
+                return Probe.PLAIN;
             }
 
             @Override
@@ -59,30 +63,34 @@ public final class RecordingConnector implements Connector {
     }
 
     @Override
-    public void check(StorageUri uri) throws ConnectorException {
-        record("check", uri, () -> real.check(uri));
+    public Probe probe(StorageUri uri) throws ConnectorException {
+        return record("check", uri, () -> real.probe(uri));
     }
 
     @Override
-    public void connect(StorageUri uri) throws ConnectorException {
-        record("connect", uri, () -> real.connect(uri));
+    public Probe establish(StorageUri uri) throws ConnectorException {
+        return record("connect", uri, () -> real.establish(uri));
     }
 
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
-        record("disconnect", uri, () -> real.disconnect(uri));
+        record("disconnect", uri, () -> {
+            real.disconnect(uri);
+            return Probe.PLAIN;
+        });
     }
 
     private interface Body {
-        void run() throws ConnectorException;
+        Probe run() throws ConnectorException;
     }
 
-    private void record(String kind, StorageUri uri, Body body) throws ConnectorException {
+    private Probe record(String kind, StorageUri uri, Body body) throws ConnectorException {
         long start = System.nanoTime();
         boolean ok = false;
         try {
-            body.run();
+            Probe shown = body.run();
             ok = true;
+            return shown;
         } finally {
             calls.add(new Call(kind, uri.key().value(), start, System.nanoTime(), ok, uri));
         }

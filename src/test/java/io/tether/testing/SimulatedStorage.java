@@ -3,6 +3,7 @@ package io.tether.testing;
 import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
+import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
 import java.time.Duration;
 import java.util.Map;
@@ -144,18 +145,20 @@ public final class SimulatedStorage {
         private final Map<String, Long> made = new ConcurrentHashMap<>();
 
         @Override
-        public void check(StorageUri uri) throws ConnectorException {
+        public Probe probe(StorageUri uri) throws ConnectorException {
             reach("probe", uri, probesBySecond, probes);
             Long when = made.get(uri.key().value());
             if (when == null || when != generation.get()) {
                 throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, uri.key() + " is not connected");
             }
+            return Probe.PLAIN;
         }
 
         @Override
-        public void connect(StorageUri uri) throws ConnectorException {
+        public Probe establish(StorageUri uri) throws ConnectorException {
             reach("connect", uri, connectsBySecond, connects);
             made.put(uri.key().value(), generation.get());
+            return Probe.PLAIN;
         }
 
         @Override

@@ -1,0 +1,117 @@
+package io.tether.connector;
+
+import io.tether.connection.MountSettings;
+import io.tether.connection.StorageUri;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds a URI's own mounts in the host's mount table: at its mount point, or at the mount point
+ * of the same spec with its host written another way, where VDSM mounted it for a CID that spells
+ * the host so (docs/connectors.md, "One connection, several spellings"). A mount is the URI's own
+ * only when its type and source are the URI's ({@link #belongsTo}). A mount table that cannot be
+ * read fails the look, never reads as "nothing is mounted", so that nothing is mounted on top.
+ */
+final class OwnMounts {
+    private final MountTable table;
+
+    OwnMounts(MountTable table) {
+        this.table = table;
+    }
+
+    /** What is mounted on top at {@code mountPoint}, whoever's it is. */
+    Optional<MountTable.Mount> at(Path mountPoint) throws ConnectorException {
+        try {
+            return table.at(mountPoint);
+        } catch (MountTable.Unreadable e) {
+            throw unknown(e);
+        }
+    }
+
+    /**
+     * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, the
+     * URI's or not, else its mount at another spelling's mount point; empty when there is neither.
+     */
+    Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) throws ConnectorException {
+        Optional<MountTable.Mount> own = at(mountPoint);
+        return own.isPresent() ? own : otherSpellings(uri, mountPoint).stream().findFirst();
+    }
+
+    /**
+     * The mounts of {@code uri} at the mount points that name its spec with the host written
+     * another way ({@link MountPaths#inOneSpelling}), one per mount point.
+     */
+    List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) throws ConnectorException {
+        Path oneSpelling = MountPaths.inOneSpelling(mountPoint);
+        Map<Path, MountTable.Mount> found = new LinkedHashMap<>();
+        List<MountTable.Mount> mounts;
+        try {
+            mounts = table.mounts();
+        } catch (MountTable.Unreadable e) {
+            throw unknown(e);
+        }
+        for (MountTable.Mount mount : mounts) {
+            Path point = mount.mountPoint();
+            if (!point.equals(mountPoint) && point.getParent() != null && point.getParent().equals(mountPoint.getParent())
+                    && MountPaths.inOneSpelling(point).equals(oneSpelling)) {
+                found.put(point, mount);
+            }
+        }
+        found.values().removeIf(mount -> !belongsTo(mount, uri));
+        return List.copyOf(found.values());
+    }
+
+    /**
+     * Whether a mount is {@code uri}'s: same type and source, allowing for what the kernel
+     * rewrites. A line of mountinfo that is not valid text never is.
+     */
+    static boolean belongsTo(MountTable.Mount mount, StorageUri uri) {
+        if (!mount.exact()) {
+            return false;
+        }
+        if ((mount.fsType().equals("fuse") || mount.fsType().startsWith("fuse.")) && !ownedByRoot(mount)) {
+            // A user may mount a FUSE file system of their own (fusermount3 is setuid) on a
+            // directory they can write, such as an export's root, naming any source: it is theirs,
+            // never a connection of ours, however its source reads.
+            return false;
+        }
+        MountSettings settings = MountPaths.settings(uri);
+        boolean typeOk = mount.fsType().equals(settings.vfsType())
+                || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
+        if (!typeOk && !uri.options().contains("bind")) {
+            return false;
+        }
+        String spec = settings.source();
+        if (MountPaths.sameSpec(uri.type().definition().specOfMount(mount.fsType(), mount.source()), spec)) {
+            return true;
+        }
+        if (uri.options().contains("bind") || uri.options().contains("rbind")) {
+            // A bind mount shows the device of the file system it comes from, and the directory as its root.
+            return spec.endsWith(mount.root()) && !mount.root().equals("/");
+        }
+        if (uri.options().contains("loop") && mount.source().startsWith("/dev/loop")) {
+            // A loop mount shows the loop device; its backing file is the source we asked for.
+            Path backing = Path.of("/sys/block", Path.of(mount.source()).getFileName().toString(), "loop", "backing_file");
+            try {
+                return MountPaths.sameSpec(Files.readString(backing).strip(), spec);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** A FUSE mount's daemon runs as the user the kernel shows in {@code user_id}: root's is 0. */
+    private static boolean ownedByRoot(MountTable.Mount mount) {
+        return mount.superOption("user_id").map("0"::equals).orElse(false);
+    }
+
+    private static ConnectorException unknown(MountTable.Unreadable e) {
+        return new ConnectorException(VdsmError.GeneralException, e.getMessage());
+    }
+}

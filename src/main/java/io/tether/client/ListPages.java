@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -78,6 +79,21 @@ final class ListPages {
             throw new IllegalStateException("the worker's list page has a next that is not a string: " + next);
         }
         return next.textValue();
+    }
+
+    /** The params of a {@code getStorageServerList} request, each only when given. */
+    static Map<String, Object> params(String prefix, String after, Integer limit) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        if (prefix != null) {
+            params.put("connectionIdPrefix", prefix);
+        }
+        if (after != null) {
+            params.put("after", after);
+        }
+        if (limit != null) {
+            params.put("limit", limit);
+        }
+        return params;
     }
 
     /**

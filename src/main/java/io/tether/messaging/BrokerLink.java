@@ -59,9 +59,12 @@ public final class BrokerLink implements JmsConnectionListener {
         return link;
     }
 
-    /** Tells {@code listener} of every change from now on. */
-    public void addListener(Listener listener) {
+    /** Tells {@code listener} of every change from now on; of {@link State#LOST} at once if the link is lost already. */
+    public synchronized void addListener(Listener listener) {
         listeners.add(listener);
+        if (state == State.LOST) {
+            listener.onChange(State.LOST, cause);
+        }
     }
 
     /** The state Qpid last reported. */

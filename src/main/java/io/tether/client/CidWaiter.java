@@ -120,7 +120,7 @@ final class CidWaiter implements StatusView.Follower {
         // A second longer than the wait: the wait's own end (expire) decides what a late list means.
         long until = deadline + Duration.ofSeconds(1).toNanos();
         AtomicReference<JsonNode> holding = new AtomicReference<>();
-        return ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), p -> {
+        return ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), (after, p) -> {
             answered = true;
             if (p.path("connections").has(cid)) {
                 holding.set(p);

@@ -55,7 +55,8 @@ public record StatusEvent(
     /**
      * The event in a notification's {@code params}, as a subscriber reads it: fields it does not know
      * (a later worker's) are skipped, and an enum value it does not know (a later worker's health
-     * reason) is read as null.
+     * reason) is read as null. From a worker of an earlier version, that lists every CID of the
+     * connection ({@code connectionIds}), their number is {@code connectionIdCount}.
      *
      * @throws IllegalArgumentException if {@code params} is not an event
      */
@@ -63,8 +64,13 @@ public record StatusEvent(
         if (params == null || !params.isObject()) {
             throw new IllegalArgumentException("a status event's params are an object, not " + params);
         }
+        JsonNode read = params;
+        if (!params.has("connectionIdCount") && params.path("connectionIds").isArray()) {
+            // A worker of an earlier version sends every CID of the connection instead of their number.
+            read = ((ObjectNode) params.deepCopy()).put("connectionIdCount", params.get("connectionIds").size());
+        }
         try {
-            return READER.readValue(params);
+            return READER.readValue(read);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a status event: " + e.getMessage(), e);
         }

@@ -21,7 +21,7 @@ import java.util.function.BiFunction;
 /**
  * One host's wait for a CID, on the host's {@link StatusView}: the list page that holds the CID
  * gives its state, its connection key, whether it is stranded, and the seq from which events apply
- * to it; the view hands on the events after that seq, in order.
+ * to it; the view applies the events after that seq, in order, and says when to list again.
  *
  * <p>Events carry the CIDs they change ({@code changedIds}), not all of the connection's: a STATE
  * or HEALTH event is about the CID when it names the connection key the CID is on, unless the CID
@@ -33,23 +33,23 @@ final class CidWaiter implements StatusView.Follower {
     final String host;
     final String cid;
     final CompletableFuture<WaitResult> done = new CompletableFuture<>();
-    final StatusView view;
+    private final StatusView view;
     private final boolean stopAtError;
     private final long deadline;
     private final Duration wait;
     /** Fetches a page of the list of CIDs starting with {@link #cid}: its {@code after}, and the time left for it. */
     private final BiFunction<String, Duration, CompletableFuture<JsonNode>> page;
-    // Set by a list before the view hands on any event, then read and changed only under the view's lock.
+    // Read and changed only under the view's lock (a list's adopt, an event's apply).
     private String key;
     private boolean stranded;
     /** An UNMANAGED event named the CID: a list that does not find it ends the wait as UNMANAGED. */
-    private boolean unmanaged;
+    private volatile boolean unmanaged;
     private volatile boolean answered;
 
     /**
      * A wait until {@code deadline} ({@link System#nanoTime()}), {@code wait} from its start;
      * {@code page} fetches a page of the host's list of CIDs starting with {@code cid}. Call
-     * {@code view.start()} once subscribed.
+     * {@link #list()} once subscribed.
      */
     CidWaiter(String host, String cid, boolean stopAtError, Duration wait, long deadline,
             BiFunction<String, Duration, CompletableFuture<JsonNode>> page) {
@@ -60,7 +60,6 @@ final class CidWaiter implements StatusView.Follower {
         this.deadline = deadline;
         this.page = page;
         this.view = new StatusView(host, this);
-        done.whenComplete((r, e) -> view.close());
     }
 
     /** Fetches a page of {@code host}'s list of CIDs starting with the CID: its {@code after}, and the time left for it. */
@@ -88,7 +87,7 @@ final class CidWaiter implements StatusView.Follower {
             CidWaiter waiter = waiters.get(host);
             if (waiter != null) {
                 try {
-                    waiter.view.onEvent(host, StatusEvent.fromParams(params));
+                    waiter.onEvent(host, StatusEvent.fromParams(params));
                 } catch (IllegalArgumentException unreadable) {
                     // Not an event this client can read: the gap it leaves takes a fresh list.
                 }
@@ -96,7 +95,7 @@ final class CidWaiter implements StatusView.Follower {
         });
         try {
             for (CidWaiter waiter : waiters.values()) {
-                waiter.view.start();
+                waiter.list();
                 CompletableFuture.delayedExecutor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)
                         .execute(waiter::expire);
             }
@@ -115,25 +114,24 @@ final class CidWaiter implements StatusView.Follower {
     }
 
     /** Lists the CID: from the first page on, until the page that holds it or the last. */
-    @Override
-    public CompletableFuture<Long> list() {
+    void list() {
         // A second longer than the wait: the wait's own end (expire) decides what a late list means.
         long until = deadline + Duration.ofSeconds(1).toNanos();
         AtomicReference<JsonNode> holding = new AtomicReference<>();
-        return ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), (after, p) -> {
+        ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), (after, p) -> {
             answered = true;
             if (p.path("connections").has(cid)) {
                 holding.set(p);
                 return false;
             }
             return true;
-        }).handle((v, failure) -> onList(holding.get(), failure));
+        }).whenComplete((v, failure) -> onList(holding.get(), failure));
     }
 
-    /** Takes the CID's page; returns its seq, or null when the wait is over. */
-    private Long onList(JsonNode list, Throwable failure) {
+    /** A list of the host ({@code list}: the page that holds the CID, null if none does), or why there is none. */
+    private void onList(JsonNode list, Throwable failure) {
         if (done.isDone()) {
-            return null;
+            return;
         }
         if (failure != null) {
             done.completeExceptionally(RpcChannel.unwrap(failure));
@@ -142,26 +140,44 @@ final class CidWaiter implements StatusView.Follower {
         } else if (list == null) {
             done.completeExceptionally(RpcException.of(ErrorCode.CID_NOT_FOUND,
                     "connection ID \"" + cid + "\" is not managed on host " + host));
-        } else {
-            JsonNode entry = list.path("connections").path(cid);
-            key = entry.path("connectionKey").asText(null);
-            stranded = entry.path("stranded").asBoolean(false);
-            JsonNode lastError = entry.path("lastError");
-            decide(entry.path("state").asText(), lastError.isObject() ? lastError : null);
+        } else if (view.onList(list.path("seq").asLong(), () -> adopt(list.path("connections").path(cid)))) {
+            relist();
         }
-        return done.isDone() ? null : list.path("seq").asLong();
+    }
+
+    /** Takes the CID's list entry as its state. */
+    private void adopt(JsonNode entry) {
+        key = entry.path("connectionKey").asText(null);
+        stranded = entry.path("stranded").asBoolean(false);
+        JsonNode lastError = entry.path("lastError");
+        decide(entry.path("state").asText(), lastError.isObject() ? lastError : null);
+    }
+
+    /** A status event published on {@code addressHost}'s address. */
+    void onEvent(String addressHost, StatusEvent event) {
+        if (!done.isDone() && view.onEvent(addressHost, event) == StatusView.Taken.LIST) {
+            relist();
+        }
+    }
+
+    /** Lists again, from another thread: this one delivers events, or completed a list. */
+    private void relist() {
+        if (!done.isDone()) {
+            CompletableFuture.runAsync(this::list);
+        }
     }
 
     @Override
-    public void apply(StatusEvent event) {
+    public boolean apply(StatusEvent event) {
         boolean named = event.changedIds() != null && event.changedIds().contains(cid);
         String change = event.change();
         if (named && StatusEvent.Change.UNMANAGED.name().equals(change)) {
             // Gone, or replaced: a manage of a stranded CID unmanages its stored row first, and
-            // manages it again in the same transaction. The list says which.
+            // manages it again in the same transaction. Only a list says which.
             unmanaged = true;
-            view.relist();
-        } else if (named && StatusEvent.Change.MANAGED.name().equals(change)) {
+            return false;
+        }
+        if (named && StatusEvent.Change.MANAGED.name().equals(change)) {
             key = event.connectionKey();
             stranded = false;
             decide(event);
@@ -169,6 +185,7 @@ final class CidWaiter implements StatusView.Follower {
                 && (StatusEvent.Change.STATE.name().equals(change) || StatusEvent.Change.HEALTH.name().equals(change))) {
             decide(event);
         }
+        return true;
     }
 
     /** The wait's time is up: a host that answered has not connected in time; one that did not, did not answer. */

@@ -3,135 +3,142 @@ package io.tether.client;
 import io.tether.api.StatusEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * One host followed without missing anything: list, then watch (docs/protocol.md section 5). The
- * subscription to the host's events is made first; events that come before the list, or while a
- * list is on its way, are held; once the list is in, they and every later event are handed on in
- * {@code seq} order, each exactly once: one at or below the seq already applied (the list's, or an
- * event's) is dropped, as the protocol says of an event delivered twice after a worker crash, and
- * a gap (an event never received, e.g. while the broker was away) takes a fresh list.
+ * The {@code seq} rules of following one host without missing anything: list, then watch
+ * (docs/protocol.md section 5). Subscribe first; events that come before the first list, or after
+ * a gap until the next list, are held; a list replaces the state unless it is older than what was
+ * applied, and the held events after it are applied in {@code seq} order. An event at or below the
+ * seq applied is not applied again (a list overtook it, or a worker crash delivered it twice); a
+ * gap in the seqs (an event never received, e.g. while the broker was away) needs a new list; so
+ * does a state the {@link Follower} finds wrong after an event, and only a list at least as new as
+ * that event mends it.
  *
- * <p>What the host's lists and events are applied to is the {@link Follower}'s: the wait for one
- * CID ({@link CidWaiter}) keeps the CID's page and connection. A view takes only events that are
- * the host's: published on its status address, whose body names it.
+ * <p>A view takes only the host's own events: published on its status address, whose body names
+ * it. It never lists by itself: {@link #onEvent} and {@link #onList} say when a list is needed, and
+ * the caller asks for it ({@code TetherClient}'s waits, the console's feed). What the events are
+ * applied to is the follower's. Thread-safe; the follower is called under the view's lock.
  */
-final class StatusView {
-    /** Events held while a list is on its way; past this the oldest go, and the gap they leave takes another list. */
-    static final int MAX_HELD = 10_000;
+public final class StatusView {
+    /** Events held per host; past this the oldest go, and the gap they leave takes another list. */
+    public static final int MAX_HELD = 10_000;
 
     /** What a view keeps up to date. Called under the view's lock: it must not block. */
-    interface Follower {
-        /**
-         * Lists the host afresh and takes what it finds as its state. Completes with the seq that
-         * state is as of, or with null (or a failure) when there is nothing more to follow.
-         */
-        CompletableFuture<Long> list();
+    public interface Follower {
+        /** Applies the host's next event; returns false if the state is known wrong after it (a list must mend it). */
+        boolean apply(StatusEvent event);
 
-        /** The host's next event: the one after the last list's seq or the last event handed on. */
-        void apply(StatusEvent event);
+        /** An event the state already has: at or below the seq applied. Nothing to apply; maybe something to show. */
+        default void late(StatusEvent event) {
+        }
+    }
+
+    /** What became of an event given to {@link #onEvent}. */
+    public enum Taken {
+        /** Not the host's: from another host's address, or in another host's name. Dropped. */
+        REFUSED,
+        /** Applied, held until a list, or already applied before. */
+        TAKEN,
+        /** Taken, and the host needs a list now: a gap before it, or a state found wrong after it. */
+        LIST
     }
 
     private final String hostId;
     private final Follower follower;
     private final List<StatusEvent> held = new ArrayList<>();
-    /** The seq of the last list or event applied; -1 before the first list. */
+    /** The seq the state is as of: the last list's or the last event's; -1 before the first list. */
     private long seq = -1;
-    /** True while a list is on its way: events are held until it is in. */
-    private boolean listing = true;
-    private boolean closed;
+    /** Events are held until a list: none yet, a gap, a wrong state, or the broker was away. */
+    private boolean holding = true;
+    /** The state was found wrong after event {@link #seq}: only a list at least that new mends it. */
+    private boolean wrong;
 
-    StatusView(String hostId, Follower follower) {
+    /** A view of {@code hostId} that applies its events to {@code follower}, holding them until the first list. */
+    public StatusView(String hostId, Follower follower) {
         this.hostId = hostId;
         this.follower = follower;
     }
 
     /** The host this view follows. */
-    String hostId() {
+    public String hostId() {
         return hostId;
     }
 
-    /** Takes the first list. Subscribe to the host's events before: none may fall between the two. */
-    void start() {
-        follower.list().whenComplete(this::onListed);
+    /** True while events are held until a list: the caller should list the host. */
+    public synchronized boolean waitingForList() {
+        return holding;
     }
 
-    /**
-     * Takes a fresh list, holding events until it is in: for a follower whose state an event
-     * showed wrong. The list is asked for from another thread (the caller may hold this lock).
-     */
-    synchronized void relist() {
-        if (closed || listing) {
-            return;
-        }
-        listing = true;
-        CompletableFuture.runAsync(this::start);
+    /** Holds every event until the next list, forgetting those held: for a broker reconnect, after which events were lost. */
+    public synchronized void holdUntilList() {
+        holding = true;
+        held.clear();
     }
 
-    /**
-     * An event published on {@code addressHost}'s status address. Returns false, and hands nothing
-     * on, when it is not this host's: another host's address, or a body that names another host.
-     */
-    synchronized boolean onEvent(String addressHost, StatusEvent event) {
+    /** An event published on {@code addressHost}'s status address. */
+    public synchronized Taken onEvent(String addressHost, StatusEvent event) {
         if (!hostId.equals(addressHost) || !hostId.equals(event.hostId())) {
-            return false;
+            return Taken.REFUSED;
         }
-        if (closed) {
-            return true;
-        }
-        if (listing) {
+        if (holding) {
             hold(event);
-        } else {
-            offer(event);
+            return Taken.TAKEN;
         }
-        return true;
-    }
-
-    /** Hands nothing more on: the follower is done. */
-    synchronized void close() {
-        closed = true;
-        held.clear();
-    }
-
-    private synchronized void onListed(Long listedSeq, Throwable failure) {
-        if (closed) {
-            return;
-        }
-        if (failure != null || listedSeq == null) {
-            close();
-            return;
-        }
-        seq = listedSeq;
-        listing = false;
-        List<StatusEvent> replay = new ArrayList<>(held);
-        held.clear();
-        replay.sort(Comparator.comparingLong(StatusEvent::seq));
-        for (StatusEvent event : replay) {
-            if (closed) {
-                return;
-            }
-            if (listing) {
-                hold(event);
-            } else {
-                offer(event);
-            }
-        }
-    }
-
-    /** An event after the list: dropped if old, applied if next, a new list on a gap. */
-    private void offer(StatusEvent event) {
         if (event.seq() <= seq) {
-            return;
+            follower.late(event);
+            return Taken.TAKEN;
         }
         if (event.seq() > seq + 1) {
+            holding = true;
             hold(event);
-            relist();
-            return;
+            return Taken.LIST;
         }
+        return applyNext(event) ? Taken.TAKEN : Taken.LIST;
+    }
+
+    /**
+     * A list of the host as of {@code listSeq} (with several pages, the lowest page seq). Runs
+     * {@code adopt}, which replaces the follower's state with the list's, unless the list is older
+     * than what was applied; then applies the held events that follow. Returns true if the host
+     * needs another list: the held events have a gap after this one, or the state is known wrong
+     * and this list is too old to mend it.
+     */
+    public synchronized boolean onList(long listSeq, Runnable adopt) {
+        if (listSeq >= seq) {
+            adopt.run();
+            seq = listSeq;
+            wrong = false;
+        }
+        if (!holding) {
+            return false;
+        }
+        boolean again = wrong;
+        if (!wrong) {
+            held.sort(Comparator.comparingLong(StatusEvent::seq));
+            for (Iterator<StatusEvent> it = held.iterator(); it.hasNext() && !again; ) {
+                StatusEvent event = it.next();
+                if (event.seq() > seq + 1) {
+                    again = true; // a gap after the list: keep the rest for the next one
+                } else {
+                    it.remove();
+                    again = event.seq() == seq + 1 && !applyNext(event);
+                }
+            }
+        }
+        holding = again;
+        return again;
+    }
+
+    private boolean applyNext(StatusEvent event) {
         seq = event.seq();
-        follower.apply(event);
+        if (follower.apply(event)) {
+            return true;
+        }
+        holding = true;
+        wrong = true;
+        return false;
     }
 
     private void hold(StatusEvent event) {

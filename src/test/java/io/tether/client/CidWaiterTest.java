@@ -67,7 +67,7 @@ class CidWaiterTest {
     private static CidWaiter waiter(Pages pages, boolean stopAtError) {
         Duration wait = Duration.ofMinutes(1);
         CidWaiter waiter = new CidWaiter("h1", CID, stopAtError, wait, System.nanoTime() + wait.toNanos(), pages);
-        waiter.view.start();
+        waiter.list();
         return waiter;
     }
 
@@ -109,7 +109,7 @@ class CidWaiterTest {
 
     /** The event, as the subscription hands it to the host's view. */
     private static void on(CidWaiter waiter, ObjectNode event) {
-        waiter.view.onEvent("h1", StatusEvent.fromParams(event));
+        waiter.onEvent("h1", StatusEvent.fromParams(event));
     }
 
     private static WaitResult result(CidWaiter waiter) throws Exception {

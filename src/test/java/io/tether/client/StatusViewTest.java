@@ -5,50 +5,34 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.StatusEvent;
-import java.time.Duration;
+import io.tether.client.StatusView.Taken;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import org.awaitility.Awaitility;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The seq rules of list-then-watch (docs/protocol.md section 5), with a follower that records what it is given. */
 class StatusViewTest {
     private static final String HOST = "h1";
 
-    /** Answers each list with the future the test gives; records the events handed on. */
+    /** Records the events applied and late, and the lists adopted; finds its state wrong after the seqs in {@link #wrongAfter}. */
     private static final class Recorder implements StatusView.Follower {
-        final List<CompletableFuture<Long>> lists = new ArrayList<>();
         final List<Long> applied = new ArrayList<>();
-
-        /** The next list answers when the test completes the future returned. */
-        synchronized CompletableFuture<Long> nextList() {
-            CompletableFuture<Long> list = new CompletableFuture<>();
-            lists.add(list);
-            return list;
-        }
-
-        private int asked;
-
-        synchronized int asked() {
-            return asked;
-        }
+        final List<Long> late = new ArrayList<>();
+        final List<Long> adopted = new ArrayList<>();
+        Set<Long> wrongAfter = Set.of();
 
         @Override
-        public synchronized CompletableFuture<Long> list() {
-            asked++;
-            return asked <= lists.size() ? lists.get(asked - 1) : new CompletableFuture<>();
-        }
-
-        @Override
-        public synchronized void apply(StatusEvent event) {
+        public boolean apply(StatusEvent event) {
             applied.add(event.seq());
+            return !wrongAfter.contains(event.seq());
         }
 
-        synchronized List<Long> applied() {
-            return new ArrayList<>(applied);
+        @Override
+        public void late(StatusEvent event) {
+            late.add(event.seq());
         }
     }
 
@@ -60,88 +44,112 @@ class StatusViewTest {
                 Map.of(), "STATE");
     }
 
-    private void on(long... seqs) {
-        for (long seq : seqs) {
-            assertTrue(view.onEvent(HOST, event(HOST, seq)));
-        }
+    private Taken on(long seq) {
+        return view.onEvent(HOST, event(HOST, seq));
+    }
+
+    /** A list as of {@code seq}; returns whether the host needs another. */
+    private boolean list(long seq) {
+        return view.onList(seq, () -> follower.adopted.add(seq));
     }
 
     @Test
     void aListAtSeqNThenTheEventsFromNPlusOneOn() {
-        follower.nextList().complete(4L);
-        view.start();
-        on(3, 4, 5, 6);
-        assertEquals(List.of(5L, 6L), follower.applied(), "events at or below the list's seq are in it");
+        assertFalse(list(4));
+        assertEquals(Taken.TAKEN, on(3));
+        assertEquals(Taken.TAKEN, on(4));
+        assertEquals(Taken.TAKEN, on(5));
+        assertEquals(Taken.TAKEN, on(6));
+        assertEquals(List.of(5L, 6L), follower.applied, "events at or below the list's seq are in it");
+        assertEquals(List.of(3L, 4L), follower.late);
     }
 
     @Test
-    void eventsBeforeTheListAreHeldAndAppliedAfterItInSeqOrder() {
-        CompletableFuture<Long> list = follower.nextList();
-        view.start();
-        on(7, 5, 6, 4);
-        assertEquals(List.of(), follower.applied());
-        list.complete(4L);
-        assertEquals(List.of(5L, 6L, 7L), follower.applied());
+    void eventsBeforeTheFirstListAreHeldAndAppliedAfterItInSeqOrder() {
+        assertTrue(view.waitingForList());
+        for (long seq : new long[] {7, 5, 6, 4}) {
+            assertEquals(Taken.TAKEN, on(seq));
+        }
+        assertEquals(List.of(), follower.applied);
+        assertFalse(list(4));
+        assertEquals(List.of(5L, 6L, 7L), follower.applied);
+        assertFalse(view.waitingForList());
     }
 
     @Test
     void aDuplicateOrOldSeqIsIgnored() {
-        follower.nextList().complete(1L);
-        view.start();
-        on(2, 3, 2, 3, 1);
-        assertEquals(List.of(2L, 3L), follower.applied());
+        list(1);
+        for (long seq : new long[] {2, 3, 2, 3, 1}) {
+            on(seq);
+        }
+        assertEquals(List.of(2L, 3L), follower.applied);
+        assertEquals(List.of(2L, 3L, 1L), follower.late);
     }
 
     @Test
-    void aGapListsAgainAndTheHeldEventsApplyAfterTheNewList() {
-        follower.nextList().complete(1L);
-        CompletableFuture<Long> second = follower.nextList();
-        view.start();
-        on(2, 5);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> follower.asked() == 2);
+    void aGapAsksForAListAndTheHeldEventsApplyAfterIt() {
+        list(1);
+        assertEquals(Taken.TAKEN, on(2));
+        assertEquals(Taken.LIST, on(5));
+        assertEquals(Taken.TAKEN, on(6), "held: the list is asked for already");
+        assertEquals(List.of(2L), follower.applied, "nothing after the gap until the new list");
+        assertFalse(list(4));
+        assertEquals(List.of(2L, 5L, 6L), follower.applied);
+    }
+
+    @Test
+    void aListThatDoesNotCloseTheGapAsksForAnother() {
+        list(1);
+        assertEquals(Taken.LIST, on(4));
+        assertTrue(list(2));
+        assertTrue(view.waitingForList());
+        assertFalse(list(3));
+        assertEquals(List.of(4L), follower.applied);
+    }
+
+    @Test
+    void aListOlderThanTheStateIsNotAdopted() {
+        list(5);
         on(6);
-        assertEquals(List.of(2L), follower.applied(), "nothing after the gap until the new list");
-        second.complete(4L);
-        assertEquals(List.of(2L, 5L, 6L), follower.applied());
+        assertFalse(list(4));
+        assertEquals(List.of(5L), follower.adopted);
+        on(7);
+        assertEquals(List.of(6L, 7L), follower.applied);
     }
 
     @Test
-    void aGapThatTheNewListDoesNotCoverListsAgain() {
-        follower.nextList().complete(1L);
-        follower.nextList().complete(2L);
-        view.start();
+    void aStateFoundWrongAsksForAListThatOnlyANewEnoughOneAnswers() {
+        follower.wrongAfter = Set.of(3L);
+        list(1);
+        on(2);
+        assertEquals(Taken.LIST, on(3));
         on(4);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> follower.asked() == 3);
-        assertEquals(List.of(), follower.applied());
+        assertTrue(list(2), "older than the event that found the state wrong");
+        assertEquals(List.of(1L), follower.adopted);
+        assertFalse(list(3));
+        assertEquals(List.of(2L, 3L, 4L), follower.applied, "event 4, held, applies after the list at 3");
     }
 
     @Test
     void anEventFromAnotherHostsAddressOrInAnotherHostsNameIsRefused() {
-        follower.nextList().complete(0L);
-        view.start();
-        assertFalse(view.onEvent("h2", event("h2", 1)), "another host's address");
-        assertFalse(view.onEvent("h2", event(HOST, 1)), "another host's address, in this host's name");
-        assertFalse(view.onEvent(HOST, event("h2", 1)), "this host's address, in another host's name");
-        assertEquals(List.of(), follower.applied());
+        list(0);
+        assertEquals(Taken.REFUSED, view.onEvent("h2", event("h2", 1)), "another host's address");
+        assertEquals(Taken.REFUSED, view.onEvent("h2", event(HOST, 1)), "another host's address, in this host's name");
+        assertEquals(Taken.REFUSED, view.onEvent(HOST, event("h2", 1)), "this host's address, in another host's name");
+        assertEquals(List.of(), follower.applied);
         on(1);
-        assertEquals(List.of(1L), follower.applied());
+        assertEquals(List.of(1L), follower.applied);
     }
 
     @Test
-    void aListThatEndsTheFollowingHandsNothingMoreOn() {
-        follower.nextList().complete(null);
-        view.start();
-        on(1, 2);
-        assertEquals(List.of(), follower.applied());
-    }
-
-    @Test
-    void aClosedViewHandsNothingMoreOn() {
-        follower.nextList().complete(0L);
-        view.start();
+    void aBrokerReconnectHoldsEventsUntilTheNextListAndForgetsThoseHeld() {
+        list(0);
+        view.holdUntilList();
         on(1);
-        view.close();
-        on(2);
-        assertEquals(List.of(1L), follower.applied());
+        view.holdUntilList();
+        on(3);
+        assertTrue(view.waitingForList());
+        assertFalse(list(2));
+        assertEquals(List.of(3L), follower.applied);
     }
 }

@@ -1,8 +1,12 @@
 package io.tether.api;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.connection.Health;
 import io.tether.connection.LastError;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +51,34 @@ public record StatusEvent(
      * status or reasons did (docs/protocol.md, "Health").
      */
     public enum Change { MANAGED, UNMANAGED, STATE, HEALTH }
+
+    /**
+     * The event in a notification's {@code params}, as a subscriber reads it: fields it does not know
+     * (a later worker's) are skipped, and an enum value it does not know (a later worker's health
+     * reason) is read as null. From a worker of an earlier version, that lists every CID of the
+     * connection ({@code connectionIds}), their number is {@code connectionIdCount}.
+     *
+     * @throws IllegalArgumentException if {@code params} is not an event
+     */
+    public static StatusEvent fromParams(JsonNode params) {
+        if (params == null || !params.isObject()) {
+            throw new IllegalArgumentException("a status event's params are an object, not " + params);
+        }
+        JsonNode read = params;
+        if (!params.has("connectionIdCount") && params.path("connectionIds").isArray()) {
+            // A worker of an earlier version sends every CID of the connection instead of their number.
+            read = ((ObjectNode) params.deepCopy()).put("connectionIdCount", params.get("connectionIds").size());
+        }
+        try {
+            return READER.readValue(read);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a status event: " + e.getMessage(), e);
+        }
+    }
+
+    private static final ObjectReader READER = JsonRpc.MAPPER.readerFor(StatusEvent.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .with(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL);
 
     /** The JSON-RPC notification text published on the status topic. */
     public String toNotification() {

@@ -1,6 +1,7 @@
 package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.client.StatusListener;
 import io.tether.client.TetherClient;
 import jakarta.jms.JMSException;
 import java.util.concurrent.Callable;
@@ -28,7 +29,7 @@ public final class WatchCommand implements Callable<Integer> {
         CompletableFuture<JMSException> lost = new CompletableFuture<>();
         try (TetherClient tether = client.connect(host)) {
             tether.onConnectionLost(lost::complete);
-            tether.watchByHost(host, new TetherClient.StatusListener() {
+            tether.watchByHost(host, new StatusListener() {
                 @Override
                 public void onEvent(String hostId, JsonNode params) {
                     print(hostId, params);

@@ -2,24 +2,26 @@ package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.ErrorCode;
+import io.tether.api.JsonRpc;
 import io.tether.api.StatusEvent;
 import io.tether.client.TetherClient.WaitOutcome;
 import io.tether.client.TetherClient.WaitResult;
 import io.tether.connection.ConnectionState;
+import jakarta.jms.JMSException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 /**
- * One host's wait for a CID (docs/protocol.md section 5, list then watch). The list page that
- * holds the CID gives its state, its connection key, whether it is stranded, and the seq from which
- * events apply to it; events after that seq, in order, move it on; a gap in the seqs (a missed
- * event) takes a fresh list. Events arriving while a list is on its way are held and replayed after
- * it.
+ * One host's wait for a CID, on the host's {@link StatusView}: the list page that holds the CID
+ * gives its state, its connection key, whether it is stranded, and the seq from which events apply
+ * to it; the view applies the events after that seq, in order, and says when to list again.
  *
  * <p>Events carry the CIDs they change ({@code changedIds}), not all of the connection's: a STATE
  * or HEALTH event is about the CID when it names the connection key the CID is on, unless the CID
@@ -27,29 +29,27 @@ import java.util.function.BiFunction;
  * event's key. An UNMANAGED event naming it ends the wait only if a list then finds it gone: a
  * stranded CID managed again is unmanaged and managed in one transaction.
  */
-final class CidWaiter {
+final class CidWaiter implements StatusView.Follower {
     final String host;
     final String cid;
     final CompletableFuture<WaitResult> done = new CompletableFuture<>();
+    private final StatusView view;
     private final boolean stopAtError;
     private final long deadline;
     private final Duration wait;
     /** Fetches a page of the list of CIDs starting with {@link #cid}: its {@code after}, and the time left for it. */
     private final BiFunction<String, Duration, CompletableFuture<JsonNode>> page;
-    private final List<JsonNode> held = new ArrayList<>();
-    /** The last event applied, or the seq of the list page that held the CID. */
-    private long seq = -1;
+    // Read and changed only under the view's lock (a list's adopt, an event's apply).
     private String key;
     private boolean stranded;
-    /** True until the first list: events that come before it wait for it. */
-    private boolean listing = true;
-    private boolean answered;
     /** An UNMANAGED event named the CID: a list that does not find it ends the wait as UNMANAGED. */
-    private boolean unmanaged;
+    private volatile boolean unmanaged;
+    private volatile boolean answered;
 
     /**
      * A wait until {@code deadline} ({@link System#nanoTime()}), {@code wait} from its start;
-     * {@code page} fetches a page of the host's list of CIDs starting with {@code cid}.
+     * {@code page} fetches a page of the host's list of CIDs starting with {@code cid}. Call
+     * {@link #list()} once subscribed.
      */
     CidWaiter(String host, String cid, boolean stopAtError, Duration wait, long deadline,
             BiFunction<String, Duration, CompletableFuture<JsonNode>> page) {
@@ -59,18 +59,67 @@ final class CidWaiter {
         this.wait = wait;
         this.deadline = deadline;
         this.page = page;
+        this.view = new StatusView(host, this);
+    }
+
+    /** Fetches a page of {@code host}'s list of CIDs starting with the CID: its {@code after}, and the time left for it. */
+    @FunctionalInterface
+    interface PageFetch {
+        CompletableFuture<JsonNode> fetch(String host, String after, Duration left);
+    }
+
+    /**
+     * Waits for {@code cid} on every host in {@code hosts} at once, with one subscription to every
+     * host's events ({@code events}); one result per host.
+     */
+    static Map<String, HostResult<WaitResult>> awaitAll(Set<String> hosts, String cid, Duration timeout, boolean stopAtError,
+            PageFetch pages, HostEvents events) throws JMSException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, CidWaiter> waiters = new LinkedHashMap<>();
+        for (String host : hosts) {
+            waiters.put(host, new CidWaiter(host, cid, stopAtError, timeout, deadline,
+                    (after, left) -> pages.fetch(host, after, left)));
+        }
+        String only = hosts.size() == 1 ? hosts.iterator().next() : null;
+        // Subscribe before the lists: no event can fall between the two. Each event goes to the
+        // view of the host it was published by, which refuses it if its body names another.
+        AutoCloseable subscription = events.watch(only, (host, params) -> {
+            CidWaiter waiter = waiters.get(host);
+            if (waiter != null) {
+                try {
+                    waiter.onEvent(host, StatusEvent.fromParams(params));
+                } catch (IllegalArgumentException unreadable) {
+                    // Not an event this client can read: the gap it leaves takes a fresh list.
+                }
+            }
+        });
+        try {
+            for (CidWaiter waiter : waiters.values()) {
+                waiter.list();
+                CompletableFuture.delayedExecutor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)
+                        .execute(waiter::expire);
+            }
+            Map<String, HostResult<WaitResult>> results = new LinkedHashMap<>();
+            for (CidWaiter waiter : waiters.values()) {
+                results.put(waiter.host, HostCalls.outcome(waiter.host, waiter.done));
+            }
+            return results;
+        } finally {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                // The waits are over; a subscription that does not close cleanly changes none of them.
+            }
+        }
     }
 
     /** Lists the CID: from the first page on, until the page that holds it or the last. */
-    void snapshot() {
-        synchronized (this) {
-            listing = true;
-        }
+    void list() {
         // A second longer than the wait: the wait's own end (expire) decides what a late list means.
         long until = deadline + Duration.ofSeconds(1).toNanos();
         AtomicReference<JsonNode> holding = new AtomicReference<>();
-        ListPages.follow(after -> page.apply(after, Duration.ofNanos(Math.max(until - System.nanoTime(), 0))), p -> {
-            answered();
+        ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), (after, p) -> {
+            answered = true;
             if (p.path("connections").has(cid)) {
                 holding.set(p);
                 return false;
@@ -79,92 +128,68 @@ final class CidWaiter {
         }).whenComplete((v, failure) -> onList(holding.get(), failure));
     }
 
-    private synchronized void answered() {
-        answered = true;
-    }
-
-    private synchronized void onList(JsonNode list, Throwable failure) {
+    /** A list of the host ({@code list}: the page that holds the CID, null if none does), or why there is none. */
+    private void onList(JsonNode list, Throwable failure) {
         if (done.isDone()) {
             return;
         }
         if (failure != null) {
-            done.completeExceptionally(TetherClient.unwrap(failure));
-            return;
-        }
-        if (list == null && unmanaged) {
+            done.completeExceptionally(RpcChannel.unwrap(failure));
+        } else if (list == null && unmanaged) {
             done.complete(new WaitResult(WaitOutcome.UNMANAGED, null));
-            return;
-        }
-        if (list == null) {
+        } else if (list == null) {
             done.completeExceptionally(RpcException.of(ErrorCode.CID_NOT_FOUND,
                     "connection ID \"" + cid + "\" is not managed on host " + host));
-            return;
+        } else if (view.onList(list.path("seq").asLong(), () -> adopt(list.path("connections").path(cid)))) {
+            relist();
         }
-        JsonNode entry = list.path("connections").path(cid);
-        seq = list.path("seq").asLong();
+    }
+
+    /** Takes the CID's list entry as its state. */
+    private void adopt(JsonNode entry) {
         key = entry.path("connectionKey").asText(null);
         stranded = entry.path("stranded").asBoolean(false);
-        listing = false;
-        if (decide(entry)) {
-            return;
-        }
-        List<JsonNode> replay = new ArrayList<>(held);
-        held.clear();
-        for (JsonNode event : replay) {
-            if (listing) {
-                held.add(event);
-            } else if (!done.isDone()) {
-                apply(event);
-            }
+        JsonNode lastError = entry.path("lastError");
+        decide(entry.path("state").asText(), lastError.isObject() ? lastError : null);
+    }
+
+    /** A status event published on {@code addressHost}'s address. */
+    void onEvent(String addressHost, StatusEvent event) {
+        if (!done.isDone() && view.onEvent(addressHost, event) == StatusView.Taken.LIST) {
+            relist();
         }
     }
 
-    /** A status event of the host. */
-    synchronized void onEvent(JsonNode event) {
-        if (done.isDone()) {
-            return;
-        }
-        if (listing) {
-            held.add(event);
-        } else {
-            apply(event);
+    /** Lists again, from another thread: this one delivers events, or completed a list. */
+    private void relist() {
+        if (!done.isDone()) {
+            CompletableFuture.runAsync(this::list);
         }
     }
 
-    private void apply(JsonNode event) {
-        long eventSeq = event.path("seq").asLong();
-        if (eventSeq <= seq) {
-            return;
-        }
-        if (eventSeq > seq + 1) {
-            // Missed an event (e.g. a broker reconnect): start again from a fresh snapshot.
-            // Sent from another thread: this one delivers events and holds the waiter's lock.
-            listing = true;
-            held.add(event);
-            CompletableFuture.runAsync(this::snapshot);
-            return;
-        }
-        seq = eventSeq;
-        String change = event.path("change").asText();
-        boolean named = contains(event.path("changedIds"), cid);
+    @Override
+    public boolean apply(StatusEvent event) {
+        boolean named = event.changedIds() != null && event.changedIds().contains(cid);
+        String change = event.change();
         if (named && StatusEvent.Change.UNMANAGED.name().equals(change)) {
             // Gone, or replaced: a manage of a stranded CID unmanages its stored row first, and
-            // manages it again in the same transaction. The list says which.
+            // manages it again in the same transaction. Only a list says which.
             unmanaged = true;
-            listing = true;
-            CompletableFuture.runAsync(this::snapshot);
-        } else if (named && StatusEvent.Change.MANAGED.name().equals(change)) {
-            key = event.path("connectionKey").asText(null);
+            return false;
+        }
+        if (named && StatusEvent.Change.MANAGED.name().equals(change)) {
+            key = event.connectionKey();
             stranded = false;
             decide(event);
-        } else if (!stranded && key != null && key.equals(event.path("connectionKey").asText(null))
+        } else if (!stranded && key != null && key.equals(event.connectionKey())
                 && (StatusEvent.Change.STATE.name().equals(change) || StatusEvent.Change.HEALTH.name().equals(change))) {
             decide(event);
         }
+        return true;
     }
 
     /** The wait's time is up: a host that answered has not connected in time; one that did not, did not answer. */
-    synchronized void expire() {
+    void expire() {
         if (answered) {
             done.complete(new WaitResult(WaitOutcome.TIMEOUT, null));
         } else {
@@ -173,27 +198,16 @@ final class CidWaiter {
         }
     }
 
-    /** Ends the wait if {@code status} (a list entry or an event) is an end of it; says whether it was. */
-    private boolean decide(JsonNode status) {
-        String state = status.path("state").asText();
-        JsonNode lastError = status.path("lastError");
-        if (ConnectionState.CONNECTED.name().equals(state)) {
-            done.complete(new WaitResult(WaitOutcome.CONNECTED, null));
-            return true;
-        }
-        if (stopAtError && lastError.isObject()) {
-            done.complete(new WaitResult(WaitOutcome.FAILED, lastError));
-            return true;
-        }
-        return false;
+    private void decide(StatusEvent event) {
+        decide(event.state(), event.lastError() == null ? null : JsonRpc.MAPPER.valueToTree(event.lastError()));
     }
 
-    private static boolean contains(JsonNode array, String value) {
-        for (JsonNode item : array) {
-            if (value.equals(item.asText())) {
-                return true;
-            }
+    /** Ends the wait if a status of the CID's connection ({@code state}, {@code lastError}) is an end of it. */
+    private void decide(String state, JsonNode lastError) {
+        if (ConnectionState.CONNECTED.name().equals(state)) {
+            done.complete(new WaitResult(WaitOutcome.CONNECTED, null));
+        } else if (stopAtError && lastError != null) {
+            done.complete(new WaitResult(WaitOutcome.FAILED, lastError));
         }
-        return false;
     }
 }

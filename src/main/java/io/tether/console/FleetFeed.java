@@ -2,7 +2,10 @@ package io.tether.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.client.RpcException;
+import io.tether.client.ListPages;
 import io.tether.client.TetherClient;
+import io.tether.messaging.Jms;
+import io.tether.monitor.RetryPolicy;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +40,11 @@ public final class FleetFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetFeed.class);
     /** List calls in flight at once: each waits for its host, up to the timeout, on a thread of its own. */
     static final int LIST_THREADS = 32;
-    /** Pages in a row that a list may bring without getting further before the host counts as not answering. */
-    static final int MAX_STALLED_PAGES = 100;
 
     private final FleetState state;
     private final BrokerAccess broker;
     private final Duration timeout;
-    private final Duration retry;
+    private final RetryPolicy retry;
     private final ExecutorService lists = Executors.newFixedThreadPool(LIST_THREADS, daemon("tether-console-list"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("tether-console-timer"));
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -58,7 +61,8 @@ public final class FleetFeed implements AutoCloseable {
         this.state = state;
         this.broker = broker;
         this.timeout = timeout;
-        this.retry = retry;
+        // The same pause every time: --retry says how long, and the page shows the broker down meanwhile.
+        this.retry = new RetryPolicy(retry, retry, 1.0, 0.0);
         this.loop = new Thread(this::run, "tether-console-broker");
         loop.setDaemon(true);
         loop.start();
@@ -76,7 +80,12 @@ public final class FleetFeed implements AutoCloseable {
     }
 
     private void run() {
+        int failures = 0;
         while (running) {
+            if (failures > 0 && !pause(failures)) {
+                return;
+            }
+            failures++;
             TetherClient connected;
             try {
                 connected = broker.connect();
@@ -84,25 +93,21 @@ public final class FleetFeed implements AutoCloseable {
                 return;
             } catch (Exception e) {
                 state.onBrokerDown(broker.describe(e));
-                if (!pause()) {
-                    return;
-                }
                 continue;
             }
+            // Told when the client's broker link is LOST: the events published from then on are gone.
             CompletableFuture<JMSException> lost = new CompletableFuture<>();
+            connected.onConnectionLost(lost::complete);
             try {
-                connected.onConnectionLost(lost::complete);
                 // Subscribe before any list: no event can fall between a snapshot and the stream.
                 connected.watchByHost(null, this::onEvent);
             } catch (JMSException e) {
                 state.onBrokerDown(broker.describe(e));
                 closeQuietly(connected);
-                if (!pause()) {
-                    return;
-                }
                 continue;
             }
             client = connected;
+            failures = 1; // reached: the next attempt waits one pause, as after any loss
             LOG.info("console: subscribed to every host's status events");
             state.onBrokerUp().forEach(this::list);
             try {
@@ -117,19 +122,12 @@ public final class FleetFeed implements AutoCloseable {
                 client = null;
                 closeQuietly(connected);
             }
-            if (!pause()) {
-                return;
-            }
         }
     }
 
-    private boolean pause() {
-        try {
-            Thread.sleep(retry.toMillis());
-            return running;
-        } catch (InterruptedException e) {
-            return false;
-        }
+    /** Waits before the {@code failures}-th attempt in a row to reach the broker; false when closing. */
+    private boolean pause(int failures) {
+        return Jms.pauseBeforeRetry(retry, failures) && running;
     }
 
     /** An event of {@code hostId}: the host whose address it came through, as the broker checks it. */
@@ -158,19 +156,22 @@ public final class FleetFeed implements AutoCloseable {
             if (used == null) {
                 return; // the broker is away: listed again when it is back
             }
-            again = state.onList(hostId, pages(params -> used.call(hostId, "getStorageServerList", params, timeout)));
-        } catch (TimeoutException e) {
-            state.onNoAnswer(hostId, "no answer to a list within " + timeout.toMillis() + " ms");
-        } catch (RpcException e) {
-            state.onNoAnswer(hostId, "answered error " + e.code() + " " + e.name() + ": " + e.getMessage());
-        } catch (JMSException e) {
-            if (used == client) {
-                state.onNoAnswer(hostId, broker.describe(e));
-            }
+            again = state.onList(hostId, pages(after -> page(used, hostId, after)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            state.onNoAnswer(hostId, "answered something unusable: " + e.getMessage());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException) {
+                state.onNoAnswer(hostId, "no answer to a list within " + timeout.toMillis() + " ms");
+            } else if (cause instanceof RpcException rpc) {
+                state.onNoAnswer(hostId, "answered error " + rpc.code() + " " + rpc.name() + ": " + rpc.getMessage());
+            } else if (cause instanceof JMSException jms) {
+                if (used == client) {
+                    state.onNoAnswer(hostId, broker.describe(jms));
+                }
+            } else if (!(cause instanceof InterruptedException)) {
+                state.onNoAnswer(hostId, "answered something unusable: " + cause.getMessage());
+            }
         } finally {
             inFlight.remove(hostId);
         }
@@ -180,33 +181,30 @@ public final class FleetFeed implements AutoCloseable {
         }
     }
 
-    /** One {@code getStorageServerList} call of a host, with {@code params}. */
-    @FunctionalInterface
-    interface ListCall {
-        JsonNode call(Map<String, ?> params) throws JMSException, RpcException, TimeoutException, InterruptedException;
+    /** One page of {@code hostId}'s list, asked for on this thread with the feed's timeout. */
+    private CompletableFuture<JsonNode> page(TetherClient used, String hostId, String after) {
+        try {
+            return CompletableFuture.completedFuture(
+                    used.call(hostId, "getStorageServerList", after == null ? Map.of() : Map.of("after", after), timeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
-     * Every page of a list, each asked for after the previous one's {@code next}, until one has none.
+     * Every page of a list ({@link ListPages#follow}), each with the {@code after} it was asked
+     * with, for {@link FleetState#onList(String, List)} to take together.
      *
-     * @throws IllegalStateException if the pages stop getting further
+     * @throws ExecutionException with why a page did not come, or {@link IllegalStateException} if
+     *         the pages stop getting further
      */
-    static List<FleetState.Page> pages(ListCall list) throws JMSException, RpcException, TimeoutException, InterruptedException {
+    static List<FleetState.Page> pages(Function<String, CompletableFuture<JsonNode>> fetch)
+            throws ExecutionException, InterruptedException {
         List<FleetState.Page> pages = new ArrayList<>();
-        String after = null;
-        int stalled = 0;
-        do {
-            JsonNode result = list.call(after == null ? Map.of() : Map.of("after", after));
-            pages.add(new FleetState.Page(after, result));
-            // Absent from a worker that does not page: its one page is the whole list.
-            String next = result.path("next").isTextual() ? result.get("next").asText() : null;
-            // A busy worker may answer a page without entries, so the same cursor again, but not forever.
-            stalled = next != null && after != null && next.compareTo(after) <= 0 ? stalled + 1 : 0;
-            if (stalled > MAX_STALLED_PAGES) {
-                throw new IllegalStateException("its list got no further than " + after + " in " + stalled + " pages");
-            }
-            after = next;
-        } while (after != null);
+        ListPages.follow(fetch, (after, result) -> pages.add(new FleetState.Page(after, result))).get();
         return pages;
     }
 

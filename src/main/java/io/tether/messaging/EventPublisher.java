@@ -117,7 +117,7 @@ public final class EventPublisher implements AutoCloseable {
             } catch (JMSException | RuntimeException e) {
                 log.warn("publishing status events failed, retrying: {}", e.getMessage());
                 pending = true;
-                if (!Jms.pauseBeforeRetry()) {
+                if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, 1)) {
                     running = false;
                 }
             }

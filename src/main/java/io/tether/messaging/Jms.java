@@ -1,7 +1,9 @@
 package io.tether.messaging;
 
+import io.tether.monitor.RetryPolicy;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
+import java.time.Duration;
 import java.util.function.Supplier;
 import org.apache.qpid.jms.JmsConnectionExtensions;
 import org.apache.qpid.jms.JmsConnectionFactory;
@@ -47,12 +49,19 @@ public final class Jms {
     }
 
     /**
-     * Waits a second before a loop retries what the broker refused; false when the thread was
-     * interrupted meanwhile (it is being stopped), with its interrupt flag set again.
+     * How long a loop waits before it retries what the broker refused: a second each time, so a
+     * broker that is back is used soon and one that is not is not hammered.
      */
-    static boolean pauseBeforeRetry() {
+    public static final RetryPolicy BROKER_RETRY = new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), 1.0, 0.0);
+
+    /**
+     * Waits {@code policy}'s delay after the {@code failures}-th failure in a row (1 for the first)
+     * before a loop retries; false when the thread was interrupted meanwhile (it is being stopped),
+     * with its interrupt flag set again.
+     */
+    public static boolean pauseBeforeRetry(RetryPolicy policy, int failures) {
         try {
-            Thread.sleep(1000);
+            Thread.sleep(policy.delay(failures).toMillis());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -83,6 +92,8 @@ public final class Jms {
         if (url.startsWith("failover:")) {
             return url;
         }
+        // Qpid JMS's own reconnect schedule (it keeps to it inside the connection, below any Tether
+        // retry loop): forever, from 100 ms, doubling up to 2 s, so a restarted broker is found soon.
         return "failover:(" + url + ")?failover.maxReconnectAttempts=-1&failover.initialReconnectDelay=100"
                 + "&failover.maxReconnectDelay=2000&failover.useReconnectBackOff=true";
     }

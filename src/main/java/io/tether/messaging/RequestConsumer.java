@@ -127,7 +127,7 @@ public final class RequestConsumer implements AutoCloseable {
                 if (running) {
                     log.warn("receiving requests failed, retrying: {}", e.getMessage());
                     recover();
-                    if (!Jms.pauseBeforeRetry()) {
+                    if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, 1)) {
                         running = false;
                     }
                 }

@@ -119,7 +119,7 @@ class FleetBenchmark {
             throws Exception {
         int n = hosts.size();
         try (TetherClient engine = TetherClient.connect(broker.url(), "engine", broker.engineLogin().password())) {
-            engine.watch(null, this::record);
+            engine.watchByHost(null, (host, params) -> record(params));
 
             // Fan-out: one CID for the same storage on every host, then every CONNECTED event.
             reset();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
+import io.tether.api.StatusEvent;
 import io.tether.client.TetherClient.WaitOutcome;
 import io.tether.client.TetherClient.WaitResult;
 import java.time.Duration;
@@ -66,7 +67,7 @@ class CidWaiterTest {
     private static CidWaiter waiter(Pages pages, boolean stopAtError) {
         Duration wait = Duration.ofMinutes(1);
         CidWaiter waiter = new CidWaiter("h1", CID, stopAtError, wait, System.nanoTime() + wait.toNanos(), pages);
-        waiter.snapshot();
+        waiter.list();
         return waiter;
     }
 
@@ -106,6 +107,11 @@ class CidWaiterTest {
         return status;
     }
 
+    /** The event, as the subscription hands it to the host's view. */
+    private static void on(CidWaiter waiter, ObjectNode event) {
+        waiter.onEvent("h1", StatusEvent.fromParams(event));
+    }
+
     private static WaitResult result(CidWaiter waiter) throws Exception {
         return waiter.done.get(10, TimeUnit.SECONDS);
     }
@@ -125,10 +131,10 @@ class CidWaiterTest {
         assertEquals(Arrays.asList(null, ""), pages.asked(), "an empty page is not the last; the page holding the CID is");
         assertFalse(waiter.done.isDone());
 
-        waiter.onEvent(event(6, "STATE", KEY, "CONNECTED"));
-        waiter.onEvent(event(7, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(6, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(7, "STATE", KEY, "CONNECTED"));
         assertFalse(waiter.done.isDone(), "events up to the seq of the CID's page are in it");
-        waiter.onEvent(event(8, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(8, "STATE", KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
@@ -146,27 +152,27 @@ class CidWaiterTest {
     @Test
     void aStateEventOfTheCidsConnectionDecides() throws Exception {
         CidWaiter waiter = waiter(new Pages().then(holding(4, KEY, "CONNECTING")), false);
-        waiter.onEvent(event(5, "STATE", OTHER_KEY, "CONNECTED"));
+        on(waiter, event(5, "STATE", OTHER_KEY, "CONNECTED"));
         assertFalse(waiter.done.isDone(), "another connection's state is not the CID's");
-        waiter.onEvent(event(6, "STATE", KEY, "DISCONNECTED"));
+        on(waiter, event(6, "STATE", KEY, "DISCONNECTED"));
         assertFalse(waiter.done.isDone());
-        waiter.onEvent(event(7, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(7, "STATE", KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
     @Test
     void aHealthEventOfTheCidsConnectionDecidesToo() throws Exception {
         CidWaiter waiter = waiter(new Pages().then(holding(4, KEY, "CONNECTING")), false);
-        waiter.onEvent(event(5, "HEALTH", KEY, "CONNECTED"));
+        on(waiter, event(5, "HEALTH", KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
     @Test
     void tryOnceStopsAtTheFirstErrorOfTheCidsConnection() throws Exception {
         CidWaiter waiter = waiter(new Pages().then(holding(4, KEY, "CONNECTING")), true);
-        waiter.onEvent(failed(event(5, "STATE", OTHER_KEY, "DISCONNECTED")));
+        on(waiter, failed(event(5, "STATE", OTHER_KEY, "DISCONNECTED")));
         assertFalse(waiter.done.isDone());
-        waiter.onEvent(failed(event(6, "STATE", KEY, "DISCONNECTED")));
+        on(waiter, failed(event(6, "STATE", KEY, "DISCONNECTED")));
         WaitResult result = result(waiter);
         assertEquals(WaitOutcome.FAILED, result.outcome());
         assertEquals(453, result.lastError().path("code").asInt());
@@ -176,9 +182,9 @@ class CidWaiterTest {
     void onlyAnUnmanagedEventNamingTheCidEndsTheWaitAsUnmanagedOnceAListFindsItGone() throws Exception {
         Pages pages = new Pages().then(holding(4, KEY, "CONNECTING")).then(page(6, null));
         CidWaiter waiter = waiter(pages, false);
-        waiter.onEvent(event(5, "UNMANAGED", KEY, "CONNECTING", "flow2-data"));
+        on(waiter, event(5, "UNMANAGED", KEY, "CONNECTING", "flow2-data"));
         assertFalse(waiter.done.isDone(), "another CID left the connection");
-        waiter.onEvent(event(6, "UNMANAGED", KEY, "CONNECTING", "flow3-data", CID));
+        on(waiter, event(6, "UNMANAGED", KEY, "CONNECTING", "flow3-data", CID));
         assertEquals(WaitOutcome.UNMANAGED, result(waiter).outcome());
         assertEquals(2, pages.asked().size(), "listed again to tell gone from replaced");
     }
@@ -190,19 +196,19 @@ class CidWaiterTest {
         // What the worker sends for a manage of a stranded CID: its row goes, then the CID comes.
         Pages pages = new Pages().then(stranded).then(holding(6, OTHER_KEY, "CONNECTING"));
         CidWaiter waiter = waiter(pages, false);
-        waiter.onEvent(event(5, "UNMANAGED", KEY, "DISCONNECTED", CID));
-        waiter.onEvent(event(6, "MANAGED", OTHER_KEY, "CONNECTING", CID));
+        on(waiter, event(5, "UNMANAGED", KEY, "DISCONNECTED", CID));
+        on(waiter, event(6, "MANAGED", OTHER_KEY, "CONNECTING", CID));
         assertFalse(waiter.done.isDone(), "replaced, not gone");
-        waiter.onEvent(event(7, "STATE", OTHER_KEY, "CONNECTED"));
+        on(waiter, event(7, "STATE", OTHER_KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
     @Test
     void anotherCidsManagedEventDecidesNothing() throws Exception {
         CidWaiter waiter = waiter(new Pages().then(holding(4, KEY, "CONNECTING")), false);
-        waiter.onEvent(event(5, "MANAGED", OTHER_KEY, "CONNECTED", "flow2-data"));
+        on(waiter, event(5, "MANAGED", OTHER_KEY, "CONNECTED", "flow2-data"));
         assertFalse(waiter.done.isDone());
-        waiter.onEvent(event(6, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(6, "STATE", KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
@@ -211,14 +217,14 @@ class CidWaiterTest {
         ObjectNode page = holding(4, KEY, "DISCONNECTED");
         failed((ObjectNode) page.get("connections").get(CID)).put("stranded", true);
         CidWaiter waiter = waiter(new Pages().then(page), false);
-        waiter.onEvent(event(5, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(5, "STATE", KEY, "CONNECTED"));
         assertFalse(waiter.done.isDone(), "the connection with the stranded CID's key is not the CID's");
 
-        waiter.onEvent(event(6, "MANAGED", OTHER_KEY, "CONNECTING", CID));
+        on(waiter, event(6, "MANAGED", OTHER_KEY, "CONNECTING", CID));
         assertFalse(waiter.done.isDone());
-        waiter.onEvent(event(7, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(7, "STATE", KEY, "CONNECTED"));
         assertFalse(waiter.done.isDone(), "the CID is on the key of the manage now");
-        waiter.onEvent(event(8, "STATE", OTHER_KEY, "CONNECTED"));
+        on(waiter, event(8, "STATE", OTHER_KEY, "CONNECTED"));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
@@ -227,7 +233,7 @@ class CidWaiterTest {
         ObjectNode page = holding(4, KEY, "DISCONNECTED");
         ((ObjectNode) page.get("connections").get(CID)).put("stranded", true);
         CidWaiter waiter = waiter(new Pages().then(page), false);
-        waiter.onEvent(event(5, "MANAGED", OTHER_KEY, "CONNECTED", "flow2-data", CID));
+        on(waiter, event(5, "MANAGED", OTHER_KEY, "CONNECTED", "flow2-data", CID));
         assertEquals(WaitOutcome.CONNECTED, result(waiter).outcome());
     }
 
@@ -245,9 +251,9 @@ class CidWaiterTest {
         Pages pages = new Pages();
         CompletableFuture<JsonNode> list = pages.later();
         CidWaiter waiter = waiter(pages, false);
-        waiter.onEvent(event(4, "STATE", KEY, "CONNECTED"));
-        waiter.onEvent(event(5, "STATE", KEY, "DISCONNECTED"));
-        waiter.onEvent(event(6, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(4, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(5, "STATE", KEY, "DISCONNECTED"));
+        on(waiter, event(6, "STATE", KEY, "CONNECTED"));
         assertFalse(waiter.done.isDone());
         list.complete(holding(4, KEY, "CONNECTING"));
         // 4 is in the list; 5 and 6 follow it.
@@ -259,7 +265,7 @@ class CidWaiterTest {
         Pages pages = new Pages().then(holding(4, KEY, "CONNECTING"));
         CidWaiter waiter = waiter(pages, false);
         CompletableFuture<JsonNode> relist = pages.later();
-        waiter.onEvent(event(6, "STATE", KEY, "CONNECTED"));
+        on(waiter, event(6, "STATE", KEY, "CONNECTED"));
         await().atMost(Duration.ofSeconds(10)).until(() -> pages.asked().size() == 2);
         assertFalse(waiter.done.isDone(), "event 5 was missed: 6 waits for a list");
         relist.complete(holding(5, KEY, "DISCONNECTED"));

@@ -96,7 +96,7 @@ class ListPagesTest {
     void followStopsAtThePageItWasLookingFor() throws Exception {
         Worker worker = new Worker(page(1, ""), page(2, "b", "b"), page(3, null, "c"));
         List<Long> seen = new ArrayList<>();
-        ListPages.follow(worker, page -> {
+        ListPages.follow(worker, (after, page) -> {
             seen.add(page.path("seq").asLong());
             return !page.path("connections").has("b");
         }).get(5, TimeUnit.SECONDS);

@@ -2,16 +2,22 @@ package io.tether.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
+import io.tether.client.ListPages;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** How the console asks for a list's pages: each after the previous one's {@code next}, until there is none. */
@@ -19,13 +25,12 @@ class FleetFeedPagesTest {
     private static final String KEY = "file:///srv/k";
 
     /** A worker's list of {@code cids}, {@code limit} entries a page; every other cursor first gets an empty page. */
-    private static FleetFeed.ListCall worker(List<String> cids, int limit, List<Map<String, ?>> asked) {
+    private static Function<String, CompletableFuture<JsonNode>> worker(List<String> cids, int limit, List<Map<String, ?>> asked) {
         TreeMap<String, JsonNode> entries = new TreeMap<>();
         cids.forEach(cid -> entries.put(cid, JsonRpc.MAPPER.createObjectNode().put("managed", true).put("connected", true)
                 .put("state", "CONNECTED").put("connectionKey", KEY)));
-        return params -> {
-            asked.add(params);
-            String after = (String) params.get("after");
+        return after -> {
+            asked.add(after == null ? Map.of() : Map.of("after", after));
             ObjectNode result = JsonRpc.MAPPER.createObjectNode().put("seq", 10 + asked.size());
             ObjectNode connections = result.putObject("connections");
             boolean busy = asked.size() % 2 == 0;
@@ -41,7 +46,7 @@ class FleetFeedPagesTest {
                 }
             }
             result.put("next", !busy && connections.size() == rest.size() ? null : last);
-            return result;
+            return CompletableFuture.completedFuture(result);
         };
     }
 
@@ -62,26 +67,28 @@ class FleetFeedPagesTest {
 
     @Test
     void aWorkerThatDoesNotPageIsAskedOnce() throws Exception {
-        List<Map<String, ?>> asked = new ArrayList<>();
-        List<FleetState.Page> pages = FleetFeed.pages(params -> {
-            asked.add(params);
+        List<String> asked = new ArrayList<>();
+        List<FleetState.Page> pages = FleetFeed.pages(after -> {
+            asked.add(after);
             ObjectNode result = JsonRpc.MAPPER.createObjectNode().put("seq", 3);
             result.putObject("connections");
-            return result;
+            return CompletableFuture.completedFuture(result);
         });
-        assertEquals(List.of(Map.of()), asked);
+        assertEquals(Arrays.asList((String) null), asked);
         assertEquals(1, pages.size());
     }
 
     @Test
     void aListThatGetsNoFurtherEnds() {
-        List<Map<String, ?>> asked = new ArrayList<>();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FleetFeed.pages(params -> {
-            asked.add(params);
-            return JsonRpc.MAPPER.createObjectNode().put("seq", 1).put("next", "a").set("connections",
-                    JsonRpc.MAPPER.createObjectNode());
+        List<String> asked = new ArrayList<>();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> FleetFeed.pages(after -> {
+            asked.add(after);
+            return CompletableFuture.completedFuture(JsonRpc.MAPPER.createObjectNode().put("seq", 1).put("next", "a")
+                    .set("connections", JsonRpc.MAPPER.createObjectNode()));
         }));
-        assertEquals(FleetFeed.MAX_STALLED_PAGES + 2, asked.size(), "the first page, then the stalled ones");
-        assertEquals("its list got no further than a in " + (FleetFeed.MAX_STALLED_PAGES + 1) + " pages", e.getMessage());
+        assertEquals(ListPages.MAX_STALLED_PAGES + 2, asked.size(), "the first page, then the stalled ones");
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertEquals("its list got no further than a in " + (ListPages.MAX_STALLED_PAGES + 1) + " pages",
+                e.getCause().getMessage());
     }
 }

@@ -192,7 +192,12 @@ class FleetStatePagesPropertyTest {
             changed.forEach(ids::add);
             e.put("state", c.state()).put("connected", "CONNECTED".equals(c.state()));
             error(e, c.error());
-            e.putObject("health").put("status", c.health());
+            // As the schema has it: a status and its reasons.
+            ObjectNode health = e.putObject("health").put("status", c.health());
+            ArrayNode reasons = health.putArray("reasons");
+            if ("DEGRADED".equals(c.health())) {
+                reasons.add("NOT_CONNECTED");
+            }
             e.putObject("connectionInfo").put("type", "file");
             e.put("change", change);
             events.add(e);

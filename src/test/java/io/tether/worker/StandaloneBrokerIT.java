@@ -56,7 +56,7 @@ class StandaloneBrokerIT {
              TetherClient engine = TetherClient.connect("failover:(" + broker.url() + ")?failover.maxReconnectAttempts=-1",
                      "engine", broker.engineLogin().password())) {
             List<JsonNode> events = new CopyOnWriteArrayList<>();
-            engine.watch(null, events::add);
+            engine.watchByHost(null, (host, params) -> events.add(params));
             Duration t = Duration.ofSeconds(20);
 
             // Requests reach only their host.

@@ -63,14 +63,14 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         reconciler = new Reconciler(table, connectors, clock, SETTINGS.withProbeInterval(Duration.ofHours(1)), meters);
         table.manage("a-1", A);
 
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).equals(List.of(CONNECTED)));
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS worked"), metered);
 
         metered.clear();
         connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
         connector.script("connect", A, fails(VdsmError.MountError, "refused"));
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).size() == 3);
         // Quartz retries soon after; what this reconcile recorded comes first.
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS failed"), metered.subList(0, 3));
@@ -157,13 +157,13 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         // A manage comes for A as the reconcile of A (not tracked yet) is about to drop the key.
         schedule.atNextCancel(() -> {
             table.manage("a-1", A);
-            reconciler.reconcile(A.key());
+            reconciler.enqueue(A.key());
         });
         assertEquals("cancel", reconcile(A));
         soon().until(() -> connector.calls(A).size() == 1);
 
-        reconciler.reconcile(A.key());
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
+        reconciler.enqueue(A.key());
         probing.countDown();
 
         assertEquals(HEALTHY, schedule.next(A.key()));
@@ -185,7 +185,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
             }
         });
         table.manage("a-1", A);
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> connector.calls(A).size() == 1);
         assertTrue(reconciler.isRunning());
 
@@ -211,7 +211,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
                 Thread.currentThread().interrupt();
             }
         });
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         deciding.await();
 
         Thread.currentThread().interrupt();

@@ -101,6 +101,29 @@ class KeyQueueTest {
         assertEquals(B, take(), "and only once more");
     }
 
+    /** A reconcile thread that waits for work wakes when a key it could not have is done and due again. */
+    @Test
+    void aWaitingTakeGetsAKeyOnceItsRunIsDone() throws Exception {
+        start(SETTINGS);
+        queue.add(A);
+        assertEquals(A, take());
+        queue.add(A);
+        CountDownLatch waiting = new CountDownLatch(1);
+        CompletableFuture<ConnectionKey> next = CompletableFuture.supplyAsync(() -> {
+            try {
+                waiting.countDown();
+                return queue.take();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
+        assertTrue(waiting.await(10, TimeUnit.SECONDS));
+        assertFalse(next.isDone(), "A runs: nothing to hand out");
+
+        queue.done(A);
+        assertEquals(A, next.get(10, TimeUnit.SECONDS));
+    }
+
     @Test
     void aPlanHandsTheKeyBackWhenItIsDue() throws Exception {
         start(SETTINGS);

@@ -17,6 +17,7 @@ import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
+import io.tether.testing.LogLines;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +75,34 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         soon().until(() -> table.kinds(A).size() == 3);
         // Quartz retries soon after; what this reconcile recorded comes first.
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS failed"), metered.subList(0, 3));
+    }
+
+    /** One line per plan that is not the usual probe: each retry with its delay and count, and a key given up on. */
+    @Test
+    void retriesAndAKeyGivenUpOnAreLogged() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        StorageUri lun = uri("iscsi://target/iqn.2001-04.com.example:disk");
+        served.remove(StorageType.ISCSI);
+        table.manage("lun-1", lun);
+        try (LogLines log = new LogLines(Reconciler.class)) {
+            assertEquals("requeue 100 ms", reconcile(A));
+            schedule.advanceToNextPlan();
+            assertEquals("requeue 200 ms", schedule.next(A.key()));
+            // Written just after the plan is made: waited for, not assumed.
+            soon().until(() -> retries(log).size() == 2);
+            assertEquals(List.of("key=" + A.key() + " retrying in 100 ms (failure 1 in a row)",
+                    "key=" + A.key() + " retrying in 200 ms (failure 2 in a row)"), retries(log));
+
+            assertEquals("cancel", reconcile(lun));
+            assertEquals(List.of("key=" + lun.key() + " not retried until it is managed or unmanaged again: no connector serves"
+                    + " iscsi on this host"), retries(log).subList(2, retries(log).size()));
+        }
+    }
+
+    private static List<String> retries(LogLines log) {
+        return log.lines().stream().filter(line -> line.contains(" retr")).toList();
     }
 
     /** The engine tells a failed connect (451) from a failed disconnect (452) by the number. */

@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The {@link KeyQueue} turns each result into the key's next turn, as controller-runtime's work
- * queue does: RequeueAfter plans it, Retry plans it after the backoff of the failures in a row it
- * counts, Forget and Terminal drop its plan and its failures. It hands every key to a small pool
+ * queue does: RequeueAfter plans it and clears its failures, Retry plans it after the backoff of
+ * the failures in a row it counts, Forget and Terminal drop its plan and its failures. It hands every key to a small pool
  * of reconcile threads, one reconcile per key at a time; a request meanwhile makes it run once more
  * right after. Connector calls run in {@link Operations} with a timeout, so a hung target delays
  * nothing else.

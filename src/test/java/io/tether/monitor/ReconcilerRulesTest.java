@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * More of the reconciler's rules, with the manual clock, schedule, table and scripted connector of
@@ -86,6 +87,10 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         StorageUri lun = uri("iscsi://target/iqn.2001-04.com.example:disk");
         served.remove(StorageType.ISCSI);
         table.manage("lun-1", lun);
+        // Another test in this JVM may have turned logging off (the CLI's library logging does).
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Reconciler.class);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
         try (LogLines log = new LogLines(Reconciler.class)) {
             assertEquals("requeue 100 ms", reconcile(A));
             schedule.advanceToNextPlan();
@@ -98,6 +103,8 @@ class ReconcilerRulesTest extends ReconcilerFixture {
             assertEquals("cancel", reconcile(lun));
             assertEquals(List.of("key=" + lun.key() + " not retried until it is managed or unmanaged again: no connector serves"
                     + " iscsi on this host"), retries(log).subList(2, retries(log).size()));
+        } finally {
+            logger.setLevel(level);
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.function.DoubleSupplier;
  * @param probeInterval    how often a connected connection is probed (VDSM's domain monitor: 10 s)
  * @param operationTimeout how long a probe, connect or disconnect may take before it counts as failed
  * @param retry            the backoff between attempts after failures: connects, and disconnects
- * @param operationThreads threads that run connector operations; a hung operation holds one
+ * @param operationThreads threads that run connector operations (a hung operation holds one), and
+ *                         as many reconcile threads, each waiting for one operation at a time
  * @param healthDelayThreshold a probe that takes longer makes the connection DEGRADED, reason SLOW
  * @param reconnectSpread  after a connection that was up fails (an outage: its probe failed or hung,
  *                         and the reconnect at once failed too), the first retry waits a random time

@@ -6,33 +6,50 @@ import io.tether.connector.VdsmError;
 import io.tether.logging.LogFields;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs connector calls on a bounded pool, with a timeout, at most one in flight per connection. A
- * call that does not return in time fails its future; its thread may stay stuck (a hung mount),
- * and until it returns no other call on that connection starts, so a hung target holds one thread
- * and never a second. How long a call ran is read from a ticker (nanoseconds, as
- * {@link System#nanoTime}), which a test moves itself so that a probe takes as long as it says.
+ * Runs connector calls on a bounded pool, with a timeout, at most one in flight per connection.
+ * The caller waits for a call at most the timeout; a call that does not return in time counts as
+ * hung, while its thread may stay stuck (a hung mount). Until it returns no other call on that
+ * connection starts, so a hung target holds one pool thread and never a second. How long a call
+ * ran is read from a ticker (nanoseconds, as {@link System#nanoTime}), which a test moves itself
+ * so that a probe takes as long as it says.
  */
 final class Operations implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Operations.class);
 
-    /** A connector call. */
+    /** A connector call that returns what it saw. */
     @FunctionalInterface
-    interface Call {
-        void run() throws ConnectorException;
+    interface Call<T> {
+        T run() throws ConnectorException;
+    }
+
+    /**
+     * What one connector call came to: its {@code value} when it worked, else its {@code failure};
+     * and how long it ran, null when it never started (an earlier call on the connection is stuck).
+     */
+    record Outcome<T>(T value, ConnectorException failure, Duration ranFor) {
+        boolean worked() {
+            return failure == null;
+        }
+
+        /** How long it ran in milliseconds, null when it never started. */
+        Long millis() {
+            return ranFor == null ? null : ranFor.toMillis();
+        }
     }
 
     private record Running(String what, long startedNanos) {
@@ -42,6 +59,8 @@ final class Operations implements AutoCloseable {
     private final Duration timeout;
     private final LongSupplier ticker;
     private final Map<ConnectionKey, Running> running = new ConcurrentHashMap<>();
+    // The callers' waits, so that close can end them before it interrupts the calls.
+    private final Map<CompletableFuture<?>, Boolean> waiting = new ConcurrentHashMap<>();
 
     /**
      * @param ticker nanoseconds from an arbitrary origin: {@code System::nanoTime} on a worker
@@ -58,76 +77,84 @@ final class Operations implements AutoCloseable {
     }
 
     /**
-     * Starts {@code call} ("probe", "connect" or "disconnect") for {@code key}. The future fails
-     * with a {@link ConnectorException}: the call's own, or {@code onTimeout} after the timeout.
+     * Runs {@code call} ("probe", "connect" or "disconnect") for {@code key} and waits for it at most
+     * the timeout. Its failure is the call's own {@link ConnectorException}, {@code onTimeout}
+     * (hung) after the timeout, or hung at once when an earlier call on {@code key} has not returned.
+     *
+     * @throws CancellationException once closed: the worker stops, and the call's outcome is no
+     *                               observation of the connection
      */
-    CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call) {
-        return start(key, what, onTimeout, call, nanos -> { });
-    }
-
-    /**
-     * Like {@link #start(ConnectionKey, String, VdsmError, Call)}, and tells {@code ranFor} how long
-     * the call ran when it returns or times out; not when it could not start (an earlier call on the
-     * connection is still stuck).
-     */
-    CompletableFuture<Void> start(ConnectionKey key, String what, VdsmError onTimeout, Call call, LongConsumer ranFor) {
+    <T> Outcome<T> call(ConnectionKey key, String what, VdsmError onTimeout, Call<T> call) {
         Running previous = running.get(key);
         if (previous != null) {
             long seconds = (ticker.getAsLong() - previous.startedNanos()) / 1_000_000_000L;
-            return CompletableFuture.failedFuture(ConnectorException.hung(onTimeout, what + " not started: the "
-                    + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"));
+            return new Outcome<>(null, ConnectorException.hung(onTimeout, what + " not started: the "
+                    + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"), null);
         }
         Running mine = new Running(what, ticker.getAsLong());
         running.put(key, mine);
-        CompletableFuture<Void> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        // Listed before it starts: close either refuses it here or finds it among the waits.
+        waiting.put(result, Boolean.TRUE);
         try {
-            pool.execute(() -> {
-                ConnectorException failure = null;
-                try (LogFields ids = LogFields.key(key)) {
-                    call.run();
-                } catch (ConnectorException e) {
-                    failure = e;
-                } catch (RuntimeException e) {
-                    log.error("key={} {} failed unexpectedly", key, what, e);
-                    failure = new ConnectorException(VdsmError.GeneralException, what + " failed: " + e.getClass().getSimpleName());
-                }
-                // Free the connection before anyone hears the outcome, so the next call can start at once.
-                running.remove(key, mine);
-                boolean inTime = failure == null ? result.complete(null) : result.completeExceptionally(failure);
-                if (!inTime) {
-                    log.info("key={} {} returned after its timeout; the connection can be worked on again", key, what);
-                }
-            });
+            pool.execute(() -> run(key, what, call, mine, result));
         } catch (RejectedExecutionException e) {
+            waiting.remove(result);
             running.remove(key, mine);
-            return CompletableFuture.failedFuture(new ConnectorException(VdsmError.GeneralException, "worker is stopping"));
+            throw new CancellationException("worker is stopping");
         }
-        return result.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .whenComplete((ok, failure) -> ranFor.accept(ticker.getAsLong() - mine.startedNanos()))
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(toConnectorException(e, what, onTimeout)));
+        try {
+            T value = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new Outcome<>(value, null, ranSince(mine));
+        } catch (ExecutionException e) {
+            return new Outcome<>(null, asConnectorException(e.getCause(), what), ranSince(mine));
+        } catch (TimeoutException e) {
+            return new Outcome<>(null, ConnectorException.hung(onTimeout, what + " did not return within "
+                    + timeout.toMillis() / 1000.0 + " s (target hung or unreachable)"), ranSince(mine));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the " + what);
+        } finally {
+            waiting.remove(result);
+        }
     }
 
-    private ConnectorException toConnectorException(Throwable e, String what, VdsmError onTimeout) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof ConnectorException ce) {
-            return ce;
+    private <T> void run(ConnectionKey key, String what, Call<T> call, Running mine, CompletableFuture<T> result) {
+        T value = null;
+        Throwable failure = null;
+        try (LogFields ids = LogFields.key(key)) {
+            value = call.run();
+        } catch (ConnectorException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            log.error("key={} {} failed unexpectedly", key, what, e);
+            failure = e;
         }
-        if (cause instanceof TimeoutException) {
-            return ConnectorException.hung(onTimeout, what + " did not return within " + timeout.toMillis() / 1000.0
-                    + " s (target hung or unreachable)");
+        // Free the connection before anyone hears the outcome, so the next call can start at once.
+        running.remove(key, mine);
+        boolean inTime = failure == null ? result.complete(value) : result.completeExceptionally(failure);
+        if (!inTime && !result.isCancelled()) {
+            log.info("key={} {} returned after its timeout; the connection can be worked on again", key, what);
         }
-        return new ConnectorException(VdsmError.GeneralException, what + " failed: " + cause.getClass().getSimpleName());
     }
 
-    /** The error a future of {@link #start} failed with. */
-    static ConnectorException cause(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    private Duration ranSince(Running call) {
+        return Duration.ofNanos(ticker.getAsLong() - call.startedNanos());
+    }
+
+    private static ConnectorException asConnectorException(Throwable cause, String what) {
         return cause instanceof ConnectorException ce ? ce
-                : new ConnectorException(VdsmError.GeneralException, "failed: " + cause.getClass().getSimpleName());
+                : new ConnectorException(VdsmError.GeneralException, what + " failed: " + cause.getClass().getSimpleName());
     }
 
+    /**
+     * Ends every wait for a call with a {@link CancellationException}, then interrupts the calls,
+     * so that what an interrupted call reports never reaches a caller.
+     */
     @Override
     public void close() {
+        pool.shutdown();
+        waiting.keySet().forEach(wait -> wait.cancel(false));
         pool.shutdownNow();
     }
 }

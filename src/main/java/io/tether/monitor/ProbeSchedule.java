@@ -23,7 +23,7 @@ import org.quartz.impl.matchers.GroupMatcher;
 /**
  * The {@link Schedule} of a running worker: one Quartz trigger per connection key (never per
  * CID), replaced after every reconcile by its "requeue after". Firing only hands the key to the
- * reconciler, so Quartz's own threads never wait on storage.
+ * reconciler's {@link KeyQueue}, so Quartz's own threads never wait on storage.
  */
 final class ProbeSchedule implements Schedule {
     private static final String FIRE = "fire";

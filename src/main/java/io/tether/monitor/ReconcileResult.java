@@ -6,11 +6,11 @@ import java.time.Duration;
 /**
  * What one reconcile of a connection key decided happens next, as controller-runtime's
  * {@code Reconcile} returns {@code Result{RequeueAfter}}, an error or a {@code TerminalError}. The
- * reconciler's step returns one; {@link Reconciler} acts on it in one place.
+ * reconciler's step returns one; the {@link KeyQueue} plans the key's next turn from it.
  */
 sealed interface ReconcileResult {
 
-    /** The connection is as wanted: look again after {@code after}, the probe interval. */
+    /** The connection is as wanted (or the host recovers it): look again after {@code after}; no failures kept. */
     record RequeueAfter(Duration after) implements ReconcileResult {
     }
 
@@ -19,10 +19,11 @@ sealed interface ReconcileResult {
     }
 
     /**
-     * The {@code failures}-th failure in a row (already reported to the table): try again after
-     * the backoff {@code after}.
+     * A failure (already reported to the table): try again after the backoff of the failures in a
+     * row. {@code outage}: the connection was up when this reconcile began, so if it is the first
+     * failure in a row, its retry is spread ({@link MonitorSettings#firstRetryAfterOutage}).
      */
-    record Retry(Duration after, int failures) implements ReconcileResult {
+    record Retry(boolean outage) implements ReconcileResult {
     }
 
     /**

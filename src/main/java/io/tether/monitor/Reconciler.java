@@ -17,14 +17,13 @@ import io.tether.metrics.Meters;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -50,216 +49,180 @@ import org.slf4j.LoggerFactory;
  * not wanted            -                       disconnects   Forget, or Retry(backoff)
  * </pre>
  *
- * A mount whose server is away for a few seconds, with the default settings (delays ±20%):
+ * A new mount whose server is away for a few seconds, with the default settings (delays ±20%),
+ * each result followed by what the queue plans:
  * <pre>
- * reconcile(key)   probe fails, connect fails   Retry(1 s, failure 1)
- * 1 s later        probe fails, connect fails   Retry(2 s, failure 2)
+ * reconcile(key)   probe fails, connect fails   Retry: again in 1 s (failure 1)
+ * 1 s later        probe fails, connect fails   Retry: again in 2 s (failure 2)
  * 2 s later        probe fails, connect works   RequeueAfter(10 s); the failures start again from 0
  * 10 s later       probe works                  RequeueAfter(10 s)
  * </pre>
  *
- * <p>At most one reconcile runs per key; a request meanwhile makes it run once more right after.
- * Connector calls run in {@link Operations} with a timeout, so a hung target delays nothing else.
+ * The {@link KeyQueue} turns each result into the key's next turn, as controller-runtime's work
+ * queue does: RequeueAfter plans it and clears its failures, Retry plans it after the backoff of
+ * the failures in a row it counts, Forget and Terminal drop its plan and its failures. It hands every key to a small pool
+ * of reconcile threads, one reconcile per key at a time; a request meanwhile makes it run once more
+ * right after. Connector calls run in {@link Operations} with a timeout, so a hung target delays
+ * nothing else.
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-
-    /** Per-key bookkeeping: whether a reconcile runs, and the failures since the last success. */
-    private static final class KeyState {
-        boolean running;
-        boolean again;
-        // Only the decisions thread reads and writes them.
-        int failures;
-        /** This run of failures began with the connection up: an outage, whose first retry is spread. */
-        boolean outage;
-    }
 
     private final ConnectionTable table;
     private final Function<StorageType, Connector> connectors;
     private final Clock clock;
     private final MonitorSettings settings;
-    private final DoubleSupplier random;
-    private final Operations operations;
-    private final Schedule schedule;
     private final Meters.Monitor meters;
-    // Runs the decisions between connector calls; they are quick and touch the table, so one thread
-    // keeps them in order and off the operation threads.
-    private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tether-reconcile");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Map<ConnectionKey, KeyState> keys = new ConcurrentHashMap<>();
+    private final Operations operations;
+    private final KeyQueue queue;
+    private final ExecutorService workers;
 
-    /** The worker's reconciler: Quartz plans the reconciles, backoff jitter is random. */
-    public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings)
-            throws SchedulerException {
-        this(table, connectors, clock, settings, Meters.Monitor.NONE);
-    }
-
-    /** The worker's reconciler, recording its probes and connects into {@code meters}. */
+    /** The worker's reconciler: Quartz plans the reconciles, backoff jitter is random, probes are timed by {@link System#nanoTime}. */
     public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings,
             Meters.Monitor meters) throws SchedulerException {
-        this(table, connectors::forType, clock, settings, ProbeSchedule::new, () -> ThreadLocalRandom.current().nextDouble(),
-                System::nanoTime, meters);
+        this(table, connectors::forType, clock, settings, meters, ProbeSchedule::new,
+                () -> ThreadLocalRandom.current().nextDouble(), System::nanoTime);
     }
 
     /**
      * @param connectors the connector of each storage type; null for a type this host does not serve
+     * @param meters     records each probe and connect with its outcome
      * @param schedule   makes the schedule that hands back each key when it is due
      * @param random     numbers in [0, 1) that place each backoff delay in its jitter band
      * @param ticker     nanoseconds, as {@link System#nanoTime}: times each probe for its health
      */
     Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock, MonitorSettings settings,
-            Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker) throws SchedulerException {
-        this(table, connectors, clock, settings, schedule, random, ticker, Meters.Monitor.NONE);
-    }
-
-    private Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock,
-            MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker,
-            Meters.Monitor meters) throws SchedulerException {
-        this.meters = meters;
+            Meters.Monitor meters, Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker)
+            throws SchedulerException {
         this.table = table;
         this.connectors = connectors;
         this.clock = clock;
         this.settings = settings;
-        this.random = random;
+        this.meters = meters;
         this.operations = new Operations(settings.operationThreads(), settings.operationTimeout(), ticker);
-        this.schedule = schedule.start(this::reconcile);
-    }
-
-    /** Asks for {@code key} to be reconciled now; never blocks. */
-    public void reconcile(ConnectionKey key) {
-        KeyState[] start = new KeyState[1];
-        // In compute, so that finding the state and marking it running cannot interleave with
-        // dropping it (in finish): a dropped state never runs again.
-        keys.compute(key, (k, existing) -> {
-            KeyState state = existing != null ? existing : new KeyState();
-            synchronized (state) {
-                if (state.running) {
-                    state.again = true;
-                } else {
-                    state.running = true;
-                    start[0] = state;
-                }
-            }
-            return state;
+        this.queue = new KeyQueue(settings, schedule, random);
+        // As many reconciles at once as connector calls: each waits for at most one call at a time.
+        int threads = settings.operationThreads();
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "tether-reconcile-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
         });
-        if (start[0] != null) {
-            decisions.execute(() -> run(key, start[0]));
+        for (int i = 0; i < threads; i++) {
+            workers.execute(this::work);
         }
     }
 
-    /** Whether the monitor's decisions thread takes work: false once closed. */
+    /** Asks for {@code key} to be reconciled now; never blocks. */
+    public void enqueue(ConnectionKey key) {
+        queue.add(key);
+    }
+
+    /** Whether the monitor takes work: false once closed. */
     public boolean isRunning() {
-        return !decisions.isShutdown();
+        return queue.isOpen();
     }
 
     /** Connections with a reconcile planned (one per tracked connection, never one per CID). */
     public int scheduledConnections() {
-        return schedule.planned();
+        return queue.planned();
     }
 
-    private void run(ConnectionKey key, KeyState state) {
-        CompletableFuture<ReconcileResult> step;
-        try {
-            step = step(key, state);
-        } catch (RuntimeException e) {
-            step = CompletableFuture.failedFuture(e);
-        }
-        step.whenCompleteAsync((result, failure) -> {
-            if (failure != null) {
-                try (LogFields ids = LogFields.key(key)) {
-                    log.error("key={} reconcile failed unexpectedly", key, failure);
-                }
-                result = retry(state);
-            }
-            finish(key, state, result);
-        }, decisions);
-    }
-
-    /** One reconcile of {@code key}: desired state from the table, actual state from the connector. */
-    private CompletableFuture<ReconcileResult> step(ConnectionKey key, KeyState state) {
+    /**
+     * One reconcile of {@code key}: desired state from the table, actual state from the connector,
+     * the difference acted on and recorded. Runs on a reconcile thread, never two for one key.
+     */
+    ReconcileResult reconcile(ConnectionKey key) {
         Optional<ConnectionTable.Desired> found = table.target(key);
         if (found.isEmpty()) {
-            return CompletableFuture.completedFuture(new ReconcileResult.Forget());
+            return new ReconcileResult.Forget();
         }
         ConnectionTable.Desired target = found.get();
         Connector connector = connectors.apply(target.uri().type());
         if (connector == null) {
-            VdsmError kind = target.wanted() ? VdsmError.StorageServerConnectionError : VdsmError.StorageServerDisconnectionError;
-            LastError error = new ConnectorException(kind, "no connector serves " + target.uri().type().scheme()
-                    + " on this host").toLastError(clock.instant());
-            if (target.wanted()) {
-                table.observe(key, Observation.failed(error));
-            }
-            // Unwanted, it is left as it is: nothing here can disconnect it.
-            return CompletableFuture.completedFuture(new ReconcileResult.Terminal(error));
+            return unserved(key, target);
         }
-        return target.wanted() ? keepConnected(key, state, target, connector) : release(key, state, target.uri(), connector);
+        return target.wanted() ? keepConnected(key, target, connector) : release(key, target.uri(), connector);
+    }
+
+    /** No connector serves the type: nothing can be done until the key is asked for again. */
+    private ReconcileResult unserved(ConnectionKey key, ConnectionTable.Desired target) {
+        VdsmError kind = target.wanted() ? VdsmError.StorageServerConnectionError : VdsmError.StorageServerDisconnectionError;
+        LastError error = new ConnectorException(kind, "no connector serves " + target.uri().type().scheme()
+                + " on this host").toLastError(clock.instant());
+        if (target.wanted()) {
+            table.observe(key, Observation.failed(error));
+        }
+        // Unwanted, it is left as it is: nothing here can disconnect it.
+        return new ReconcileResult.Terminal(error);
     }
 
     /** Probe; if not connected, connect. */
-    private CompletableFuture<ReconcileResult> keepConnected(ConnectionKey key, KeyState state,
-            ConnectionTable.Desired target, Connector connector) {
+    private ReconcileResult keepConnected(ConnectionKey key, ConnectionTable.Desired target, Connector connector) {
         StorageUri uri = target.uri();
         StorageType type = uri.type();
-        if (state.failures == 0) {
-            state.outage = target.state() == ConnectionState.CONNECTED;
+        boolean wasUp = target.state() == ConnectionState.CONNECTED;
+        Operations.Outcome<Probe> probe = operations.call(key, "probe", VdsmError.StorageServerConnectionError,
+                () -> connector.probe(uri));
+        if (probe.ranFor() != null) {
+            meters.probed(type, probe.ranFor().toNanos());
         }
-        // Filled on the operation thread before the future completes, read after it on this one.
-        Probe[] probe = new Probe[1];
-        long[] ranFor = {-1};
-        return operations.start(key, "probe", VdsmError.StorageServerConnectionError, () -> probe[0] = connector.probe(uri),
-                        nanos -> {
-                            ranFor[0] = nanos;
-                            meters.probed(type, nanos);
-                        })
-                .handleAsync((ok, probeFailure) -> {
-                    Long delayMs = ranFor[0] < 0 ? null : TimeUnit.NANOSECONDS.toMillis(ranFor[0]);
-                    if (probeFailure == null) {
-                        return CompletableFuture.completedFuture(connected(key, state, grade(probe[0], delayMs), probe[0]));
-                    }
-                    ConnectorException why = Operations.cause(probeFailure);
-                    meters.probeFailed(type, why.error().code());
-                    if (why.isHung()) {
-                        // A connect would only queue behind the stuck probe: report the hang, retry later.
-                        return CompletableFuture.completedFuture(failed(key, state, why, delayMs));
-                    }
-                    if (why.isRecovering()) {
-                        // The host brings it back by itself (iscsid): a logout and login now would
-                        // turn a blip into an outage. Look again after the interval.
-                        table.observe(key, Observation.failed(why.toLastError(clock.instant()),
-                                down(Health.Reason.RECOVERING, delayMs)));
-                        return CompletableFuture.<ReconcileResult>completedFuture(new ReconcileResult.RequeueAfter(settings.probeInterval()));
-                    }
-                    if (target.state() == ConnectionState.CONNECTED) {
-                        // It was up and is not now: say so before trying to bring it back.
-                        table.observe(key, Observation.failed(why.toLastError(clock.instant()),
-                                down(Health.Reason.NOT_CONNECTED, delayMs)));
-                    }
-                    try (LogFields ids = LogFields.key(key)) {
-                        log.info("key={} connecting", key);
-                    }
-                    Probe[] established = new Probe[1];
-                    return operations.start(key, "connect", VdsmError.StorageServerConnectionError,
-                                    () -> established[0] = connector.establish(uri))
-                            .handleAsync((ok2, connectFailure) -> {
-                                meters.connectTried(type, connectFailure == null);
-                                if (connectFailure == null) {
-                                    // No probe timed since the connect: its delay is not known yet.
-                                    return connected(key, state, grade(established[0], null), established[0]);
-                                }
-                                ConnectorException cause = Operations.cause(connectFailure);
-                                if (cause.isRecovering()) {
-                                    table.observe(key, Observation.failed(cause.toLastError(clock.instant()),
-                                            down(Health.Reason.RECOVERING, delayMs)));
-                                    return new ReconcileResult.RequeueAfter(settings.probeInterval());
-                                }
-                                return failed(key, state, cause, delayMs);
-                            }, decisions);
-                }, decisions)
-                .thenCompose(next -> next);
+        if (probe.worked()) {
+            return connected(key, grade(probe.value(), probe.millis()), probe.value());
+        }
+        ConnectorException why = probe.failure();
+        meters.probeFailed(type, why.error().code());
+        if (why.isHung()) {
+            // A connect would only queue behind the stuck probe: report the hang, retry later.
+            return failed(key, why, probe.millis(), wasUp);
+        }
+        if (why.isRecovering()) {
+            // The host brings it back by itself (iscsid): a logout and login now would turn a blip
+            // into an outage. Look again after the interval.
+            return recovering(key, why, probe.millis());
+        }
+        if (wasUp) {
+            // It was up and is not now: say so before trying to bring it back.
+            table.observe(key, Observation.failed(why.toLastError(clock.instant()),
+                    down(Health.Reason.NOT_CONNECTED, probe.millis())));
+        }
+        try (LogFields ids = LogFields.key(key)) {
+            log.info("key={} connecting", key);
+        }
+        Operations.Outcome<Probe> connect = operations.call(key, "connect", VdsmError.StorageServerConnectionError,
+                () -> connector.establish(uri));
+        meters.connectTried(type, connect.worked());
+        if (connect.worked()) {
+            // No probe timed since the connect: its delay is not known yet.
+            return connected(key, grade(connect.value(), null), connect.value());
+        }
+        if (connect.failure().isRecovering()) {
+            return recovering(key, connect.failure(), probe.millis());
+        }
+        return failed(key, connect.failure(), probe.millis(), wasUp);
+    }
+
+    /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
+    private ReconcileResult release(ConnectionKey key, StorageUri uri, Connector connector) {
+        try (LogFields ids = LogFields.key(key)) {
+            log.info("key={} disconnecting: no CID holds it", key);
+        }
+        Operations.Outcome<Void> disconnect = operations.call(key, "disconnect", VdsmError.StorageServerDisconnectionError,
+                () -> {
+                    connector.disconnect(uri);
+                    return null;
+                });
+        if (!disconnect.worked()) {
+            table.observe(key, Observation.releaseFailed(disconnect.failure().toLastError(clock.instant())));
+            return new ReconcileResult.Retry(false);
+        }
+        if (!table.observe(key, Observation.released())) {
+            // Disconnected, but not recorded: still listed as it was, so disconnect (a no-op now)
+            // and record again later.
+            return new ReconcileResult.Retry(false);
+        }
+        return new ReconcileResult.Forget();
     }
 
     /**
@@ -293,100 +256,87 @@ public final class Reconciler implements AutoCloseable {
         return Health.of(List.of(reason), delayMs, clock.instant(), null);
     }
 
-    /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
-    private CompletableFuture<ReconcileResult> release(ConnectionKey key, KeyState state, StorageUri uri, Connector connector) {
-        if (state.failures == 0) {
-            state.outage = false;
-        }
-        try (LogFields ids = LogFields.key(key)) {
-            log.info("key={} disconnecting: no CID holds it", key);
-        }
-        return operations.start(key, "disconnect", VdsmError.StorageServerDisconnectionError, () -> connector.disconnect(uri))
-                .handleAsync((ok, failure) -> {
-                    if (failure != null) {
-                        return failed(key, state, Observation::releaseFailed, Operations.cause(failure));
-                    }
-                    if (!table.observe(key, Observation.released())) {
-                        // Disconnected, but not recorded: still listed as it was, so disconnect (a
-                        // no-op now) and record again later.
-                        return retry(state);
-                    }
-                    return new ReconcileResult.Forget();
-                }, decisions);
-    }
-
-    /** It works: probe again after the interval, and start the next backoff from the beginning. */
-    private ReconcileResult connected(ConnectionKey key, KeyState state, Health health, Probe probe) {
-        state.failures = 0;
+    /** It works: record it, and probe again after the interval. */
+    private ReconcileResult connected(ConnectionKey key, Health health, Probe probe) {
         table.observe(key, Observation.connected(health, orPlain(probe).info()));
         return new ReconcileResult.RequeueAfter(settings.probeInterval());
     }
 
+    /** The host recovers it by itself: record it as down for that reason, and look again after the interval. */
+    private ReconcileResult recovering(ConnectionKey key, ConnectorException why, Long delayMs) {
+        table.observe(key, Observation.failed(why.toLastError(clock.instant()), down(Health.Reason.RECOVERING, delayMs)));
+        return new ReconcileResult.RequeueAfter(settings.probeInterval());
+    }
+
     /** Records a failure to keep the connection up ({@code delayMs}: the probe's, if one ran) and backs off. */
-    private ReconcileResult failed(ConnectionKey key, KeyState state, ConnectorException why, Long delayMs) {
+    private ReconcileResult failed(ConnectionKey key, ConnectorException why, Long delayMs, boolean wasUp) {
         table.observe(key, Observation.failed(why.toLastError(clock.instant()), down(Health.Reason.NOT_CONNECTED, delayMs)));
-        return retry(state);
+        return new ReconcileResult.Retry(wasUp);
     }
 
-    /** Records the failure as {@code observation} says and backs off. */
-    private ReconcileResult failed(ConnectionKey key, KeyState state, Function<LastError, Observation> observation,
-            ConnectorException why) {
-        LastError error = why.toLastError(clock.instant());
-        table.observe(key, observation.apply(error));
-        return retry(state);
-    }
-
-    private ReconcileResult retry(KeyState state) {
-        int failures = ++state.failures;
-        // Hosts that lose one server together see it at the same moment: a random first delay
-        // spreads their retries, and so their reconnects when it is back (docs/monitoring.md).
-        return new ReconcileResult.Retry(failures == 1 && state.outage ? settings.firstRetryAfterOutage(random)
-                : settings.retry().delay(failures, random), failures);
-    }
-
-    /** Acts on what the step returned, or runs the step again at once if it was asked for meanwhile. */
-    private void finish(ConnectionKey key, KeyState state, ReconcileResult result) {
-        boolean again;
-        synchronized (state) {
-            again = state.again;
-            state.again = false;
-            state.running = again;
-        }
-        if (again) {
-            decisions.execute(() -> run(key, state));
-        } else if (result instanceof ReconcileResult.RequeueAfter healthy) {
-            schedule.requeue(key, healthy.after());
-        } else if (result instanceof ReconcileResult.Retry retry) {
-            try (LogFields ids = LogFields.key(key)) {
-                log.info("key={} retrying in {} ms (failure {} in a row)", key, retry.after().toMillis(), retry.failures());
+    /** A reconcile thread: takes a key, reconciles it, plans what its result says, until closed. */
+    private void work() {
+        try {
+            for (ConnectionKey key = queue.take(); key != null; key = queue.take()) {
+                try {
+                    plan(key, reconcileOrRetry(key));
+                } catch (CancellationException stopping) {
+                    // A connector call cut short by close: what it reports is only the stop.
+                    return;
+                } finally {
+                    queue.done(key);
+                }
             }
-            schedule.requeue(key, retry.after());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@link #reconcile}, and a retry with backoff if it fails unexpectedly, so that no key is stuck. */
+    private ReconcileResult reconcileOrRetry(ConnectionKey key) {
+        try {
+            return reconcile(key);
+        } catch (CancellationException stopping) {
+            throw stopping;
+        } catch (RuntimeException e) {
+            try (LogFields ids = LogFields.key(key)) {
+                log.error("key={} reconcile failed unexpectedly", key, e);
+            }
+            return new ReconcileResult.Retry(false);
+        }
+    }
+
+    /** Hands {@code key} back to the queue as {@code result} says: later, after a backoff, or never. */
+    private void plan(ConnectionKey key, ReconcileResult result) {
+        if (result instanceof ReconcileResult.RequeueAfter healthy) {
+            queue.requeueAfter(key, healthy.after());
+        } else if (result instanceof ReconcileResult.Retry retry) {
+            queue.retry(key, retry.outage()).ifPresent(backoff -> {
+                try (LogFields ids = LogFields.key(key)) {
+                    log.info("key={} retrying in {} ms (failure {} in a row)", key, backoff.after().toMillis(), backoff.failures());
+                }
+            });
         } else {
             if (result instanceof ReconcileResult.Terminal terminal) {
                 try (LogFields ids = LogFields.key(key)) {
                     log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
                 }
             }
-            schedule.cancel(key);
-            keys.computeIfPresent(key, (k, current) -> {
-                synchronized (current) {
-                    return current == state && !current.running ? null : current;
-                }
-            });
+            queue.forget(key);
         }
     }
 
     @Override
     public void close() {
-        schedule.close();
-        // Not interrupted: a decision may be writing an observation to the store, and an interrupt
-        // inside H2's file I/O closes the database. It finishes, and none starts after it, not even
-        // for the connector calls cut short next (they would report a failure that is only the stop).
-        decisions.shutdown();
+        queue.close();
+        // Reconcile threads are not interrupted: one may be writing an observation to the store,
+        // and an interrupt inside H2's file I/O closes the database. Each finishes its reconcile,
+        // except one waiting for a connector call, which close cuts short and which records nothing.
+        workers.shutdown();
         operations.close();
         try {
-            if (!decisions.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("a reconcile decision still runs after 5 s; stopping without it");
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("a reconcile still runs after 5 s; stopping without it");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

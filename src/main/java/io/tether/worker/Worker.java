@@ -126,11 +126,11 @@ public final class Worker implements AutoCloseable {
         long loadStart = System.nanoTime();
         var keys = service.load();
         RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), config.fileRoots(), sealingKey), service, store,
-                reconciler::reconcile, metrics != null ? metrics : Meters.Requests.NONE);
+                reconciler::enqueue, metrics != null ? metrics : Meters.Requests.NONE);
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), requests);
         connection.start();
         publisher.start();
-        keys.forEach(reconciler::reconcile);
+        keys.forEach(reconciler::enqueue);
         recoveryTime = Duration.ofNanos(System.nanoTime() - loadStart);
         log.info("recovered {} connections in {} ms (loaded from the database and scheduled)", keys.size(),
                 recoveryTime.toMillis());

@@ -22,6 +22,7 @@ import io.tether.testing.Requirements;
 import io.tether.testing.servers.SftpServer;
 import io.tether.worker.RequestPath;
 import io.tether.worker.StorageService;
+import io.tether.metrics.Meters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -67,9 +68,9 @@ class HealthIT {
         StorageService service = new StorageService("health", store, Clock.systemUTC(), ActiveConnections.ofHost(root), () -> { });
         service.load();
         reconciler = new Reconciler(service, Connectors.forHost(root, Duration.ofSeconds(10), OPERATOR, FileRoots.NONE), Clock.systemUTC(),
-                MonitorSettings.defaults().withProbeInterval(PROBE).withHealthDelayThreshold(THRESHOLD));
+                MonitorSettings.defaults().withProbeInterval(PROBE).withHealthDelayThreshold(THRESHOLD), Meters.Monitor.NONE);
         requests = new RequestPath(new RequestCodec(OPERATOR, FileRoots.NONE, SealingKey.open(tmp.resolve("sealing-key.jwk"))), service, store,
-                reconciler::reconcile);
+                reconciler::enqueue);
     }
 
     @AfterEach

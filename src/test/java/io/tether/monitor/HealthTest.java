@@ -16,6 +16,7 @@ import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
+import io.tether.metrics.Meters;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -96,9 +97,9 @@ class HealthTest {
     private void startConnected() throws Exception {
         reconciler = new Reconciler(table, type -> connector, clock,
                 new MonitorSettings(PROBE, Duration.ofSeconds(10), RetryPolicy.defaults(), 2).withHealthDelayThreshold(THRESHOLD),
-                fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), () -> 0.5, connector.ticker::get);
+                Meters.Monitor.NONE, fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), () -> 0.5, connector.ticker::get);
         table.manage("a-1", A);
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         assertEquals("requeue 1000 ms", schedule.next(A.key()));
         assertEquals(ConnectionState.CONNECTED, table.state(A));
     }

@@ -8,6 +8,7 @@ import io.tether.connection.UriParser;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
+import io.tether.metrics.Meters;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -56,13 +57,13 @@ abstract class ReconcilerFixture {
         for (StorageType type : StorageType.values()) {
             served.put(type, connector);
         }
-        reconciler = new Reconciler(table, served::get, clock, settings,
+        reconciler = new Reconciler(table, served::get, clock, settings, Meters.Monitor.NONE,
                 fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), random, System::nanoTime);
     }
 
     /** Reconciles {@code uri}'s key and returns what the reconciler planned next for it. */
     String reconcile(StorageUri uri) {
-        reconciler.reconcile(uri.key());
+        reconciler.enqueue(uri.key());
         return schedule.next(uri.key());
     }
 

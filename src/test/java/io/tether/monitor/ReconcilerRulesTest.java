@@ -17,6 +17,7 @@ import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
 import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
+import io.tether.testing.LogLines;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * More of the reconciler's rules, with the manual clock, schedule, table and scripted connector of
@@ -63,17 +65,51 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         reconciler = new Reconciler(table, connectors, clock, SETTINGS.withProbeInterval(Duration.ofHours(1)), meters);
         table.manage("a-1", A);
 
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).equals(List.of(CONNECTED)));
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS worked"), metered);
 
         metered.clear();
         connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
         connector.script("connect", A, fails(VdsmError.MountError, "refused"));
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).size() == 3);
         // Quartz retries soon after; what this reconcile recorded comes first.
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS failed"), metered.subList(0, 3));
+    }
+
+    /** One line per plan that is not the usual probe: each retry with its delay and count, and a key given up on. */
+    @Test
+    void retriesAndAKeyGivenUpOnAreLogged() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        StorageUri lun = uri("iscsi://target/iqn.2001-04.com.example:disk");
+        served.remove(StorageType.ISCSI);
+        table.manage("lun-1", lun);
+        // Another test in this JVM may have turned logging off (the CLI's library logging does).
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Reconciler.class);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        try (LogLines log = new LogLines(Reconciler.class)) {
+            assertEquals("requeue 100 ms", reconcile(A));
+            schedule.advanceToNextPlan();
+            assertEquals("requeue 200 ms", schedule.next(A.key()));
+            // Written just after the plan is made: waited for, not assumed.
+            soon().until(() -> retries(log).size() == 2);
+            assertEquals(List.of("key=" + A.key() + " retrying in 100 ms (failure 1 in a row)",
+                    "key=" + A.key() + " retrying in 200 ms (failure 2 in a row)"), retries(log));
+
+            assertEquals("cancel", reconcile(lun));
+            assertEquals(List.of("key=" + lun.key() + " not retried until it is managed or unmanaged again: no connector serves"
+                    + " iscsi on this host"), retries(log).subList(2, retries(log).size()));
+        } finally {
+            logger.setLevel(level);
+        }
+    }
+
+    private static List<String> retries(LogLines log) {
+        return log.lines().stream().filter(line -> line.contains(" retr")).toList();
     }
 
     /** The engine tells a failed connect (451) from a failed disconnect (452) by the number. */
@@ -157,13 +193,13 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         // A manage comes for A as the reconcile of A (not tracked yet) is about to drop the key.
         schedule.atNextCancel(() -> {
             table.manage("a-1", A);
-            reconciler.reconcile(A.key());
+            reconciler.enqueue(A.key());
         });
         assertEquals("cancel", reconcile(A));
         soon().until(() -> connector.calls(A).size() == 1);
 
-        reconciler.reconcile(A.key());
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
+        reconciler.enqueue(A.key());
         probing.countDown();
 
         assertEquals(HEALTHY, schedule.next(A.key()));
@@ -185,7 +221,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
             }
         });
         table.manage("a-1", A);
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         soon().until(() -> connector.calls(A).size() == 1);
         assertTrue(reconciler.isRunning());
 
@@ -211,7 +247,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
                 Thread.currentThread().interrupt();
             }
         });
-        reconciler.reconcile(A.key());
+        reconciler.enqueue(A.key());
         deciding.await();
 
         Thread.currentThread().interrupt();

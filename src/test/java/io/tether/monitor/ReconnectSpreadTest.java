@@ -10,6 +10,7 @@ import io.tether.connection.UriParser;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
+import io.tether.metrics.Meters;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,14 +80,14 @@ class ReconnectSpreadTest {
             served.put(type, connector);
         }
         Random seeded = new Random(19);
-        reconciler = new Reconciler(table, served::get, clock, settings,
+        reconciler = new Reconciler(table, served::get, clock, settings, Meters.Monitor.NONE,
                 fire -> schedule = new ReconcilerTest.ManualSchedule(clock, fire), seeded::nextDouble, System::nanoTime);
         List<StorageUri> uris = new ArrayList<>();
         for (int i = 0; i < HOSTS; i++) {
             StorageUri uri = UriParser.parse("nfs://server/export-" + i);
             uris.add(uri);
             table.manage("cid-" + i, uri);
-            reconciler.reconcile(uri.key());
+            reconciler.enqueue(uri.key());
         }
         for (StorageUri uri : uris) {
             assertEquals("requeue " + PROBE.toMillis() + " ms", schedule.next(uri.key()));

@@ -1,10 +1,10 @@
 package io.tether.api;
 
-import io.tether.connection.StorageUri;
+import io.tether.uri.StorageUri;
 
 /**
  * A decoded, validated call that acts on the worker's state: one record per state method of the
- * wire contract. {@link RequestCodec} builds them; {@code worker.StorageService} runs them.
+ * wire contract. The worker's {@code RequestCodec} builds them; {@code worker.StorageService} runs them.
  */
 public sealed interface Action {
 

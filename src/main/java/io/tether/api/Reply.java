@@ -1,5 +1,7 @@
 package io.tether.api;
 
+import com.fasterxml.jackson.databind.node.NullNode;
+
 /**
  * What a request message is answered with: a JSON-RPC response text, or nothing when every call
  * in it was a notification. The request log keeps either, so that a redelivered notification is
@@ -16,5 +18,10 @@ public sealed interface Reply {
 
     /** Only notifications: nothing is sent. */
     record None() implements Reply {
+    }
+
+    /** The response to a request that could not be read as calls: {@code error}, with a null id. */
+    static Reply error(RpcError error) {
+        return new Send(JsonRpc.write(JsonRpc.error(NullNode.instance, error)));
     }
 }

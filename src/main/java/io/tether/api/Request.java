@@ -4,18 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * A request message, decoded ({@link RequestCodec#decode}): its calls in order, each either
+ * A request message, decoded (the worker's {@code RequestCodec.decode}): its calls in order, each either
  * answered already or carrying the {@link Action} to run.
  *
  * @param batch whether the message was a JSON-RPC batch (its reply is then an array)
  */
 public record Request(boolean batch, List<Part> parts) {
+    /** The methods a worker answers (docs/protocol.md); any other is "method not found". */
+    public static final List<String> METHODS =
+            List.of("manageStorageServer", "unmanageStorageServer", "getStorageServerList", "getSealingKey");
+
 
     public Request {
         parts = List.copyOf(parts);
     }
 
-    /** The actions to run, in order; {@link RequestCodec#encode} takes one outcome for each. */
+    /** The actions to run, in order; the worker's {@code RequestCodec.encode} takes one outcome for each. */
     public List<Action> actions() {
         return parts.stream().filter(p -> p instanceof Part.ToRun).map(p -> ((Part.ToRun) p).action()).toList();
     }

@@ -1,18 +1,19 @@
 package io.tether.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.api.JsonRpc;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
 import io.tether.files.Owner;
 import io.tether.files.TrustedPaths;
 import io.tether.files.UntrustedPathException;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
 import io.tether.sealing.Sealer;
 import io.tether.worker.Worker;
-import io.tether.api.JsonRpc;
-import com.fasterxml.jackson.core.type.TypeReference;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Option;
 
 /** Options every engine-side command shares, and the one way they log in and call a worker. */

@@ -1,11 +1,11 @@
 package io.tether.cli;
 
 import io.javalin.util.JavalinBindException;
+import io.tether.amqp.Addresses;
 import io.tether.client.TetherClient;
 import io.tether.console.BrokerAccess;
 import io.tether.console.ConsoleServer;
-import io.tether.messaging.Addresses;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.ArrayList;

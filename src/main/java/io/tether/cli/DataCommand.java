@@ -37,7 +37,7 @@ final class DataCommand {
             OwnerOnlyFiles.apply();
             TrustedPaths.privateDirectory(dataDir, "data dir");
             try (DataDirLock lock = DataDirLock.acquire(dataDir)) {
-                Backups.Outcome outcome = run(StoreFiles.ofDataDir(dataDir));
+                Backups.Done outcome = run(StoreFiles.ofDataDir(dataDir));
                 OneLine.out(report(outcome));
                 return 0;
             } catch (Worker.StartException inUse) {
@@ -45,9 +45,9 @@ final class DataCommand {
             }
         }
 
-        abstract Backups.Outcome run(StoreFiles files) throws Exception;
+        abstract Backups.Done run(StoreFiles files) throws Exception;
 
-        abstract String report(Backups.Outcome outcome);
+        abstract String report(Backups.Done outcome);
     }
 
     @Command(name = "backup", mixinStandardHelpOptions = true,
@@ -57,12 +57,12 @@ final class DataCommand {
         Path file;
 
         @Override
-        Backups.Outcome run(StoreFiles files) throws Exception {
+        Backups.Done run(StoreFiles files) throws Exception {
             return Backups.write(files, file);
         }
 
         @Override
-        String report(Backups.Outcome outcome) {
+        String report(Backups.Done outcome) {
             return "backed up " + outcome.cids() + " CIDs (event seq " + outcome.seq() + ") to " + outcome.file();
         }
     }
@@ -84,12 +84,12 @@ final class DataCommand {
         }
 
         @Override
-        Backups.Outcome run(StoreFiles files) throws Exception {
+        Backups.Done run(StoreFiles files) throws Exception {
             return source.empty ? Backups.restoreEmpty(files) : Backups.restore(files, source.backup);
         }
 
         @Override
-        String report(Backups.Outcome outcome) {
+        String report(Backups.Done outcome) {
             return "restored " + outcome.cids() + " CIDs" + (outcome.file() == null ? " (an empty database)" : " from " + outcome.file())
                     + "; the next event seq is above " + outcome.seq()
                     + outcome.replaced().map(kept -> "; the replaced database is kept as " + kept).orElse("");

@@ -1,6 +1,6 @@
 package io.tether.cli;
 
-import io.tether.messaging.Addresses;
+import io.tether.amqp.Addresses;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;

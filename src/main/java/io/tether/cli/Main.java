@@ -1,10 +1,10 @@
 package io.tether.cli;
 
+import io.tether.broker.EmbeddedBroker;
 import io.tether.files.UntrustedPathException;
-import io.tether.messaging.EmbeddedBroker;
 import io.tether.worker.Worker;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code java -jar tether.jar <command>}: the worker and the engine-side commands. */
 @Command(name = "tether", mixinStandardHelpOptions = true, version = "tether 0.1.0",

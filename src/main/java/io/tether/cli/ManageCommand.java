@@ -2,8 +2,8 @@ package io.tether.cli;
 
 import io.tether.api.Results;
 import io.tether.client.HostResult;
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.UriParser;
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.UriParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

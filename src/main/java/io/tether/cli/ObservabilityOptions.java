@@ -1,7 +1,7 @@
 package io.tether.cli;
 
+import io.tether.http.HttpAddress;
 import io.tether.logging.LogFormat;
-import io.tether.metrics.HttpAddress;
 import io.tether.worker.WorkerConfig;
 import picocli.CommandLine.Option;
 

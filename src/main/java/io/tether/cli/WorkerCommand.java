@@ -1,11 +1,13 @@
 package io.tether.cli;
 
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.argv.LocalPath;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.monitor.MonitorSettings;
+import io.tether.retry.RetryPolicy;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.net.InetAddress;
@@ -13,8 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.tether.monitor.MonitorSettings;
-import io.tether.monitor.RetryPolicy;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;

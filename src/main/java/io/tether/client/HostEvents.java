@@ -2,9 +2,9 @@ package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.tether.amqp.Addresses;
 import io.tether.api.JsonRpc;
-import io.tether.connection.Text;
-import io.tether.messaging.Addresses;
+import io.tether.uri.Text;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;

@@ -7,8 +7,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * Walks a paged {@code getStorageServerList} (docs/protocol.md, getStorageServerList): each page's

@@ -2,10 +2,10 @@ package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerLink;
 import io.tether.api.ErrorCode;
 import io.tether.api.JsonRpc;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerLink;
 import jakarta.jms.CompletionListener;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;

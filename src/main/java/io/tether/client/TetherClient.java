@@ -2,13 +2,13 @@ package io.tether.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.amqp.BrokerLink;
+import io.tether.amqp.Jms;
 import io.tether.api.Results;
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.UriParser;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.BrokerLink;
-import io.tether.messaging.Jms;
 import io.tether.sealing.Sealer;
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.UriParser;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import java.time.Duration;

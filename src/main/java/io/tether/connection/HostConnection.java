@@ -1,5 +1,7 @@
 package io.tether.connection;
 
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,7 +34,7 @@ public final class HostConnection {
     private Map<String, Object> observedInfo = Map.of();
 
     /** What applying an observation changed, and so which event is due. */
-    public enum Change {
+    public enum Effect {
         /** Nothing worth an event (the same state and grade; perhaps a new delay). */
         NONE,
         /** The state changed: a STATE event, which carries the health too. */
@@ -48,7 +50,7 @@ public final class HostConnection {
     }
 
     /** Applies what the connector saw and the monitor graded; says which event is due. */
-    public Change apply(Observation observation, Instant now) {
+    public Effect apply(Observation observation, Instant now) {
         ConnectionState next = switch (observation.kind()) {
             case CONNECTED -> ConnectionState.CONNECTED;
             case FAILED, RELEASED -> ConnectionState.DISCONNECTED;
@@ -66,11 +68,11 @@ public final class HostConnection {
             observedInfo = observation.info();
         }
         if (next == state) {
-            return health.gradedOtherwiseThan(previous) ? Change.HEALTH : Change.NONE;
+            return health.gradedOtherwiseThan(previous) ? Effect.HEALTH : Effect.NONE;
         }
         state = next;
         since = now;
-        return Change.STATE;
+        return Effect.STATE;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.tether.connection;
 
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.time.Instant;
 
 /** One client's registration: a connection ID (CID) bound to a storage URI. */

@@ -1,5 +1,7 @@
 package io.tether.connection;
 
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

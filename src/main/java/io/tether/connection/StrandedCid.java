@@ -1,5 +1,6 @@
 package io.tether.connection;
 
+import io.tether.uri.StorageType;
 import java.time.Instant;
 import java.util.Optional;
 

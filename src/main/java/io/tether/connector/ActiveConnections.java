@@ -1,10 +1,10 @@
 package io.tether.connector;
 
-import io.tether.connection.ConnectionKey;
-import io.tether.connection.IscsiScheme;
-import io.tether.connection.Scheme;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.IscsiScheme;
+import io.tether.uri.Scheme;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package io.tether.connector;
 
-import io.tether.connection.Text;
+import io.tether.uri.Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

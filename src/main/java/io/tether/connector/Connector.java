@@ -1,6 +1,6 @@
 package io.tether.connector;
 
-import io.tether.connection.StorageUri;
+import io.tether.uri.StorageUri;
 
 /**
  * Makes, probes and removes one kind of host connection. Implementations run host side effects

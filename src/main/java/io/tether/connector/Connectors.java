@@ -1,7 +1,7 @@
 package io.tether.connector;
 
-import io.tether.connection.Scheme;
-import io.tether.connection.StorageType;
+import io.tether.uri.Scheme;
+import io.tether.uri.StorageType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;

@@ -1,8 +1,8 @@
 package io.tether.connector;
 
-import io.tether.connection.FileScheme;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
+import io.tether.uri.FileScheme;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,30 +79,30 @@ public record FileRoots(List<Root> roots) {
     }
 
     /** A {@code file://} URI that names a directory outside the roots; the message says how the operator allows it. */
-    public static final class Refused extends Exception {
-        Refused(String message) {
+    public static final class OutsideRoots extends Exception {
+        OutsideRoots(String message) {
             super(message, null, false, false);
         }
     }
 
     /** Refuses a {@code file://} URI whose directory is, as written, outside every root; other URIs pass. */
-    public void check(StorageUri uri) throws Refused {
+    public void check(StorageUri uri) throws OutsideRoots {
         if (uri.type() != StorageType.FILE) {
             return;
         }
         Path dir = FileScheme.directory(uri);
         if (never(dir) != null) {
-            throw new Refused("file uri path " + dir + " is under " + never(dir) + ", which file:// URIs never name");
+            throw new OutsideRoots("file uri path " + dir + " is under " + never(dir) + ", which file:// URIs never name");
         }
         if (roots.stream().noneMatch(root -> dir.startsWith(root.given()) || dir.startsWith(root.real()))) {
-            throw new Refused("file uri path " + dir + " is outside " + described() + hint());
+            throw new OutsideRoots("file uri path " + dir + " is outside " + described() + hint());
         }
     }
 
     /** Refuses a directory whose real path ({@code real}) is outside every root's real path. */
-    public void checkReal(Path dir, Path real) throws Refused {
+    public void checkReal(Path dir, Path real) throws OutsideRoots {
         if (never(real) != null || roots.stream().noneMatch(root -> real.startsWith(root.real()))) {
-            throw new Refused("directory " + dir + " is " + real + ", outside " + described() + hint());
+            throw new OutsideRoots("directory " + dir + " is " + real + ", outside " + described() + hint());
         }
     }
 

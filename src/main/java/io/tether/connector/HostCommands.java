@@ -12,7 +12,7 @@ import io.tether.argv.Portal;
 import io.tether.argv.Program;
 import io.tether.argv.SessionId;
 import io.tether.argv.Word;
-import io.tether.connection.IscsiScheme;
+import io.tether.uri.IscsiScheme;
 
 /**
  * The commands the connectors run on the host, mount's aside ({@link MountCommand}), each made of

@@ -1,6 +1,6 @@
 package io.tether.connector;
 
-import io.tether.connection.StorageType;
+import io.tether.uri.StorageType;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package io.tether.connector;
 
 import io.tether.argv.LocalPath;
-import io.tether.connection.FileScheme;
-import io.tether.connection.StorageUri;
+import io.tether.uri.FileScheme;
+import io.tether.uri.StorageUri;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +59,7 @@ public final class LocalDirectoryConnector implements Connector {
         try {
             // For CIDs stored before the roots narrowed: requests are checked when they arrive.
             roots.check(uri);
-        } catch (FileRoots.Refused e) {
+        } catch (FileRoots.OutsideRoots e) {
             throw new ConnectorException(VdsmError.StorageServerValidationError, e.getMessage());
         }
         // "DIR/." resolves only if DIR is a directory (or a link to one).
@@ -92,7 +92,7 @@ public final class LocalDirectoryConnector implements Connector {
         }
         try {
             roots.checkReal(dir, real);
-        } catch (FileRoots.Refused e) {
+        } catch (FileRoots.OutsideRoots e) {
             throw new ConnectorException(VdsmError.StorageServerValidationError, e.getMessage());
         }
         return real;

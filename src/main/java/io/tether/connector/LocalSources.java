@@ -1,9 +1,9 @@
 package io.tether.connector;
 
-import io.tether.connection.MountSettings;
-import io.tether.connection.StorageUri;
 import io.tether.files.TrustedPaths;
 import io.tether.files.UntrustedPathException;
+import io.tether.uri.MountSettings;
+import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

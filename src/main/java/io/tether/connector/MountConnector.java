@@ -2,12 +2,12 @@ package io.tether.connector;
 
 import io.tether.argv.LocalPath;
 import io.tether.argv.RelativePath;
-import io.tether.connection.MountSettings;
-import io.tether.connection.Scheme;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParts;
 import io.tether.files.UntrustedPathException;
+import io.tether.uri.MountSettings;
+import io.tether.uri.Scheme;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParts;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -303,7 +303,7 @@ public final class MountConnector implements Connector {
     private void refuseWhatThePolicyRefuses(StorageUri uri) throws ConnectorException {
         try {
             policy.check(uri);
-        } catch (MountPolicy.Refused e) {
+        } catch (MountPolicy.NotAllowed e) {
             throw new ConnectorException(VdsmError.MountError, e.getMessage());
         }
     }

@@ -1,11 +1,11 @@
 package io.tether.connector;
 
-import io.tether.connection.MountSettings;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.files.Owner;
 import io.tether.files.TrustedPaths;
 import io.tether.files.UntrustedPathException;
+import io.tether.uri.MountSettings;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package io.tether.connector;
 
 import io.tether.argv.MountOption;
 import io.tether.argv.VfsType;
-import io.tether.connection.MountSettings;
-import io.tether.connection.StorageUri;
-import io.tether.connection.Text;
+import io.tether.uri.MountSettings;
+import io.tether.uri.StorageUri;
+import io.tether.uri.Text;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -211,7 +211,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * even the name of an option after a secret one, as a ',' in a password would make a piece of it
      * look like an option of its own.
      */
-    public void check(StorageUri uri) throws Refused {
+    public void check(StorageUri uri) throws NotAllowed {
         Optional<MountSettings> mount = uri.type().definition().mount(uri);
         if (mount.isEmpty()) {
             return;
@@ -219,7 +219,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         String fsType = mount.get().vfsType();
         String shownType = Text.shorten(fsType, 64);
         if (mount.get().typeRequested() && !vfsTypes.contains(fsType)) {
-            throw new Refused("file system type '" + shownType + "' is not allowed on this host; the host's"
+            throw new NotAllowed("file system type '" + shownType + "' is not allowed on this host; the host's"
                     + " operator can allow it with --allow-vfs-type " + shownType);
         }
         boolean afterSecret = false;
@@ -229,27 +229,27 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             String name = eq < 0 ? option : option.substring(0, eq);
             String which = "mount option " + (i + 1) + " of " + uri.options().size();
             if (!NAME.matcher(name).matches()) {
-                throw new Refused(which + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
+                throw new NotAllowed(which + " does not start with an option name (1 to 64 letters, digits, '_', '.', '-')");
             }
             String shown = afterSecret ? which + " (not named: it may be a piece of the secret before it)"
                     : "mount option '" + name + "'";
             if (!allowsOption(fsType, name)) {
-                throw new Refused(shown + " is not allowed for " + shownType + "; the host's operator can allow it with"
+                throw new NotAllowed(shown + " is not allowed for " + shownType + "; the host's operator can allow it with"
                         + " --allow-mount-option " + shownType + ":" + (afterSecret ? "NAME" : name));
             }
             if (MountCommand.UNDO_NOSUID_NODEV.contains(name) && enforcesNosuidNodev(fsType)) {
-                throw new Refused(shown + " would honour setuid programs or device nodes, and this host mounts "
+                throw new NotAllowed(shown + " would honour setuid programs or device nodes, and this host mounts "
                         + shownType + " nosuid,nodev; the host's operator can lift that with --allow-suid-dev " + shownType);
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
             if (eq >= 0 && MountOption.isSecretName(name) && !MountCommand.takesPrivately(fsType, name)) {
-                throw new Refused(shown + " holds a secret, and mount." + shownType + " would get it on its command line,"
+                throw new NotAllowed(shown + " holds a secret, and mount." + shownType + " would get it on its command line,"
                         + " which every local user can read; Tether passes a secret only as cifs and smb3 password="
                         + " and ceph secret=, in a file of its own");
             }
             if (USER_WITH_PASSWORD.contains(name) && value.indexOf('%') >= 0) {
                 // mount.cifs reads user%password in username=: a password in a field nobody treats as one.
-                throw new Refused(shown + " holds a '%', which mount.cifs reads as user%password;"
+                throw new NotAllowed(shown + " holds a '%', which mount.cifs reads as user%password;"
                         + " give the password as password=, which is kept secret");
             }
             afterSecret |= eq >= 0 && MountOption.isSecretName(name);
@@ -258,7 +258,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                 .noneMatch(name -> name.equals("secret") || name.equals("secretfile"))) {
             // Without a key of its own, mount.ceph looks one up in the host's keyrings for the client
             // named (name=, else guest): the request would use a credential of the host's.
-            throw new Refused("a ceph mount needs the client's key as secret= (Tether keeps it in a file of its own):"
+            throw new NotAllowed("a ceph mount needs the client's key as secret= (Tether keeps it in a file of its own):"
                     + " without one, mount.ceph would use a key from the host's keyrings for whichever client the"
                     + " URI names");
         }
@@ -278,8 +278,8 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
     }
 
     /** A URI asks for something this host does not allow; the message says what and how to allow it. */
-    public static final class Refused extends Exception {
-        public Refused(String message) {
+    public static final class NotAllowed extends Exception {
+        public NotAllowed(String message) {
             super(message, null, false, false);
         }
     }

@@ -1,7 +1,7 @@
 package io.tether.connector;
 
-import io.tether.connection.MountSettings;
-import io.tether.connection.StorageUri;
+import io.tether.uri.MountSettings;
+import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

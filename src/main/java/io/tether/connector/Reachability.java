@@ -1,7 +1,7 @@
 package io.tether.connector;
 
-import io.tether.connection.IpLiteral;
-import io.tether.connection.ServerCheck;
+import io.tether.uri.IpLiteral;
+import io.tether.uri.ServerCheck;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

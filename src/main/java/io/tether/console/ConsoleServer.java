@@ -6,7 +6,7 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.tether.api.JsonRpc;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

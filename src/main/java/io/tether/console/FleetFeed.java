@@ -1,11 +1,11 @@
 package io.tether.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.client.RpcException;
+import io.tether.amqp.Jms;
 import io.tether.client.ListPages;
+import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
-import io.tether.messaging.Jms;
-import io.tether.monitor.RetryPolicy;
+import io.tether.retry.RetryPolicy;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.tether.messaging;
 
+import io.tether.amqp.Addresses;
+import io.tether.amqp.Jms;
 import io.tether.metrics.Meters;
 import io.tether.store.OutboxEvent;
 import io.tether.store.Store;

@@ -1,10 +1,10 @@
 package io.tether.messaging;
 
+import io.tether.uri.Text;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
-import io.tether.connection.Text;
 import java.nio.charset.CharacterCodingException;
 
 /** Reads a JSON-RPC body from a message: an AMQP string (TextMessage) or data section (BytesMessage). */

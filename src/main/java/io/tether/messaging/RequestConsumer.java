@@ -1,10 +1,11 @@
 package io.tether.messaging;
 
+import io.tether.amqp.Addresses;
+import io.tether.amqp.Jms;
 import io.tether.api.ErrorCode;
 import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
 import io.tether.api.Reply;
-import io.tether.api.RequestCodec;
 import io.tether.api.RpcError;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -213,7 +214,7 @@ public final class RequestConsumer implements AutoCloseable {
                     + " attempts, then goes to {}", request.getJMSMessageID(), what, Addresses.DEAD_LETTERS);
         }
         request.setIntProperty(ACK_TYPE, bug ? REJECTED : MODIFIED_FAILED);
-        return RequestCodec.error(new RpcError(ErrorCode.INTERNAL_ERROR, "internal error: " + what
+        return Reply.error(new RpcError(ErrorCode.INTERNAL_ERROR, "internal error: " + what
                 + "; the request may not have been applied (list to find out); " + (bug ? "it is not run again: it is kept in "
                 + Addresses.DEAD_LETTERS + " for the host's operator" : "the worker tries it again later")));
     }

@@ -1,9 +1,9 @@
 package io.tether.metrics;
 
 import io.tether.api.Outcome;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
-import io.tether.connection.StorageType;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageType;
 
 /**
  * What each part of the worker records, each through the narrow interface it is given. Every
@@ -34,8 +34,8 @@ public final class Meters {
      * The worker's state, told after each change is durable (a batch's commit, an observation), in
      * the order of the changes: what a scrape shows is always a committed state.
      */
-    public interface State {
-        State NONE = new State() {
+    public interface HostState {
+        HostState NONE = new HostState() {
         };
 
         /** The connection {@code key} is now in {@code state}; null when the worker no longer tracks it. */
@@ -90,8 +90,8 @@ public final class Meters {
     }
 
     /** The store. */
-    public interface Store {
-        Store NONE = new Store() {
+    public interface Commits {
+        Commits NONE = new Commits() {
         };
 
         /** A transaction's commit took {@code nanos}. */

@@ -17,12 +17,13 @@ import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tether.api.ErrorCode;
 import io.tether.api.Outcome;
-import io.tether.api.RequestCodec;
+import io.tether.api.Request;
 import io.tether.api.RpcError;
 import io.tether.api.StatusEvent;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
-import io.tether.connection.StorageType;
+import io.tether.health.HealthChecks;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageType;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,7 +41,7 @@ import java.util.function.Supplier;
  * <p>Every series a request can touch is made up front, so recording a request is an array lookup
  * and an increment, without building label lists.
  */
-public final class TetherMetrics implements Meters.Requests, Meters.State, Meters.Monitor, Meters.Events, Meters.Store {
+public final class TetherMetrics implements Meters.Requests, Meters.HostState, Meters.Monitor, Meters.Events, Meters.Commits {
     /** The {@code method} label of a call whose method is not one of the contract's. */
     static final String INVALID_METHOD = "invalid";
     private static final String OK = "ok";
@@ -52,7 +53,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
     private static final double[] COMMIT_BUCKETS =
             {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
-    private static final List<String> METHODS = RequestCodec.METHODS;
+    private static final List<String> METHODS = Request.METHODS;
     private static final StorageType[] TYPES = StorageType.values();
     private static final ConnectionState[] STATES = ConnectionState.values();
     private static final StatusEvent.Change[] CHANGES = StatusEvent.Change.values();
@@ -84,7 +85,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.State, Meter
      * @param hostId the worker's host id, the {@code host} label of {@code tether_worker_info}
      * @param health what {@code tether_readiness_check} reports
      */
-    public TetherMetrics(String hostId, Supplier<Health> health) {
+    public TetherMetrics(String hostId, Supplier<HealthChecks> health) {
         Counter requestCounter = Counter.builder().name("tether_requests")
                 .help("Calls of request messages answered, by method and outcome (ok or the error's name).")
                 .labelNames("method", "outcome").register(registry);

@@ -1,9 +1,9 @@
 package io.tether.monitor;
 
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
 import io.tether.connection.Observation;
-import io.tether.connection.StorageUri;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.util.Optional;
 
 /** What the reconciler needs from the worker's state: desired state in, observations out. */

@@ -1,5 +1,6 @@
 package io.tether.monitor;
 
+import io.tether.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 

@@ -1,9 +1,9 @@
 package io.tether.monitor;
 
-import io.tether.connection.ConnectionKey;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
 import io.tether.logging.LogFields;
+import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CancellationException;

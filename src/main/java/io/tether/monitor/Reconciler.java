@@ -1,12 +1,9 @@
 package io.tether.monitor;
 
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
 import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.Observation;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
@@ -14,6 +11,9 @@ import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
 import io.tether.logging.LogFields;
 import io.tether.metrics.Meters;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.tether.monitor;
 
-import io.tether.connection.ConnectionKey;
+import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.quartz.SchedulerException;

@@ -46,11 +46,11 @@ public final class Backups {
     }
 
     /** What a backup or a restore did. {@code replaced}: where the database it replaced was kept, if there was one. */
-    public record Outcome(Path file, int cids, long seq, Optional<Path> replaced) {
+    public record Done(Path file, int cids, long seq, Optional<Path> replaced) {
     }
 
     /** Backs up the store of a stopped worker to {@code target}, which must not exist. */
-    public static Outcome write(StoreFiles files, Path target) throws IOException {
+    public static Done write(StoreFiles files, Path target) throws IOException {
         if (!files.hasDatabase()) {
             throw new NoSuchFileException(files.database().toString(), null, "no database to back up");
         }
@@ -61,7 +61,7 @@ public final class Backups {
                 rs.next();
                 cids = rs.getInt(1);
             }
-            return new Outcome(target, cids, EventOutbox.lastSeq(db), Optional.empty());
+            return new Done(target, cids, EventOutbox.lastSeq(db), Optional.empty());
         } catch (SQLException e) {
             throw StoreOpening.unreadable(files, e);
         }
@@ -107,7 +107,7 @@ public final class Backups {
      * Replaces the store's database and key with those of {@code backup}; the replaced ones are
      * kept beside them, renamed. The worker must be stopped (the caller holds the data dir's lock).
      */
-    public static Outcome restore(StoreFiles files, Path backup) throws IOException {
+    public static Done restore(StoreFiles files, Path backup) throws IOException {
         if (!Files.isRegularFile(backup)) {
             throw new NoSuchFileException(backup.toString(), null, "no such backup");
         }
@@ -130,7 +130,7 @@ public final class Backups {
     }
 
     /** Replaces the store's database with an empty one (and a new key), its seq above the replaced one's. */
-    public static Outcome restoreEmpty(StoreFiles files) throws IOException {
+    public static Done restoreEmpty(StoreFiles files) throws IOException {
         return install(files, null, work -> { });
     }
 
@@ -139,7 +139,7 @@ public final class Backups {
         void into(Path work) throws IOException;
     }
 
-    private static Outcome install(StoreFiles files, Path backup, Unpack unpack) throws IOException {
+    private static Done install(StoreFiles files, Path backup, Unpack unpack) throws IOException {
         TrustedPaths.privateDirectory(files.dir(), "database dir");
         long floor = Math.max(Clock.systemUTC().millis(), currentSeq(files).orElse(0L));
         Path work = Files.createTempDirectory(files.dir(), ".restore-");
@@ -159,7 +159,7 @@ public final class Backups {
             Files.move(work.resolve(KEY_ENTRY), files.key(), StandardCopyOption.ATOMIC_MOVE);
             Files.move(work.resolve(StoreFiles.DATABASE), files.database(), StandardCopyOption.ATOMIC_MOVE);
             StoreOpening.markUsed(files);
-            return new Outcome(backup, cids, seq, replaced);
+            return new Done(backup, cids, seq, replaced);
         } finally {
             deleteTree(work);
         }

@@ -1,11 +1,11 @@
 package io.tether.store;
 
-import io.tether.connection.ConnectionKey;
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.LegacySpelling;
 import io.tether.connection.ManagedCid;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.LegacySpelling;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +36,7 @@ final class CidRows {
     /** Every stored CID, oldest first; rewrites the rows in an older IPv4 spelling ({@link Store#loadCids()}). */
     StoredCids load(Connection db) throws SQLException {
         List<ManagedCid> managed = new ArrayList<>();
-        List<StoredCids.Unreadable> unreadable = new ArrayList<>();
+        List<StoredCids.UnreadableRow> unreadable = new ArrayList<>();
         List<ManagedCid> rewritten = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement(
                 "SELECT cid, uri, secret, managed_at, connection_key FROM managed_cid ORDER BY managed_at, cid");
@@ -57,7 +57,7 @@ final class CidRows {
                         log.info("cid={} key={} stored in an older spelling as {}: rewritten", cid, now.key(), rs.getString(5));
                     } else {
                         // The parser's message never quotes a piece of a URI that may hold a secret.
-                        unreadable.add(new StoredCids.Unreadable(cid, rs.getString(5), managedAt, e.getMessage()));
+                        unreadable.add(new StoredCids.UnreadableRow(cid, rs.getString(5), managedAt, e.getMessage()));
                     }
                 }
             }

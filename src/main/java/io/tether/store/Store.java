@@ -1,10 +1,10 @@
 package io.tether.store;
 
 import io.tether.api.Reply;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ManagedCid;
-import io.tether.connection.StorageUri;
 import io.tether.metrics.Meters;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,14 +28,14 @@ public final class Store implements AutoCloseable {
     private final String url;
     private final CidRows cids;
     private final RequestLog requestLog = new RequestLog();
-    private final Meters.Store meters;
+    private final Meters.Commits meters;
     // Held by a Transaction across calls, so an explicit lock rather than synchronized.
     private final ReentrantLock lock = new ReentrantLock();
     private Connection db;
     /** Whether {@code db} is open, for health checks that must not wait for the lock. */
     private volatile boolean open;
 
-    private Store(String url, CredentialCipher cipher, Meters.Store meters) {
+    private Store(String url, CredentialCipher cipher, Meters.Commits meters) {
         this.url = url;
         this.cids = new CidRows(cipher);
         this.meters = meters;
@@ -48,11 +48,11 @@ public final class Store implements AutoCloseable {
      *                                where a store has been used: nothing is created in its place
      */
     public static Store open(Path dir) throws IOException {
-        return open(dir, Meters.Store.NONE);
+        return open(dir, Meters.Commits.NONE);
     }
 
     /** Like {@link #open(Path)}, timing each commit into {@code meters}. */
-    public static Store open(Path dir, Meters.Store meters) throws IOException {
+    public static Store open(Path dir, Meters.Commits meters) throws IOException {
         StoreOpening.Ready ready = StoreOpening.ready(dir);
         // From here on H2 never creates a database: one that vanished under a running worker is an error.
         Store store = new Store(ready.files().url(true), ready.cipher(), meters);
@@ -62,8 +62,8 @@ public final class Store implements AutoCloseable {
 
     /**
      * Every stored CID, with credentials decrypted, oldest first. A row whose URI the current rules
-     * refuse is returned as {@link StoredCids.Unreadable}, never dropped; one written in an IPv4
-     * spelling that earlier versions took ({@link io.tether.connection.LegacySpelling}) is rewritten
+     * refuse is returned as {@link StoredCids.UnreadableRow}, never dropped; one written in an IPv4
+     * spelling that earlier versions took ({@link io.tether.uri.LegacySpelling}) is rewritten
      * in today's spelling, in the same commit as the read.
      */
     public StoredCids loadCids() {

@@ -1,13 +1,13 @@
 package io.tether.worker;
 
 import io.tether.api.StatusEvent;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
 import io.tether.connection.Health;
 import io.tether.connection.HostConnection;
 import io.tether.connection.Registry;
 import io.tether.connection.StrandedCid;
 import io.tether.store.Store;
+import io.tether.uri.ConnectionKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

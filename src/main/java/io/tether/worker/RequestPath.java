@@ -5,13 +5,12 @@ import io.tether.api.Incoming;
 import io.tether.api.Outcome;
 import io.tether.api.Reply;
 import io.tether.api.Request;
-import io.tether.api.RequestCodec;
 import io.tether.api.RpcError;
-import io.tether.connection.ConnectionKey;
 import io.tether.messaging.RequestConsumer;
 import io.tether.metrics.Meters;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
+import io.tether.uri.ConnectionKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -112,7 +111,7 @@ public final class RequestPath implements RequestConsumer.Handler {
         Map<String, Fresh> inThisBatch = new HashMap<>();
         for (Incoming message : messages) {
             if (message instanceof Incoming.Unreadable unreadable) {
-                answers.add(new Known(RequestCodec.error(unreadable.why())));
+                answers.add(new Known(Reply.error(unreadable.why())));
                 counted(INVALID, unreadable.why());
                 continue;
             }
@@ -234,7 +233,7 @@ public final class RequestPath implements RequestConsumer.Handler {
             // The store reads a reply only for a request it knows was handled: running it again
             // would answer a done unmanage with CID_NOT_FOUND. Refused instead, to be sent again.
             log.warn("request {} was handled before, but its recorded reply cannot be read: {}", requestId, e.getMessage());
-            return Optional.of(RequestCodec.error(new RpcError(ErrorCode.STORE_UNAVAILABLE,
+            return Optional.of(Reply.error(new RpcError(ErrorCode.STORE_UNAVAILABLE,
                     "this request was handled before, but its reply cannot be read now (" + e.getMessage()
                             + "); send it again later")));
         }

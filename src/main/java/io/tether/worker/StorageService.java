@@ -3,13 +3,11 @@ package io.tether.worker;
 import io.tether.api.ErrorCode;
 import io.tether.api.RpcError;
 import io.tether.api.StatusEvent;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.HostConnection;
 import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
-import io.tether.connection.StorageUri;
 import io.tether.connection.StrandedCid;
 import io.tether.connector.ActiveConnections;
 import io.tether.logging.LogFields;
@@ -18,6 +16,8 @@ import io.tether.monitor.ConnectionTable;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
 import io.tether.store.StoredCids;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageUri;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -52,19 +52,19 @@ public final class StorageService implements ConnectionTable {
     /** Called after a commit that wrote events, outside the lock. */
     final Runnable eventsWritten;
     final ReentrantLock lock = new ReentrantLock();
-    private final Meters.State meters;
+    private final Meters.HostState meters;
 
     /**
      * @param active        finds connections on the host that no CID holds, for the list
      * @param eventsWritten called after a commit that wrote events, to wake the publisher
      */
     public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten) {
-        this(hostId, store, clock, active, eventsWritten, Meters.State.NONE);
+        this(hostId, store, clock, active, eventsWritten, Meters.HostState.NONE);
     }
 
     /** @param meters told each committed change, for the metrics a scrape reads without this lock */
     public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten,
-            Meters.State meters) {
+            Meters.HostState meters) {
         this.hostId = hostId;
         this.store = store;
         this.clock = clock;
@@ -111,7 +111,7 @@ public final class StorageService implements ConnectionTable {
                     log.info("key={} still to be disconnected: its last CID was unmanaged before the worker stopped", pending.key());
                 }
             }
-            for (StoredCids.Unreadable row : stored.unreadable()) {
+            for (StoredCids.UnreadableRow row : stored.unreadable()) {
                 strand(new StrandedCid(row.cid(), row.connectionKey(), row.managedAt(), new LastError(
                         ErrorCode.UNSUPPORTED_URI.code(), ErrorCode.UNSUPPORTED_URI.name(), "the stored URI is refused by"
                         + " this version (" + row.reason() + "): nothing is connected for this CID. Unmanage it, or"
@@ -211,11 +211,11 @@ public final class StorageService implements ConnectionTable {
             return Recorded.NOTHING;
         }
         HostConnection.Observed before = connection.observed();
-        HostConnection.Change change = connection.apply(observation, clock.instant());
+        HostConnection.Effect change = connection.apply(observation, clock.instant());
         boolean released = observation.kind() == Observation.Kind.RELEASED;
-        if (change != HostConnection.Change.NONE || released) {
-            StatusEvent.Change kind = change == HostConnection.Change.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-            StatusEvent event = change == HostConnection.Change.NONE ? null : journal.observed(connection, kind);
+        if (change != HostConnection.Effect.NONE || released) {
+            StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
+            StatusEvent event = change == HostConnection.Effect.NONE ? null : journal.observed(connection, kind);
             try (Store.Transaction tx = store.begin()) {
                 if (event != null) {
                     EventJournal.write(tx, event);
@@ -242,13 +242,13 @@ public final class StorageService implements ConnectionTable {
         } else if (observation.error() != null) {
             log.warn("key={} {}: {} ({})", key, connection.state(), observation.error().message(),
                     observation.error().name());
-        } else if (change == HostConnection.Change.STATE) {
+        } else if (change == HostConnection.Effect.STATE) {
             log.info("key={} {}", key, connection.state());
         }
-        if (change == HostConnection.Change.HEALTH) {
+        if (change == HostConnection.Effect.HEALTH) {
             log.info("key={} health {} {}", key, connection.health().status(), connection.health().reasons());
         }
-        return change != HostConnection.Change.NONE ? Recorded.EVENT : Recorded.NOTHING;
+        return change != HostConnection.Effect.NONE ? Recorded.EVENT : Recorded.NOTHING;
     }
 
     /** Tells the meters the state of connection {@code key} as it is now; under the lock, after its commit. */

@@ -1,17 +1,16 @@
 package io.tether.worker;
 
-import io.tether.api.RequestCodec;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerLink;
+import io.tether.amqp.Jms;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.connector.ActiveConnections;
 import io.tether.files.TrustedPaths;
 import io.tether.files.UntrustedPathException;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerLink;
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.health.HealthChecks;
+import io.tether.http.HttpEndpoint;
 import io.tether.messaging.EventPublisher;
-import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
-import io.tether.metrics.Health;
-import io.tether.metrics.HttpEndpoint;
 import io.tether.metrics.Meters;
 import io.tether.metrics.TetherMetrics;
 import io.tether.monitor.Reconciler;
@@ -89,7 +88,7 @@ public final class Worker implements AutoCloseable {
         // Before the rest, so /readyz tells an operator what a slow start is waiting for.
         TetherMetrics metrics = config.httpAddress() == null ? null : startHttp();
         // Before the broker: a database that cannot be used stops the start before anything else runs.
-        store = openStore(metrics != null ? metrics : Meters.Store.NONE);
+        store = openStore(metrics != null ? metrics : Meters.Commits.NONE);
         String user = config.brokerUser();
         String password = config.brokerPassword();
         if (config.brokerUrl() == null) {
@@ -120,7 +119,7 @@ public final class Worker implements AutoCloseable {
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
         service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(mountRoot), publisher::wake,
-                metrics != null ? metrics : Meters.State.NONE);
+                metrics != null ? metrics : Meters.HostState.NONE);
         reconciler = new Reconciler(service, config.withMountRoot(mountRoot).connectors(), clock, config.monitor(),
                 metrics != null ? metrics : Meters.Monitor.NONE);
         long loadStart = System.nanoTime();
@@ -143,7 +142,7 @@ public final class Worker implements AutoCloseable {
     }
 
     /** The store, or what keeps it from opening in one line: the file, and what to do. */
-    private Store openStore(Meters.Store meters) throws StartException {
+    private Store openStore(Meters.Commits meters) throws StartException {
         try {
             return Store.open(StoreFiles.ofDataDir(config.dataDir()).dir(), meters);
         } catch (UnusableStoreException | UntrustedPathException e) {
@@ -221,7 +220,7 @@ public final class Worker implements AutoCloseable {
 
     /** Starts the HTTP endpoint on the configured address; the metrics it serves, for the parts to record into. */
     private TetherMetrics startHttp() throws StartException {
-        Health health = new WorkerHealth();
+        HealthChecks health = new WorkerHealth();
         TetherMetrics metrics = new TetherMetrics(config.hostId(), () -> health);
         try {
             http = HttpEndpoint.start(config.httpAddress(), metrics, health);
@@ -232,7 +231,7 @@ public final class Worker implements AutoCloseable {
     }
 
     /** The checks of /livez and /readyz, read from the parts' flags. */
-    private final class WorkerHealth implements Health {
+    private final class WorkerHealth implements HealthChecks {
         @Override
         public List<Check> liveness() {
             return List.of(

@@ -1,14 +1,14 @@
 package io.tether.worker;
 
-import io.tether.connection.StorageType;
 import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
 import io.tether.connector.FileRoots;
 import io.tether.connector.MountPolicy;
-import io.tether.metrics.HttpAddress;
-import java.util.Map;
+import io.tether.http.HttpAddress;
 import io.tether.monitor.MonitorSettings;
+import io.tether.uri.StorageType;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * How to run one worker.

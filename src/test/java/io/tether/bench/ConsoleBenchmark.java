@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.Jms;
 import io.tether.api.JsonRpc;
 import io.tether.client.TetherClient;
-import io.tether.console.Browser;
 import io.tether.console.BrokerAccess;
+import io.tether.console.Browser;
 import io.tether.console.ConsoleServer;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.Jms;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import io.tether.testing.TestWorker;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;

@@ -1,8 +1,8 @@
 package io.tether.bench;
 
+import io.tether.amqp.Addresses;
+import io.tether.amqp.Jms;
 import io.tether.api.JsonRpc;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.Jms;
 import io.tether.messaging.RequestConsumer;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;

@@ -2,10 +2,10 @@ package io.tether.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.connection.StorageType;
 import io.tether.testing.FifoConnector;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
+import io.tether.uri.StorageType;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

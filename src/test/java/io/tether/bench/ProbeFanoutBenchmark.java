@@ -2,7 +2,6 @@ package io.tether.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.connection.StorageType;
 import io.tether.connector.CommandRunner;
 import io.tether.connector.LocalDirectoryConnector;
 import io.tether.connector.MountTable;
@@ -10,6 +9,7 @@ import io.tether.monitor.MonitorSettings;
 import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
+import io.tether.uri.StorageType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.tether.bench;
 
 import io.tether.connection.ManagedCid;
-import io.tether.connection.UriParser;
 import io.tether.store.Store;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import io.tether.worker.WorkerConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

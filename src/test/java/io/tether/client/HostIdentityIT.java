@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.api.JsonRpc;
 import io.tether.console.BrokerAccess;
 import io.tether.console.ConsoleServer;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import io.tether.testing.BrokerAttacks;
 import io.tether.testing.Cli;
 import io.tether.testing.RawAmqp;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tether.api.ErrorCode;
 import io.tether.monitor.MonitorSettings;
-import io.tether.monitor.RetryPolicy;
+import io.tether.retry.RetryPolicy;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;

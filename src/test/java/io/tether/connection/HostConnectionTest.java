@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.time.Instant;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,7 +56,7 @@ class HostConnectionTest {
         "DISCONNECTED  | RELEASED       | DISCONNECTED | NONE   | none",
         "DISCONNECTED  | RELEASE_FAILED | CONNECTED    | STATE  | new",
     })
-    void transitions(ConnectionState before, Observation.Kind observed, ConnectionState after, HostConnection.Change change,
+    void transitions(ConnectionState before, Observation.Kind observed, ConnectionState after, HostConnection.Effect change,
             String lastError) throws Exception {
         HostConnection connection = in(before);
         Instant sinceBefore = connection.since();
@@ -62,7 +65,7 @@ class HostConnectionTest {
 
         assertEquals(after, connection.state());
         // `since` is when the state last changed: it moves with the STATE event, and only then.
-        assertEquals(change == HostConnection.Change.STATE ? NOW : sinceBefore, connection.since());
+        assertEquals(change == HostConnection.Effect.STATE ? NOW : sinceBefore, connection.since());
         switch (lastError) {
             case "none" -> assertNull(connection.lastError());
             case "new" -> assertSame(NEW, connection.lastError());
@@ -100,18 +103,18 @@ class HostConnectionTest {
         HostConnection connection = in(ConnectionState.CONNECTING);
         assertEquals(Health.notConnected(), connection.health());
         Health ok = Health.of(java.util.List.of(), 3L, NOW, null);
-        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.connected(ok, java.util.Map.of()), NOW));
-        assertEquals(HostConnection.Change.NONE, connection.apply(Observation.connected(
+        assertEquals(HostConnection.Effect.STATE, connection.apply(Observation.connected(ok, java.util.Map.of()), NOW));
+        assertEquals(HostConnection.Effect.NONE, connection.apply(Observation.connected(
                 Health.of(java.util.List.of(), 4L, NOW, null), java.util.Map.of()), NOW), "only the delay changed");
         assertEquals(4L, connection.health().delayMs(), "the new delay is recorded all the same");
         Health slow = Health.of(java.util.List.of(Health.Reason.SLOW), 7000L, NOW, null);
-        assertEquals(HostConnection.Change.HEALTH, connection.apply(Observation.connected(slow, java.util.Map.of()), NOW));
-        assertEquals(HostConnection.Change.HEALTH, connection.apply(Observation.connected(Health.of(
+        assertEquals(HostConnection.Effect.HEALTH, connection.apply(Observation.connected(slow, java.util.Map.of()), NOW));
+        assertEquals(HostConnection.Effect.HEALTH, connection.apply(Observation.connected(Health.of(
                 java.util.List.of(Health.Reason.SLOW, Health.Reason.READ_ONLY), 7000L, NOW, null), java.util.Map.of()), NOW));
-        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.failed(NEW), NOW));
+        assertEquals(HostConnection.Effect.STATE, connection.apply(Observation.failed(NEW), NOW));
         assertEquals(java.util.List.of(Health.Reason.NOT_CONNECTED), connection.health().reasons(),
                 "an ungraded failure is NOT_CONNECTED");
-        assertEquals(HostConnection.Change.STATE, connection.apply(Observation.connected(), NOW));
+        assertEquals(HostConnection.Effect.STATE, connection.apply(Observation.connected(), NOW));
         assertEquals(Health.Status.OK, connection.health().status(), "an ungraded success drops NOT_CONNECTED");
     }
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -2,8 +2,8 @@ package io.tether.connector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

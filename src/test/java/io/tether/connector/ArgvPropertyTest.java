@@ -13,13 +13,13 @@ import io.tether.argv.MountOption;
 import io.tether.argv.RelativePath;
 import io.tether.argv.SessionId;
 import io.tether.argv.Word;
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.IscsiScheme;
-import io.tether.connection.MountSettings;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
-import io.tether.connection.UriParts;
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.IscsiScheme;
+import io.tether.uri.MountSettings;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
+import io.tether.uri.UriParts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ class ArgvPropertyTest {
         }
         try {
             MountPolicy.defaults().check(uri);
-        } catch (MountPolicy.Refused refused) {
+        } catch (MountPolicy.NotAllowed refused) {
             assertCleanMessage(refused.getMessage(), raw);
         }
         for (Command command : mountCommands(uri)) {

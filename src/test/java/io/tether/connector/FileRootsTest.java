@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.ErrorCode;
 import io.tether.api.Request;
-import io.tether.api.RequestCodec;
 import io.tether.api.RpcError;
-import io.tether.connection.UriParser;
 import io.tether.sealing.SealingKey;
+import io.tether.uri.UriParser;
+import io.tether.worker.RequestCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +26,7 @@ class FileRootsTest {
 
     @Test
     void noneByDefault() throws Exception {
-        FileRoots.Refused e = assertThrows(FileRoots.Refused.class, () -> FileRoots.NONE.check(UriParser.parse("file:///srv/data")));
+        FileRoots.OutsideRoots e = assertThrows(FileRoots.OutsideRoots.class, () -> FileRoots.NONE.check(UriParser.parse("file:///srv/data")));
         assertEquals("file uri path /srv/data is outside the directories this host lets file:// URIs name (none); the"
                 + " host's operator can allow a directory with --allow-file-root DIR", e.getMessage());
         FileRoots.NONE.check(UriParser.parse("nfs://server/export"));
@@ -38,7 +38,7 @@ class FileRootsTest {
         roots.check(UriParser.parse("file:///srv/storage"));
         roots.check(UriParser.parse("file:///srv/storage/a/b"));
         for (String outside : List.of("file:///srv/storage-2", "file:///srv", "file:///srv/storage/../etc", "file:///root/.ssh")) {
-            assertThrows(FileRoots.Refused.class, () -> roots.check(UriParser.parse(outside)), outside);
+            assertThrows(FileRoots.OutsideRoots.class, () -> roots.check(UriParser.parse(outside)), outside);
         }
     }
 
@@ -51,7 +51,7 @@ class FileRootsTest {
         roots.check(UriParser.parse("file://" + link + "/d"));
         roots.check(UriParser.parse("file://" + real + "/d"));
         roots.checkReal(link.resolve("d"), real.resolve("d"));
-        assertThrows(FileRoots.Refused.class, () -> roots.checkReal(link.resolve("d"), Path.of("/etc")));
+        assertThrows(FileRoots.OutsideRoots.class, () -> roots.checkReal(link.resolve("d"), Path.of("/etc")));
     }
 
     @Test

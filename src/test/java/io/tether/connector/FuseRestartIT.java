@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
-import io.tether.connection.UriParser;
 import io.tether.testing.Host;
 import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
@@ -15,6 +14,7 @@ import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import io.tether.testing.servers.GlusterServer;
 import io.tether.testing.servers.SftpServer;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

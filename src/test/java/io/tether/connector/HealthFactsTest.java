@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connection.Health;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.testing.HostResource;
 import io.tether.testing.Requirements;
 import io.tether.testing.servers.TgtServer;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

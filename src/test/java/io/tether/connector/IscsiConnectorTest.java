@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.UriParser;
 import io.tether.testing.RecordingRunner;
+import io.tether.uri.UriParser;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

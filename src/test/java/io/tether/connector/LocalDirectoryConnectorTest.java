@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.UriParser;
 import io.tether.testing.Host;
 import io.tether.testing.LocalUser;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.InvalidUriException;
-import io.tether.connection.UriParser;
+import io.tether.uri.InvalidUriException;
+import io.tether.uri.UriParser;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,7 +99,7 @@ class MountPolicyTest {
         "posix:///dev/sdb1?vfsType=ext4&options=errors=panic|option 'errors'|--allow-mount-option ext4:errors",
     })
     void theDefaultsRefuse(String uri, String what, String hint) throws Exception {
-        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(uri)));
+        MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(uri)));
         assertTrue(e.getMessage().contains(what), e.getMessage());
         assertTrue(e.getMessage().endsWith(hint), e.getMessage());
     }
@@ -108,12 +108,12 @@ class MountPolicyTest {
     void theOperatorWidensOneTypeAtATime() throws Exception {
         String sshfs = "posix://h.invalid/p?vfsType=fuse.sshfs&options=reconnect,ssh_command=%2Ftmp%2Fx%2Fmarker.sh";
         MountPolicy typeOnly = DEFAULTS.allowingVfsType("fuse.sshfs");
-        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> typeOnly.check(UriParser.parse(sshfs)));
+        MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> typeOnly.check(UriParser.parse(sshfs)));
         assertEquals("mount option 'reconnect' is not allowed for fuse.sshfs; the host's operator can allow it with"
                 + " --allow-mount-option fuse.sshfs:reconnect", e.getMessage());
 
         MountPolicy reconnect = typeOnly.allowingOption("fuse.sshfs", "reconnect");
-        e = assertThrows(MountPolicy.Refused.class, () -> reconnect.check(UriParser.parse(sshfs)));
+        e = assertThrows(MountPolicy.NotAllowed.class, () -> reconnect.check(UriParser.parse(sshfs)));
         assertEquals("mount option 'ssh_command' is not allowed for fuse.sshfs; the host's operator can allow it with"
                 + " --allow-mount-option fuse.sshfs:ssh_command", e.getMessage());
         reconnect.check(UriParser.parse("posix://h.invalid/p?vfsType=fuse.sshfs&options=reconnect,ro,nosuid"));
@@ -121,8 +121,8 @@ class MountPolicyTest {
         // An option allowed for one type is not allowed for another, and the defaults stay as they were.
         MountPolicy bind = DEFAULTS.allowingVfsType("none").allowingOption("none", "bind");
         bind.check(UriParser.parse("posix:///srv/images?vfsType=none&options=bind"));
-        assertThrows(MountPolicy.Refused.class, () -> bind.check(UriParser.parse("posix:///srv/x?vfsType=tmpfs&options=bind")));
-        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse("posix:///srv/images?vfsType=none&options=bind")));
+        assertThrows(MountPolicy.NotAllowed.class, () -> bind.check(UriParser.parse("posix:///srv/x?vfsType=tmpfs&options=bind")));
+        assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse("posix:///srv/images?vfsType=none&options=bind")));
         assertFalse(DEFAULTS.vfsTypes().contains("none"));
 
         // An option can be allowed for nfs:// without a type entry: the scheme is its type.
@@ -134,9 +134,9 @@ class MountPolicyTest {
         MountPolicy proxy = DEFAULTS.allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "ServerAliveInterval");
         proxy.check(UriParser.parse("posix://h/p?vfsType=fuse.sshfs&options=ServerAliveInterval=15"));
         // sshfs takes ssh options in any case: only the spelling the operator allowed passes.
-        assertThrows(MountPolicy.Refused.class,
+        assertThrows(MountPolicy.NotAllowed.class,
                 () -> proxy.check(UriParser.parse("posix://h/p?vfsType=fuse.sshfs&options=serveraliveinterval=15")));
-        assertThrows(MountPolicy.Refused.class,
+        assertThrows(MountPolicy.NotAllowed.class,
                 () -> proxy.check(UriParser.parse("posix://h/p?vfsType=fuse.sshfs&options=ServerAliveIntervalX=15")));
     }
 
@@ -145,7 +145,7 @@ class MountPolicyTest {
     void aCephMountBringsItsOwnKey() throws Exception {
         for (String uri : List.of("posix://m/p?vfsType=ceph&options=name=admin", "posix://m/p?vfsType=ceph",
                 "posix://m/p?vfsType=ceph&options=name=admin,fs=cephfs")) {
-            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(uri)), uri);
+            MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(uri)), uri);
             assertTrue(e.getMessage().startsWith("a ceph mount needs the client's key as secret="), e.getMessage());
         }
         DEFAULTS.check(UriParser.parse("posix://m/p?vfsType=ceph&options=name=admin,secret=AQAbc"));
@@ -164,7 +164,7 @@ class MountPolicyTest {
             "posix://h/p?vfsType=fuse.sshfs&options=password=" + secret,
             "nfs://filer/export?options=pass=" + secret,
         }) {
-            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(uri)), uri);
+            MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(uri)), uri);
             assertFalse(e.getMessage().contains(secret), e.getMessage());
         }
     }
@@ -205,14 +205,14 @@ class MountPolicyTest {
     void aRequestCannotUndoNosuidNodev() throws Exception {
         for (String uri : List.of("posix:///dev/sdb1?vfsType=ext4&options=suid", "nfs://filer/export?options=ro,dev")) {
             MountPolicy allowed = DEFAULTS.allowingOption("ext4", "suid").allowingOption("nfs", "dev");
-            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> allowed.check(UriParser.parse(uri)));
+            MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> allowed.check(UriParser.parse(uri)));
             assertTrue(e.getMessage().contains("would honour setuid programs or device nodes, and this host mounts"), e.getMessage());
             assertTrue(e.getMessage().endsWith("can lift that with --allow-suid-dev " + MountPolicy.fsType(UriParser.parse(uri))),
                     e.getMessage());
         }
         MountPolicy lifted = DEFAULTS.allowingSuidDev("ext4").allowingOption("ext4", "suid");
         lifted.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid"));
-        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.allowingSuidDev("ext4")
+        assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.allowingSuidDev("ext4")
                 .check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=suid")), "lifted, but still no such option");
         DEFAULTS.check(UriParser.parse("posix:///dev/sdb1?vfsType=ext4&options=nosuid,nodev,noexec"));
     }
@@ -230,23 +230,23 @@ class MountPolicyTest {
                 .allowingVfsType("fuse.sshfs").allowingOption("fuse.sshfs", "password");
         for (String uri : List.of("posix://s/share?vfsType=cifs&options=password2=x",
                 "nfs://filer/export?options=pass=x", "posix://h/p?vfsType=fuse.sshfs&options=password=x")) {
-            MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> wide.check(UriParser.parse(uri)), uri);
+            MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> wide.check(UriParser.parse(uri)), uri);
             assertTrue(e.getMessage().contains("holds a secret, and mount."), e.getMessage());
             assertTrue(e.getMessage().endsWith("Tether passes a secret only as cifs and smb3 password= and ceph secret=,"
                     + " in a file of its own"), e.getMessage());
         }
-        assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+        assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(
                 "posix://s/share?vfsType=cifs&options=password2=x")), "password2 is no default any more");
     }
 
     /** A ',' in a password makes its tail an option of its own: an option after a secret is refused without its name. */
     @Test
     void anOptionAfterASecretIsNotNamed() throws Exception {
-        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+        MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(
                 "posix://s/share?vfsType=cifs&options=username=u,password=Hunter,2tail")));
         assertEquals("mount option 3 of 3 (not named: it may be a piece of the secret before it) is not allowed for cifs;"
                 + " the host's operator can allow it with --allow-mount-option cifs:NAME", e.getMessage());
-        e = assertThrows(MountPolicy.Refused.class, () -> DEFAULTS.check(UriParser.parse(
+        e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(UriParser.parse(
                 "posix://s/share?vfsType=cifs&options=bogus,password=Hunter")));
         assertEquals("mount option 'bogus' is not allowed for cifs; the host's operator can allow it with"
                 + " --allow-mount-option cifs:bogus", e.getMessage());
@@ -278,7 +278,7 @@ class MountPolicyTest {
     @Test
     void aCifsUserNameCarriesNoPassword() throws Exception {
         DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=username=bob,password=x"));
-        MountPolicy.Refused e = assertThrows(MountPolicy.Refused.class,
+        MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class,
                 () -> DEFAULTS.check(UriParser.parse("posix://s/share?vfsType=cifs&options=username=bob%25Hunter2")));
         assertTrue(e.getMessage().contains("password="), e.getMessage());
         assertFalse(e.getMessage().contains("Hunter2"), e.getMessage());

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.testing.Host;
 import io.tether.testing.HostResource;
 import io.tether.testing.Requirements;
 import io.tether.testing.servers.GaneshaServer;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +120,7 @@ class NfsConnectorIT {
         try (GaneshaServer ganesha = new GaneshaServer(tmp.resolve("ganesha"));
              io.tether.testing.TestWorker worker = new io.tether.testing.TestWorker("nfs", tmp.resolve("data"),
                      c -> c.withConnector(StorageType.NFS, recorded).withMonitor(io.tether.monitor.MonitorSettings.defaults()
-                             .withRetry(new io.tether.monitor.RetryPolicy(ms300, Duration.ofSeconds(5), 2.0, 0.0))));
+                             .withRetry(new io.tether.retry.RetryPolicy(ms300, Duration.ofSeconds(5), 2.0, 0.0))));
              io.tether.testing.RawClient client = new io.tether.testing.RawClient(worker.url(), "nfs")) {
             String key = "nfs://127.0.0.1/export";
             client.manage("nfs-1", key + "?version=4.1");

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.testing.Host;
 import io.tether.testing.Requirements;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.connection.GlusterScheme;
 import io.tether.monitor.MonitorSettings;
-import io.tether.monitor.RetryPolicy;
+import io.tether.retry.RetryPolicy;
 import io.tether.testing.Host;
 import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
@@ -16,6 +15,7 @@ import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
 import io.tether.testing.servers.GlusterServer;
 import io.tether.testing.servers.SftpServer;
+import io.tether.uri.GlusterScheme;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.api.JsonRpc;
 import io.tether.client.TetherClient;
-import io.tether.messaging.BrokerCredentials;
 import io.tether.monitor.MonitorSettings;
-import io.tether.monitor.RetryPolicy;
+import io.tether.retry.RetryPolicy;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
 import io.tether.testing.servers.StandaloneArtemis;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.client.TetherClient;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

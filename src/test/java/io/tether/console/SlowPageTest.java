@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.api.JsonRpc;
 import io.tether.client.TetherClient;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

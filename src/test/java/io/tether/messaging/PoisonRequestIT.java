@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.amqp.Jms;
 import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
 import io.tether.api.Reply;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.testing.TestWorker;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;

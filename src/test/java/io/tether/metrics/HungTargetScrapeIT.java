@@ -5,12 +5,12 @@ import static io.tether.testing.Http.sample;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tether.connection.StorageType;
 import io.tether.monitor.MonitorSettings;
-import io.tether.testing.Http;
 import io.tether.testing.FifoConnector;
+import io.tether.testing.Http;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
+import io.tether.uri.StorageType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.testing.Http;
 import io.tether.testing.TcpProxy;
 import io.tether.testing.TestWorker;

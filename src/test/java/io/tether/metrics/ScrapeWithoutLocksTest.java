@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.Action;
-import io.tether.connection.UriParser;
 import io.tether.connector.ActiveConnections;
+import io.tether.health.HealthChecks;
+import io.tether.http.HttpAddress;
+import io.tether.http.HttpEndpoint;
 import io.tether.store.Store;
 import io.tether.testing.Http;
+import io.tether.uri.UriParser;
 import io.tether.worker.Batch;
 import io.tether.worker.StorageService;
 import java.nio.file.Path;
@@ -32,7 +35,7 @@ class ScrapeWithoutLocksTest {
 
     @Test
     void answersWhileTheWorkersAndTheStoresLocksAreHeld() throws Exception {
-        TetherMetrics metrics = new TetherMetrics("locks", () -> Health.ALWAYS);
+        TetherMetrics metrics = new TetherMetrics("locks", () -> HealthChecks.ALWAYS);
         try (Store store = Store.open(tmp.resolve("db"), metrics)) {
             StorageService service = new StorageService("locks", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { },
                     metrics);
@@ -42,8 +45,8 @@ class ScrapeWithoutLocksTest {
                 batch.run(new Action.Manage("c-2", UriParser.parse("file:///srv/one")));
                 batch.commit();
             }
-            Health health = Health.of(List::of,
-                    () -> List.of(store.isOpen() ? Health.Check.passed("store") : Health.Check.failed("store", "closed")));
+            HealthChecks health = HealthChecks.of(List::of,
+                    () -> List.of(store.isOpen() ? HealthChecks.Check.passed("store") : HealthChecks.Check.failed("store", "closed")));
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Thread holder = new Thread(() -> {

@@ -1,7 +1,7 @@
 package io.tether.monitor;
 
-import static io.tether.connection.HostConnection.Change.HEALTH;
-import static io.tether.connection.HostConnection.Change.STATE;
+import static io.tether.connection.HostConnection.Effect.HEALTH;
+import static io.tether.connection.HostConnection.Effect.STATE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,14 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.connection.ConnectionState;
 import io.tether.connection.Health;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
+import io.tether.retry.RetryPolicy;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

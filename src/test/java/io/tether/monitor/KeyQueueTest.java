@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.ConnectionKey;
+import io.tether.retry.RetryPolicy;
+import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.tether.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tether.retry.RetryPolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.ConnectionKey;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
+import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;

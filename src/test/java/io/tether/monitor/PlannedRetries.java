@@ -1,5 +1,6 @@
 package io.tether.monitor;
 
+import io.tether.retry.RetryPolicy;
 import io.tether.testing.LogLines;
 import java.util.ArrayList;
 import java.util.List;

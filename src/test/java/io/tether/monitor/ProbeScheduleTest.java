@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.ConnectionKey;
+import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -2,13 +2,14 @@ package io.tether.monitor;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
-import io.tether.connection.UriParser;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
 import io.tether.metrics.Meters;
+import io.tether.retry.RetryPolicy;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
+import io.tether.uri.UriParser;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

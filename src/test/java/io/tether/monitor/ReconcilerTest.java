@@ -10,18 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.ConnectionState;
 import io.tether.connection.HostConnection;
 import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
-import io.tether.connection.StorageType;
-import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.VdsmError;
+import io.tether.uri.ConnectionKey;
+import io.tether.uri.StorageType;
+import io.tether.uri.StorageUri;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -470,7 +470,7 @@ class ReconcilerTest extends ReconcilerFixture {
         private final Clock clock;
         private final Map<ConnectionKey, List<Observation>> observed = new ConcurrentHashMap<>();
         /** What each observation changed, so which event the worker would write for it. */
-        private final Map<ConnectionKey, List<HostConnection.Change>> changes = new ConcurrentHashMap<>();
+        private final Map<ConnectionKey, List<HostConnection.Effect>> changes = new ConcurrentHashMap<>();
         /** Makes the next {@link #target} throw, as a bug in the table would. */
         final AtomicBoolean failNextTarget = new AtomicBoolean();
 
@@ -533,8 +533,8 @@ class ReconcilerTest extends ReconcilerFixture {
         }
 
         /** The events the observations of {@code uri} would have written: STATE or HEALTH, in order. */
-        List<HostConnection.Change> events(StorageUri uri) {
-            return changes.getOrDefault(uri.key(), List.of()).stream().filter(c -> c != HostConnection.Change.NONE).toList();
+        List<HostConnection.Effect> events(StorageUri uri) {
+            return changes.getOrDefault(uri.key(), List.of()).stream().filter(c -> c != HostConnection.Effect.NONE).toList();
         }
 
         synchronized io.tether.connection.Health health(StorageUri uri) {

@@ -93,7 +93,7 @@ class BackupsTest {
         try (Store store = Store.open(files.dir())) {
             store.deletePublished(Long.MAX_VALUE - 10);
         }
-        Backups.Outcome outcome = Backups.restore(files, backup);
+        Backups.Done outcome = Backups.restore(files, backup);
         assertEquals(Long.MAX_VALUE - 10, outcome.seq(), "above the replaced database's");
         assertTrue(Files.exists(outcome.replaced().orElseThrow()));
         try (Store store = Store.open(files.dir())) {

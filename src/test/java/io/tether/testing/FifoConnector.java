@@ -1,8 +1,8 @@
 package io.tether.testing;
 
-import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.Probe;
+import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

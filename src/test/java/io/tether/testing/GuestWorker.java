@@ -2,7 +2,7 @@ package io.tether.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.messaging.BrokerCredentials;
+import io.tether.amqp.BrokerCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.tether.testing;
 
-import io.tether.messaging.BrokerCredentials;
+import io.tether.amqp.BrokerCredentials;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;

@@ -2,10 +2,10 @@ package io.tether.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Probe;
+import io.tether.uri.StorageUri;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,10 @@
 package io.tether.testing;
 
-import io.tether.connection.StorageUri;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Probe;
 import io.tether.connector.VdsmError;
+import io.tether.uri.StorageUri;
 import java.time.Duration;
 import java.util.Map;
 import java.util.SortedMap;

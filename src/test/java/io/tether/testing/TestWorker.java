@@ -1,9 +1,9 @@
 package io.tether.testing;
 
+import io.tether.amqp.BrokerCredentials;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.connector.FileRoots;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
-import io.tether.metrics.HttpAddress;
+import io.tether.http.HttpAddress;
 import io.tether.worker.Worker;
 import io.tether.worker.WorkerConfig;
 import java.io.IOException;

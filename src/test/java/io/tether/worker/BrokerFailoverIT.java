@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.amqp.Jms;
 import io.tether.api.JsonRpc;
 import io.tether.api.Results;
 import io.tether.client.TetherClient;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.Jms;
 import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.amqp.Addresses;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.api.ErrorCode;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
-import io.tether.messaging.Addresses;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
 import io.tether.testing.BrokerAttacks;
 import io.tether.testing.Host;
 import io.tether.testing.Http;

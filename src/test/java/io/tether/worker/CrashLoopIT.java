@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.Jms;
 import io.tether.api.JsonRpc;
-import io.tether.messaging.Jms;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;

@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.connection.ManagedCid;
-import io.tether.connection.UriParser;
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
 import io.tether.store.Store;
 import io.tether.testing.Host;
 import io.tether.testing.RawClient;
 import io.tether.testing.TestWorker;
 import io.tether.testing.WorkerProcess;
+import io.tether.uri.UriParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

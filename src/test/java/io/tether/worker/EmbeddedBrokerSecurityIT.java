@@ -3,8 +3,8 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.messaging.BrokerCredentials;
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.amqp.BrokerCredentials;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.testing.BrokerAttacks;
 import io.tether.testing.TestWorker;
 import java.net.InetAddress;

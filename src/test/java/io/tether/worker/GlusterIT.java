@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.connector.MountTable;
 import io.tether.monitor.MonitorSettings;
-import io.tether.monitor.RetryPolicy;
+import io.tether.retry.RetryPolicy;
 import io.tether.testing.Host;
 import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.Schemas;
-import io.tether.connection.StorageType;
-import io.tether.connection.UriParser;
 import io.tether.connector.MountConnector;
 import io.tether.connector.MountPaths;
 import io.tether.connector.MountPolicy;
@@ -17,6 +15,8 @@ import io.tether.testing.RawClient;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.RecordingRunner;
 import io.tether.testing.TestWorker;
+import io.tether.uri.StorageType;
+import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.tether.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
 import java.nio.file.Files;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tether.connection.ConnectionKey;
 import io.tether.connection.Observation;
 import io.tether.sealing.SealingKey;
+import io.tether.uri.ConnectionKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

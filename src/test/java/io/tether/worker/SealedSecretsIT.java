@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.api.Results;
 import io.tether.client.TetherClient;
-import io.tether.connection.StorageType;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
 import io.tether.testing.servers.StandaloneArtemis;
+import io.tether.uri.StorageType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

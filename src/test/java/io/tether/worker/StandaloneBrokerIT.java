@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.api.Results;
 import io.tether.client.TetherClient;
-import io.tether.messaging.BrokerCredentials;
 import io.tether.testing.BrokerAttacks;
 import io.tether.testing.Host;
 import io.tether.testing.TestWorker;

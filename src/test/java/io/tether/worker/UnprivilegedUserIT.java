@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tether.messaging.EmbeddedBroker;
+import io.tether.broker.EmbeddedBroker;
 import io.tether.sealing.SealingKey;
 import io.tether.testing.Cli;
 import io.tether.testing.Host;
 import io.tether.testing.LocalUser;
 import io.tether.testing.RawClient;
-import io.tether.testing.WorkerProcess;
 import io.tether.testing.Requirements;
 import io.tether.testing.TestWorker;
+import io.tether.testing.WorkerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

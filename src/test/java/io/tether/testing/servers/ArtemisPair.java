@@ -2,7 +2,7 @@ package io.tether.testing.servers;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tether.messaging.BrokerCredentials;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.tether.testing.servers;
 
-import io.tether.messaging.BrokerCredentials;
+import io.tether.amqp.BrokerCredentials;
 import io.tether.testing.Host;
 import io.tether.testing.TestWorker;
 import java.io.IOException;

@@ -6,7 +6,6 @@ import io.tether.testing.WorkerProcess;
 import io.tether.testing.servers.StandaloneArtemis;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -36,11 +36,11 @@ class ProbeFanoutBenchmark {
                 .withMonitor(MonitorSettings.defaults().withProbeInterval(INTERVAL)));
              RawClient client = new RawClient(worker.url(), "bench")) {
             await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
-            long before = files.count("check");
-            Map<String, Integer> perKeyBefore = files.perKey("check");
+            long before = files.count("probe");
+            Map<String, Integer> perKeyBefore = files.perKey("probe");
             Thread.sleep(INTERVAL.toMillis() * INTERVALS); // a measuring window, not a wait for a condition
-            long probes = files.count("check") - before;
-            Map<String, Integer> perKey = files.perKey("check");
+            long probes = files.count("probe") - before;
+            Map<String, Integer> perKey = files.perKey("probe");
             int least = Integer.MAX_VALUE;
             int most = 0;
             for (Map.Entry<String, Integer> e : perKey.entrySet()) {
@@ -51,7 +51,7 @@ class ProbeFanoutBenchmark {
             System.out.printf("probe fan-out, 10,000 CIDs on 100 connections, interval %d ms: %.1f probes per interval"
                             + " over %d intervals (%d connections probed; each %d-%d times); %d connects%n",
                     INTERVAL.toMillis(), probes / (double) INTERVALS, INTERVALS, perKey.size(), least, most,
-                    files.count("connect"));
+                    files.count("establish"));
         }
     }
 }

@@ -124,9 +124,9 @@ class NfsConnectorIT {
              io.tether.testing.RawClient client = new io.tether.testing.RawClient(worker.url(), "nfs")) {
             String key = "nfs://127.0.0.1/export";
             client.manage("nfs-1", key + "?version=4.1");
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> recorded.of("connect", key).size() >= 4);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> recorded.of("establish", key).size() >= 4);
             var entry = client.list().at("/connections/nfs-1");
-            java.util.List<io.tether.testing.RecordingConnector.Call> tries = recorded.of("connect", key);
+            java.util.List<io.tether.testing.RecordingConnector.Call> tries = recorded.of("establish", key);
             // Each retry waits at least its backoff after the failed connect (300 ms, then 600 ms, then
             // 1.2 s: no jitter); a busy machine can only make it later. The plan itself is ReconcilerTest's.
             for (int retry = 1; retry <= 3; retry++) {

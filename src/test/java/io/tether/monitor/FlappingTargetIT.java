@@ -109,7 +109,7 @@ class FlappingTargetIT {
             List<String> early = new ArrayList<>();
             for (int i = 0; i + 1 < calls.size(); i++) {
                 RecordingConnector.Call call = calls.get(i);
-                if (!call.kind().equals("connect")) {
+                if (!call.kind().equals("establish")) {
                     continue;
                 }
                 if (call.ok()) {
@@ -125,7 +125,7 @@ class FlappingTargetIT {
                     early.add("failure " + failuresInRow + ": waited " + waitedMs + " ms, policy at least " + least + " ms");
                 }
             }
-            assertTrue(checked >= flaps, "backoff seen after " + checked + " failed connects");
+            assertTrue(checked >= flaps, "backoff seen after " + checked + " failed establish calls");
             assertEquals(List.of(), early, "attempts before their backoff");
 
             // Nothing left over: threads steady, no child process (mount, umount, stat) still running.

@@ -86,7 +86,7 @@ class HealthTest {
 
         @Override
         public Probe establish(StorageUri uri) {
-            calls.merge("connect", 1, Integer::sum);
+            calls.merge("establish", 1, Integer::sum);
             return Probe.PLAIN;
         }
 
@@ -193,14 +193,14 @@ class HealthTest {
         assertEquals(ConnectionState.DISCONNECTED, table.state(A));
         assertEquals(List.of(Health.Reason.RECOVERING), table.health(A).reasons());
         probeOnce();
-        assertEquals(0, connector.calls.getOrDefault("connect", 0), "no connect (logout and login) while recovering");
+        assertEquals(0, connector.calls.getOrDefault("establish", 0), "no establish (logout and login) while recovering");
         assertEquals(List.of(STATE, STATE), table.events(A), "one event for the change, none for each probe");
 
         connector.failure.set(null);
         probeOnce();
         assertEquals(ConnectionState.CONNECTED, table.state(A));
         assertEquals(Health.Status.OK, table.health(A).status());
-        assertEquals(0, connector.calls.getOrDefault("connect", 0));
+        assertEquals(0, connector.calls.getOrDefault("establish", 0));
     }
 
     @Test

@@ -97,9 +97,9 @@ class MonitorIT {
              RawClient client = new RawClient(worker.url(), "mon2")) {
             client.manage("later-1", key);
             await().atMost(Duration.ofSeconds(60)).until(() -> PlannedRetries.of(log, key).size() >= 6
-                    && files.of("connect", key).size() >= 7);
+                    && files.of("establish", key).size() >= 7);
             List<PlannedRetries.Plan> plans = PlannedRetries.of(log, key).subList(0, 6);
-            List<RecordingConnector.Call> attempts = files.of("connect", key);
+            List<RecordingConnector.Call> attempts = files.of("establish", key);
             for (int i = 0; i < 6; i++) {
                 PlannedRetries.Plan plan = plans.get(i);
                 assertEquals(i + 1, plan.failures(), "plans " + plans);
@@ -107,7 +107,7 @@ class MonitorIT {
                         + " ms, off the policy's band; plans " + plans);
                 // Quartz fires a trigger up to 2 ms before its time, and counts in milliseconds.
                 long waited = (attempts.get(i + 1).nanos() - attempts.get(i).endNanos()) / 1_000_000;
-                assertTrue(waited >= plan.ms() - 5, "connect " + (i + 2) + " came " + waited + " ms after the failed one, before the "
+                assertTrue(waited >= plan.ms() - 5, "establish " + (i + 2) + " came " + waited + " ms after the failed one, before the "
                         + plan.ms() + " ms planned");
             }
 
@@ -154,7 +154,7 @@ class MonitorIT {
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 planned.add(worker.worker().scheduledConnections());
-                return files.perKey("check").size() == targets && files.perKey("check").values().stream().allMatch(n -> n >= 4);
+                return files.perKey("probe").size() == targets && files.perKey("probe").values().stream().allMatch(n -> n >= 4);
             });
             assertTrue(planned.stream().allMatch(n -> n <= targets), "at most one plan per connection, not per CID: " + planned);
             assertEquals(cids, client.list().get("connections").size());
@@ -215,9 +215,9 @@ class MonitorIT {
                     l -> l.at("/connections/kept-1/state").asText().equals("CONNECTED")
                             && l.at("/connections/gone-1/state").asText().equals("DISCONNECTED"));
             assertEquals("CONNECTED", list.at("/connections/kept-2/state").asText());
-            assertTrue(second.of("check", key).size() >= 1, "the existing connection was probed");
-            assertEquals(0, second.of("connect", key).size(), "and adopted as it was, not connected again");
-            assertTrue(second.of("connect", "file://" + tmp.resolve("missing")).size() >= 1, "the other one is connected");
+            assertTrue(second.of("probe", key).size() >= 1, "the existing connection was probed");
+            assertEquals(0, second.of("establish", key).size(), "and adopted as it was, not connected again");
+            assertTrue(second.of("establish", "file://" + tmp.resolve("missing")).size() >= 1, "the other one is connected");
         }
     }
 }

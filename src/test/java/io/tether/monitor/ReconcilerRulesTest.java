@@ -70,8 +70,8 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS worked"), metered);
 
         metered.clear();
-        connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"));
+        connector.script("probe", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).size() == 3);
         // Quartz retries soon after; what this reconcile recorded comes first.
@@ -83,7 +83,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
     void retriesAndAKeyGivenUpOnAreLogged() throws Exception {
         start(SETTINGS);
         table.manage("a-1", A);
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
         StorageUri lun = uri("iscsi://target/iqn.2001-04.com.example:disk");
         served.remove(StorageType.ISCSI);
         table.manage("lun-1", lun);
@@ -132,12 +132,12 @@ class ReconcilerRulesTest extends ReconcilerFixture {
     void aConnectThatTheHostIsRecoveringIsLookedAtAgainAfterTheProbeInterval() throws Exception {
         start(SETTINGS);
         table.manage("a-1", A);
-        connector.script("connect", A, unscripted -> {
+        connector.script("establish", A, unscripted -> {
             throw ConnectorException.recovering(VdsmError.iSCSILoginError, "session in recovery");
         });
 
         assertEquals(HEALTHY, reconcile(A), "no backoff: the host brings it back by itself");
-        assertEquals(List.of("check", "connect"), connector.calls(A));
+        assertEquals(List.of("probe", "establish"), connector.calls(A));
         assertEquals(ConnectionState.DISCONNECTED, table.state(A));
         assertEquals(List.of(Health.Reason.RECOVERING), table.health(A).reasons());
         assertEquals("session in recovery", table.lastError(A).message());
@@ -167,7 +167,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
     void aForgottenKeyKeepsNoFailuresFromBefore() throws Exception {
         start(SETTINGS);
         table.manage("a-1", A);
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
         assertEquals("requeue 100 ms", reconcile(A));
         schedule.advanceToNextPlan();
         assertEquals("requeue 200 ms", schedule.next(A.key()));
@@ -177,7 +177,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         assertFalse(table.tracks(A));
 
         table.manage("a-2", A);
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"));
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         assertEquals("requeue 100 ms", reconcile(A), "failure 1 of a new run, not failure 3");
     }
 
@@ -189,7 +189,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
     @Test
     void aRequestWhileAKeyIsDroppedRunsAloneAndOnce() throws Exception {
         start(SETTINGS);
-        CountDownLatch probing = connector.hang("check", A);
+        CountDownLatch probing = connector.hang("probe", A);
         // A manage comes for A as the reconcile of A (not tracked yet) is about to drop the key.
         schedule.atNextCancel(() -> {
             table.manage("a-1", A);
@@ -203,7 +203,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         probing.countDown();
 
         assertEquals(HEALTHY, schedule.next(A.key()));
-        assertEquals(List.of("check", "connect", "check"), connector.calls(A), "the hung probe's run, then one more");
+        assertEquals(List.of("probe", "establish", "probe"), connector.calls(A), "the hung probe's run, then one more");
         assertEquals(List.of(CONNECTED, CONNECTED), table.kinds(A), "no reconcile ran beside the hung probe");
     }
 
@@ -212,7 +212,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         start(SETTINGS);
         AtomicBoolean interrupted = new AtomicBoolean();
         CountDownLatch never = new CountDownLatch(1);
-        connector.script("check", A, unscripted -> {
+        connector.script("probe", A, unscripted -> {
             try {
                 never.await();
             } catch (InterruptedException e) {
@@ -266,7 +266,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         start(SETTINGS);
         AtomicReference<Boolean> operationThread = new AtomicReference<>();
         AtomicReference<Boolean> decisionThread = new AtomicReference<>();
-        connector.script("check", A, unscripted -> {
+        connector.script("probe", A, unscripted -> {
             operationThread.set(Thread.currentThread().isDaemon());
             unscripted.run();
         });

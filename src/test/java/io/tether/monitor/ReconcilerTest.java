@@ -66,14 +66,14 @@ class ReconcilerTest extends ReconcilerFixture {
         table.manage("a-1", A);
 
         assertEquals(HEALTHY, reconcile(A));
-        assertEquals(List.of("check", "connect"), connector.calls(A), "not there yet, so connected");
+        assertEquals(List.of("probe", "establish"), connector.calls(A), "not there yet, so connected");
         assertEquals(List.of(CONNECTED), table.kinds(A));
         assertEquals(ConnectionState.CONNECTED, table.state(A));
         assertEquals(1, reconciler.scheduledConnections());
 
         schedule.advance(PROBE);
         assertEquals(HEALTHY, schedule.next(A.key()));
-        assertEquals(List.of("check", "connect", "check"), connector.calls(A), "a working connection is only probed");
+        assertEquals(List.of("probe", "establish", "probe"), connector.calls(A), "a working connection is only probed");
     }
 
     @Test
@@ -83,19 +83,19 @@ class ReconcilerTest extends ReconcilerFixture {
         table.manage("a-1", A);
 
         assertEquals(HEALTHY, reconcile(A));
-        assertEquals(List.of("check"), connector.calls(A));
+        assertEquals(List.of("probe"), connector.calls(A));
         assertEquals(ConnectionState.CONNECTED, table.state(A));
     }
 
     @Test
     void aFailedProbeOfAConnectedConnectionIsReportedBeforeTheConnectAttempt() throws Exception {
         startWithAConnected();
-        connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
-        connector.script("connect", A, fails(VdsmError.MountError, "connection refused"));
+        connector.script("probe", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
+        connector.script("establish", A, fails(VdsmError.MountError, "connection refused"));
 
         schedule.advance(PROBE);
         assertEquals("requeue 100 ms", schedule.next(A.key()));
-        assertEquals(List.of("check", "connect", "check", "connect"), connector.calls(A));
+        assertEquals(List.of("probe", "establish", "probe", "establish"), connector.calls(A));
         assertEquals(List.of(CONNECTED, FAILED, FAILED), table.kinds(A));
         assertEquals("not mounted", table.observed(A).get(1).error().message(), "the probe's failure first");
         assertEquals("connection refused", table.observed(A).get(2).error().message(), "then the connect's");
@@ -112,7 +112,7 @@ class ReconcilerTest extends ReconcilerFixture {
     void repeatedFailuresBackOffByTheRetryPolicyAndASuccessStartsItAgain() throws Exception {
         start(SETTINGS);
         table.manage("a-1", A);
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"),
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"),
                 fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"),
                 fails(VdsmError.MountError, "refused"));
         // Where each delay falls in its ±20% band: lowest, a quarter, middle, three quarters, lowest.
@@ -129,8 +129,8 @@ class ReconcilerTest extends ReconcilerFixture {
                 HEALTHY), plans);
         assertEquals(List.of(FAILED, FAILED, FAILED, FAILED, FAILED, CONNECTED), table.kinds(A));
 
-        connector.script("check", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
-        connector.script("connect", A, fails(VdsmError.MountError, "refused"));
+        connector.script("probe", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         schedule.advance(PROBE);
         assertEquals("requeue 100 ms", schedule.next(A.key()), "after a success the backoff starts at the first delay");
     }
@@ -146,7 +146,7 @@ class ReconcilerTest extends ReconcilerFixture {
         assertEquals(HEALTHY, reconcile(A), "another CID still holds it");
         table.unmanage("a-2");
         assertEquals("cancel", reconcile(A));
-        assertEquals(List.of("check", "connect", "check", "disconnect"), connector.calls(A));
+        assertEquals(List.of("probe", "establish", "probe", "disconnect"), connector.calls(A));
         assertEquals(List.of(CONNECTED, CONNECTED, RELEASED), table.kinds(A));
         assertFalse(table.tracks(A));
         assertEquals(0, reconciler.scheduledConnections());
@@ -170,7 +170,7 @@ class ReconcilerTest extends ReconcilerFixture {
         schedule.advanceToNextPlan();
         assertEquals("cancel", schedule.next(A.key()));
 
-        assertEquals(List.of("check", "connect", "disconnect", "disconnect", "disconnect"), connector.calls(A));
+        assertEquals(List.of("probe", "establish", "disconnect", "disconnect", "disconnect"), connector.calls(A));
         assertEquals(List.of(CONNECTED, RELEASE_FAILED, RELEASE_FAILED, RELEASED), table.kinds(A));
         assertFalse(table.tracks(A));
     }
@@ -187,7 +187,7 @@ class ReconcilerTest extends ReconcilerFixture {
         schedule.advanceToNextPlan();
         assertEquals("cancel", schedule.next(A.key()));
 
-        assertEquals(List.of("check", "connect", "disconnect", "disconnect"), connector.calls(A));
+        assertEquals(List.of("probe", "establish", "disconnect", "disconnect"), connector.calls(A));
         assertEquals(List.of(CONNECTED, RELEASED), table.kinds(A), "the refused one was not recorded");
         assertFalse(table.tracks(A));
     }
@@ -206,14 +206,14 @@ class ReconcilerTest extends ReconcilerFixture {
         assertNull(table.lastError(A));
         schedule.advance(PROBE);
         assertEquals(HEALTHY, schedule.next(A.key()));
-        assertEquals(List.of("check", "connect", "disconnect", "check", "check"), connector.calls(A),
+        assertEquals(List.of("probe", "establish", "disconnect", "probe", "probe"), connector.calls(A),
                 "wanted again: probed, and never disconnected");
     }
 
     @Test
     void aHungConnectorHoldsOneOperationThreadAndFailsAfterTheTimeout() throws Exception {
         start(new MonitorSettings(PROBE, ms(200), RETRY, 2));
-        CountDownLatch stuck = connector.hang("check", A);
+        CountDownLatch stuck = connector.hang("probe", A);
         table.manage("a-1", A);
         table.manage("b-1", B);
 
@@ -237,7 +237,7 @@ class ReconcilerTest extends ReconcilerFixture {
         assertEquals("requeue 400 ms", schedule.next(A.key()));
         assertEquals(HEALTHY, schedule.next(B.key()));
         assertEquals(HEALTHY, schedule.next(C.key()));
-        assertEquals(List.of("check"), connector.calls(A));
+        assertEquals(List.of("probe"), connector.calls(A));
 
         // The probe returns. Its thread frees A just after, so the next reconcile may still find it
         // busy and back off once more: move the clock on until A is connected.
@@ -246,14 +246,14 @@ class ReconcilerTest extends ReconcilerFixture {
             schedule.advance(RETRY.max());
             return table.state(A) == ConnectionState.CONNECTED;
         });
-        assertEquals(List.of("check", "check", "connect"), connector.calls(A));
+        assertEquals(List.of("probe", "probe", "establish"), connector.calls(A));
         assertEquals(1, connector.mostAtOnce(A), "never two calls on A at once");
     }
 
     @Test
     void requestsWhileAReconcileRunsMakeItRunOnceMoreAfterwards() throws Exception {
         start(SETTINGS);
-        CountDownLatch probing = connector.hang("check", A);
+        CountDownLatch probing = connector.hang("probe", A);
         table.manage("a-1", A);
 
         reconciler.enqueue(A.key());
@@ -264,7 +264,7 @@ class ReconcilerTest extends ReconcilerFixture {
         probing.countDown();
 
         assertEquals(HEALTHY, schedule.next(A.key()));
-        assertEquals(List.of("check", "connect", "check"), connector.calls(A), "three requests meanwhile, one more run");
+        assertEquals(List.of("probe", "establish", "probe"), connector.calls(A), "three requests meanwhile, one more run");
     }
 
     @Test
@@ -318,7 +318,7 @@ class ReconcilerTest extends ReconcilerFixture {
             StorageUri uri = uri("nfs://server/export-" + t);
             targets.add(uri);
             connector.up.add(uri.key());
-            stuck.add(connector.hang("check", uri));
+            stuck.add(connector.hang("probe", uri));
         }
         for (int i = 0; i < 10_000; i++) {
             StorageUri uri = targets.get(i % targets.size());
@@ -331,9 +331,9 @@ class ReconcilerTest extends ReconcilerFixture {
             StorageUri uri = targets.get(t);
             assertEquals(HEALTHY, schedule.next(uri.key()));
             if (t < threads) {
-                assertEquals(List.of("check", "check"), connector.calls(uri), "the stuck probe, then one for all the CIDs that came meanwhile");
+                assertEquals(List.of("probe", "probe"), connector.calls(uri), "the stuck probe, then one for all the CIDs that came meanwhile");
             } else {
-                assertEquals(List.of("check"), connector.calls(uri), "one probe for all the CIDs that came while it waited");
+                assertEquals(List.of("probe"), connector.calls(uri), "one probe for all the CIDs that came while it waited");
             }
         }
         assertEquals(100, reconciler.scheduledConnections());
@@ -547,8 +547,9 @@ class ReconcilerTest extends ReconcilerFixture {
     }
 
     /**
-     * A connector whose connections exist in memory (a check fails until a connect, a disconnect
-     * removes), unless the test scripts what the next calls of a kind on a key do.
+     * A connector whose connections exist in memory (a probe fails until an establish, a disconnect
+     * removes), unless the test scripts what the next calls of a kind ("probe", "establish" or
+     * "disconnect") on a key do.
      */
     static final class ScriptedConnector implements Connector {
         /** What a scripted call does; {@code unscripted} does what the call would do without a script. */
@@ -611,7 +612,7 @@ class ReconcilerTest extends ReconcilerFixture {
 
         @Override
         public io.tether.connector.Probe probe(StorageUri uri) throws ConnectorException {
-            call("check", uri, () -> {
+            call("probe", uri, () -> {
                 if (!up.contains(uri.key())) {
                     throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, uri.key() + " is not connected");
                 }
@@ -621,7 +622,7 @@ class ReconcilerTest extends ReconcilerFixture {
 
         @Override
         public io.tether.connector.Probe establish(StorageUri uri) throws ConnectorException {
-            call("connect", uri, () -> up.add(uri.key()));
+            call("establish", uri, () -> up.add(uri.key()));
             return io.tether.connector.Probe.PLAIN;
         }
 

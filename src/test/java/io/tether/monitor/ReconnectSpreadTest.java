@@ -98,8 +98,8 @@ class ReconnectSpreadTest {
             throw new ConnectorException(VdsmError.StorageServerConnectionError, "server not responding");
         };
         for (StorageUri uri : uris) {
-            connector.script("check", uri, down);
-            connector.script("connect", uri, down);
+            connector.script("probe", uri, down);
+            connector.script("establish", uri, down);
         }
         // Every probe is due at the same moment: all hosts see the outage together.
         schedule.advance(PROBE);

@@ -19,9 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingConnector implements Connector {
     /**
-     * One call: "check" (a probe), "connect" (an establish, as the monitor's log and metrics name
-     * it) or "disconnect", when it started and ended, whether it succeeded, and the URI the
-     * connector got (credentials included, as the worker hands them over).
+     * One call: "probe", "establish" or "disconnect", as {@link Connector} names them (the monitor's
+     * log and metrics call an establish "connect"), when it started and ended, whether it succeeded,
+     * and the URI the connector got (credentials included, as the worker hands them over).
      */
     public record Call(String kind, String key, long nanos, long endNanos, boolean ok, StorageUri uri) {
     }
@@ -34,8 +34,8 @@ public final class RecordingConnector implements Connector {
     }
 
     /**
-     * Records calls to a connector whose connections exist only in memory: connect and disconnect
-     * succeed at once, a probe fails until connected. For tests about what reaches the connector (an
+     * Records calls to a connector whose connections exist only in memory: establish and disconnect
+     * succeed at once, a probe fails until established. For tests about what reaches the connector (an
      * iSCSI or CIFS URI with its secret), where no storage server exists to contact.
      */
     public static RecordingConnector inMemory() {
@@ -64,12 +64,12 @@ public final class RecordingConnector implements Connector {
 
     @Override
     public Probe probe(StorageUri uri) throws ConnectorException {
-        return record("check", uri, () -> real.probe(uri));
+        return record("probe", uri, () -> real.probe(uri));
     }
 
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
-        return record("connect", uri, () -> real.establish(uri));
+        return record("establish", uri, () -> real.establish(uri));
     }
 
     @Override
@@ -96,10 +96,10 @@ public final class RecordingConnector implements Connector {
         }
     }
 
-    /** The URI of the first connect of {@code key}, waited for up to {@code timeout}. */
+    /** The URI of the first establish of {@code key}, waited for up to {@code timeout}. */
     public StorageUri connectedUri(String key, Duration timeout) {
-        await().atMost(timeout).until(() -> !of("connect", key).isEmpty());
-        return of("connect", key).get(0).uri();
+        await().atMost(timeout).until(() -> !of("establish", key).isEmpty());
+        return of("establish", key).get(0).uri();
     }
 
     public List<Call> of(String kind, String key) {

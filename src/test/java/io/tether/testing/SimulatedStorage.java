@@ -156,7 +156,7 @@ public final class SimulatedStorage {
 
         @Override
         public Probe establish(StorageUri uri) throws ConnectorException {
-            reach("connect", uri, connectsBySecond, connects);
+            reach("establish", uri, connectsBySecond, connects);
             made.put(uri.key().value(), generation.get());
             return Probe.PLAIN;
         }

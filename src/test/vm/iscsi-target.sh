@@ -59,7 +59,14 @@ case "${1:-}" in
     multipathd
     ;;
   multipath-stop)
-    multipathd shutdown
+    # The daemon may exit before it answers ("error -5 receiving packet"): what counts is that it is gone.
+    multipathd shutdown || true
+    i=0
+    while pidof multipathd >/dev/null; do
+      i=$((i + 1))
+      [ "$i" -le 100 ] || { echo "multipathd still runs 20 s after its shutdown" >&2; exit 1; }
+      sleep 0.2
+    done
     multipath -F || true
     ;;
   down)

@@ -156,4 +156,28 @@ final class CidRows {
     private static String pendingAad(String connectionKey) {
         return "pending-disconnect/" + connectionKey;
     }
+
+    /** Makes {@code change} in {@code db}. */
+    void write(Connection db, RowChange change) throws SQLException {
+        if (change instanceof RowChange.InsertCid insert) {
+            insert(db, insert.managed());
+        } else if (change instanceof RowChange.DeleteCid delete) {
+            delete(db, delete.cid());
+        } else if (change instanceof RowChange.AddPendingDisconnect add) {
+            addPendingDisconnect(db, add.uri());
+        } else {
+            removePendingDisconnect(db, ((RowChange.RemovePendingDisconnect) change).key());
+        }
+    }
+
+    /** What writing {@code change} does, for the failure's message. */
+    static String operation(RowChange change) {
+        if (change instanceof RowChange.InsertCid) {
+            return "recording a managed CID";
+        }
+        if (change instanceof RowChange.DeleteCid) {
+            return "removing a managed CID";
+        }
+        return change instanceof RowChange.AddPendingDisconnect ? "recording a pending disconnect" : "removing a pending disconnect";
+    }
 }

@@ -25,13 +25,13 @@ final class EventOutbox {
         }
     }
 
-    /** Appends an event; {@code seq} must be above every seq handed out before. */
-    static void append(Connection db, long seq, String body, String state, String change) throws SQLException {
+    /** Appends an event; its seq must be above every seq handed out before. */
+    static void append(Connection db, OutboxEvent event) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("INSERT INTO event_outbox (seq, body, state, change) VALUES (?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            ps.setString(2, body);
-            ps.setString(3, state);
-            ps.setString(4, change);
+            ps.setLong(1, event.seq());
+            ps.setString(2, event.body());
+            ps.setString(3, event.state());
+            ps.setString(4, event.change());
             ps.executeUpdate();
         }
     }

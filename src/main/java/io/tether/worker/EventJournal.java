@@ -6,6 +6,9 @@ import io.tether.connection.Health;
 import io.tether.connection.HostConnection;
 import io.tether.connection.Registry;
 import io.tether.connection.StrandedCid;
+import io.tether.store.Commit;
+import io.tether.store.OutboxEvent;
+import io.tether.store.RowChange;
 import io.tether.store.Store;
 import io.tether.uri.ConnectionKey;
 import java.time.Clock;
@@ -18,7 +21,8 @@ import java.util.Map;
 
 /**
  * The host's status events before they are durable: hands out seqs, gathers the changes of the
- * batch in progress into events, and writes them into the commit of those changes. Changes of one
+ * batch in progress into events, and commits them to the {@link Store} with those changes, in one
+ * call, so a change and its event are durable together or not at all. Changes of one
  * kind to one connection in a row (a burst of manages on one export, say) make one event listing
  * them all in changedIds, up to what one event may name ({@link StatusEvent#MAX_CHANGED_ID_BYTES}).
  * An event reads its connection's CID count and state when it is closed, so it tells the
@@ -28,6 +32,7 @@ final class EventJournal {
     private final String hostId;
     private final Clock clock;
     private final Registry registry;
+    private final Store store;
     /** The last seq committed. */
     private long seq;
     /** The last seq handed out in the batch in progress. */
@@ -37,10 +42,11 @@ final class EventJournal {
     /** Per connection, the event that further changes of the same kind join. */
     private final Map<ConnectionKey, OpenEvent> open = new LinkedHashMap<>();
 
-    EventJournal(String hostId, Clock clock, Registry registry) {
+    EventJournal(String hostId, Clock clock, Registry registry, Store store) {
         this.hostId = hostId;
         this.clock = clock;
         this.registry = registry;
+        this.store = store;
     }
 
     /** Continues after {@code lastSeq}, the highest seq the store ever handed out. */
@@ -53,11 +59,15 @@ final class EventJournal {
         return seq;
     }
 
-    /** Starts a batch's events, numbered after the last committed one. */
-    void beginBatch() {
+    /**
+     * Starts a batch's events, numbered after the last committed one, which it returns. The
+     * events of a batch closed uncommitted are dropped here.
+     */
+    long beginBatch() {
         batchSeq = seq;
         events.clear();
         open.clear();
+        return seq;
     }
 
     /**
@@ -67,11 +77,6 @@ final class EventJournal {
     long listSeq() {
         seal();
         return batchSeq;
-    }
-
-    /** Whether the batch wrote any event. */
-    boolean hasEvents() {
-        return !events.isEmpty() || !open.isEmpty();
     }
 
     /**
@@ -123,39 +128,45 @@ final class EventJournal {
                 Health.notConnected(), ListQuery.strandedInfo(stranded), StatusEvent.Change.UNMANAGED.name()));
     }
 
-    /** Writes the batch's events, in seq order, into {@code tx}, the commit of their changes. */
-    void writeBatch(Store.Transaction tx) {
+    /**
+     * Commits the batch: its rows' changes, its events in seq order, and the replies, in one
+     * store commit. Returns the last seq committed, which is above {@link #beginBatch}'s when the
+     * batch wrote events.
+     *
+     * @throws io.tether.store.StoreException nothing was made durable; the batch's seqs are not handed out
+     */
+    long commitBatch(List<RowChange> rows, List<Commit.LoggedReply> replies) {
         seal();
         events.sort(Comparator.comparingLong(StatusEvent::seq));
+        List<OutboxEvent> outbox = new ArrayList<>(events.size());
         for (StatusEvent e : events) {
-            write(tx, e);
+            outbox.add(outboxed(e));
         }
-    }
-
-    /** The batch's events are durable: its seqs are handed out. */
-    void batchCommitted() {
+        store.commit(new Commit(rows, outbox, replies));
         seq = batchSeq;
+        return seq;
     }
 
-    /** Lets go of the batch's events, committed or not. */
-    void endBatch() {
-        events.clear();
-        open.clear();
-    }
-
-    /** The event of a change a connector observed, numbered next; {@link #write} it, then {@link #committed} it. */
-    StatusEvent observed(HostConnection connection, StatusEvent.Change change) {
-        return new OpenEvent(connection, change, seq + 1).snapshot(0);
-    }
-
-    /** Writes one event into {@code tx}, with the params its message properties repeat. */
-    static void write(Store.Transaction tx, StatusEvent event) {
-        tx.appendEvent(event.seq(), event.toNotification(), event.state(), event.change());
-    }
-
-    /** {@code event}, written by {@link #observed}'s caller, is durable. */
-    void committed(StatusEvent event) {
+    /**
+     * Commits a change a connector observed: its event, when it has one ({@code change} not null),
+     * numbered next, with {@code rows}' changes. Returns the last seq committed.
+     *
+     * @throws io.tether.store.StoreException nothing was made durable, and no seq handed out
+     */
+    long commitObserved(HostConnection connection, StatusEvent.Change change, List<RowChange> rows) {
+        if (change == null) {
+            store.commit(new Commit(rows, List.of(), List.of()));
+            return seq;
+        }
+        StatusEvent event = new OpenEvent(connection, change, seq + 1).snapshot(0);
+        store.commit(new Commit(rows, List.of(outboxed(event)), List.of()));
         seq = event.seq();
+        return seq;
+    }
+
+    /** An event as the outbox keeps it, with the params its message properties repeat. */
+    private static OutboxEvent outboxed(StatusEvent event) {
+        return new OutboxEvent(event.seq(), event.toNotification(), event.state(), event.change());
     }
 
     /** Closes every open event. */

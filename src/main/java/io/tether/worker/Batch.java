@@ -56,8 +56,6 @@ public final class Batch implements AutoCloseable {
     private final EventJournal journal;
     private final RpcError refusal;
     private final ListBudget budget;
-    /** The last event seq committed before this batch. */
-    private final long firstSeq;
     /** Whether an action that changes state ran: a batch of reads commits nothing. */
     private boolean changing;
     private final List<RowChange> rows = new ArrayList<>();
@@ -76,7 +74,6 @@ public final class Batch implements AutoCloseable {
         this.refusal = refusal;
         this.budget = budget;
         host.lock().lock();
-        this.firstSeq = journal.beginBatch();
     }
 
     /** Runs one action; a store failure is thrown (the batch is then to be closed uncommitted). */
@@ -120,10 +117,10 @@ public final class Batch implements AutoCloseable {
             committed = true;
             return;
         }
-        long seq = journal.commitBatch(rows, replies);
+        EventJournal.Committed done = journal.commitBatch(rows, replies);
         committed = true;
-        eventsWritten = seq > firstSeq;
-        host.meters().committed(changed, seq);
+        eventsWritten = done.wroteEvents();
+        host.meters().committed(changed, done.lastSeq());
     }
 
     /** Connections whose desired state changed in a committed batch: the reconciler's work. */
@@ -135,6 +132,7 @@ public final class Batch implements AutoCloseable {
     public void close() {
         try {
             if (!committed) {
+                journal.discard();
                 for (int i = undo.size() - 1; i >= 0; i--) {
                     undo.get(i).run();
                 }
@@ -183,7 +181,7 @@ public final class Batch implements AutoCloseable {
         // connection that is up changes nothing the reconciler looks at (its probe stays planned).
         boolean wake = isNew || connection.cids().isEmpty() || connection.state() != ConnectionState.CONNECTED;
         StorageUri previousSettings = isNew ? null : connection.uri();
-        journal.closeOther(key, StatusEvent.Change.MANAGED);
+        journal.change(key, connection, StatusEvent.Change.MANAGED, List.of(cid), true);
         connection = registry.add(managed, host.clock().instant());
         undo.add(() -> {
             registry.remove(cid);
@@ -196,7 +194,6 @@ public final class Batch implements AutoCloseable {
         try (LogFields ids = LogFields.of(cid, key)) {
             log.info("cid={} key={} managed ({})", cid, key, command.uri());
         }
-        journal.change(connection, StatusEvent.Change.MANAGED, List.of(cid), true);
         if (wake) {
             changed.add(key);
         }
@@ -223,7 +220,8 @@ public final class Batch implements AutoCloseable {
         }
         List<String> disconnecting = new ArrayList<>();
         byConnection.forEach((key, cids) -> {
-            journal.closeOther(key, StatusEvent.Change.UNMANAGED);
+            HostConnection connection = registry.connection(key);
+            journal.change(key, connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList(), true);
             for (ManagedCid managed : cids) {
                 rows.add(new RowChange.DeleteCid(managed.cid()));
                 registry.remove(managed.cid());
@@ -232,8 +230,6 @@ public final class Batch implements AutoCloseable {
                     log.info("cid={} key={} unmanaged", managed.cid(), key);
                 }
             }
-            HostConnection connection = registry.connection(key);
-            journal.change(connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList(), true);
             if (connection.cids().isEmpty()) {
                 // The last CID left: the key is no longer wanted, the reconciler disconnects it,
                 // after a restart too if the worker stops first.
@@ -266,7 +262,7 @@ public final class Batch implements AutoCloseable {
         if (live != null) {
             // Stranded beside the CID that holds its key (OPTIONS_CONFLICT): the event is that
             // connection's, with its CIDs and state, in order with the batch's other events on it.
-            journal.change(live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()), false);
+            journal.change(live.key(), live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()), false);
             return;
         }
         journal.strandedUnmanaged(stranded);

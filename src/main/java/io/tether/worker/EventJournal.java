@@ -52,21 +52,11 @@ final class EventJournal {
     /** Continues after {@code lastSeq}, the highest seq the store ever handed out. */
     void continueAfter(long lastSeq) {
         seq = lastSeq;
+        batchSeq = lastSeq;
     }
 
     /** The last seq committed: every event up to it is durable. */
     long seq() {
-        return seq;
-    }
-
-    /**
-     * Starts a batch's events, numbered after the last committed one, which it returns. The
-     * events of a batch closed uncommitted are dropped here.
-     */
-    long beginBatch() {
-        batchSeq = seq;
-        events.clear();
-        open.clear();
         return seq;
     }
 
@@ -80,37 +70,37 @@ final class EventJournal {
     }
 
     /**
-     * Records a change of {@code c}'s CIDs {@code changedIds}.
+     * Records a change of connection {@code key}'s CIDs {@code changedIds}, called just before the
+     * registry makes it: an open event of another kind on the connection closes first, reading
+     * the connection as its own changes left it, and the change's event reads it when it closes.
      *
-     * @param counted whether the CIDs are (or were) the connection's own: false for a stranded CID
+     * @param connection the connection as it is, or null when this change creates it
+     * @param counted    whether the CIDs are (or were) the connection's own: false for a stranded CID
      */
-    void change(HostConnection c, StatusEvent.Change change, List<String> changedIds, boolean counted) {
-        OpenEvent current = open.get(c.key());
+    void change(ConnectionKey key, HostConnection connection, StatusEvent.Change change, List<String> changedIds,
+            boolean counted) {
+        OpenEvent current = open.get(key);
         if (current == null || current.change != change || change == StatusEvent.Change.STATE) {
-            closeOther(c.key(), change);
-            current = new OpenEvent(c, change, ++batchSeq);
-            open.put(c.key(), current);
+            closeOther(key, change);
+            current = new OpenEvent(key, connection, change, ++batchSeq);
+            open.put(key, current);
         }
         for (int i = 0; i < changedIds.size(); i++) {
             String cid = changedIds.get(i);
             if (!current.fits(cid)) {
                 // Full, and closed before the rest of this change is in events: its count is the
-                // connection's without the CIDs still to come (the registry has them already).
-                int toCome = counted ? changedIds.size() - i : 0;
-                events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? -toCome : toCome));
-                current = new OpenEvent(c, change, ++batchSeq);
-                open.put(c.key(), current);
+                // connection's with the CIDs of this change before it (the registry has none yet).
+                int done = counted ? i : 0;
+                events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? done : -done));
+                current = new OpenEvent(key, connection, change, ++batchSeq);
+                open.put(key, current);
             }
             current.add(cid);
         }
     }
 
-    /**
-     * Closes the connection's open event before a change of another kind: an open event reads
-     * the connection when closed, so it must close while the connection is as its own changes
-     * left it.
-     */
-    void closeOther(ConnectionKey key, StatusEvent.Change change) {
+    /** Closes the connection's open event before a change of another kind. */
+    private void closeOther(ConnectionKey key, StatusEvent.Change change) {
         OpenEvent current = open.get(key);
         if (current != null && (current.change != change || change == StatusEvent.Change.STATE)) {
             events.add(current.snapshot(0));
@@ -130,21 +120,40 @@ final class EventJournal {
 
     /**
      * Commits the batch: its rows' changes, its events in seq order, and the replies, in one
-     * store commit. Returns the last seq committed, which is above {@link #beginBatch}'s when the
-     * batch wrote events.
+     * store commit. The next batch's events start afresh, whether this commit worked or not.
      *
      * @throws io.tether.store.StoreException nothing was made durable; the batch's seqs are not handed out
      */
-    long commitBatch(List<RowChange> rows, List<Commit.LoggedReply> replies) {
-        seal();
-        events.sort(Comparator.comparingLong(StatusEvent::seq));
-        List<OutboxEvent> outbox = new ArrayList<>(events.size());
-        for (StatusEvent e : events) {
-            outbox.add(outboxed(e));
+    Committed commitBatch(List<RowChange> rows, List<Commit.LoggedReply> replies) {
+        try {
+            seal();
+            events.sort(Comparator.comparingLong(StatusEvent::seq));
+            List<OutboxEvent> outbox = new ArrayList<>(events.size());
+            for (StatusEvent e : events) {
+                outbox.add(outboxed(e));
+            }
+            store.commit(new Commit(rows, outbox, replies));
+            seq = batchSeq;
+            return new Committed(seq, !outbox.isEmpty());
+        } finally {
+            discard();
         }
-        store.commit(new Commit(rows, outbox, replies));
-        seq = batchSeq;
-        return seq;
+    }
+
+    /**
+     * What a batch's commit made durable.
+     *
+     * @param lastSeq     the last seq committed, for the meters
+     * @param wroteEvents whether the batch wrote events, for the publisher to be woken
+     */
+    record Committed(long lastSeq, boolean wroteEvents) {
+    }
+
+    /** Lets go of the events of a batch not committed: their seqs are handed out again. */
+    void discard() {
+        batchSeq = seq;
+        events.clear();
+        open.clear();
     }
 
     /**
@@ -158,9 +167,10 @@ final class EventJournal {
             store.commit(new Commit(rows, List.of(), List.of()));
             return seq;
         }
-        StatusEvent event = new OpenEvent(connection, change, seq + 1).snapshot(0);
+        StatusEvent event = new OpenEvent(connection.key(), connection, change, seq + 1).snapshot(0);
         store.commit(new Commit(rows, List.of(outboxed(event)), List.of()));
         seq = event.seq();
+        batchSeq = seq;
         return seq;
     }
 
@@ -177,6 +187,8 @@ final class EventJournal {
 
     /** An event still taking changes; its CID count and state are read when it is closed. */
     private final class OpenEvent {
+        final ConnectionKey key;
+        /** The connection when the event opened, or null if a change of it was to create it. */
         final HostConnection connection;
         final StatusEvent.Change change;
         final long seq;
@@ -184,7 +196,8 @@ final class EventJournal {
         final List<String> changedIds = new ArrayList<>();
         private int changedIdBytes;
 
-        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq) {
+        OpenEvent(ConnectionKey key, HostConnection connection, StatusEvent.Change change, long seq) {
+            this.key = key;
             this.connection = connection;
             this.change = change;
             this.seq = seq;
@@ -202,7 +215,7 @@ final class EventJournal {
 
         /** @param countAdjustment added to the connection's CID count as it is now */
         StatusEvent snapshot(int countAdjustment) {
-            HostConnection now = registry.connection(connection.key());
+            HostConnection now = registry.connection(key);
             HostConnection c = now != null ? now : connection;
             return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment,
                     List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),

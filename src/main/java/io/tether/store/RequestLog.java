@@ -70,9 +70,6 @@ final class RequestLog {
      * reopening it reloads the log.
      */
     Written write(Connection db, List<Commit.LoggedReply> replies) throws SQLException {
-        if (replies.isEmpty()) {
-            return Written.NONE;
-        }
         Map<String, Long> recorded = new LinkedHashMap<>();
         long next = position;
         long trimmedTo = 0;
@@ -98,9 +95,6 @@ final class RequestLog {
 
     /** The rows are durable: the mirror takes them, and drops what was trimmed. */
     void committed(Written written) {
-        if (written == Written.NONE) {
-            return;
-        }
         position = written.last();
         synchronized (recent) {
             recent.putAll(written.positions());
@@ -115,6 +109,5 @@ final class RequestLog {
      * position the log was trimmed to (0 if it was not).
      */
     record Written(Map<String, Long> positions, long last, long trimmedTo) {
-        static final Written NONE = new Written(Map.of(), 0, 0);
     }
 }

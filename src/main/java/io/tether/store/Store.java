@@ -170,14 +170,18 @@ public final class Store implements AutoCloseable {
             for (OutboxEvent event : writes.events()) {
                 EventOutbox.append(db, event);
             }
+            // A connector's observation logs no reply: its commit leaves the request log alone.
+            boolean logsReplies = !writes.replies().isEmpty();
             operation = "recording a reply";
-            RequestLog.Written replies = requestLog.write(db, writes.replies());
+            RequestLog.Written replies = logsReplies ? requestLog.write(db, writes.replies()) : null;
             operation = "committing";
             long start = System.nanoTime();
             db.commit();
             meters.committed(System.nanoTime() - start);
             done = true;
-            requestLog.committed(replies);
+            if (logsReplies) {
+                requestLog.committed(replies);
+            }
         } catch (SQLException e) {
             throw failed(operation, e);
         } finally {

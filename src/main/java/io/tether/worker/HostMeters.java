@@ -25,12 +25,16 @@ final class HostMeters {
         totals(seq);
     }
 
-    /** The last event seq committed is {@code seq}. */
-    void eventsWritten(long seq) {
-        meters.eventsWritten(seq);
+    /** Connection {@code key} changed in a commit that left the last event seq {@code seq}. */
+    void committed(ConnectionKey key, long seq) {
+        tellConnection(key);
+        totals(seq);
     }
 
-    /** Connection {@code key} and the CID count, as they are now: after a connector's observation. */
+    /**
+     * Connection {@code key} and the CID count, as they are now: after a connector's observation
+     * that committed nothing, so the last event seq is as last told.
+     */
     void connection(ConnectionKey key) {
         tellConnection(key);
         meters.managedCids(registry.size());
@@ -47,6 +51,6 @@ final class HostMeters {
 
     private void totals(long seq) {
         meters.managedCids(registry.size());
-        eventsWritten(seq);
+        meters.eventsWritten(seq);
     }
 }

@@ -171,7 +171,6 @@ public final class StorageService implements ConnectionTable {
         lock.lock();
         try (LogFields ids = LogFields.key(key)) {
             recorded = record(key, observation);
-            meters.connection(key);
         } finally {
             lock.unlock();
         }
@@ -191,39 +190,53 @@ public final class StorageService implements ConnectionTable {
         REFUSED
     }
 
-    /** Applies an observation under the lock, with its event in one commit, or not at all. */
+    /**
+     * Applies an observation under the lock, with its event in one commit, or not at all; then
+     * tells the meters the connection as it left it.
+     */
     private Recorded record(ConnectionKey key, Observation observation) {
         HostConnection connection = registry.connection(key);
-        if (connection == null) {
-            return Recorded.NOTHING;
-        }
-        boolean orphan = connection.cids().isEmpty();
-        if (orphan != (observation.kind() == Observation.Kind.RELEASED
+        boolean orphan = connection != null && connection.cids().isEmpty();
+        if (connection == null || orphan != (observation.kind() == Observation.Kind.RELEASED
                 || observation.kind() == Observation.Kind.RELEASE_FAILED)) {
-            // The CIDs changed while the connector worked; a newer reconcile is already queued.
+            // Gone, or its CIDs changed while the connector worked: a newer reconcile is already queued.
+            meters.connection(key);
             return Recorded.NOTHING;
         }
         HostConnection.Observed before = connection.observed();
         HostConnection.Effect change = connection.apply(observation, clock.instant());
         boolean released = observation.kind() == Observation.Kind.RELEASED;
-        if (change != HostConnection.Effect.NONE || released) {
-            StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-            List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key)) : List.of();
-            try {
-                long seq = journal.commitObserved(connection, change == HostConnection.Effect.NONE ? null : kind, rows);
-                meters.eventsWritten(seq);
-            } catch (StoreException e) {
-                String observed = connection.state().name();
-                // Not applied either: the list must never show a change its events lack. The
-                // connector's next look at this connection observes it again, and records it then.
-                connection.restore(before);
-                log.error("key={} {} not recorded, so not applied; the next look tries again: {}",
-                        key, released ? "disconnect" : kind + " " + observed, e.getMessage());
-                return Recorded.REFUSED;
-            }
+        if (change == HostConnection.Effect.NONE && !released) {
+            logObserved(key, connection, observation, change);
+            meters.connection(key);
+            return Recorded.NOTHING;
+        }
+        StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
+        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key)) : List.of();
+        long seq;
+        try {
+            seq = journal.commitObserved(connection, change == HostConnection.Effect.NONE ? null : kind, rows);
+        } catch (StoreException e) {
+            String observed = connection.state().name();
+            // Not applied either: the list must never show a change its events lack. The
+            // connector's next look at this connection observes it again, and records it then.
+            connection.restore(before);
+            log.error("key={} {} not recorded, so not applied; the next look tries again: {}",
+                    key, released ? "disconnect" : kind + " " + observed, e.getMessage());
+            meters.connection(key);
+            return Recorded.REFUSED;
         }
         if (released) {
             registry.forget(key);
+        }
+        logObserved(key, connection, observation, change);
+        meters.committed(key, seq);
+        return change != HostConnection.Effect.NONE ? Recorded.EVENT : Recorded.NOTHING;
+    }
+
+    private static void logObserved(ConnectionKey key, HostConnection connection, Observation observation,
+            HostConnection.Effect change) {
+        if (observation.kind() == Observation.Kind.RELEASED) {
             log.info("key={} disconnected", key);
         } else if (observation.error() != null) {
             log.warn("key={} {}: {} ({})", key, connection.state(), observation.error().message(),
@@ -234,6 +247,5 @@ public final class StorageService implements ConnectionTable {
         if (change == HostConnection.Effect.HEALTH) {
             log.info("key={} health {} {}", key, connection.health().status(), connection.health().reasons());
         }
-        return change != HostConnection.Effect.NONE ? Recorded.EVENT : Recorded.NOTHING;
     }
 }

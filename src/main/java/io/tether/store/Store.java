@@ -162,14 +162,8 @@ public final class Store implements AutoCloseable {
         String operation = "recording a status event";
         boolean done = false;
         try {
-            for (RowChange row : writes.rows()) {
-                operation = CidRows.operation(row);
-                cids.write(db, row);
-            }
-            operation = "recording a status event";
-            for (OutboxEvent event : writes.events()) {
-                EventOutbox.append(db, event);
-            }
+            cids.write(db, writes.rows());
+            EventOutbox.append(db, writes.events());
             // A connector's observation logs no reply: its commit leaves the request log alone.
             boolean logsReplies = !writes.replies().isEmpty();
             operation = "recording a reply";
@@ -182,6 +176,8 @@ public final class Store implements AutoCloseable {
             if (logsReplies) {
                 requestLog.committed(replies);
             }
+        } catch (CidRows.Failed e) {
+            throw failed(e.operation(), e.sqlCause());
         } catch (SQLException e) {
             throw failed(operation, e);
         } finally {

@@ -167,7 +167,7 @@ final class EventJournal {
             store.commit(new Commit(rows, List.of(), List.of()));
             return seq;
         }
-        StatusEvent event = new OpenEvent(connection.key(), connection, change, seq + 1).snapshot(0);
+        StatusEvent event = event(connection, change, seq + 1, clock.instant(), List.of(), 0);
         store.commit(new Commit(rows, List.of(outboxed(event)), List.of()));
         seq = event.seq();
         batchSeq = seq;
@@ -216,10 +216,15 @@ final class EventJournal {
         /** @param countAdjustment added to the connection's CID count as it is now */
         StatusEvent snapshot(int countAdjustment) {
             HostConnection now = registry.connection(key);
-            HostConnection c = now != null ? now : connection;
-            return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment,
-                    List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
-                    c.health(), c.connectionInfo(), change.name());
+            return event(now != null ? now : connection, change, seq, at, List.copyOf(changedIds), countAdjustment);
         }
+    }
+
+    /** The event of {@code c} as it is now; {@code countAdjustment} is added to its CID count. */
+    private StatusEvent event(HostConnection c, StatusEvent.Change change, long seq, Instant at, List<String> changedIds,
+            int countAdjustment) {
+        return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment, changedIds,
+                c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(), c.health(), c.connectionInfo(),
+                change.name());
     }
 }

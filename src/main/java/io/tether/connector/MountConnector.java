@@ -85,13 +85,7 @@ public final class MountConnector implements Connector {
         // A CID stored before the host's policy refused its URI (a narrowed policy, an upgrade)
         // fails at its first look: a mount of it stays where it is, the operator's to remove.
         refuseWhatThePolicyRefuses(uri);
-        Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = mounts.mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
-                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
-        if (!OwnMounts.belongsTo(mount, uri)) {
-            throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
-                    + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
-        }
+        MountTable.Mount mount = mounts.probed(root, uri);
         stat(mount.mountPoint());
         readCheck(uri, mount.mountPoint());
         return shown(uri, mount);

@@ -34,6 +34,24 @@ final class OwnMounts {
     }
 
     /**
+     * The probe's question: {@code uri}'s own mount, at its mount point under {@code root} or at
+     * another spelling's; found whole in one look.
+     *
+     * @throws ConnectorException StorageDomainFSNotMounted when nothing is mounted where the URI is,
+     *                            or what is on top at its mount point is not its
+     */
+    MountTable.Mount probed(Path root, StorageUri uri) throws ConnectorException {
+        Path mountPoint = MountPaths.mountPoint(root, uri);
+        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
+        if (!belongsTo(mount, uri)) {
+            throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
+                    + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
+        }
+        return mount;
+    }
+
+    /**
      * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, the
      * URI's or not, else its mount at another spelling's mount point; empty when there is neither.
      */

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * hung, while its thread may stay stuck (a hung mount). Until it returns no other call on that
  * connection starts, so a hung target holds one pool thread and never a second. How long a call
  * ran is read from a ticker (nanoseconds, as {@link System#nanoTime}), which a test moves itself
- * so that a probe takes as long as it says.
+ * so that a probe takes as long as it says. Each call's {@link CallOutcome} is decided here, once.
  */
 final class Operations implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Operations.class);
@@ -35,21 +35,6 @@ final class Operations implements AutoCloseable {
     @FunctionalInterface
     interface Call<T> {
         T run() throws ConnectorException;
-    }
-
-    /**
-     * What one connector call came to: its {@code value} when it worked, else its {@code failure};
-     * and how long it ran, null when it never started (an earlier call on the connection is stuck).
-     */
-    record Outcome<T>(T value, ConnectorException failure, Duration ranFor) {
-        boolean worked() {
-            return failure == null;
-        }
-
-        /** How long it ran in milliseconds, null when it never started. */
-        Long millis() {
-            return ranFor == null ? null : ranFor.toMillis();
-        }
     }
 
     private record Running(String what, long startedNanos) {
@@ -84,11 +69,11 @@ final class Operations implements AutoCloseable {
      * @throws CancellationException once closed: the worker stops, and the call's outcome is no
      *                               observation of the connection
      */
-    <T> Outcome<T> call(ConnectionKey key, String what, VdsmError onTimeout, Call<T> call) {
+    <T> CallOutcome<T> call(ConnectionKey key, String what, VdsmError onTimeout, Call<T> call) {
         Running previous = running.get(key);
         if (previous != null) {
             long seconds = (ticker.getAsLong() - previous.startedNanos()) / 1_000_000_000L;
-            return new Outcome<>(null, ConnectorException.hung(onTimeout, what + " not started: the "
+            return failed(ConnectorException.hung(onTimeout, what + " not started: the "
                     + previous.what() + " started " + seconds + " s ago has not returned (target hung?)"), null);
         }
         Running mine = new Running(what, ticker.getAsLong());
@@ -105,11 +90,12 @@ final class Operations implements AutoCloseable {
         }
         try {
             T value = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new Outcome<>(value, null, ranSince(mine));
+            Duration ranFor = ranSince(mine);
+            return new CallOutcome<>(true, value, null, ranFor, ranFor.toMillis());
         } catch (ExecutionException e) {
-            return new Outcome<>(null, asConnectorException(e.getCause(), what), ranSince(mine));
+            return failed(asConnectorException(e.getCause(), what), ranSince(mine));
         } catch (TimeoutException e) {
-            return new Outcome<>(null, ConnectorException.hung(onTimeout, what + " did not return within "
+            return failed(ConnectorException.hung(onTimeout, what + " did not return within "
                     + timeout.toMillis() / 1000.0 + " s (target hung or unreachable)"), ranSince(mine));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -136,6 +122,11 @@ final class Operations implements AutoCloseable {
         if (!inTime && !result.isCancelled()) {
             log.info("key={} {} returned after its timeout; the connection can be worked on again", key, what);
         }
+    }
+
+    /** @param ranFor how long it ran; null when it never started */
+    private static <T> CallOutcome<T> failed(ConnectorException failure, Duration ranFor) {
+        return new CallOutcome<>(false, null, failure, ranFor, ranFor == null ? null : ranFor.toMillis());
     }
 
     private Duration ranSince(Running call) {

@@ -163,7 +163,7 @@ public final class Reconciler implements AutoCloseable {
         StorageUri uri = target.uri();
         StorageType type = uri.type();
         boolean wasUp = target.state() == ConnectionState.CONNECTED;
-        Operations.Outcome<Probe> probe = operations.call(key, "probe", VdsmError.StorageServerConnectionError,
+        CallOutcome<Probe> probe = operations.call(key, "probe", VdsmError.StorageServerConnectionError,
                 () -> connector.probe(uri));
         if (probe.ranFor() != null) {
             meters.probed(type, probe.ranFor().toNanos());
@@ -190,7 +190,7 @@ public final class Reconciler implements AutoCloseable {
         try (LogFields ids = LogFields.key(key)) {
             log.info("key={} connecting", key);
         }
-        Operations.Outcome<Probe> connect = operations.call(key, "connect", VdsmError.StorageServerConnectionError,
+        CallOutcome<Probe> connect = operations.call(key, "connect", VdsmError.StorageServerConnectionError,
                 () -> connector.establish(uri));
         meters.connectTried(type, connect.worked());
         if (connect.worked()) {
@@ -208,7 +208,7 @@ public final class Reconciler implements AutoCloseable {
         try (LogFields ids = LogFields.key(key)) {
             log.info("key={} disconnecting: no CID holds it", key);
         }
-        Operations.Outcome<Void> disconnect = operations.call(key, "disconnect", VdsmError.StorageServerDisconnectionError,
+        CallOutcome<Void> disconnect = operations.call(key, "disconnect", VdsmError.StorageServerDisconnectionError,
                 () -> {
                     connector.disconnect(uri);
                     return null;

@@ -156,4 +156,56 @@ final class CidRows {
     private static String pendingAad(String connectionKey) {
         return "pending-disconnect/" + connectionKey;
     }
+
+    /**
+     * Makes {@code changes} in {@code db}, in order.
+     *
+     * @throws Failed naming what the change that failed was doing
+     */
+    void write(Connection db, List<RowChange> changes) throws Failed {
+        for (RowChange change : changes) {
+            try {
+                if (change instanceof RowChange.InsertCid insert) {
+                    insert(db, insert.managed());
+                } else if (change instanceof RowChange.DeleteCid delete) {
+                    delete(db, delete.cid());
+                } else if (change instanceof RowChange.AddPendingDisconnect add) {
+                    addPendingDisconnect(db, add.uri());
+                } else {
+                    removePendingDisconnect(db, ((RowChange.RemovePendingDisconnect) change).key());
+                }
+            } catch (SQLException e) {
+                throw new Failed(operation(change), e);
+            }
+        }
+    }
+
+    /** What writing {@code change} does, for the failure's message. */
+    private static String operation(RowChange change) {
+        if (change instanceof RowChange.InsertCid) {
+            return "recording a managed CID";
+        }
+        if (change instanceof RowChange.DeleteCid) {
+            return "removing a managed CID";
+        }
+        return change instanceof RowChange.AddPendingDisconnect ? "recording a pending disconnect" : "removing a pending disconnect";
+    }
+
+    /** A row change failed: {@code operation} says what it was doing. */
+    static final class Failed extends Exception {
+        private final String operation;
+
+        Failed(String operation, SQLException cause) {
+            super(operation, cause);
+            this.operation = operation;
+        }
+
+        String operation() {
+            return operation;
+        }
+
+        SQLException sqlCause() {
+            return (SQLException) getCause();
+        }
+    }
 }

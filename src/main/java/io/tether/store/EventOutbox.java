@@ -25,14 +25,19 @@ final class EventOutbox {
         }
     }
 
-    /** Appends an event; {@code seq} must be above every seq handed out before. */
-    static void append(Connection db, long seq, String body, String state, String change) throws SQLException {
+    /** Appends events, in order; each seq must be above every seq handed out before. */
+    static void append(Connection db, List<OutboxEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
         try (PreparedStatement ps = db.prepareStatement("INSERT INTO event_outbox (seq, body, state, change) VALUES (?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            ps.setString(2, body);
-            ps.setString(3, state);
-            ps.setString(4, change);
-            ps.executeUpdate();
+            for (OutboxEvent event : events) {
+                ps.setLong(1, event.seq());
+                ps.setString(2, event.body());
+                ps.setString(3, event.state());
+                ps.setString(4, event.change());
+                ps.executeUpdate();
+            }
         }
     }
 

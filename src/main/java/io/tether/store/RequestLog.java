@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -62,51 +63,51 @@ final class RequestLog {
         }
     }
 
-    /** Starts the rows of one transaction. */
-    Writes writes() {
-        return new Writes();
+    /**
+     * Writes the rows of one commit's replies, after the last position written; every thousandth
+     * also trims the log to the last {@link #REPLIES_KEPT}. Nothing here changes until
+     * {@link #committed} is told the rows are durable: a failed commit drops the connection, and
+     * reopening it reloads the log.
+     */
+    Written write(Connection db, List<Commit.LoggedReply> replies) throws SQLException {
+        Map<String, Long> recorded = new LinkedHashMap<>();
+        long next = position;
+        long trimmedTo = 0;
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)")) {
+            for (Commit.LoggedReply logged : replies) {
+                next++;
+                ps.setLong(1, next);
+                ps.setString(2, logged.requestId());
+                ps.setString(3, logged.reply() instanceof Reply.Send send ? send.json() : null);
+                ps.executeUpdate();
+                recorded.put(logged.requestId(), next);
+                if (next % 1000 == 0) {
+                    trimmedTo = next - REPLIES_KEPT;
+                    try (PreparedStatement trim = db.prepareStatement("DELETE FROM request_log WHERE position <= ?")) {
+                        trim.setLong(1, trimmedTo);
+                        trim.executeUpdate();
+                    }
+                }
+            }
+        }
+        return new Written(recorded, next, trimmedTo);
     }
 
-    /** The rows one transaction writes: they reach the mirror on its commit, and are forgotten on rollback. */
-    final class Writes {
-        private final Map<String, Long> recorded = new LinkedHashMap<>();
-        private long trimmedTo;
-        /** Where the log ended before this transaction: a rollback goes back to it. */
-        private final long startPosition = position;
-
-        /** Writes a reply's row; every thousandth also trims the log to the last {@link #REPLIES_KEPT}. */
-        void record(Connection db, String requestId, Reply reply) throws SQLException {
-            long next = position + 1;
-            try (PreparedStatement ps = db.prepareStatement("INSERT INTO request_log (position, request_id, reply) VALUES (?, ?, ?)")) {
-                ps.setLong(1, next);
-                ps.setString(2, requestId);
-                ps.setString(3, reply instanceof Reply.Send send ? send.json() : null);
-                ps.executeUpdate();
-            }
-            position = next;
-            recorded.put(requestId, next);
-            if (next % 1000 == 0) {
-                trimmedTo = next - REPLIES_KEPT;
-                try (PreparedStatement ps = db.prepareStatement("DELETE FROM request_log WHERE position <= ?")) {
-                    ps.setLong(1, trimmedTo);
-                    ps.executeUpdate();
-                }
+    /** The rows are durable: the mirror takes them, and drops what was trimmed. */
+    void committed(Written written) {
+        position = written.last();
+        synchronized (recent) {
+            recent.putAll(written.positions());
+            for (var oldest = recent.values().iterator(); oldest.hasNext() && oldest.next() <= written.trimmedTo(); ) {
+                oldest.remove();
             }
         }
+    }
 
-        /** The rows are durable: the mirror takes them, and drops what was trimmed. */
-        void committed() {
-            synchronized (recent) {
-                recent.putAll(recorded);
-                for (var oldest = recent.values().iterator(); oldest.hasNext() && oldest.next() <= trimmedTo; ) {
-                    oldest.remove();
-                }
-            }
-        }
-
-        /** The rows were rolled back: only the next position goes back, the mirror never had them. */
-        void rolledBack() {
-            position = startPosition;
-        }
+    /**
+     * The rows one commit wrote: their positions by request id, the last position, and the
+     * position the log was trimmed to (0 if it was not).
+     */
+    record Written(Map<String, Long> positions, long last, long trimmedTo) {
     }
 }

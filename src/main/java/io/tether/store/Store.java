@@ -1,9 +1,7 @@
 package io.tether.store;
 
 import io.tether.api.Reply;
-import io.tether.connection.ManagedCid;
 import io.tether.metrics.Meters;
-import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's durable state in an embedded H2 file database: managed CIDs ({@link CidRows}), the
  * event journal ({@link EventOutbox}), and the log of recent replies ({@link RequestLog}). One JDBC
- * connection, used under one lock; every change goes through a {@link Transaction}, so a request's
- * rows, its events and its reply commit together or not at all.
+ * connection, used under one lock; every change is one {@link Commit}, handed over whole, so a
+ * request's rows, its events and its reply commit together or not at all.
  */
 public final class Store implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Store.class);
@@ -29,7 +27,6 @@ public final class Store implements AutoCloseable {
     private final CidRows cids;
     private final RequestLog requestLog = new RequestLog();
     private final Meters.Commits meters;
-    // Held by a Transaction across calls, so an explicit lock rather than synchronized.
     private final ReentrantLock lock = new ReentrantLock();
     private Connection db;
     /** Whether {@code db} is open, for health checks that must not wait for the lock. */
@@ -128,14 +125,6 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Starts a transaction. The store stays locked to other threads until it is committed or
-     * closed, so keep it short.
-     */
-    public Transaction begin() {
-        return new Transaction();
-    }
-
-    /**
      * Whether the database connection is open: false after a failure (the next operation opens it
      * again) and after {@link #close()}. Read without the store's lock.
      */
@@ -158,91 +147,48 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** One atomic change. Closing without {@link #commit()} rolls everything back. */
-    public final class Transaction implements AutoCloseable {
-        private boolean done;
-        /** The request log rows it wrote; made by the first. */
-        private RequestLog.Writes replies;
-
-        private Transaction() {
-            lock.lock();
-            try {
-                reopenIfClosed();
-            } catch (SQLException e) {
-                lock.unlock();
-                throw new StoreException("opening the database", e);
+    /**
+     * Writes {@code writes} and commits them, all or nothing: the CID rows' changes, then the
+     * events, then the replies, which the request log answers redeliveries from once durable.
+     */
+    public void commit(Commit writes) {
+        lock.lock();
+        try {
+            reopenIfClosed();
+        } catch (SQLException e) {
+            lock.unlock();
+            throw new StoreException("opening the database", e);
+        }
+        String operation = "recording a status event";
+        boolean done = false;
+        try {
+            cids.write(db, writes.rows());
+            EventOutbox.append(db, writes.events());
+            // A connector's observation logs no reply: its commit leaves the request log alone.
+            boolean logsReplies = !writes.replies().isEmpty();
+            operation = "recording a reply";
+            RequestLog.Written replies = logsReplies ? requestLog.write(db, writes.replies()) : null;
+            operation = "committing";
+            long start = System.nanoTime();
+            db.commit();
+            meters.committed(System.nanoTime() - start);
+            done = true;
+            if (logsReplies) {
+                requestLog.committed(replies);
             }
-        }
-
-        public void insertCid(ManagedCid managed) {
-            write("recording a managed CID", db -> cids.insert(db, managed));
-        }
-
-        public void deleteCid(String cid) {
-            write("removing a managed CID", db -> CidRows.delete(db, cid));
-        }
-
-        /** Remembers that connection {@code uri} is to be disconnected: its last CID went. */
-        public void addPendingDisconnect(StorageUri uri) {
-            write("recording a pending disconnect", db -> cids.addPendingDisconnect(db, uri));
-        }
-
-        /** Forgets a pending disconnect: done, or the connection is wanted again. */
-        public void removePendingDisconnect(ConnectionKey key) {
-            write("removing a pending disconnect", db -> CidRows.removePendingDisconnect(db, key));
-        }
-
-        /**
-         * Appends an event with the params its message properties repeat ({@link OutboxEvent});
-         * {@code seq} must be above every seq handed out before.
-         */
-        public void appendEvent(long seq, String body, String state, String change) {
-            write("recording a status event", db -> EventOutbox.append(db, seq, body, state, change));
-        }
-
-        /** Records the reply to a request so a redelivery of it is answered, not run again. */
-        public void recordReply(String requestId, Reply reply) {
-            if (replies == null) {
-                replies = requestLog.writes();
-            }
-            write("recording a reply", db -> replies.record(db, requestId, reply));
-        }
-
-        public void commit() {
-            try {
-                long start = System.nanoTime();
-                db.commit();
-                meters.committed(System.nanoTime() - start);
-                done = true;
-                if (replies != null) {
-                    replies.committed();
-                }
-            } catch (SQLException e) {
-                throw failed("committing", e);
-            }
-        }
-
-        @Override
-        public void close() {
+        } catch (CidRows.Failed e) {
+            throw failed(e.operation(), e.sqlCause());
+        } catch (SQLException e) {
+            throw failed(operation, e);
+        } finally {
             try {
                 if (!done && db != null) {
                     db.rollback();
-                    if (replies != null) {
-                        replies.rolledBack();
-                    }
                 }
             } catch (SQLException e) {
                 failed("rolling back", e);
             } finally {
                 lock.unlock();
-            }
-        }
-
-        private void write(String operation, SqlWrite work) {
-            try {
-                work.run(db);
-            } catch (SQLException e) {
-                throw failed(operation, e);
             }
         }
     }
@@ -293,10 +239,5 @@ public final class Store implements AutoCloseable {
     @FunctionalInterface
     private interface SqlWork<T> {
         T run(Connection db) throws SQLException;
-    }
-
-    @FunctionalInterface
-    private interface SqlWrite {
-        void run(Connection db) throws SQLException;
     }
 }

@@ -13,9 +13,11 @@ import io.tether.connection.ManagedCid;
 import io.tether.connection.Registry;
 import io.tether.connection.StrandedCid;
 import io.tether.logging.LogFields;
-import io.tether.store.Store;
+import io.tether.store.Commit;
+import io.tether.store.RowChange;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageUri;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,33 +33,47 @@ import org.slf4j.LoggerFactory;
  * Actions run together and committed as one transaction, with their events and the replies they
  * are given: one commit (and one write to disk) however many requests arrived together. It holds
  * the {@link StorageService}'s lock from {@link StorageService#begin} until {@link #close()}: keep
- * it short. Closing without {@link #commit()} undoes every change in memory and in the store.
+ * it short. Its actions change the registry at once and gather their rows' changes; the store is
+ * entered once, at {@link #commit()}, through the {@link EventJournal}, which adds the events.
+ * Closing without {@link #commit()} undoes every change in memory (the store never had them).
  */
 public final class Batch implements AutoCloseable {
     // Under the service's name: operators filter the host state's changes by it, whichever class makes them.
     private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
-    private final StorageService host;
+    /**
+     * The host's parts a batch works with, given at its start so that it never calls back into the
+     * service that made it.
+     *
+     * @param eventsWritten called after a commit that wrote events, outside the lock, to wake the publisher
+     */
+    record Host(String hostId, Clock clock, Registry registry, EventJournal journal, ListQuery list,
+            HostMeters meters, ReentrantLock lock, Runnable eventsWritten) {
+    }
+
+    private final Host host;
     private final Registry registry;
     private final EventJournal journal;
     private final RpcError refusal;
     private final ListBudget budget;
-    /** Opened by the first action that changes state; a batch of reads needs none. */
-    private Store.Transaction tx;
+    /** Whether an action that changes state ran: a batch of reads commits nothing. */
+    private boolean changing;
+    private final List<RowChange> rows = new ArrayList<>();
+    private final List<Commit.LoggedReply> replies = new ArrayList<>();
     private final List<Runnable> undo = new ArrayList<>();
     /** Connections whose desired state (their CIDs) this batch changed. */
     private final Set<ConnectionKey> changed = new LinkedHashSet<>();
     private boolean committed;
+    private boolean eventsWritten;
 
     /** @param refusal the answer to every change, for a batch whose changes could not be made durable; or null */
-    Batch(StorageService host, RpcError refusal, ListBudget budget) {
+    Batch(Host host, RpcError refusal, ListBudget budget) {
         this.host = host;
-        this.registry = host.registry;
-        this.journal = host.journal;
+        this.registry = host.registry();
+        this.journal = host.journal();
         this.refusal = refusal;
         this.budget = budget;
-        host.lock.lock();
-        journal.beginBatch();
+        host.lock().lock();
     }
 
     /** Runs one action; a store failure is thrown (the batch is then to be closed uncommitted). */
@@ -65,8 +82,8 @@ public final class Batch implements AutoCloseable {
             if (action.changesState() && refusal != null) {
                 return refusal;
             }
-            if (action.changesState() && tx == null) {
-                tx = host.store.begin();
+            if (action.changesState()) {
+                changing = true;
             }
             if (action instanceof Action.Manage m) {
                 return manage(m);
@@ -74,7 +91,7 @@ public final class Batch implements AutoCloseable {
             if (action instanceof Action.Unmanage u) {
                 return unmanage(u);
             }
-            return host.list.page((Action.GetList) action, budget, journal.listSeq());
+            return host.list().page((Action.GetList) action, budget, journal.listSeq());
         } catch (RpcError e) {
             return e;
         }
@@ -86,22 +103,24 @@ public final class Batch implements AutoCloseable {
      * changed nothing, and are safe to run again.
      */
     public void recordReply(String requestId, Reply reply) {
-        if (tx != null) {
-            tx.recordReply(requestId, reply);
+        if (changing) {
+            replies.add(new Commit.LoggedReply(requestId, reply));
         }
     }
 
-    /** Makes the batch's changes, their events and its replies durable; {@link #close()} then wakes the event publisher. */
+    /**
+     * Makes the batch's changes, their events and its replies durable, in one commit; then tells
+     * the meters. {@link #close()} then wakes the event publisher.
+     */
     public void commit() {
-        if (tx == null) {
+        if (!changing) {
             committed = true;
             return;
         }
-        journal.writeBatch(tx);
-        tx.commit();
+        EventJournal.Committed done = journal.commitBatch(rows, replies);
         committed = true;
-        journal.batchCommitted();
-        host.committed(changed);
+        eventsWritten = done.wroteEvents();
+        host.meters().committed(changed, done.lastSeq());
     }
 
     /** Connections whose desired state changed in a committed batch: the reconciler's work. */
@@ -111,24 +130,19 @@ public final class Batch implements AutoCloseable {
 
     @Override
     public void close() {
-        boolean eventsWritten;
         try {
-            eventsWritten = committed && journal.hasEvents();
-            journal.endBatch();
             if (!committed) {
+                journal.discard();
                 for (int i = undo.size() - 1; i >= 0; i--) {
                     undo.get(i).run();
                 }
             }
-            if (tx != null) {
-                tx.close();
-            }
         } finally {
-            host.lock.unlock();
+            host.lock().unlock();
         }
         // Woken outside the lock, as observe() does: the publisher takes a lock of its own.
         if (eventsWritten) {
-            host.eventsWritten.run();
+            host.eventsWritten().run();
         }
     }
 
@@ -156,19 +170,19 @@ public final class Batch implements AutoCloseable {
                     .with("connectionKey", key.value());
         }
         registry.stranded(cid).ifPresent(this::replaceStranded);
-        ManagedCid managed = new ManagedCid(cid, command.uri(), host.clock.instant());
-        tx.insertCid(managed);
+        ManagedCid managed = new ManagedCid(cid, command.uri(), host.clock().instant());
+        rows.add(new RowChange.InsertCid(managed));
         if (connection != null && connection.cids().isEmpty()) {
             // Wanted again before its disconnect: no longer to be disconnected after a restart.
-            tx.removePendingDisconnect(key);
+            rows.add(new RowChange.RemovePendingDisconnect(key));
         }
         boolean isNew = connection == null;
         // The key's desired state changes only when its first CID arrives; a CID joining a
         // connection that is up changes nothing the reconciler looks at (its probe stays planned).
         boolean wake = isNew || connection.cids().isEmpty() || connection.state() != ConnectionState.CONNECTED;
         StorageUri previousSettings = isNew ? null : connection.uri();
-        journal.closeOther(key, StatusEvent.Change.MANAGED);
-        connection = registry.add(managed, host.clock.instant());
+        journal.change(key, connection, StatusEvent.Change.MANAGED, List.of(cid), true);
+        connection = registry.add(managed, host.clock().instant());
         undo.add(() -> {
             registry.remove(cid);
             if (isNew) {
@@ -180,7 +194,6 @@ public final class Batch implements AutoCloseable {
         try (LogFields ids = LogFields.of(cid, key)) {
             log.info("cid={} key={} managed ({})", cid, key, command.uri());
         }
-        journal.change(connection, StatusEvent.Change.MANAGED, List.of(cid), true);
         if (wake) {
             changed.add(key);
         }
@@ -195,7 +208,7 @@ public final class Batch implements AutoCloseable {
             strandedTargets = stranded.map(List::of).orElse(List.of());
             targets = stranded.isPresent() ? List.of() : List.of(registry.cid(command.connectionId()).orElseThrow(
                     () -> new RpcError(ErrorCode.CID_NOT_FOUND, "connection ID \"" + command.connectionId()
-                    + "\" is not managed on host " + host.hostId)));
+                    + "\" is not managed on host " + host.hostId())));
         } else {
             targets = List.copyOf(registry.withPrefix(command.connectionIdPrefix()));
             strandedTargets = List.copyOf(registry.strandedWithPrefix(command.connectionIdPrefix()));
@@ -207,21 +220,20 @@ public final class Batch implements AutoCloseable {
         }
         List<String> disconnecting = new ArrayList<>();
         byConnection.forEach((key, cids) -> {
-            journal.closeOther(key, StatusEvent.Change.UNMANAGED);
+            HostConnection connection = registry.connection(key);
+            journal.change(key, connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList(), true);
             for (ManagedCid managed : cids) {
-                tx.deleteCid(managed.cid());
+                rows.add(new RowChange.DeleteCid(managed.cid()));
                 registry.remove(managed.cid());
                 undo.add(() -> registry.add(managed, managed.managedAt()));
                 try (LogFields ids = LogFields.of(managed.cid(), key)) {
                     log.info("cid={} key={} unmanaged", managed.cid(), key);
                 }
             }
-            HostConnection connection = registry.connection(key);
-            journal.change(connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList(), true);
             if (connection.cids().isEmpty()) {
                 // The last CID left: the key is no longer wanted, the reconciler disconnects it,
                 // after a restart too if the worker stops first.
-                tx.addPendingDisconnect(connection.uri());
+                rows.add(new RowChange.AddPendingDisconnect(connection.uri()));
                 disconnecting.add(key.value());
                 changed.add(key);
             }
@@ -240,7 +252,7 @@ public final class Batch implements AutoCloseable {
     }
 
     private void unmanageStranded(StrandedCid stranded) {
-        tx.deleteCid(stranded.cid());
+        rows.add(new RowChange.DeleteCid(stranded.cid()));
         registry.unstrand(stranded.cid());
         undo.add(() -> registry.strand(stranded));
         try (LogFields ids = LogFields.of(stranded.cid(), stranded.connectionKey())) {
@@ -250,7 +262,7 @@ public final class Batch implements AutoCloseable {
         if (live != null) {
             // Stranded beside the CID that holds its key (OPTIONS_CONFLICT): the event is that
             // connection's, with its CIDs and state, in order with the batch's other events on it.
-            journal.change(live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()), false);
+            journal.change(live.key(), live, StatusEvent.Change.UNMANAGED, List.of(stranded.cid()), false);
             return;
         }
         journal.strandedUnmanaged(stranded);

@@ -6,6 +6,9 @@ import io.tether.connection.Health;
 import io.tether.connection.HostConnection;
 import io.tether.connection.Registry;
 import io.tether.connection.StrandedCid;
+import io.tether.store.Commit;
+import io.tether.store.OutboxEvent;
+import io.tether.store.RowChange;
 import io.tether.store.Store;
 import io.tether.uri.ConnectionKey;
 import java.time.Clock;
@@ -18,7 +21,8 @@ import java.util.Map;
 
 /**
  * The host's status events before they are durable: hands out seqs, gathers the changes of the
- * batch in progress into events, and writes them into the commit of those changes. Changes of one
+ * batch in progress into events, and commits them to the {@link Store} with those changes, in one
+ * call, so a change and its event are durable together or not at all. Changes of one
  * kind to one connection in a row (a burst of manages on one export, say) make one event listing
  * them all in changedIds, up to what one event may name ({@link StatusEvent#MAX_CHANGED_ID_BYTES}).
  * An event reads its connection's CID count and state when it is closed, so it tells the
@@ -28,6 +32,7 @@ final class EventJournal {
     private final String hostId;
     private final Clock clock;
     private final Registry registry;
+    private final Store store;
     /** The last seq committed. */
     private long seq;
     /** The last seq handed out in the batch in progress. */
@@ -37,27 +42,22 @@ final class EventJournal {
     /** Per connection, the event that further changes of the same kind join. */
     private final Map<ConnectionKey, OpenEvent> open = new LinkedHashMap<>();
 
-    EventJournal(String hostId, Clock clock, Registry registry) {
+    EventJournal(String hostId, Clock clock, Registry registry, Store store) {
         this.hostId = hostId;
         this.clock = clock;
         this.registry = registry;
+        this.store = store;
     }
 
     /** Continues after {@code lastSeq}, the highest seq the store ever handed out. */
     void continueAfter(long lastSeq) {
         seq = lastSeq;
+        batchSeq = lastSeq;
     }
 
     /** The last seq committed: every event up to it is durable. */
     long seq() {
         return seq;
-    }
-
-    /** Starts a batch's events, numbered after the last committed one. */
-    void beginBatch() {
-        batchSeq = seq;
-        events.clear();
-        open.clear();
     }
 
     /**
@@ -69,43 +69,38 @@ final class EventJournal {
         return batchSeq;
     }
 
-    /** Whether the batch wrote any event. */
-    boolean hasEvents() {
-        return !events.isEmpty() || !open.isEmpty();
-    }
-
     /**
-     * Records a change of {@code c}'s CIDs {@code changedIds}.
+     * Records a change of connection {@code key}'s CIDs {@code changedIds}, called just before the
+     * registry makes it: an open event of another kind on the connection closes first, reading
+     * the connection as its own changes left it, and the change's event reads it when it closes.
      *
-     * @param counted whether the CIDs are (or were) the connection's own: false for a stranded CID
+     * @param connection the connection as it is, or null when this change creates it
+     * @param counted    whether the CIDs are (or were) the connection's own: false for a stranded CID
      */
-    void change(HostConnection c, StatusEvent.Change change, List<String> changedIds, boolean counted) {
-        OpenEvent current = open.get(c.key());
+    void change(ConnectionKey key, HostConnection connection, StatusEvent.Change change, List<String> changedIds,
+            boolean counted) {
+        OpenEvent current = open.get(key);
         if (current == null || current.change != change || change == StatusEvent.Change.STATE) {
-            closeOther(c.key(), change);
-            current = new OpenEvent(c, change, ++batchSeq);
-            open.put(c.key(), current);
+            closeOther(key, change);
+            current = new OpenEvent(key, connection, change, ++batchSeq);
+            open.put(key, current);
         }
         for (int i = 0; i < changedIds.size(); i++) {
             String cid = changedIds.get(i);
             if (!current.fits(cid)) {
                 // Full, and closed before the rest of this change is in events: its count is the
-                // connection's without the CIDs still to come (the registry has them already).
-                int toCome = counted ? changedIds.size() - i : 0;
-                events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? -toCome : toCome));
-                current = new OpenEvent(c, change, ++batchSeq);
-                open.put(c.key(), current);
+                // connection's with the CIDs of this change before it (the registry has none yet).
+                int done = counted ? i : 0;
+                events.add(current.snapshot(change == StatusEvent.Change.MANAGED ? done : -done));
+                current = new OpenEvent(key, connection, change, ++batchSeq);
+                open.put(key, current);
             }
             current.add(cid);
         }
     }
 
-    /**
-     * Closes the connection's open event before a change of another kind: an open event reads
-     * the connection when closed, so it must close while the connection is as its own changes
-     * left it.
-     */
-    void closeOther(ConnectionKey key, StatusEvent.Change change) {
+    /** Closes the connection's open event before a change of another kind. */
+    private void closeOther(ConnectionKey key, StatusEvent.Change change) {
         OpenEvent current = open.get(key);
         if (current != null && (current.change != change || change == StatusEvent.Change.STATE)) {
             events.add(current.snapshot(0));
@@ -123,39 +118,65 @@ final class EventJournal {
                 Health.notConnected(), ListQuery.strandedInfo(stranded), StatusEvent.Change.UNMANAGED.name()));
     }
 
-    /** Writes the batch's events, in seq order, into {@code tx}, the commit of their changes. */
-    void writeBatch(Store.Transaction tx) {
-        seal();
-        events.sort(Comparator.comparingLong(StatusEvent::seq));
-        for (StatusEvent e : events) {
-            write(tx, e);
+    /**
+     * Commits the batch: its rows' changes, its events in seq order, and the replies, in one
+     * store commit. The next batch's events start afresh, whether this commit worked or not.
+     *
+     * @throws io.tether.store.StoreException nothing was made durable; the batch's seqs are not handed out
+     */
+    Committed commitBatch(List<RowChange> rows, List<Commit.LoggedReply> replies) {
+        try {
+            seal();
+            events.sort(Comparator.comparingLong(StatusEvent::seq));
+            List<OutboxEvent> outbox = new ArrayList<>(events.size());
+            for (StatusEvent e : events) {
+                outbox.add(outboxed(e));
+            }
+            store.commit(new Commit(rows, outbox, replies));
+            seq = batchSeq;
+            return new Committed(seq, !outbox.isEmpty());
+        } finally {
+            discard();
         }
     }
 
-    /** The batch's events are durable: its seqs are handed out. */
-    void batchCommitted() {
-        seq = batchSeq;
+    /**
+     * What a batch's commit made durable.
+     *
+     * @param lastSeq     the last seq committed, for the meters
+     * @param wroteEvents whether the batch wrote events, for the publisher to be woken
+     */
+    record Committed(long lastSeq, boolean wroteEvents) {
     }
 
-    /** Lets go of the batch's events, committed or not. */
-    void endBatch() {
+    /** Lets go of the events of a batch not committed: their seqs are handed out again. */
+    void discard() {
+        batchSeq = seq;
         events.clear();
         open.clear();
     }
 
-    /** The event of a change a connector observed, numbered next; {@link #write} it, then {@link #committed} it. */
-    StatusEvent observed(HostConnection connection, StatusEvent.Change change) {
-        return new OpenEvent(connection, change, seq + 1).snapshot(0);
-    }
-
-    /** Writes one event into {@code tx}, with the params its message properties repeat. */
-    static void write(Store.Transaction tx, StatusEvent event) {
-        tx.appendEvent(event.seq(), event.toNotification(), event.state(), event.change());
-    }
-
-    /** {@code event}, written by {@link #observed}'s caller, is durable. */
-    void committed(StatusEvent event) {
+    /**
+     * Commits a change a connector observed: its event, when it has one ({@code change} not null),
+     * numbered next, with {@code rows}' changes. Returns the last seq committed.
+     *
+     * @throws io.tether.store.StoreException nothing was made durable, and no seq handed out
+     */
+    long commitObserved(HostConnection connection, StatusEvent.Change change, List<RowChange> rows) {
+        if (change == null) {
+            store.commit(new Commit(rows, List.of(), List.of()));
+            return seq;
+        }
+        StatusEvent event = event(connection, change, seq + 1, clock.instant(), List.of(), 0);
+        store.commit(new Commit(rows, List.of(outboxed(event)), List.of()));
         seq = event.seq();
+        batchSeq = seq;
+        return seq;
+    }
+
+    /** An event as the outbox keeps it, with the params its message properties repeat. */
+    private static OutboxEvent outboxed(StatusEvent event) {
+        return new OutboxEvent(event.seq(), event.toNotification(), event.state(), event.change());
     }
 
     /** Closes every open event. */
@@ -166,6 +187,8 @@ final class EventJournal {
 
     /** An event still taking changes; its CID count and state are read when it is closed. */
     private final class OpenEvent {
+        final ConnectionKey key;
+        /** The connection when the event opened, or null if a change of it was to create it. */
         final HostConnection connection;
         final StatusEvent.Change change;
         final long seq;
@@ -173,7 +196,8 @@ final class EventJournal {
         final List<String> changedIds = new ArrayList<>();
         private int changedIdBytes;
 
-        OpenEvent(HostConnection connection, StatusEvent.Change change, long seq) {
+        OpenEvent(ConnectionKey key, HostConnection connection, StatusEvent.Change change, long seq) {
+            this.key = key;
             this.connection = connection;
             this.change = change;
             this.seq = seq;
@@ -191,11 +215,16 @@ final class EventJournal {
 
         /** @param countAdjustment added to the connection's CID count as it is now */
         StatusEvent snapshot(int countAdjustment) {
-            HostConnection now = registry.connection(connection.key());
-            HostConnection c = now != null ? now : connection;
-            return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment,
-                    List.copyOf(changedIds), c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(),
-                    c.health(), c.connectionInfo(), change.name());
+            HostConnection now = registry.connection(key);
+            return event(now != null ? now : connection, change, seq, at, List.copyOf(changedIds), countAdjustment);
         }
+    }
+
+    /** The event of {@code c} as it is now; {@code countAdjustment} is added to its CID count. */
+    private StatusEvent event(HostConnection c, StatusEvent.Change change, long seq, Instant at, List<String> changedIds,
+            int countAdjustment) {
+        return new StatusEvent(hostId, seq, at, c.key().value(), c.cids().size() + countAdjustment, changedIds,
+                c.state().name(), c.state() == ConnectionState.CONNECTED, c.lastError(), c.health(), c.connectionInfo(),
+                change.name());
     }
 }

@@ -13,6 +13,7 @@ import io.tether.connector.ActiveConnections;
 import io.tether.logging.LogFields;
 import io.tether.metrics.Meters;
 import io.tether.monitor.ConnectionTable;
+import io.tether.store.RowChange;
 import io.tether.store.Store;
 import io.tether.store.StoreException;
 import io.tether.store.StoredCids;
@@ -21,6 +22,7 @@ import io.tether.uri.StorageUri;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,24 +37,23 @@ import org.slf4j.LoggerFactory;
  * <p>Requests change it in a {@link Batch}: {@code begin()}, {@code run} each action, {@code commit()},
  * {@code close()}; then the batch's {@link Batch#changed()} keys go to the reconciler. The connectors'
  * observations come in through {@link ConnectionTable#observe}, each applied with its event in one
- * commit, or not at all. The {@link EventJournal} numbers and writes the events, and the
- * {@link ListQuery} answers the list. The service never calls the reconciler itself: the reconciler
- * reads it through {@link ConnectionTable}.
+ * commit, or not at all. The {@link EventJournal} numbers the events and commits them with their
+ * changes, the {@link ListQuery} answers the list, and {@link HostMeters} tells the metrics. The
+ * service never calls the reconciler itself: the reconciler reads it through {@link ConnectionTable}.
  */
 public final class StorageService implements ConnectionTable {
     private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
-    // Package-private for Batch, which changes them under the lock while it is open.
-    final String hostId;
-    final Store store;
-    final Clock clock;
-    final Registry registry = new Registry();
-    final EventJournal journal;
-    final ListQuery list;
+    private final Store store;
+    private final Clock clock;
+    private final Registry registry = new Registry();
+    private final EventJournal journal;
     /** Called after a commit that wrote events, outside the lock. */
-    final Runnable eventsWritten;
-    final ReentrantLock lock = new ReentrantLock();
-    private final Meters.HostState meters;
+    private final Runnable eventsWritten;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final HostMeters meters;
+    /** What each batch is given, so it never calls back into the service. */
+    private final Batch.Host parts;
 
     /**
      * @param active        finds connections on the host that no CID holds, for the list
@@ -65,13 +66,13 @@ public final class StorageService implements ConnectionTable {
     /** @param meters told each committed change, for the metrics a scrape reads without this lock */
     public StorageService(String hostId, Store store, Clock clock, ActiveConnections active, Runnable eventsWritten,
             Meters.HostState meters) {
-        this.hostId = hostId;
         this.store = store;
         this.clock = clock;
         this.eventsWritten = eventsWritten;
-        this.meters = meters;
-        this.journal = new EventJournal(hostId, clock, registry);
-        this.list = new ListQuery(registry, active);
+        this.meters = new HostMeters(meters, registry);
+        this.journal = new EventJournal(hostId, clock, registry, store);
+        this.parts = new Batch.Host(hostId, clock, registry, journal, new ListQuery(registry, active), this.meters, lock,
+                eventsWritten);
     }
 
     /**
@@ -117,8 +118,7 @@ public final class StorageService implements ConnectionTable {
                         + " this version (" + row.reason() + "): nothing is connected for this CID. Unmanage it, or"
                         + " manage it again with a URI this version takes", now)));
             }
-            keys.forEach(this::tellMeters);
-            tellMeters();
+            meters.committed(keys, journal.seq());
             log.info("loaded {} managed CIDs on {} connections; event seq is {}", registry.size(), keys.size(), journal.seq());
             return keys;
         } finally {
@@ -140,7 +140,7 @@ public final class StorageService implements ConnectionTable {
 
     /** Starts a unit of work whose list pages draw on {@code budget} (shared by whatever else it is given to). */
     public Batch begin(ListBudget budget) {
-        return new Batch(this, null, budget);
+        return new Batch(parts, null, budget);
     }
 
     /**
@@ -148,13 +148,7 @@ public final class StorageService implements ConnectionTable {
      * a batch whose changes could not be made durable.
      */
     public Batch beginRefusingChanges(RpcError refusal, ListBudget budget) {
-        return new Batch(this, refusal, budget);
-    }
-
-    /** A batch committed: the meters hear of the connections it changed, under the lock. */
-    void committed(Set<ConnectionKey> changed) {
-        changed.forEach(this::tellMeters);
-        tellMeters();
+        return new Batch(parts, refusal, budget);
     }
 
     @Override
@@ -177,8 +171,6 @@ public final class StorageService implements ConnectionTable {
         lock.lock();
         try (LogFields ids = LogFields.key(key)) {
             recorded = record(key, observation);
-            tellMeters(key);
-            tellMeters();
         } finally {
             lock.unlock();
         }
@@ -198,46 +190,53 @@ public final class StorageService implements ConnectionTable {
         REFUSED
     }
 
-    /** Applies an observation under the lock, with its event in one commit, or not at all. */
+    /**
+     * Applies an observation under the lock, with its event in one commit, or not at all; then
+     * tells the meters the connection as it left it.
+     */
     private Recorded record(ConnectionKey key, Observation observation) {
         HostConnection connection = registry.connection(key);
-        if (connection == null) {
-            return Recorded.NOTHING;
-        }
-        boolean orphan = connection.cids().isEmpty();
-        if (orphan != (observation.kind() == Observation.Kind.RELEASED
+        boolean orphan = connection != null && connection.cids().isEmpty();
+        if (connection == null || orphan != (observation.kind() == Observation.Kind.RELEASED
                 || observation.kind() == Observation.Kind.RELEASE_FAILED)) {
-            // The CIDs changed while the connector worked; a newer reconcile is already queued.
+            // Gone, or its CIDs changed while the connector worked: a newer reconcile is already queued.
+            meters.connection(key);
             return Recorded.NOTHING;
         }
         HostConnection.Observed before = connection.observed();
         HostConnection.Effect change = connection.apply(observation, clock.instant());
         boolean released = observation.kind() == Observation.Kind.RELEASED;
-        if (change != HostConnection.Effect.NONE || released) {
-            StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-            StatusEvent event = change == HostConnection.Effect.NONE ? null : journal.observed(connection, kind);
-            try (Store.Transaction tx = store.begin()) {
-                if (event != null) {
-                    EventJournal.write(tx, event);
-                }
-                if (released) {
-                    tx.removePendingDisconnect(key);
-                }
-                tx.commit();
-                if (event != null) {
-                    journal.committed(event);
-                }
-            } catch (StoreException e) {
-                // Not applied either: the list must never show a change its events lack. The
-                // connector's next look at this connection observes it again, and records it then.
-                connection.restore(before);
-                log.error("key={} {} not recorded, so not applied; the next look tries again: {}",
-                        key, released ? "disconnect" : kind + " " + event.state(), e.getMessage());
-                return Recorded.REFUSED;
-            }
+        if (change == HostConnection.Effect.NONE && !released) {
+            logObserved(key, connection, observation, change);
+            meters.connection(key);
+            return Recorded.NOTHING;
+        }
+        StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
+        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key)) : List.of();
+        long seq;
+        try {
+            seq = journal.commitObserved(connection, change == HostConnection.Effect.NONE ? null : kind, rows);
+        } catch (StoreException e) {
+            String observed = connection.state().name();
+            // Not applied either: the list must never show a change its events lack. The
+            // connector's next look at this connection observes it again, and records it then.
+            connection.restore(before);
+            log.error("key={} {} not recorded, so not applied; the next look tries again: {}",
+                    key, released ? "disconnect" : kind + " " + observed, e.getMessage());
+            meters.connection(key);
+            return Recorded.REFUSED;
         }
         if (released) {
             registry.forget(key);
+        }
+        logObserved(key, connection, observation, change);
+        meters.committed(key, seq);
+        return change != HostConnection.Effect.NONE ? Recorded.EVENT : Recorded.NOTHING;
+    }
+
+    private static void logObserved(ConnectionKey key, HostConnection connection, Observation observation,
+            HostConnection.Effect change) {
+        if (observation.kind() == Observation.Kind.RELEASED) {
             log.info("key={} disconnected", key);
         } else if (observation.error() != null) {
             log.warn("key={} {}: {} ({})", key, connection.state(), observation.error().message(),
@@ -248,22 +247,5 @@ public final class StorageService implements ConnectionTable {
         if (change == HostConnection.Effect.HEALTH) {
             log.info("key={} health {} {}", key, connection.health().status(), connection.health().reasons());
         }
-        return change != HostConnection.Effect.NONE ? Recorded.EVENT : Recorded.NOTHING;
-    }
-
-    /** Tells the meters the state of connection {@code key} as it is now; under the lock, after its commit. */
-    private void tellMeters(ConnectionKey key) {
-        HostConnection connection = registry.connection(key);
-        if (connection == null) {
-            meters.connection(key, null, null);
-        } else {
-            meters.connection(key, connection.uri().type(), connection.state(), connection.health());
-        }
-    }
-
-    /** Tells the meters the CID count and the last event written; under the lock, after a commit. */
-    private void tellMeters() {
-        meters.managedCids(registry.size());
-        meters.eventsWritten(journal.seq());
     }
 }

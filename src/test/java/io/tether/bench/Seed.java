@@ -1,11 +1,15 @@
 package io.tether.bench;
 
 import io.tether.connection.ManagedCid;
+import io.tether.store.Commit;
+import io.tether.store.RowChange;
 import io.tether.store.Store;
 import io.tether.uri.UriParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes managed CIDs straight into a worker's H2 database before the worker starts: far quicker
@@ -27,13 +31,12 @@ final class Seed {
         }
         try (Store store = Store.open(data.resolve("db"))) {
             for (int start = 0; start < cids; start += 10_000) {
-                try (Store.Transaction tx = store.begin()) {
-                    for (int i = start; i < Math.min(cids, start + 10_000); i++) {
-                        tx.insertCid(new ManagedCid("bench-" + i,
-                                UriParser.parse("file://" + storage.resolve("d" + (i % connections))), Instant.now()));
-                    }
-                    tx.commit();
+                List<RowChange> rows = new ArrayList<>();
+                for (int i = start; i < Math.min(cids, start + 10_000); i++) {
+                    rows.add(new RowChange.InsertCid(new ManagedCid("bench-" + i,
+                            UriParser.parse("file://" + storage.resolve("d" + (i % connections))), Instant.now())));
                 }
+                store.commit(new Commit(rows, List.of(), List.of()));
             }
         }
         return data;

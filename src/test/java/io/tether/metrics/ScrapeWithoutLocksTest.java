@@ -22,12 +22,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A scrape and a readiness check answer while another thread holds both the worker's lock (a batch)
- * and the store's (a transaction), and show the state as last committed.
+ * and the store's (the batch's commit, held up as it is timed), and show the state as the meters
+ * were last told it.
  */
 class ScrapeWithoutLocksTest {
     @TempDir
@@ -36,7 +38,20 @@ class ScrapeWithoutLocksTest {
     @Test
     void answersWhileTheWorkersAndTheStoresLocksAreHeld() throws Exception {
         TetherMetrics metrics = new TetherMetrics("locks", () -> HealthChecks.ALWAYS);
-        try (Store store = Store.open(tmp.resolve("db"), metrics)) {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean holdNextCommit = new AtomicBoolean();
+        Meters.Commits commits = new Meters.Commits() {
+            @Override
+            public void committed(long nanos) {
+                if (holdNextCommit.getAndSet(false)) {
+                    held.countDown();
+                    awaitRelease(release);
+                }
+                metrics.committed(nanos);
+            }
+        };
+        try (Store store = Store.open(tmp.resolve("db"), commits)) {
             StorageService service = new StorageService("locks", store, Clock.systemUTC(), ActiveConnections.ofHost(tmp.resolve("no-mounts")), () -> { },
                     metrics);
             service.load();
@@ -47,15 +62,12 @@ class ScrapeWithoutLocksTest {
             }
             HealthChecks health = HealthChecks.of(List::of,
                     () -> List.of(store.isOpen() ? HealthChecks.Check.passed("store") : HealthChecks.Check.failed("store", "closed")));
-            CountDownLatch held = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
+            Action third = new Action.Manage("c-3", UriParser.parse("file:///srv/two"));
+            holdNextCommit.set(true);
             Thread holder = new Thread(() -> {
-                try (Batch batch = service.begin(); Store.Transaction tx = store.begin()) {
-                    batch.run(new Action.Manage("c-3", UriParser.parse("file:///srv/two")));
-                    held.countDown();
-                    release.await();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                try (Batch batch = service.begin()) {
+                    batch.run(third);
+                    batch.commit();
                 }
             });
             holder.start();
@@ -68,7 +80,7 @@ class ScrapeWithoutLocksTest {
                 Http.Response scrape = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> get(base + "/metrics"));
                 Http.Response ready = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> get(base + "/readyz"));
                 assertEquals(200, ready.statusCode(), ready.body());
-                // The uncommitted third CID is not shown.
+                // The third CID, whose commit the meters have not been told of, is not shown.
                 assertEquals(2, value(scrape.body(), "tether_cids"));
                 assertEquals(1, value(scrape.body(), "tether_connections", "type", "file", "state", "CONNECTING"));
                 assertEquals(1, value(scrape.body(), "tether_connection_state", "connection", "file:///srv/one", "state", "CONNECTING"));
@@ -77,6 +89,15 @@ class ScrapeWithoutLocksTest {
                 release.countDown();
                 holder.join();
             }
+        }
+    }
+
+    private static void awaitRelease(CountDownLatch release) {
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }

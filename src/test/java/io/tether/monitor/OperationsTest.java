@@ -64,8 +64,8 @@ class OperationsTest {
     }
 
     /** Starts a blocked probe of KEY on another caller and returns once it runs. */
-    private CompletableFuture<Operations.Outcome<Void>> blockedProbe(Operations on) throws InterruptedException {
-        CompletableFuture<Operations.Outcome<Void>> probe = CompletableFuture.supplyAsync(
+    private CompletableFuture<CallOutcome<Void>> blockedProbe(Operations on) throws InterruptedException {
+        CompletableFuture<CallOutcome<Void>> probe = CompletableFuture.supplyAsync(
                 () -> on.call(KEY, "probe", ON_TIMEOUT, this::blocked), callers);
         assertTrue(entered.await(30, TimeUnit.SECONDS), "the probe started");
         return probe;
@@ -74,9 +74,9 @@ class OperationsTest {
     @Test
     void aCallOnABusyConnectionFailsAtOnceSayingHowLongTheBusyOneHasRun() throws Exception {
         long before = System.nanoTime();
-        CompletableFuture<Operations.Outcome<Void>> probe = blockedProbe(operations);
+        CompletableFuture<CallOutcome<Void>> probe = blockedProbe(operations);
 
-        Operations.Outcome<Void> busy = operations.call(KEY, "connect", ON_TIMEOUT, () -> null);
+        CallOutcome<Void> busy = operations.call(KEY, "connect", ON_TIMEOUT, () -> null);
         long elapsedSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - before);
 
         assertFalse(busy.worked());
@@ -124,7 +124,7 @@ class OperationsTest {
     @Test
     void aCallThatDoesNotReturnInTimeIsHungAndHoldsItsConnectionUntilItReturns() throws Exception {
         try (Operations quick = new Operations(2, Duration.ofMillis(50), System::nanoTime)) {
-            Operations.Outcome<Void> hung = quick.call(KEY, "probe", ON_TIMEOUT, this::blocked);
+            CallOutcome<Void> hung = quick.call(KEY, "probe", ON_TIMEOUT, this::blocked);
             assertTrue(hung.failure().isHung());
             assertEquals(ON_TIMEOUT, hung.failure().error());
             assertEquals("probe did not return within 0.05 s (target hung or unreachable)", hung.failure().getMessage());
@@ -141,7 +141,7 @@ class OperationsTest {
     void theDurationOfACallIsReadFromTheTicker() {
         AtomicLong ticker = new AtomicLong();
         try (Operations timed = new Operations(1, TIMEOUT, ticker::get)) {
-            Operations.Outcome<String> outcome = timed.call(KEY, "probe", ON_TIMEOUT, () -> {
+            CallOutcome<String> outcome = timed.call(KEY, "probe", ON_TIMEOUT, () -> {
                 ticker.addAndGet(TimeUnit.MILLISECONDS.toNanos(7));
                 return "seen";
             });
@@ -149,7 +149,7 @@ class OperationsTest {
             assertEquals(Duration.ofMillis(7), outcome.ranFor());
             assertEquals(7L, outcome.millis());
 
-            Operations.Outcome<String> failed = timed.call(KEY, "probe", ON_TIMEOUT, () -> {
+            CallOutcome<String> failed = timed.call(KEY, "probe", ON_TIMEOUT, () -> {
                 ticker.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
                 throw new ConnectorException(VdsmError.MountError, "gone");
             });
@@ -170,7 +170,7 @@ class OperationsTest {
     @Test
     void closingEndsTheWaitAndInterruptsTheCall() throws Exception {
         AtomicBoolean interrupted = new AtomicBoolean();
-        CompletableFuture<Operations.Outcome<Void>> probe = CompletableFuture.supplyAsync(
+        CompletableFuture<CallOutcome<Void>> probe = CompletableFuture.supplyAsync(
                 () -> operations.call(KEY, "probe", ON_TIMEOUT, () -> {
                     entered.countDown();
                     try {

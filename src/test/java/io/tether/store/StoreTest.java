@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -61,25 +62,21 @@ class StoreTest {
         int total = RequestLog.REPLIES_KEPT + 2_500;
         try (Store store = Store.open(dir)) {
             for (int first = 1; first <= total; first += 500) {
-                try (Store.Transaction tx = store.begin()) {
-                    for (int i = first; i < first + 500; i++) {
-                        tx.recordReply("r" + i, new Reply.Send("reply " + i));
-                    }
-                    tx.commit();
+                List<Commit.LoggedReply> replies = new ArrayList<>();
+                for (int i = first; i < first + 500; i++) {
+                    replies.add(new Commit.LoggedReply("r" + i, new Reply.Send("reply " + i)));
                 }
+                store.commit(new Commit(List.of(), List.of(), replies));
             }
-            try (Store.Transaction tx = store.begin()) {
-                tx.recordReply("rolled-back", new Reply.Send("never"));
-                // closed without commit
-            }
+            // The second reply's id is longer than the column takes: the commit fails, the first reply's row too.
+            assertThrows(StoreException.class, () -> store.commit(new Commit(List.of(), List.of(), List.of(
+                    new Commit.LoggedReply("rolled-back", new Reply.Send("never")),
+                    new Commit.LoggedReply("x".repeat(2_000), new Reply.Send("never"))))));
             assertRecent(store, total);
         }
         try (Store store = Store.open(dir)) {
             assertRecent(store, total);
-            try (Store.Transaction tx = store.begin()) {
-                tx.recordReply("after-reopening", Reply.NONE);
-                tx.commit();
-            }
+            store.commit(new Commit(List.of(), List.of(), List.of(new Commit.LoggedReply("after-reopening", Reply.NONE))));
             assertEquals(Optional.of(Reply.NONE), store.findReply("after-reopening"));
         }
     }
@@ -113,10 +110,7 @@ class StoreTest {
         try (Store store = Store.open(dir)) {
             assertEquals(List.of(new OutboxEvent(7, body, "CONNECTING", "MANAGED")), store.pendingEvents(0, 10));
             assertEquals(7, store.lastSeq());
-            try (Store.Transaction tx = store.begin()) {
-                tx.appendEvent(8, "{}", "CONNECTED", "STATE");
-                tx.commit();
-            }
+            store.commit(new Commit(List.of(), List.of(new OutboxEvent(8, "{}", "CONNECTED", "STATE")), List.of()));
             assertEquals(new OutboxEvent(8, "{}", "CONNECTED", "STATE"), store.pendingEvents(7, 10).get(0));
         }
         try (Stream<Path> backups = Files.list(files.backups())) {
@@ -126,11 +120,10 @@ class StoreTest {
     }
 
     private static void append(Store store, long... seqs) {
-        try (Store.Transaction tx = store.begin()) {
-            for (long seq : seqs) {
-                tx.appendEvent(seq, "{\"seq\":" + seq + "}", "CONNECTED", "STATE");
-            }
-            tx.commit();
+        List<OutboxEvent> events = new ArrayList<>();
+        for (long seq : seqs) {
+            events.add(new OutboxEvent(seq, "{\"seq\":" + seq + "}", "CONNECTED", "STATE"));
         }
+        store.commit(new Commit(List.of(), events, List.of()));
     }
 }

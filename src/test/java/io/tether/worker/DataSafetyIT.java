@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.amqp.BrokerCredentials;
 import io.tether.broker.EmbeddedBroker;
 import io.tether.connection.ManagedCid;
+import io.tether.store.Commit;
+import io.tether.store.RowChange;
 import io.tether.store.Store;
 import io.tether.testing.Host;
 import io.tether.testing.RawClient;
@@ -118,11 +120,10 @@ class DataSafetyIT {
         Path data = tmp.resolve("data");
         Path db = Files.createDirectories(data.resolve("db"));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-        try (Store store = Store.open(db); Store.Transaction tx = store.begin()) {
-            tx.insertCid(new ManagedCid("sealed-1",
+        try (Store store = Store.open(db)) {
+            store.commit(new Commit(List.of(new RowChange.InsertCid(new ManagedCid("sealed-1",
                     UriParser.parse("iscsi://chapuser%Chap-Secret-1@target.example/iqn.2003-01.org.example:disk1/0?tpgt=1"),
-                    Instant.now()));
-            tx.commit();
+                    Instant.now()))), List.of(), List.of()));
         }
         Path key = db.resolve("credentials.key");
         byte[] original = Files.readAllBytes(key);

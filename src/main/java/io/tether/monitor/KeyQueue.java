@@ -58,7 +58,9 @@ final class KeyQueue implements AutoCloseable {
         }
         if (!taken.contains(key)) {
             ready.add(key);
-            notifyAll();
+            // Every waiter waits for the same thing, and one key needs one of them: waking all
+            // (as many as there are reconcile threads) on each request would cost every request.
+            notify();
         }
     }
 
@@ -84,7 +86,7 @@ final class KeyQueue implements AutoCloseable {
         taken.remove(key);
         if (asked.contains(key) && !closed) {
             ready.add(key);
-            notifyAll();
+            notify();
         }
     }
 

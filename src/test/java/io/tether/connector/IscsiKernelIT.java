@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * iSCSI connected for real: the build's worker in a {@link Guest} logs the guest's open-iscsi
@@ -44,8 +46,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @HostResource("guest")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
 class IscsiKernelIT {
-    private static final Duration WAIT = Duration.ofMinutes(2);
+    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
+    // WAIT only ends a wait that would never end; nothing here is timed against it.
+    private static final Duration WAIT = Duration.ofMinutes(4);
     private static final String TARGET = "sh " + Path.of("src/test/vm/iscsi-target.sh").toAbsolutePath() + " ";
     private static final String IQN = "iqn.2026-12.io.tether.test:disk1";
     private static final String USER = "tether-initiator";

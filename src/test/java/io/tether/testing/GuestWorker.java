@@ -85,10 +85,10 @@ public final class GuestWorker {
     /**
      * A client of the worker, from this machine. Its connection crosses QEMU's user network and a
      * socat in the guest, either of which can reset a connection being opened while the guest is
-     * busy: opened again until it holds, for up to two minutes.
+     * busy: opened again until it holds, for up to four minutes (the guest is emulated).
      */
     public RawClient client() {
-        return await().atMost(Duration.ofMinutes(2)).ignoreExceptions().until(() -> new RawClient(url(), hostId), c -> true);
+        return await().atMost(Duration.ofMinutes(4)).ignoreExceptions().until(() -> new RawClient(url(), hostId), c -> true);
     }
 
     /** The worker's log (every start's, appended). */

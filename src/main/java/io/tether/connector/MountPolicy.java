@@ -199,6 +199,11 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         return new MountPolicy(vfsTypes, common, options, suidDevTypes);
     }
 
+    /** {@code fsType} as a refusal quotes it: a type the host does not know can be long. */
+    private static String shown(String fsType) {
+        return Text.shorten(fsType, 64);
+    }
+
     /** Whether an option called {@code name} may be given when mounting {@code fsType}. */
     public boolean allowsOption(String fsType, String name) {
         return common.contains(name) || byType.getOrDefault(fsType, Set.of()).contains(name);
@@ -217,10 +222,9 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             return;
         }
         String fsType = mount.get().vfsType();
-        String shownType = Text.shorten(fsType, 64);
         if (mount.get().typeRequested() && !vfsTypes.contains(fsType)) {
-            throw new NotAllowed("file system type '" + shownType + "' is not allowed on this host; the host's"
-                    + " operator can allow it with --allow-vfs-type " + shownType);
+            throw new NotAllowed("file system type '" + shown(fsType) + "' is not allowed on this host; the host's"
+                    + " operator can allow it with --allow-vfs-type " + shown(fsType));
         }
         boolean afterSecret = false;
         for (int i = 0; i < uri.options().size(); i++) {
@@ -234,16 +238,16 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             String shown = afterSecret ? which + " (not named: it may be a piece of the secret before it)"
                     : "mount option '" + name + "'";
             if (!allowsOption(fsType, name)) {
-                throw new NotAllowed(shown + " is not allowed for " + shownType + "; the host's operator can allow it with"
-                        + " --allow-mount-option " + shownType + ":" + (afterSecret ? "NAME" : name));
+                throw new NotAllowed(shown + " is not allowed for " + shown(fsType) + "; the host's operator can allow it with"
+                        + " --allow-mount-option " + shown(fsType) + ":" + (afterSecret ? "NAME" : name));
             }
             if (MountCommand.UNDO_NOSUID_NODEV.contains(name) && enforcesNosuidNodev(fsType)) {
                 throw new NotAllowed(shown + " would honour setuid programs or device nodes, and this host mounts "
-                        + shownType + " nosuid,nodev; the host's operator can lift that with --allow-suid-dev " + shownType);
+                        + shown(fsType) + " nosuid,nodev; the host's operator can lift that with --allow-suid-dev " + shown(fsType));
             }
             String value = eq < 0 ? "" : option.substring(eq + 1);
             if (eq >= 0 && MountOption.isSecretName(name) && !MountCommand.takesPrivately(fsType, name)) {
-                throw new NotAllowed(shown + " holds a secret, and mount." + shownType + " would get it on its command line,"
+                throw new NotAllowed(shown + " holds a secret, and mount." + shown(fsType) + " would get it on its command line,"
                         + " which every local user can read; Tether passes a secret only as cifs and smb3 password="
                         + " and ceph secret=, in a file of its own");
             }

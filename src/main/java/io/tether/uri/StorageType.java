@@ -1,7 +1,11 @@
 package io.tether.uri;
 
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The kinds of storage connection a host can hold, named by their URI scheme: the one list of
@@ -15,10 +19,18 @@ public enum StorageType {
     POSIX(new PosixScheme()),
     FILE(new FileScheme());
 
+    // Looked up on every request: a map, so that parsing one URI asks one scheme, not all of them.
+    private static final Map<String, StorageType> BY_SCHEME = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(StorageType::scheme, Function.identity()));
+
     private final Scheme definition;
+    private final String scheme;
+    private final int defaultPort;
 
     StorageType(Scheme definition) {
         this.definition = definition;
+        this.scheme = definition.facts().name();
+        this.defaultPort = definition.facts().defaultPort();
     }
 
     /** Everything particular to this type: its URI, key, connection info, mount and default port. */
@@ -28,16 +40,16 @@ public enum StorageType {
 
     /** The URI scheme, also the {@code type} field of connection info. */
     public String scheme() {
-        return definition.facts().name();
+        return scheme;
     }
 
     /** The port dropped from connection keys when given explicitly; -1 when the type has none. */
     public int defaultPort() {
-        return definition.facts().defaultPort();
+        return defaultPort;
     }
 
     public static Optional<StorageType> ofScheme(String scheme) {
-        return Arrays.stream(values()).filter(t -> t.scheme().equalsIgnoreCase(scheme)).findFirst();
+        return scheme == null ? Optional.empty() : Optional.ofNullable(BY_SCHEME.get(scheme.toLowerCase(Locale.ROOT)));
     }
 
     /**

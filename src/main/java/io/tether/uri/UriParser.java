@@ -35,6 +35,9 @@ public final class UriParser {
     static final Pattern HOST = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** The longest URI accepted, in characters (also the schemas' maxLength of {@code uri}). */
     public static final int MAX_URI = 4096;
+    /** The schemes an error message offers. */
+    private static final String SCHEMES = Arrays.stream(StorageType.values()).map(StorageType::scheme)
+            .collect(Collectors.joining(", "));
     /** How much of a host or parameter name an error message quotes. */
     private static final int QUOTED = 64;
 
@@ -129,14 +132,13 @@ public final class UriParser {
         if (raw.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
             throw new InvalidUriException("uri contains spaces or control characters; percent-encode them");
         }
-        String schemes = Arrays.stream(StorageType.values()).map(StorageType::scheme).collect(Collectors.joining(", "));
         int schemeEnd = raw.indexOf("://");
         if (schemeEnd <= 0) {
-            throw new InvalidUriException("uri must look like scheme://...; schemes: " + schemes);
+            throw new InvalidUriException("uri must look like scheme://...; schemes: " + SCHEMES);
         }
         String scheme = raw.substring(0, schemeEnd);
         StorageType type = StorageType.ofScheme(scheme).orElseThrow(() -> new InvalidUriException(
-                "scheme " + quote(scheme) + " is not supported; use one of " + schemes));
+                "scheme " + quote(scheme) + " is not supported; use one of " + SCHEMES));
         String rest = raw.substring(schemeEnd + 3);
         if (rest.indexOf('#') >= 0) {
             throw new InvalidUriException("uri must not have a #fragment");
@@ -202,16 +204,16 @@ public final class UriParser {
      * RFC 5952 writes it ({@link IpLiteral}); an error naming {@code what} when it is neither.
      */
     static String host(String raw, String what) throws InvalidUriException {
-        String quoted = what + " " + quote(raw);
+        // Quoted only where it can be needed: this runs for every line of the mount table a probe reads.
         if (raw.startsWith("[") && raw.endsWith("]")) {
-            return "[" + IpLiteral.ipv6(raw.substring(1, raw.length() - 1), quoted) + "]";
+            return "[" + IpLiteral.ipv6(raw.substring(1, raw.length() - 1), what + " " + quote(raw)) + "]";
         }
         String host = raw.toLowerCase(Locale.ROOT);
         if (!HOST.matcher(host).matches()) {
-            throw new InvalidUriException(quoted + " is not a valid host name or address");
+            throw new InvalidUriException(what + " " + quote(raw) + " is not a valid host name or address");
         }
         if (IpLiteral.endsInNumber(host)) {
-            IpLiteral.checkIpv4(host, quoted);
+            IpLiteral.checkIpv4(host, what + " " + quote(raw));
         }
         return host;
     }

@@ -72,7 +72,6 @@ public final class RequestCodec {
             return new Request.Part.Answered(invalid.id(), false, "(invalid)", invalid.error());
         }
         JsonRpc.MethodCall call = (JsonRpc.MethodCall) entry;
-        String method = Text.shorten(call.method());
         try {
             ObjectNode params = checkParams(call);
             return switch (call.method()) {
@@ -82,12 +81,14 @@ public final class RequestCodec {
                 case "getStorageServerList" -> toRun(call, new Action.GetList(text(params, "connectionIdPrefix"),
                         text(params, "after"), params.path("limit").asInt(Action.GetList.MAX_LIMIT)));
                 // The key is not state: answered here, without the worker's lock.
-                case "getSealingKey" -> new Request.Part.Answered(call.id(), call.isNotification(), method,
+                case "getSealingKey" -> new Request.Part.Answered(call.id(), call.isNotification(), call.method(),
                         new Results.PublicSealingKey(sealingKey.publicJwk()));
-                default -> throw new IllegalStateException("a method in Request.METHODS without a case: " + method);
+                default -> throw new IllegalStateException("a method in Request.METHODS without a case: "
+                        + call.method());
             };
         } catch (RpcError e) {
-            return new Request.Part.Answered(call.id(), call.isNotification(), method, e);
+            // A method the host does not know is a caller's text: shortened before a log line shows it.
+            return new Request.Part.Answered(call.id(), call.isNotification(), Text.shorten(call.method()), e);
         }
     }
 

@@ -89,6 +89,15 @@ final class ProbeSchedule implements Schedule {
         }
     }
 
+    /** How many jobs Quartz holds: one for each planned key, none left by a plan that fired or was cancelled. */
+    int jobs() {
+        try {
+            return quartz.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)).size();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static TriggerKey triggerKey(ConnectionKey key) {
         return TriggerKey.triggerKey(key.value(), GROUP);
     }

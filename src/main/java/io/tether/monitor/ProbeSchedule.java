@@ -28,10 +28,10 @@ import org.quartz.impl.matchers.GroupMatcher;
  * <p>Each key has its own job as well as its own trigger, a job that goes with its trigger.
  * Quartz's RAMJobStore keeps a list of triggers per job: removing a trigger (when it has fired,
  * or is cancelled) copies every trigger of its job to see whether the job is left without one,
- * and replacing a trigger searches that list. With one job for every key, a plan cost as much as
- * there were keys, and probing them all every interval grew with their square. With a job per
- * key each list holds one trigger; what is left is hash maps and the store's set of triggers
- * sorted by fire time, so a plan costs O(log n).
+ * and replacing a trigger searches that list. Were all keys to share one job, each plan would
+ * cost as much as there are keys, and probing them all every interval would grow with their
+ * square. With a job per key each list holds one trigger; what is left is hash maps and the
+ * store's set of triggers sorted by fire time, so a plan costs O(log n).
  */
 final class ProbeSchedule implements Schedule {
     private static final String FIRE = "fire";
@@ -111,7 +111,7 @@ final class ProbeSchedule implements Schedule {
         }
     }
 
-    /** The one job: hand the trigger's key to the reconciler. */
+    /** What every key's job does: hand its key to the reconciler. */
     public static final class FireJob implements Job {
         @Override
         @SuppressWarnings("unchecked")

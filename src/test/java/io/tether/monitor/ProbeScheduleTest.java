@@ -10,8 +10,10 @@ import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,8 +22,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The worker's schedule on real Quartz: a requeued key fires once its delay has passed and is
  * handed to the consumer; a new plan for a key replaces the old one; a cancelled plan never fires;
- * planned() counts keys, not requeues; a closed schedule takes no plans. Each test waits for
- * outcomes with a deadline of seconds; a plan that must not fire is shown by a later plan that did.
+ * planned() counts keys, not requeues; a plan that fired or was cancelled leaves no Quartz job
+ * behind; thousands of keys each fire once; a closed schedule takes no plans. Quartz reads the
+ * system clock, so the delays here are real and short, and each test waits for outcomes with a
+ * deadline of seconds; a plan that must not fire is shown by a later plan that did. How plans move
+ * with time is tested on a manual clock with the reconciler (ReconcilerTest's ManualSchedule).
  */
 class ProbeScheduleTest {
     private static final ConnectionKey A = new ConnectionKey("nfs://server-a/export");
@@ -31,6 +36,8 @@ class ProbeScheduleTest {
 
     private final List<ConnectionKey> fired = new CopyOnWriteArrayList<>();
     private final Map<ConnectionKey, Long> firstFiredAt = new ConcurrentHashMap<>();
+    // What a test does inside a firing, on Quartz's thread, as a reconcile would plan its key.
+    private volatile Consumer<ConnectionKey> onFire = key -> { };
     private ProbeSchedule schedule;
 
     @BeforeEach
@@ -38,6 +45,7 @@ class ProbeScheduleTest {
         schedule = new ProbeSchedule(key -> {
             firstFiredAt.putIfAbsent(key, System.currentTimeMillis());
             fired.add(key);
+            onFire.accept(key);
         });
     }
 
@@ -79,6 +87,52 @@ class ProbeScheduleTest {
     }
 
     @Test
+    void aLaterPlanReplacesAnEarlierOne() {
+        schedule.requeue(A, Duration.ofMillis(200));
+        schedule.requeue(A, LONG);
+        schedule.requeue(B, Duration.ofMillis(1000));
+
+        within().until(() -> fired.contains(B));
+        assertFalse(fired.contains(A), "the replaced plan, due before B, never fired");
+        assertEquals(1, schedule.planned(), "A still waits for its later plan");
+        assertEquals(1, schedule.jobs());
+    }
+
+    @Test
+    void aKeyPlannedAgainWhileItFiresFiresAgain() {
+        onFire = key -> {
+            if (times(key) < 3) {
+                schedule.requeue(key, Duration.ofMillis(50));
+            }
+        };
+        schedule.requeue(A, Duration.ofMillis(50));
+
+        within().until(() -> times(A) == 3);
+        within().until(() -> schedule.planned() == 0);
+        assertEquals(0, schedule.jobs(), "the last firing took its job with it");
+    }
+
+    @Test
+    void thousandsOfKeysEachFireOnceAndLeaveNoJobBehind() {
+        int keys = 5_000;
+        for (int i = 0; i < keys; i++) {
+            schedule.requeue(new ConnectionKey("nfs://server-" + i + "/export"), LONG);
+        }
+        assertEquals(keys, schedule.planned());
+        assertEquals(keys, schedule.jobs(), "a job per key");
+
+        for (int i = 0; i < keys; i++) {
+            schedule.requeue(new ConnectionKey("nfs://server-" + i + "/export"), Duration.ofMillis(i % 500));
+        }
+
+        within().until(() -> fired.size() >= keys);
+        within().until(() -> schedule.planned() == 0);
+        assertEquals(keys, Set.copyOf(fired).size(), "each key once");
+        assertEquals(keys, fired.size());
+        assertEquals(0, schedule.jobs());
+    }
+
+    @Test
     void aKeyCanBePlannedAgainAfterItFired() {
         schedule.requeue(A, Duration.ofMillis(50));
         within().until(() -> times(A) == 1);
@@ -93,6 +147,7 @@ class ProbeScheduleTest {
         schedule.requeue(A, Duration.ofMillis(300));
         schedule.cancel(A);
         assertEquals(0, schedule.planned());
+        assertEquals(0, schedule.jobs(), "its job went with its trigger");
         schedule.requeue(B, Duration.ofMillis(1000));
 
         within().until(() -> fired.contains(B));

@@ -616,7 +616,10 @@
         const wasStale = staleSince() !== null;
         broker = update.broker;
         showBanner();
-        if (wasStale !== (staleSince() !== null)) repaintAll();
+        if (wasStale !== (staleSince() !== null)) {
+          repaintAll();
+          if (selected) showDetail();
+        }
         break;
       }
       case 'host':

@@ -194,6 +194,7 @@ class ConsolePageIT {
         state.onBrokerDown("lost the broker: connection reset");
         eventually().until(() -> banner().startsWith("failing: Broker unreachable since "));
         eventually().until(() -> cell("hv01", NFS).getAttribute("class").contains("stale"));
+        eventually().until(() -> displayed("detail-stale") && text("detail-stale").matches("Last known at \\d\\d:\\d\\d:\\d\\d UTC\\."));
         assertTrue(titleOf(cell("hv01", NFS)).matches("(?s)last known at \\d\\d:\\d\\d:\\d\\d UTC\n.*"), titleOf(cell("hv01", NFS)));
         browser.driver().navigate().refresh();
         eventually().until(() -> cell("hv01", NFS).getAttribute("class").contains("stale"));

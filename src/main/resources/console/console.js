@@ -85,7 +85,7 @@
     }
   }
 
-  /** When what is shown is not the fleet as it was known: the stream or the broker is down. */
+  /** Since when (ms) what is shown may be out of date, the stream or the broker being down; null while both are up. */
   function staleSince() {
     if (stream === 'down') return lastHeard;
     if (!broker.up && !broker.connecting) return broker.since ? Date.parse(broker.since) : lastHeard;

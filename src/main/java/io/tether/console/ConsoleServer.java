@@ -21,7 +21,8 @@ import org.eclipse.jetty.server.Request;
  * <ul>
  *   <li>{@code GET /}: the page ({@code src/main/resources/console/}: plain HTML, CSS and
  *       JavaScript, nothing from elsewhere, as hosts are often offline);
- *   <li>{@code GET /api/stream}: Server-Sent Events, first {@code fleet} (everything) then
+ *   <li>{@code GET /api/stream}: Server-Sent Events, first {@code fleet} (everything, with the
+ *       last events kept: {@link EventHistory}) then
  *       {@code update} (arrays of changes), each page on a queue and a thread of its own
  *       ({@link Broadcaster}: a page that falls behind is closed, and starts over);
  *   <li>{@code GET /api/fleet}: the same state as JSON, for scripts;

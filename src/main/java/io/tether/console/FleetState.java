@@ -69,7 +69,10 @@ public final class FleetState {
     private final Consumer<ObjectNode> updates;
     private final Clock clock;
     private final TreeMap<String, Host> hosts = new TreeMap<>();
+    private final EventHistory history = new EventHistory();
     private boolean brokerUp;
+    /** True until the broker is first reached or first fails: the page says "connecting", not "unreachable". */
+    private boolean brokerConnecting = true;
     private String brokerProblem = "connecting to the broker";
     private String brokerSince;
 
@@ -180,7 +183,7 @@ public final class FleetState {
         for (HostModel.Applied applied : model.drain()) {
             applied.others().forEach(other -> updates.accept(model.connectionUpdate(other)));
             ObjectNode update = model.connectionUpdate(applied.event().connectionKey());
-            update.set("event", HostModel.summary(applied.event()));
+            update.set("event", logged(applied.event()));
             updates.accept(update);
         }
         model.drainLate().forEach(late -> updates.accept(logLine(model, late)));
@@ -241,6 +244,7 @@ public final class FleetState {
      */
     public synchronized List<String> onBrokerUp() {
         brokerUp = true;
+        brokerConnecting = false;
         brokerProblem = null;
         brokerSince = clock.instant().toString();
         hosts.values().forEach(host -> host.view().holdUntilList());
@@ -250,13 +254,14 @@ public final class FleetState {
 
     /** The broker cannot be reached or was lost; what is shown stays, under a banner. */
     public synchronized void onBrokerDown(String why) {
-        if (!brokerUp && why.equals(brokerProblem)) {
+        if (!brokerUp && !brokerConnecting && why.equals(brokerProblem)) {
             return;
         }
         if (brokerUp || brokerProblem == null) {
             brokerSince = clock.instant().toString();
         }
         brokerUp = false;
+        brokerConnecting = false;
         brokerProblem = why;
         updates.accept(broker());
     }
@@ -269,12 +274,16 @@ public final class FleetState {
         join.accept(snapshot());
     }
 
-    /** The whole fleet: {@code {"type":"fleet","broker":{...},"hosts":{HOST:{...}}}}. */
+    /**
+     * The whole fleet: {@code {"type":"fleet","broker":{...},"hosts":{HOST:{...}},"events":[...]}},
+     * with the last {@link EventHistory#SIZE} events newest first.
+     */
     public synchronized ObjectNode snapshot() {
         ObjectNode fleet = JSON.objectNode().put("type", "fleet");
         fleet.set("broker", broker().get("broker"));
         ObjectNode all = fleet.putObject("hosts");
         hosts.values().forEach(h -> all.set(h.id(), h.model().node()));
+        fleet.set("events", history.json());
         return fleet;
     }
 
@@ -310,6 +319,7 @@ public final class FleetState {
     private ObjectNode broker() {
         ObjectNode update = JSON.objectNode().put("type", "broker");
         ObjectNode broker = update.putObject("broker").put("up", brokerUp).put("since", brokerSince);
+        broker.put("connecting", brokerConnecting);
         broker.put("problem", brokerProblem);
         return update;
     }
@@ -321,9 +331,16 @@ public final class FleetState {
     }
 
     /** An event for the page's log (and the detail of its connection): its row was sent whole, or did not change. */
-    private static ObjectNode logLine(HostModel host, StatusEvent event) {
+    private ObjectNode logLine(HostModel host, StatusEvent event) {
         ObjectNode update = JSON.objectNode().put("type", "log").put("host", host.id);
-        update.set("event", HostModel.summary(event));
+        update.set("event", logged(event));
         return update;
+    }
+
+    /** {@code event} as the page's log shows it, kept for the pages that open later. */
+    private ObjectNode logged(StatusEvent event) {
+        ObjectNode summary = HostModel.summary(event);
+        history.add(summary);
+        return summary;
     }
 }

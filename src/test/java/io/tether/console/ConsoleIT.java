@@ -145,6 +145,9 @@ class ConsoleIT {
         // The target taken away: the cell turns DISCONNECTED with the error in the detail, no reload.
         Path away = Files.move(target, tmp.resolve("target-away"));
         eventually(WAIT).until(() -> "DISCONNECTED".equals(cellState(browser, "h1", targetKey)));
+        // Red, as the legend says, though the worker sends it with health DEGRADED [NOT_CONNECTED].
+        eventually(WAIT).until(() -> "rgb(198, 40, 40)".equals(browser.js("return getComputedStyle(arguments[0]).backgroundColor;",
+                browser.js(FIND_CELL, "h1", targetKey))));
         click(browser, "h1", targetKey);
         eventually(WAIT).until(() -> page.findElement(By.id("detail-error")).getText()
                 .startsWith("453 StorageServerValidationError: directory " + target + " does not exist"));
@@ -165,6 +168,12 @@ class ConsoleIT {
         page.findElement(By.id("filter")).clear();
         page.findElement(By.id("filter")).sendKeys("other");
         eventually(WAIT).until(() -> page.findElements(By.cssSelector("#matrix thead th.key")).size() == 1);
+        // A CID: the row and the column of its connection.
+        page.findElement(By.id("filter")).clear();
+        page.findElement(By.id("filter")).sendKeys("flow2-data");
+        eventually(WAIT).until(() -> page.findElements(By.cssSelector("#matrix tbody tr")).size() == 1
+                && "h2".equals(page.findElement(By.cssSelector("#matrix tbody tr")).getAttribute("data-host"))
+                && page.findElements(By.cssSelector("#matrix thead th.key")).size() == 1);
         page.findElement(By.id("filter")).clear();
         browser.js("document.getElementById('filter').dispatchEvent(new Event('input'));");
         eventually(WAIT).until(() -> page.findElements(By.cssSelector("#matrix tbody tr")).size() == 3);
@@ -191,9 +200,12 @@ class ConsoleIT {
         eventually(WAIT).until(() -> page.findElement(By.id("banner")).isDisplayed()
                 && page.findElement(By.id("banner")).getText().startsWith("Broker unreachable"));
         assertEquals("CONNECTED", cellState(browser, "h1", targetKey), "the last known state stays");
+        eventually(WAIT).until(() -> ((WebElement) browser.js(FIND_CELL, "h1", targetKey)).getAttribute("class").contains("stale"));
+        assertFalse(page.findElements(By.cssSelector("#events li")).isEmpty(), "the events before the outage stay");
         browser.screenshot(Path.of("target", "console-broker-down.png"));
         broker.start();
         eventually(Duration.ofSeconds(120)).until(() -> !page.findElement(By.id("banner")).isDisplayed());
+        eventually(WAIT).until(() -> !((WebElement) browser.js(FIND_CELL, "h1", targetKey)).getAttribute("class").contains("stale"));
         try (TetherClient engine = TetherClient.connect(broker.url(), "engine", password)) {
             engine.manage("h2", "flow2-more", "file://" + other, Duration.ofSeconds(120));
         }

@@ -101,6 +101,7 @@ class ConsoleServerTest {
                 JsonNode first = JsonRpc.MAPPER.readTree(data.substring("data: ".length()));
                 assertEquals("fleet", first.path("type").asText());
                 assertTrue(first.at("/hosts/h2").isObject());
+                assertTrue(first.path("events").isArray(), "the last events come with the fleet: " + first);
             }
         }
     }

@@ -408,4 +408,41 @@ class FleetStateTest {
         assertTrue(connection("h1", "file:///gone").isMissingNode());
         assertFalse(state.needsSnapshot("h1"));
     }
+
+    @Test
+    void aPageThatJoinsGetsTheLastEventsNewestFirstAlsoWhileTheBrokerIsAway() {
+        String k = "file:///a";
+        state.onList("h1", list(0, "c1", k, "CONNECTING"));
+        for (long seq = 1; seq <= EventHistory.SIZE + 5; seq++) {
+            state.onEvent("h1", event("h1", seq, k, "STATE", seq % 2 == 0 ? "CONNECTED" : "DISCONNECTED", 1));
+        }
+        // A late event (a list overtook it) is logged too.
+        state.onList("h1", list(EventHistory.SIZE + 7, "c1", k, "CONNECTED"));
+        state.onEvent("h1", event("h1", EventHistory.SIZE + 6, k, "STATE", "CONNECTED", 1));
+        state.onBrokerDown("lost the broker");
+
+        List<ObjectNode> joined = new ArrayList<>();
+        state.join(joined::add);
+        JsonNode events = joined.get(0).path("events");
+        assertEquals(EventHistory.SIZE, events.size(), "as many as the page's log shows");
+        assertEquals(EventHistory.SIZE + 6, events.get(0).path("seq").asLong(), "newest first");
+        assertEquals(EventHistory.SIZE + 5, events.get(1).path("seq").asLong());
+        assertEquals(7, events.get(EventHistory.SIZE - 1).path("seq").asLong(), "the oldest went");
+        assertEquals("h1", events.get(0).path("hostId").asText());
+        assertEquals(k, events.get(0).path("connectionKey").asText());
+    }
+
+    @Test
+    void theBrokerIsConnectingUntilReachedOrFailed() {
+        JsonNode broker = state.snapshot().path("broker");
+        assertTrue(broker.path("connecting").asBoolean(), broker.toString());
+        assertFalse(broker.path("up").asBoolean());
+        state.onBrokerDown("connection refused");
+        broker = state.snapshot().path("broker");
+        assertFalse(broker.path("connecting").asBoolean(), "a failure is a failure: " + broker);
+        assertEquals("connection refused", broker.path("problem").asText());
+        state.onBrokerUp();
+        assertFalse(state.snapshot().at("/broker/connecting").asBoolean());
+        assertTrue(state.snapshot().at("/broker/up").asBoolean());
+    }
 }

@@ -112,6 +112,11 @@ public final class StorageService implements ConnectionTable {
                     log.info("key={} still to be disconnected: its last CID was unmanaged before the worker stopped", pending.key());
                 }
             }
+            store.lastSeen().forEach((key, seen) -> {
+                if (keys.contains(key)) {
+                    registry.connection(key).lastSeen(seen);
+                }
+            });
             for (StoredCids.UnreadableRow row : stored.unreadable()) {
                 strand(new StrandedCid(row.cid(), row.connectionKey(), row.managedAt(), new LastError(
                         ErrorCode.UNSUPPORTED_URI.code(), ErrorCode.UNSUPPORTED_URI.name(), "the stored URI is refused by"
@@ -212,7 +217,9 @@ public final class StorageService implements ConnectionTable {
             return Recorded.NOTHING;
         }
         StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key)) : List.of();
+        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key))
+                : change == HostConnection.Effect.STATE ? List.of(new RowChange.RecordState(key, connection.state(), connection.since()))
+                : List.of();
         long seq;
         try {
             seq = journal.commitObserved(connection, change == HostConnection.Effect.NONE ? null : kind, rows);

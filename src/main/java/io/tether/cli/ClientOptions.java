@@ -18,6 +18,7 @@ import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,21 +125,25 @@ final class ClientOptions {
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
         }
         Path publicKey = dataDir.resolve(Worker.SEALING_PUBLIC_FILE);
-        if (local && host != null) {
-            try {
-                byte[] jwk = TrustedPaths.read(publicKey, Owner.ROOT_OR_SELF, "sealing key");
-                client.pinSealingKey(host, Sealer.fromJwk(JsonRpc.MAPPER.readValue(jwk, MAP)));
-            } catch (NoSuchFileException e) {
-                // An older worker, or one that never started: the key comes from the host, as for a remote one.
-            } catch (UntrustedPathException e) {
-                client.close();
-                throw untrusted(e);
-            } catch (IOException | IllegalArgumentException e) {
-                client.close();
-                throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());
-            }
+        // Without the file (an older worker, or one that never started) the key comes from the
+        // host, as for a remote one. The file is read only when a URI is sealed: only a manage
+        // with a secret needs the key, and reading it loads the JOSE library.
+        if (local && host != null && Files.exists(publicKey)) {
+            client.pinSealingKey(host, () -> localSealingKey(publicKey));
         }
         return client;
+    }
+
+    /** The sealing key of the worker on this machine, from {@code publicKey} in its data dir. */
+    private Sealer localSealingKey(Path publicKey) {
+        try {
+            byte[] jwk = TrustedPaths.read(publicKey, Owner.ROOT_OR_SELF, "sealing key");
+            return Sealer.fromJwk(JsonRpc.MAPPER.readValue(jwk, MAP));
+        } catch (UntrustedPathException e) {
+            throw untrusted(e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());
+        }
     }
 
     /**

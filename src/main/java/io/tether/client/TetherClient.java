@@ -158,6 +158,15 @@ public final class TetherClient implements AutoCloseable {
         keys.pin(hostId, sealer);
     }
 
+    /**
+     * Like {@link #pinSealingKey(String, Sealer)}, with the key read from {@code source} the first
+     * time a URI is sealed for {@code hostId}: a client that seals rarely does not pay for reading
+     * a key on every connection. What {@code source} throws, {@link #manage} throws.
+     */
+    public void pinSealingKey(String hostId, Supplier<Sealer> source) {
+        keys.pin(hostId, source);
+    }
+
     /** {@code unmanageStorageServer} of one CID. */
     public Results.Unmanaged unmanage(String hostId, String cid, Duration timeout)
             throws JMSException, RpcException, TimeoutException, InterruptedException {

@@ -2,12 +2,13 @@ package io.tether.cli;
 
 import io.tether.broker.EmbeddedBroker;
 import io.tether.files.UntrustedPathException;
+import io.tether.metrics.BuildInfo;
 import io.tether.worker.Worker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** {@code java -jar tether.jar <command>}: the worker and the engine-side commands. */
-@Command(name = "tether", mixinStandardHelpOptions = true, version = "tether 0.1.0",
+@Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Tether: managed storage connections for virtualization hosts.",
         subcommands = {WorkerCommand.class, ManageCommand.class, UnmanageCommand.class, ListCommand.class,
                 WatchCommand.class, AwaitCommand.class, ConsoleCommand.class, DataCommand.class})
@@ -17,6 +18,14 @@ public final class Main {
      * uses for a timeout: a script must be able to tell them apart.
      */
     static final int USAGE = 64;
+
+    /** {@code tether -V}: the version and revision the build stamped into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.current().toString()};
+        }
+    }
 
     public static void main(String[] args) {
         LibraryLogging.forCommand(args);

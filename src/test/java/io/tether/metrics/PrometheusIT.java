@@ -2,6 +2,7 @@ package io.tether.metrics;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,9 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  * A real Prometheus server scrapes a real worker every second with the alert rules of
  * docs/prometheus loaded (their {@code for:} shortened to seconds): a {@code file://} target taken
  * away shows as DISCONNECTED in Prometheus and its TetherConnectionDown alert fires, naming the host
- * and the connection; the target back, the state is CONNECTED and the alert resolves.
+ * and the connection, and every panel of the Grafana dashboard shows data; the target back, the
+ * state is CONNECTED and the alert resolves.
  */
 class PrometheusIT {
+    static final Path DASHBOARD = Path.of("docs/prometheus/tether-dashboard.json");
     @TempDir
     Path tmp;
     private Process prometheus;
@@ -69,12 +72,34 @@ class PrometheusIT {
             List<JsonNode> hosts = query(prometheusUrl, "(tether_connection_state{connection=\"" + key
                     + "\", state=\"DISCONNECTED\"} == 1) * on (instance) group_left (host) tether_worker_info");
             assertEquals(List.of("prom-h1"), hosts.stream().map(h -> h.at("/metric/host").asText()).toList());
+            // While one connection is down and the other up, every panel of the Grafana dashboard has data.
+            everyDashboardPanelHasData(prometheusUrl, "prom-h1");
 
             Files.move(away, storage);
             awaitQuery(prometheusUrl, "tether_connection_state{connection=\"" + key + "\",state=\"CONNECTED\"} == 1");
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                     .until(() -> connectionDownAlert(prometheusUrl, key) == null);
             assertTrue(query(prometheusUrl, "ALERTS{alertname=\"TetherConnectionDown\"}").isEmpty(), "the alert resolved");
+        }
+    }
+
+    /**
+     * Runs each query of each panel of docs/prometheus/tether-dashboard.json, with the dashboard's
+     * variables as Grafana fills them in ({@code $host} the worker's host id, {@code $__rate_interval}
+     * a window of several scrapes), until it returns data.
+     */
+    private static void everyDashboardPanelHasData(String prometheusUrl, String host) throws Exception {
+        JsonNode dashboard = JsonRpc.MAPPER.readTree(Files.readString(DASHBOARD));
+        assertTrue(dashboard.get("panels").size() >= 10, "a dashboard of the worker's metrics");
+        for (JsonNode panel : dashboard.get("panels")) {
+            assertEquals("${datasource}", panel.at("/datasource/uid").asText(), panel.get("title").asText());
+            for (JsonNode target : panel.get("targets")) {
+                String promql = target.get("expr").asText().replace("$__rate_interval", "30s").replace("$host", host);
+                List<JsonNode> result = await("panel " + panel.get("title").asText() + ": " + promql)
+                        .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> query(prometheusUrl, promql), r -> !r.isEmpty());
+                assertFalse(result.isEmpty());
+            }
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The worker's Prometheus metrics (docs/operations.md, "What to watch") in a registry of its own:
+ * The worker's Prometheus metrics (docs/metrics.md) in a registry of its own:
  * the meters the worker's parts record into ({@link Meters}), gauges read from what they last told
  * it, and the JVM's and process's standard metrics.
  *

@@ -129,14 +129,14 @@ class MetricsEndpointIT {
 
     /**
      * /metrics in both formats, with every metric name the alert rules, the dashboard and
-     * docs/operations.md use;
+     * docs/metrics.md use;
      * /livez and /readyz as JSON; 404 for any other path and 405 for any other method.
      */
     @Test
     void servesItsThreePathsToGetOnly() throws Exception {
         Set<String> used = new TreeSet<>();
         Matcher names = Pattern.compile("\\b(tether_[a-z_]+)").matcher(Files.readString(Path.of("docs/prometheus/tether-rules.yml"))
-                + Files.readString(Path.of("docs/operations.md")) + Files.readString(PrometheusIT.DASHBOARD));
+                + Files.readString(Path.of("docs/metrics.md")) + Files.readString(PrometheusIT.DASHBOARD));
         while (names.find()) {
             used.add(names.group(1));
         }

@@ -68,7 +68,7 @@ class PrometheusIT {
             assertEquals("prom-h1", alert.at("/labels/host").asText());
             assertEquals("critical", alert.at("/labels/severity").asText());
             assertEquals("Host prom-h1 cannot reach storage " + key, alert.at("/annotations/summary").asText());
-            // The query docs/operations.md gives for "which hosts cannot reach storage X".
+            // The query docs/metrics.md gives for "which hosts cannot reach storage X".
             List<JsonNode> hosts = query(prometheusUrl, "(tether_connection_state{connection=\"" + key
                     + "\", state=\"DISCONNECTED\"} == 1) * on (instance) group_left (host) tether_worker_info");
             assertEquals(List.of("prom-h1"), hosts.stream().map(h -> h.at("/metric/host").asText()).toList());

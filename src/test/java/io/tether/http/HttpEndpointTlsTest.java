@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.tether.health.HealthChecks;
 import io.tether.metrics.TetherMetrics;
+import io.tether.testing.SelfSignedTls;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
@@ -38,31 +36,11 @@ class HttpEndpointTlsTest {
 
     @TempDir
     Path dir;
-    private Path cert;
-    private Path key;
-    private KeyStore trust;
+    private SelfSignedTls tls;
 
     @BeforeEach
     void makeACertificateAndKey() throws Exception {
-        Path p12 = dir.resolve("made.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", "metrics", "-dname", "CN=localhost",
-                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", p12.toString(), "-storepass", "made-here")
-                .redirectErrorStream(true).start();
-        String said = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, keytool.waitFor(), said);
-        KeyStore made = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            made.load(in, "made-here".toCharArray());
-        }
-        Certificate certificate = made.getCertificate("metrics");
-        cert = Files.writeString(dir.resolve("metrics.crt"), pem("CERTIFICATE", certificate.getEncoded()));
-        key = Files.writeString(dir.resolve("metrics.key"),
-                pem("PRIVATE KEY", made.getKey("metrics", "made-here".toCharArray()).getEncoded()));
-        trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("metrics", certificate);
+        tls = SelfSignedTls.make(dir);
     }
 
     @Test
@@ -105,15 +83,15 @@ class HttpEndpointTlsTest {
 
     @Test
     void aKeyThatIsNotPkcs8SaysHowToConvertIt() throws Exception {
-        Files.writeString(key, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+        Files.writeString(tls.key(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
         IOException e = assertThrows(IOException.class, () -> HttpEndpoint.start(new HttpAddress("127.0.0.1", 0),
-                new WebConfig(cert, key, Map.of()), new TetherMetrics("tls", () -> HealthChecks.ALWAYS), HealthChecks.ALWAYS).close());
+                new WebConfig(tls.cert(), tls.key(), Map.of()), new TetherMetrics("tls", () -> HealthChecks.ALWAYS), HealthChecks.ALWAYS).close());
         assertTrue(e.getMessage().contains("openssl pkcs8 -topk8 -nocrypt"), e.getMessage());
     }
 
     private SSLContext trusting() throws Exception {
         TrustManagerFactory trusted = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trusted.init(trust);
+        trusted.init(tls.trust());
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, trusted.getTrustManagers(), null);
         return context;
@@ -126,10 +104,5 @@ class HttpEndpointTlsTest {
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
         return request.build();
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 }

@@ -87,7 +87,7 @@ public record WebConfig(Path certFile, Path keyFile, Map<String, String> users) 
             if (!auth.isObject()) {
                 throw new IllegalArgumentException("basic_auth_users is a map of user name to bcrypt hash");
             }
-            auth.fields().forEachRemaining(user -> users.put(user.getKey(), user.getValue().asText()));
+            auth.properties().forEach(user -> users.put(user.getKey(), user.getValue().asText()));
         }
         return new WebConfig(cert, key, users);
     }

@@ -2,6 +2,7 @@ package io.tether.cli;
 
 import io.tether.broker.EmbeddedBroker;
 import io.tether.files.UntrustedPathException;
+import io.tether.metrics.BuildInfo;
 import io.tether.worker.Worker;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** {@code java -jar tether.jar <command>}: the worker and the engine-side commands. */
-@Command(name = "tether", mixinStandardHelpOptions = true, version = "tether 0.1.0",
+@Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Tether: managed storage connections for virtualization hosts.")
 public final class Main {
     /** Every command by name, in the order {@code tether --help} lists them. */
@@ -20,6 +21,14 @@ public final class Main {
      * uses for a timeout: a script must be able to tell them apart.
      */
     static final int USAGE = 64;
+
+    /** {@code tether -V}: the version and revision the build stamped into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.current().toString()};
+        }
+    }
 
     public static void main(String[] args) {
         LibraryLogging.forCommand(args);

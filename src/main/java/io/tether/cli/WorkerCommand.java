@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -140,7 +141,8 @@ public final class WorkerCommand implements Callable<Integer> {
         if (spec.defaultValueProvider() instanceof ConfigLayers layers) {
             layers.apply(spec);
             if (printConfig) {
-                layers.print(spec, spec.commandLine().getOut());
+                layers.print(spec, spec.commandLine().getOut(), Map.of("host-id", Addresses.sanitise(localHostName()),
+                        "mount-root", dataDir.resolve("mnt").toString()));
                 return 0;
             }
         }

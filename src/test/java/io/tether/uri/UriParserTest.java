@@ -460,4 +460,12 @@ class UriParserTest {
         assertEquals(Optional.empty(), UriParser.canonicalHost("filer 01"));
         assertEquals(Optional.empty(), UriParser.canonicalHost("010.0.0.1"));
     }
+
+    @Test
+    void aFileSystemTypeInCapitalsSaysTheCaseMatters() {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse("posix:///p?vfsType=TMPFS"));
+        assertTrue(e.getMessage().contains("lower case") && e.getMessage().contains("vfsType=tmpfs"), e.getMessage());
+        e = assertThrows(InvalidUriException.class, () -> UriParser.parse("posix:///p?vfsType=-x"));
+        assertTrue(e.getMessage().startsWith("posix uri needs vfsType=T"), e.getMessage());
+    }
 }

@@ -33,6 +33,8 @@ public final class HostConnection {
     private Health health = Health.notConnected();
     /** What the host chose that the URI leaves open (e.g. the NFS version), shown in connectionInfo. */
     private Map<String, Object> observedInfo = Map.of();
+    /** The monitor's retry of this connection, or null when it is not retrying it. */
+    private Retry retry;
     /** What the worker's previous run last saw, until the first transition of this one. */
     private LastSeen lastSeen;
 
@@ -130,6 +132,16 @@ public final class HostConnection {
             return Health.of(List.of(Health.Reason.NOT_CONNECTED), last.delayMs(), last.checkedAt(), null);
         }
         return last;
+    }
+
+    /** The monitor's retry of this connection, or null when it is not retrying it (connected, or given up). */
+    public Retry retry() {
+        return retry;
+    }
+
+    /** What the monitor planned: a retry, or null for none. */
+    public void retry(Retry planned) {
+        this.retry = planned;
     }
 
     /** The last graded health. */

@@ -4,6 +4,7 @@ import io.tether.connection.ConnectionState;
 import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.Observation;
+import io.tether.connection.Retry;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
@@ -323,13 +324,16 @@ public final class Reconciler implements AutoCloseable {
     private void plan(ConnectionKey key, ReconcileResult result) {
         if (result instanceof ReconcileResult.RequeueAfter healthy) {
             queue.requeueAfter(key, healthy.after());
+            table.planned(key, null);
         } else if (result instanceof ReconcileResult.Retry retry) {
             queue.retry(key, retry.outage()).ifPresent(backoff -> {
+                table.planned(key, new Retry(backoff.failures(), clock.instant().plus(backoff.after())));
                 try (LogFields ids = LogFields.key(key)) {
                     log.info("key={} retrying in {} ms (failure {} in a row)", key, backoff.after().toMillis(), backoff.failures());
                 }
             });
         } else {
+            table.planned(key, null);
             if (result instanceof ReconcileResult.Terminal terminal) {
                 try (LogFields ids = LogFields.key(key)) {
                     log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());

@@ -8,6 +8,7 @@ import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
+import io.tether.connection.Retry;
 import io.tether.connection.StrandedCid;
 import io.tether.connector.ActiveConnections;
 import io.tether.logging.LogFields;
@@ -165,6 +166,19 @@ public final class StorageService implements ConnectionTable {
                 return Optional.empty();
             }
             return Optional.of(new Desired(connection.uri(), !connection.cids().isEmpty(), connection.state()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void planned(ConnectionKey key, Retry retry) {
+        lock.lock();
+        try {
+            HostConnection connection = registry.connection(key);
+            if (connection != null) {
+                connection.retry(retry);
+            }
         } finally {
             lock.unlock();
         }

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The NVMe/TCP connector against kept sysfs trees (two controllers of one subsystem, at ports
- * 4420 and 4421 of 127.0.0.1; in {@code port-down} the second is reconnecting) and a runner that
+ * The NVMe/TCP connector against sysfs trees the guest's kernel showed (src/test/resources/nvme-sysfs:
+ * two controllers of one subsystem, nvme1 at port 4420 and nvme0 at 4421 of 127.0.0.1; in
+ * {@code port-down} nvme0 is reconnecting) and a runner that
  * records the commands: what it adopts, what it runs, how it grades the paths, and where the
  * DH-HMAC-CHAP secret goes.
  */
@@ -52,15 +53,34 @@ class NvmeConnectorTest {
     void aPortDownIsAFailedPathForOneAndRecoveringForTheOther() throws Exception {
         NvmeConnector nvme = connector(new RecordingRunner(), tree("port-down"));
         Probe probe = nvme.probe(UriParser.parse("nvme+tcp://127.0.0.1:4420/" + NQN));
-        assertEquals(new Health.Paths(1, 1, List.of("nvme1")), probe.paths());
+        assertEquals(new Health.Paths(1, 1, List.of("nvme0")), probe.paths());
         ConnectorException down = assertThrows(ConnectorException.class,
                 () -> nvme.probe(UriParser.parse("nvme+tcp://127.0.0.1:4421/" + NQN)));
         assertTrue(down.isRecovering(), "left to the kernel: " + down.getMessage());
-        assertEquals("NVMe/TCP controller nvme1 of " + NQN + " at 127.0.0.1:4421 is connecting: the kernel is"
+        assertEquals("NVMe/TCP controller nvme0 of " + NQN + " at 127.0.0.1:4421 is connecting: the kernel is"
                 + " reconnecting it, so it is left to the kernel", down.getMessage());
         ConnectorException establishing = assertThrows(ConnectorException.class,
                 () -> nvme.establish(UriParser.parse("nvme+tcp://127.0.0.1:4421/" + NQN)));
         assertTrue(establishing.isRecovering(), "a reconnecting controller is not connected again");
+    }
+
+    /** A live controller whose namespace path the target made ANA-inaccessible takes no I/O: a failed path. */
+    @Test
+    void anAnaInaccessiblePathIsFailed() throws Exception {
+        Path sysfs = tmp.resolve("sysfs");
+        try (var files = Files.walk(tree("two-live"))) {
+            for (Path from : files.toList()) {
+                Path to = sysfs.resolve(tree("two-live").relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        Files.writeString(sysfs.resolve("nvme-subsys0/nvme0/nvme0c0n1/ana_state"), "inaccessible\n");
+        Probe probe = connector(new RecordingRunner(), sysfs).probe(UriParser.parse("nvme+tcp://127.0.0.1/" + NQN));
+        assertEquals(new Health.Paths(1, 1, List.of("nvme0")), probe.paths());
     }
 
     @Test
@@ -160,7 +180,7 @@ class NvmeConnectorTest {
         };
         connector(runner, tree("two-live")).disconnect(UriParser.parse("nvme+tcp://127.0.0.1:4421/" + NQN));
         connector(runner, tmp.resolve("no-sysfs")).disconnect(UriParser.parse("nvme+tcp://127.0.0.1:4421/" + NQN));
-        assertEquals(List.of("nvme disconnect --device=nvme1"), commands);
+        assertEquals(List.of("nvme disconnect --device=nvme0"), commands);
     }
 
     @Test
@@ -169,7 +189,7 @@ class NvmeConnectorTest {
                 new IscsiSessions(tmp.resolve("none")), new NvmeControllers(tree("two-live"))).scan(List.of());
         assertEquals(List.of("nvme+tcp://127.0.0.1/" + NQN, "nvme+tcp://127.0.0.1:4421/" + NQN),
                 found.stream().map(a -> a.key().value()).sorted().toList());
-        assertEquals("nvme0", found.stream().filter(a -> a.key().value().equals("nvme+tcp://127.0.0.1/" + NQN))
+        assertEquals("nvme1", found.stream().filter(a -> a.key().value().equals("nvme+tcp://127.0.0.1/" + NQN))
                 .findFirst().orElseThrow().info().get("controller"));
     }
 }

@@ -73,8 +73,10 @@ public final class NvmeConnector implements Connector {
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
         NvmeScheme.Target target = NvmeScheme.target(uri);
-        if (controller(target).isPresent()) {
-            log.info("key={} adopted the existing NVMe/TCP controller {}", uri.key(), controller(target).get().name().text());
+        Optional<NvmeControllers.Controller> existing = controller(target);
+        if (existing.isPresent()) {
+            // One the kernel is reconnecting is left to it: probe says "recovering".
+            log.info("key={} adopted the existing NVMe/TCP controller {}", uri.key(), existing.get().name().text());
             return probe(uri);
         }
         Reachability.tcp("NVMe/TCP port", target.host(), target.port(), timeout, VdsmError.StorageServerConnectionError);
@@ -110,6 +112,7 @@ public final class NvmeConnector implements Connector {
         NvmeHost.Identity identity = identity(settings);
         Address address = address(target);
         Nqn nqn = new Nqn(target.nqn());
+        // The host's own NQN goes with its own id; another NQN with the URI's id, or none (identity's doc).
         boolean hostIdGiven = settings.get(NvmeScheme.HOST_NQN) == null || settings.get(NvmeScheme.HOST_ID) != null;
         if (target.secret().isEmpty()) {
             run(connectCommand(target, address, nqn, identity, hostIdGiven, Word.NVME_NO_CONFIG));
@@ -158,9 +161,13 @@ public final class NvmeConnector implements Connector {
      */
     private NvmeHost.Identity identity(Map<String, String> settings) throws ConnectorException {
         String hostNqn = settings.get(NvmeScheme.HOST_NQN);
-        NvmeHost.Identity own = hostNqn == null || settings.get(NvmeScheme.HOST_ID) == null ? host.identity() : null;
+        String hostId = settings.get(NvmeScheme.HOST_ID);
+        if (hostNqn != null && hostId != null) {
+            return new NvmeHost.Identity(new Nqn(hostNqn), new HostId(hostId));
+        }
+        NvmeHost.Identity own = host.identity();
         return new NvmeHost.Identity(hostNqn == null ? own.hostNqn() : new Nqn(hostNqn),
-                settings.get(NvmeScheme.HOST_ID) == null ? own.hostId() : new HostId(settings.get(NvmeScheme.HOST_ID)));
+                hostId == null ? own.hostId() : new HostId(hostId));
     }
 
     /**

@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * @param lun       iSCSI LUN, or null; a LUN lives inside a session and is not part of the key
  * @param params    typed query parameters (version, retrans, timeo, tpgt, iface, vfsType, ...)
  * @param options   mount options in the order given; secret ones keep their value here only
- * @param username  iSCSI CHAP user, or null
+ * @param username  iSCSI CHAP user, or NVMe's DH-HMAC-CHAP host secret (a credential, shown like the
+ *                  password), or null
  * @param password  iSCSI CHAP password, or null
  */
 public record StorageUri(

@@ -77,7 +77,7 @@ public final class ConsoleCommand implements Callable<Integer> {
             console.close();
             stopped.countDown();
         }, "tether-console-stop"));
-        OneLine.err("console: http://" + new HttpAddress(address.host(), console.port()) + "/ (broker " + client.broker
+        OneLine.err("console: http://" + new HttpAddress(address.host(), console.port()) + "/ (broker " + client.broker()
                 + "); Ctrl-C to stop");
         stopped.await();
         return 0;

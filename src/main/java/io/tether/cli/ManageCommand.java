@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "manage", mixinStandardHelpOptions = true,
         description = "Register a connection ID for a storage URI on a host (or on several at once, --host h1,h2);"
                 + " the host connects and keeps it up.")
-public final class ManageCommand extends HostCommand {
+public final class ManageCommand extends OneRequestCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
@@ -42,7 +42,7 @@ public final class ManageCommand extends HostCommand {
         if (oneHost()) {
             String host = host();
             // Through the client library: a URI with credentials goes out sealed for the host.
-            Results.Managed result = client.run(host, (c, timeout) -> c.manage(host, cid, target, timeout));
+            Results.Managed result = client.runChange(host, (c, timeout) -> c.manage(host, cid, target, timeout));
             if (result == null) {
                 return 1;
             }
@@ -55,7 +55,7 @@ public final class ManageCommand extends HostCommand {
             return 1;
         }
         results.values().forEach(r -> OneLine.out(r.hostId() + ": " + (r.ok() ? line(r.value()) : client.describe(r.failure()))));
-        return ClientOptions.summary("manage", results);
+        return ClientOptions.changeSummary("manage", results);
     }
 
     /**

@@ -312,7 +312,11 @@ public final class TetherClient implements AutoCloseable {
         TIMEOUT
     }
 
-    /** The end of {@link #awaitConnected} or {@link #tryOnce}; {@code lastError} is null unless FAILED. */
+    /**
+     * The end of {@link #awaitConnected} or {@link #tryOnce}. {@code lastError}: with FAILED, the
+     * error; with TIMEOUT, the connection's error as last seen, if it had one (why it has not
+     * connected yet); null otherwise.
+     */
     public record WaitResult(WaitOutcome outcome, JsonNode lastError) {
     }
 

@@ -53,8 +53,10 @@ class UsageLineTest {
                 + " failover:(...) for several brokers) (see 'tether list --help')", "list", "--host", "h", "--broker", "127.0.0.1:5672");
         assertUsageLine("tether list: Unmatched argument at index 3: 'extra' (see 'tether list --help')",
                 "list", "--host", "h", "extra");
-        assertUsageLine("tether manage: Missing required parameter: '<cid>' (see 'tether manage --help')",
+        assertUsageLine("tether manage: Missing required parameter: '<cid>' (or -f FILE) (see 'tether manage --help')",
                 "manage", "--host", "h");
+        assertUsageLine("tether manage: -f FILE and <cid> <uri> are mutually exclusive (give one) (see 'tether manage --help')",
+                "manage", "--host", "h", "c", "-f", "cids.txt");
         assertUsageLine("tether manage: Missing required parameter: '<uri>' (or --uri-file FILE) (see 'tether manage --help')",
                 "manage", "--host", "h", "c");
         assertUsageLine("tether await: Missing required parameter: '<cid>' (see 'tether await --help')", "await", "--host", "h");

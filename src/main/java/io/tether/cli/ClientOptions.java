@@ -65,9 +65,11 @@ final class ClientOptions {
                     + " /etc/tether/worker.conf, or /var/lib/tether for root, ./tether-data for other users).")
     Path dataDir;
 
-    @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
-            description = "Seconds to wait for the broker and for each answer of a host, 0.001 to 86400 (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    // An initial value, not a defaultValue: picocli would apply that after the command line, over
+    // what a command's --timeout (OneRequestCommand) set.
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "Seconds to wait for the broker and for each answer of a host, 0.001 to 86400 (default: 10).")
+    Duration timeout = Duration.ofSeconds(10);
 
     /** The broker to use: --broker (or TETHER_BROKER), else the local worker's, else {@link #DEFAULT_BROKER}. */
     String broker() {

@@ -27,6 +27,7 @@ class TimeoutOptionsTest {
         assertEquals(Duration.ofSeconds(3), parsed(ManageCommand.class, "manage", "--request-timeout", "3", "c", "u").client.timeout);
         assertEquals(Duration.ofSeconds(4), parsed(UnmanageCommand.class, "unmanage", "--timeout", "4", "c").client.timeout);
         assertEquals(Duration.ofSeconds(5), parsed(WatchCommand.class, "watch", "--timeout", "5").client.timeout);
+        assertEquals(Duration.ofSeconds(2), parsed(ConsoleCommand.class, "console", "--timeout", "2").client.timeout);
     }
 
     @Test

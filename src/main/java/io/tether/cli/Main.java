@@ -6,6 +6,7 @@ import io.tether.metrics.BuildInfo;
 import io.tether.worker.Worker;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -62,6 +63,8 @@ public final class Main {
         commands.put("await", AwaitCommand.class);
         commands.put("console", ConsoleCommand.class);
         commands.put("data", DataCommand.class);
+        commands.put("completion", CompletionCommand.class);
+        commands.put("man", ManCommand.class);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -72,7 +75,7 @@ public final class Main {
         commands.forEach(cli::addSubcommand);
         // One line saying what is wrong: the whole usage would bury it. Set here, it applies to
         // every subcommand.
-        cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage()));
+        cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage() + didYouMean(e)));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             // A bad value found while running (a host id that is not one) is the user's to fix too.
             if (e instanceof IllegalArgumentException) {
@@ -92,6 +95,25 @@ public final class Main {
             throw e;
         });
         return cli;
+    }
+
+    /**
+     * For a mistyped command, the command at most two edits away (a swap of two letters is one);
+     * for a mistyped option, the nearest options as picocli finds them; else nothing. Picocli's own
+     * measure (letter pairs in common) misses swaps: it finds nothing of list in lsit.
+     */
+    static String didYouMean(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return "";
+        }
+        String typed = unmatched.getUnmatched().get(0);
+        List<String> near = typed.startsWith("-") ? unmatched.getSuggestions().stream().limit(3).toList()
+                : COMMANDS.keySet().stream().filter(name -> !hidden(name) && Edits.distance(typed, name) <= 2).toList();
+        return near.isEmpty() ? "" : "; did you mean '" + String.join("' or '", near) + "'?";
+    }
+
+    private static boolean hidden(String command) {
+        return command.equals("completion") || command.equals("man");
     }
 
     /** Prints {@code tether CMD: what (see 'tether CMD --help')} and returns the usage exit code. */

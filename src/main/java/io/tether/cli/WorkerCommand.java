@@ -176,6 +176,7 @@ public final class WorkerCommand implements Callable<Integer> {
         checkMountRoot(config.mountRoot());
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
+        remember(new LocalWorker(id, brokerUrl == null ? worker.brokerUrl() : null));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             SystemdNotify.send("STOPPING=1");
@@ -209,6 +210,21 @@ public final class WorkerCommand implements Callable<Integer> {
         SystemdNotify.send("READY=1");
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Leaves this worker's address in its data dir, where the CLI on this machine takes its --host
+     * and --broker from. An external broker's URL is left out: it may carry a login, and the
+     * engines' login in the data dir is the embedded broker's only.
+     */
+    private void remember(LocalWorker address) {
+        try {
+            address.write(dataDir);
+        } catch (java.io.IOException e) {
+            // The worker runs as well without it; only the CLI's defaults are missing.
+            OneLine.err("tether worker: cannot write " + dataDir.resolve(LocalWorker.FILE) + ": " + Errors.describe(e)
+                    + "; the CLI on this machine needs --host");
+        }
     }
 
     /** The default mount policy widened by this command line; a malformed value is the operator's to fix. */

@@ -77,6 +77,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " value (repeatable), e.g. fuse.sshfs:reconnect.")
     List<String> allowMountOptions = new ArrayList<>();
 
+    @Option(names = "--allow-nvme-parameter", paramLabel = "NAME",
+            description = "Also let an nvme+tcp:// URI give nvme connect this parameter (repeatable): hostnqn or hostid,"
+                    + " which connect as another host's identity. Timers and queues are allowed by default: docs/connectors.md.")
+    List<String> allowNvmeParameters = new ArrayList<>();
+
     @Option(names = "--allow-file-root", paramLabel = "DIR",
             description = "Let file:// URIs name this directory and those below it (repeatable); none by default."
                     + " Not /, /proc, /sys or /dev: docs/connectors.md.")
@@ -194,11 +199,13 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (the CLI on this machine finds it with --data-dir)");
         }
         OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
-        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()) {
+        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()
+                || !allowNvmeParameters.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
             allowSuidDev.forEach(type -> widened.add("--allow-suid-dev " + type));
+            allowNvmeParameters.forEach(name -> widened.add("--allow-nvme-parameter " + name));
             OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
         OneLine.out("  file:// roots:  " + (allowFileRoots.isEmpty() ? "none (--allow-file-root DIR)" : fileRoots));
@@ -253,6 +260,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 policy = policy.allowingSuidDev(type);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--allow-suid-dev " + type + ": " + e.getMessage());
+            }
+        }
+        for (String name : allowNvmeParameters) {
+            try {
+                policy = policy.allowingNvmeParameter(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-nvme-parameter " + name + ": " + e.getMessage());
             }
         }
         return policy;

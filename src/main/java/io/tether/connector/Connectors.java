@@ -24,7 +24,7 @@ public final class Connectors {
         CommandRunner runner = new CommandRunner();
         MountTable mounts = MountTable.ofHost();
         Connector iscsi = new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout);
-        Connector nvme = NvmeConnector.ofHost(runner, commandTimeout);
+        Connector nvme = NvmeConnector.ofHost(runner, commandTimeout, mountPolicy);
         Connector directories = new LocalDirectoryConnector(fileRoots, runner, mounts, commandTimeout);
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
         for (StorageType type : StorageType.values()) {

@@ -41,19 +41,30 @@ public final class NvmeConnector implements Connector {
     private final NvmeHost host;
     private final SecretFiles secretFiles;
     private final Duration timeout;
+    private final MountPolicy policy;
 
     NvmeConnector(CommandRunner runner, NvmeControllers controllers, NvmeHost host, SecretFiles secretFiles,
             Duration timeout) {
+        this(runner, controllers, host, secretFiles, timeout, MountPolicy.defaults());
+    }
+
+    NvmeConnector(CommandRunner runner, NvmeControllers controllers, NvmeHost host, SecretFiles secretFiles,
+            Duration timeout, MountPolicy policy) {
         this.runner = runner;
         this.controllers = controllers;
         this.host = host;
         this.secretFiles = secretFiles;
         this.timeout = timeout;
+        this.policy = policy;
     }
 
-    /** This host's: sysfs's controllers, {@code /etc/nvme}'s identity, secrets in {@code /run/tether}. */
-    public static NvmeConnector ofHost(CommandRunner runner, Duration timeout) {
-        return new NvmeConnector(runner, NvmeControllers.ofHost(), NvmeHost.ofHost(), SecretFiles.ofHost(), timeout);
+    /**
+     * This host's: sysfs's controllers, {@code /etc/nvme}'s identity, secrets in {@code /run/tether};
+     * {@code policy} says which parameters a URI may give {@code nvme connect}.
+     */
+    public static NvmeConnector ofHost(CommandRunner runner, Duration timeout, MountPolicy policy) {
+        return new NvmeConnector(runner, NvmeControllers.ofHost(), NvmeHost.ofHost(), SecretFiles.ofHost(), timeout,
+                policy);
     }
 
     /**
@@ -72,6 +83,12 @@ public final class NvmeConnector implements Connector {
     /** Connects to the subsystem, or adopts the controller there is, and probes it. */
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
+        // A CID stored before the host's policy refused its parameters connects with none of them.
+        try {
+            policy.check(uri);
+        } catch (MountPolicy.NotAllowed e) {
+            throw new ConnectorException(VdsmError.StorageServerValidationError, e.getMessage());
+        }
         NvmeScheme.Target target = NvmeScheme.target(uri);
         Optional<NvmeControllers.Controller> existing = controller(target);
         if (existing.isPresent()) {

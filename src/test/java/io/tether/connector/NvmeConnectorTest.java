@@ -44,6 +44,16 @@ class NvmeConnectorTest {
     }
 
     @Test
+    void aStoredUriThePolicyNowRefusesRunsNothing() throws Exception {
+        RecordingRunner runner = new RecordingRunner();
+        ConnectorException e = assertThrows(ConnectorException.class, () -> connector(runner, tree("two-live"))
+                .establish(UriParser.parse("nvme+tcp://127.0.0.1/" + NQN + "?hostid=0f8fad5b-d9cb-469f-a165-70867728950e")));
+        assertEquals(453, e.error().code());
+        assertTrue(e.getMessage().contains("--allow-nvme-parameter hostid"), e.getMessage());
+        assertEquals(List.of(), runner.commands);
+    }
+
+    @Test
     void aLiveControllerIsProbedWithEveryControllerOfItsSubsystemAsAPath() throws Exception {
         Probe probe = connector(new RecordingRunner(), tree("two-live")).probe(UriParser.parse("nvme+tcp://127.0.0.1/" + NQN));
         assertEquals(new Health.Paths(2, 0), probe.paths());

@@ -323,8 +323,10 @@ public final class Reconciler implements AutoCloseable {
     /** Hands {@code key} back to the queue as {@code result} says: later, after a backoff, or never. */
     private void plan(ConnectionKey key, ReconcileResult result) {
         if (result instanceof ReconcileResult.RequeueAfter healthy) {
-            queue.requeueAfter(key, healthy.after());
-            table.planned(key, null);
+            // Only a key that was retrying has a retry to clear: a healthy probe takes no table lock.
+            if (queue.requeueAfter(key, healthy.after())) {
+                table.planned(key, null);
+            }
         } else if (result instanceof ReconcileResult.Retry retry) {
             queue.retry(key, retry.outage()).ifPresent(backoff -> {
                 table.planned(key, new Retry(backoff.failures(), clock.instant().plus(backoff.after())));
@@ -333,13 +335,14 @@ public final class Reconciler implements AutoCloseable {
                 }
             });
         } else {
-            table.planned(key, null);
             if (result instanceof ReconcileResult.Terminal terminal) {
                 try (LogFields ids = LogFields.key(key)) {
                     log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
                 }
             }
-            queue.forget(key);
+            if (queue.forget(key)) {
+                table.planned(key, null);
+            }
         }
     }
 

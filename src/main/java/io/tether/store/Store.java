@@ -31,6 +31,8 @@ public final class Store implements AutoCloseable {
     private final RequestLog requestLog = new RequestLog();
     private final Meters.Commits meters;
     private final ReentrantLock lock = new ReentrantLock();
+    /** The events committed since the store opened that the publisher has not read yet; set once, by {@link #open}. */
+    private OutboxTail outboxTail;
     private Connection db;
     /** Whether {@code db} is open, for health checks that must not wait for the lock. */
     private volatile boolean open;
@@ -56,7 +58,8 @@ public final class Store implements AutoCloseable {
         StoreOpening.Ready ready = StoreOpening.ready(dir);
         // From here on H2 never creates a database: one that vanished under a running worker is an error.
         Store store = new Store(ready.files().url(true), ready.cipher(), meters);
-        store.commitWork("opening the database", db -> null);
+        long lastSeq = store.commitWork("opening the database", EventOutbox::lastSeq);
+        store.outboxTail = new OutboxTail(lastSeq);
         return store;
     }
 
@@ -101,6 +104,7 @@ public final class Store implements AutoCloseable {
      */
     void restartSeqAbove(long floor) {
         commitWork("raising the event seq", db -> EventOutbox.clearAbove(db, floor));
+        outboxTail.clear();
     }
 
     /** How many CIDs are recorded (whether or not their URIs still parse). */
@@ -110,6 +114,12 @@ public final class Store implements AutoCloseable {
 
     /** Events written but not yet confirmed published, oldest first. */
     public List<OutboxEvent> pendingEvents(long afterSeq, int limit) {
+        // The publisher asks for what the last commits wrote: answered from memory, without the
+        // store's lock, so the next request's commit does not wait for the publisher's read.
+        Optional<List<OutboxEvent>> recent = outboxTail.after(afterSeq, limit);
+        if (recent.isPresent()) {
+            return recent.get();
+        }
         return commitWork("reading the event outbox", db -> EventOutbox.after(db, afterSeq, limit));
     }
 
@@ -119,6 +129,7 @@ public final class Store implements AutoCloseable {
      */
     public void deletePublished(long seq) {
         commitWork("trimming the event outbox", db -> EventOutbox.deleteUpTo(db, seq));
+        outboxTail.dropUpTo(seq);
     }
 
     /**
@@ -184,6 +195,10 @@ public final class Store implements AutoCloseable {
             db.commit();
             meters.committed(System.nanoTime() - start);
             done = true;
+            if (!writes.events().isEmpty()) {
+                // Under the lock: commits, and so the tail's events, go in seq order.
+                outboxTail.committed(writes.events());
+            }
             if (logsReplies) {
                 requestLog.committed(replies);
             }

@@ -40,7 +40,8 @@ class HungTargetLatencyBenchmark {
         Path storage = tmp.resolve("storage-" + name);
         Path data = Seed.cids(tmp.resolve("data-" + name), storage, CIDS, 100);
         FifoConnector fifo = new FifoConnector(tmp.resolve("hung-" + name + ".fifo"));
-        try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.POSIX, fifo));
+        try (TestWorker worker = new TestWorker("bench", data, c -> c.withConnector(StorageType.POSIX, fifo)
+                .withMonitor(c.monitor().withProbeInterval(Duration.ofSeconds(Long.getLong("bench.probeSeconds", 10)))));
              RawClient client = new RawClient(worker.url(), "bench")) {
             await().atMost(Duration.ofMinutes(2)).until(client::allConnected);
             if (hung) {

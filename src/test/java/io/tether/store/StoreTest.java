@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,49 @@ class StoreTest {
             assertTrue(backups.anyMatch(b -> b.getFileName().toString().startsWith("before-V5-from-V3")),
                     "backed up before the migration");
         }
+    }
+
+    /**
+     * The publisher's forward reads give every committed event once and in order, whether the store
+     * answers them from the events it just committed or, for a reader further behind than it keeps
+     * in memory, from the database; and a read from the start, a trim and reopening see the same.
+     */
+    @Test
+    void pendingEventsGivesEveryCommittedEventInOrderHoweverFarTheReaderIsBehind() throws Exception {
+        long total = OutboxTail.MAX_EVENTS + 700;
+        try (Store store = Store.open(dir)) {
+            append(store, 1, 2, 3);
+            assertEquals(List.of(2L, 3L), seqs(store.pendingEvents(1, 10)));
+            assertEquals(List.of(1L, 2L, 3L), seqs(store.pendingEvents(0, 10)), "behind the reader: from the database");
+            for (long seq = 4; seq <= total; seq += 100) {
+                append(store, LongStream.range(seq, Math.min(seq + 100, total + 1)).toArray());
+            }
+            assertEquals(LongStream.rangeClosed(4, total).boxed().toList(), readForward(store, 3));
+            assertEquals(List.of(), store.pendingEvents(total, 10));
+            append(store, total + 1);
+            assertEquals(List.of(total + 1), seqs(store.pendingEvents(total, 10)));
+            store.deletePublished(total - 10);
+            assertEquals(LongStream.rangeClosed(total - 9, total + 1).boxed().toList(), readForward(store, 0));
+        }
+        try (Store store = Store.open(dir)) {
+            assertEquals(LongStream.rangeClosed(total - 9, total + 1).boxed().toList(), readForward(store, 0));
+            append(store, total + 2);
+            assertEquals(List.of(total + 1, total + 2), seqs(store.pendingEvents(total, 10)));
+        }
+    }
+
+    /** Reads the outbox as the publisher does, 500 at a time, from {@code after}; the seqs read. */
+    private static List<Long> readForward(Store store, long after) {
+        List<Long> read = new ArrayList<>();
+        for (List<OutboxEvent> page; !(page = store.pendingEvents(after, 500)).isEmpty(); after = read.get(read.size() - 1)) {
+            page.forEach(e -> assertEquals("{\"seq\":" + e.seq() + "}", e.body()));
+            read.addAll(seqs(page));
+        }
+        return read;
+    }
+
+    private static List<Long> seqs(List<OutboxEvent> events) {
+        return events.stream().map(OutboxEvent::seq).toList();
     }
 
     private static void append(Store store, long... seqs) {

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 5 ms, the same as without the hung target, and with the hung target a p99 at most 1 ms above that
  * of an event echo (ThroughputBenchmark's: the messaging plus one persistent event per request, the
  * limit the worker's contract implies) on the same broker in the same run. The plain echo gives the
- * round trip of the messaging alone.
+ * round trip of the messaging alone. Knobs: {@code -Dbench.cids}, {@code -Dbench.requests}, and
+ * {@code -Dbench.probeSeconds} (the worker's probe interval, 10 by default): the worker probes its
+ * 100 connections together, and a long interval takes that burst out of the measured window.
  */
 class HungTargetLatencyBenchmark {
     private static final int CIDS = Integer.getInteger("bench.cids", 10_000);

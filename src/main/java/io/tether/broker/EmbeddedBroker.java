@@ -212,6 +212,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         logins.addUser(gateway.user(), gateway.password());
         logins.addRole(gateway.user(), "engine");
         logins.addRole(gateway.user(), "vdsm-gateway");
+        VdsmEngineLogin.install();
         var remoting = server.getActiveMQServer().getRemotingService();
         var stomp = remoting.createAcceptor(StompAcceptor.NAME, acceptor.uri());
         stomp.start();

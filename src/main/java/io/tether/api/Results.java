@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.tether.connection.Health;
 import io.tether.connection.LastError;
+import io.tether.connection.Retry;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.IdentityHashMap;
@@ -43,12 +44,19 @@ public final class Results {
             LastError lastError,
             Health health,
             Map<String, Object> connectionInfo,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean stranded) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean stranded,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Retry retry) {
+
+        /** An entry the monitor is not retrying: no {@code stranded} or {@code retry} member. */
+        public Entry(boolean managed, boolean connected, String state, String connectionKey, Instant since,
+                LastError lastError, Health health, Map<String, Object> connectionInfo) {
+            this(managed, connected, state, connectionKey, since, lastError, health, connectionInfo, null, null);
+        }
 
         /** An entry of a CID that is served (or of a connection no CID holds): no {@code stranded} member. */
         public Entry(boolean managed, boolean connected, String state, String connectionKey, Instant since,
-                LastError lastError, Health health, Map<String, Object> connectionInfo) {
-            this(managed, connected, state, connectionKey, since, lastError, health, connectionInfo, null);
+                LastError lastError, Health health, Map<String, Object> connectionInfo, Retry retry) {
+            this(managed, connected, state, connectionKey, since, lastError, health, connectionInfo, null, retry);
         }
     }
 

@@ -8,7 +8,8 @@ package io.tether.argv;
  * every part that comes from a URI, the host or the operator is one of the records here.
  */
 public sealed interface Arg permits Word, Joined, VfsType, MountOptions, MountSource, LocalPath, DirectoryItself, Iqn, IscsiIface,
-        Portal, SessionId, ChapName, ChapSecret, IscsiUrl, UnitName {
+        Portal, SessionId, ChapName, ChapSecret, IscsiUrl, UnitName,
+        Nqn, HostId, ControllerName, Address, Decimal {
 
     /** The argument as the program gets it. */
     String text();

@@ -20,6 +20,7 @@ public record Program(String name, String installHint) {
     public static final Program ISCSIADM = new Program("iscsiadm", "open-iscsi");
     public static final Program ISCSI_INQ = new Program("iscsi-inq", "libiscsi-bin");
     public static final Program MULTIPATHD = new Program("multipathd", "multipath-tools");
+    public static final Program NVME = new Program("nvme", "nvme-cli");
     public static final Program SYSTEMD_RUN = new Program("systemd-run", "systemd");
     public static final Program SETSID = new Program("setsid", "util-linux");
 

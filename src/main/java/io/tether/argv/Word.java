@@ -57,6 +57,22 @@ public enum Word implements Arg {
     RAW("raw"),
     FORMAT_WORD("format"),
     PATH_FORMAT("%d %m %t %T"),
+    // nvme connect, nvme disconnect; the words ending in '=' are followed by their value
+    NVME_CONNECT("connect"),
+    NVME_DISCONNECT("disconnect"),
+    NVME_TCP("--transport=tcp"),
+    NVME_TRADDR("--traddr="),
+    NVME_TRSVCID("--trsvcid="),
+    NVME_NQN("--nqn="),
+    NVME_HOSTNQN("--hostnqn="),
+    NVME_HOSTID("--hostid="),
+    NVME_CTRL_LOSS_TMO("--ctrl-loss-tmo="),
+    NVME_RECONNECT_DELAY("--reconnect-delay="),
+    NVME_NR_IO_QUEUES("--nr-io-queues="),
+    NVME_DEVICE("--device="),
+    NVME_CONFIG("--config="),
+    /** No configuration file: {@code /etc/nvme/config.json} adds nothing to what Tether asks for. */
+    NVME_NO_CONFIG("--config=none"),
     // systemd-run, setsid; UNIT is followed by the unit's name
     SCOPE("--scope"),
     SLICE("--slice=tether-mounts.slice"),

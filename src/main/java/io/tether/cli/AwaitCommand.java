@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.client.HostResult;
 import io.tether.client.RpcException;
 import io.tether.client.TetherClient;
@@ -24,8 +25,11 @@ public final class AwaitCommand extends HostCommand {
     @Parameters(index = "0", description = "Connection ID (CID).")
     String cid;
 
-    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
-            description = "How long to wait for the connection, 0.001 to 86400 seconds (default: ${DEFAULT-VALUE}).")
+    // --timeout as kubectl wait has it: the whole wait. --wait, its name in earlier releases, stays
+    // for one release, so that scripts keep working.
+    @Option(names = {"--timeout", "--wait"}, defaultValue = "60", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "How long to wait for the connection, 0.001 to 86400 seconds (default: ${DEFAULT-VALUE})."
+                    + " --wait is its former name, still accepted in this release.")
     Duration wait;
 
     @Option(names = "--try-once", description = "Stop at the first failure instead of waiting for a retry to succeed.")
@@ -79,8 +83,7 @@ public final class AwaitCommand extends HostCommand {
                 return 0;
             }
             case FAILED -> {
-                OneLine.out(prefix + cid + ": failed: " + result.lastError().path("code").asInt() + " "
-                        + result.lastError().path("name").asText() + ": " + result.lastError().path("message").asText());
+                OneLine.out(prefix + cid + ": failed: " + error(result.lastError()));
                 return 1;
             }
             case UNMANAGED -> {
@@ -88,9 +91,17 @@ public final class AwaitCommand extends HostCommand {
                 return 1;
             }
             default -> {
-                OneLine.out(prefix + cid + ": not connected within " + Ranges.Seconds.text(wait) + " s");
+                // Why it has not connected, when the worker knows: the last error of its attempts.
+                OneLine.out(prefix + cid + ": not connected within " + Ranges.Seconds.text(wait) + " s"
+                        + (result.lastError() == null ? "" : "; last error: " + error(result.lastError())));
                 return 2;
             }
         }
+    }
+
+    /** A connection's last error in words: {@code 451 StorageServerConnectionError: what mount said}. */
+    static String error(JsonNode lastError) {
+        return lastError.path("code").asInt() + " " + lastError.path("name").asText() + ": "
+                + OneLine.joined(lastError.path("message").asText());
     }
 }

@@ -18,10 +18,12 @@ import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -32,8 +34,12 @@ import picocli.CommandLine.Option;
 
 /** Options every engine-side command shares, and the one way they log in and call a worker. */
 final class ClientOptions {
-    @Option(names = "--broker", defaultValue = "${env:TETHER_BROKER:-amqp://127.0.0.1:5672}",
-            description = "Broker URL (env TETHER_BROKER; default: amqp://127.0.0.1:5672).")
+    /** The broker URL when neither the command line nor the machine names one: an embedded broker's default port. */
+    static final String DEFAULT_BROKER = "amqp://127.0.0.1:5672";
+
+    @Option(names = "--broker", defaultValue = "${env:TETHER_BROKER}",
+            description = "Broker URL (default: env TETHER_BROKER, else the embedded broker of the worker on this machine,"
+                    + " as its data dir (--data-dir) says, else " + DEFAULT_BROKER + ").")
     String broker;
 
     @Option(names = "--user", defaultValue = "${env:TETHER_USER}",
@@ -59,9 +65,24 @@ final class ClientOptions {
                     + " /etc/tether/worker.conf, or /var/lib/tether for root, ./tether-data for other users).")
     Path dataDir;
 
-    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
-            description = "Seconds to wait for the broker and for the host's answer, 0.001 to 86400 (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    // An initial value, not a defaultValue: picocli would apply that after the command line, over
+    // what a command's --timeout (OneRequestCommand) set.
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "Seconds to wait for the broker and for each answer of a host, 0.001 to 86400 (default: 10).")
+    Duration timeout = Duration.ofSeconds(10);
+
+    /** The broker to use: --broker (or TETHER_BROKER), else the local worker's, else {@link #DEFAULT_BROKER}. */
+    String broker() {
+        if (broker != null && !broker.isBlank()) {
+            return broker;
+        }
+        return localWorker().map(LocalWorker::brokerUrl).orElse(DEFAULT_BROKER);
+    }
+
+    /** The address the worker on this machine left in its data dir, if it did and this user may read it. */
+    Optional<LocalWorker> localWorker() {
+        return LocalWorker.read(dataDir);
+    }
 
     /**
      * The login to use: --user with its password, else the engines' login of the local worker's
@@ -110,6 +131,8 @@ final class ClientOptions {
         if (host != null) {
             Addresses.checkHostId(host);
         }
+        String broker = broker();
+        BrokerErrors.checkUrl(broker);
         LibraryLogging.off();
         BrokerCredentials login = login();
         boolean local = login != null && user == null;
@@ -124,21 +147,25 @@ final class ClientOptions {
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
         }
         Path publicKey = dataDir.resolve(Worker.SEALING_PUBLIC_FILE);
-        if (local && host != null) {
-            try {
-                byte[] jwk = TrustedPaths.read(publicKey, Owner.ROOT_OR_SELF, "sealing key");
-                client.pinSealingKey(host, Sealer.fromJwk(JsonRpc.MAPPER.readValue(jwk, MAP)));
-            } catch (NoSuchFileException e) {
-                // An older worker, or one that never started: the key comes from the host, as for a remote one.
-            } catch (UntrustedPathException e) {
-                client.close();
-                throw untrusted(e);
-            } catch (IOException | IllegalArgumentException e) {
-                client.close();
-                throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());
-            }
+        // Without the file (an older worker, or one that never started) the key comes from the
+        // host, as for a remote one. The file is read only when a URI is sealed: only a manage
+        // with a secret needs the key, and reading it loads the JOSE library.
+        if (local && host != null && Files.exists(publicKey)) {
+            client.pinSealingKey(host, () -> localSealingKey(publicKey));
         }
         return client;
+    }
+
+    /** The sealing key of the worker on this machine, from {@code publicKey} in its data dir. */
+    private Sealer localSealingKey(Path publicKey) {
+        try {
+            byte[] jwk = TrustedPaths.read(publicKey, Owner.ROOT_OR_SELF, "sealing key");
+            return Sealer.fromJwk(JsonRpc.MAPPER.readValue(jwk, MAP));
+        } catch (UntrustedPathException e) {
+            throw untrusted(e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot use the sealing key in " + publicKey + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -148,7 +175,7 @@ final class ClientOptions {
      */
     private TetherClient connectWithin(Duration limit, Supplier<BrokerCredentials> login)
             throws JMSException, InterruptedException {
-        FutureTask<TetherClient> attempt = new FutureTask<>(() -> TetherClient.connect(broker, login));
+        FutureTask<TetherClient> attempt = new FutureTask<>(() -> TetherClient.connect(broker(), login));
         Thread thread = new Thread(attempt, "tether-connect");
         thread.setDaemon(true);
         thread.start();
@@ -156,7 +183,7 @@ final class ClientOptions {
             return attempt.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             attempt.cancel(true);
-            throw new JMSException("no connection within " + Ranges.Seconds.text(limit) + " s (--timeout)");
+            throw new JMSException("no connection within " + Ranges.Seconds.text(limit) + " s (--request-timeout)");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof JMSException refused) {
                 throw refused;
@@ -176,17 +203,9 @@ final class ClientOptions {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
-    /** One line saying why the broker could not be used. */
+    /** One line saying why the broker could not be used, and what to try. */
     String brokerError(JMSException e) {
-        if (e instanceof JMSSecurityException) {
-            return e.getMessage();
-        }
-        return "cannot reach the broker at " + broker + ": " + Errors.describe(e);
-    }
-
-    /** Calls a method, printing a one-line error and returning null on an expected failure. */
-    JsonNode call(String host, String method, Map<String, ?> params) {
-        return run(host, (client, timeout) -> client.call(host, method, params, timeout));
+        return BrokerErrors.describe(broker(), e);
     }
 
     /** One use of the client library, such as {@link TetherClient#manage}, which seals secrets. */
@@ -197,7 +216,15 @@ final class ClientOptions {
 
     /** Runs {@code call} with a client for {@code host}, printing a one-line error and returning null on an expected failure. */
     <T> T run(String host, ClientCall<T> call) {
-        return run(host, timeout, call, null);
+        return run(host, timeout, call, null, false);
+    }
+
+    /**
+     * Runs {@code call}, a change (manage, unmanage), as {@link #run(String, ClientCall)} does; if
+     * the host does not answer, also says that the change may still be made, and how to check.
+     */
+    <T> T runChange(String host, ClientCall<T> call) {
+        return run(host, timeout, call, null, true);
     }
 
     /**
@@ -206,12 +233,19 @@ final class ClientOptions {
      * time, null otherwise.
      */
     <T> T run(String host, Duration timeout, ClientCall<T> call, T onTimeout) {
+        return run(host, timeout, call, onTimeout, false);
+    }
+
+    private <T> T run(String host, Duration timeout, ClientCall<T> call, T onTimeout, boolean change) {
         try (TetherClient client = connect(host)) {
             return call.run(client, timeout);
         } catch (RpcException e) {
-            OneLine.err("error " + e.code() + " " + e.name() + ": " + e.getMessage());
+            OneLine.err("error " + e.code() + " " + e.name() + ": " + OneLine.joined(e.getMessage()));
         } catch (TimeoutException e) {
             OneLine.err(e.getMessage());
+            if (change) {
+                OneLine.err(mayStillApply(Set.of(host)));
+            }
             return onTimeout;
         } catch (JMSException e) {
             OneLine.err(brokerError(e));
@@ -251,7 +285,7 @@ final class ClientOptions {
     /** One host's failure in a line: the worker's error, no answer, or what else went wrong. */
     String describe(Exception failure) {
         if (failure instanceof RpcException e) {
-            return "error " + e.code() + " " + e.name() + ": " + e.getMessage();
+            return "error " + e.code() + " " + e.name() + ": " + OneLine.joined(e.getMessage());
         }
         if (failure instanceof TimeoutException) {
             return "no answer: " + failure.getMessage();
@@ -274,5 +308,26 @@ final class ClientOptions {
         OneLine.err("tether " + command + ": " + failed.size() + " of " + results.size() + " hosts failed: "
                 + String.join(",", failed));
         return 1;
+    }
+
+    /** {@link #summary}, for a change (manage, unmanage): plus what a host that did not answer may still do. */
+    static int changeSummary(String command, Map<String, ? extends HostResult<?>> results) {
+        int exit = summary(command, results);
+        Set<String> unanswered = new java.util.LinkedHashSet<>();
+        results.values().stream().filter(HostResult::noAnswer).forEach(r -> unanswered.add(r.hostId()));
+        if (!unanswered.isEmpty()) {
+            OneLine.err("tether " + command + ": " + mayStillApply(unanswered));
+        }
+        return exit;
+    }
+
+    /**
+     * What an unanswered change may still do: its request waits in the host's queue, and a worker
+     * that comes back (or was only slow) applies it, as a request to an API server that timed out may
+     * still be applied.
+     */
+    static String mayStillApply(Set<String> hosts) {
+        return "a request that got no answer may still be applied when the host gets it: check with 'tether list --host "
+                + String.join(",", hosts) + "'";
     }
 }

@@ -124,6 +124,15 @@ public final class ConfigLayers implements IDefaultValueProvider {
 
     /** The effective settings as a config file would give them, secrets masked. */
     void print(CommandSpec spec, PrintWriter out) {
+        print(spec, out, Map.of());
+    }
+
+    /**
+     * Like {@link #print(CommandSpec, PrintWriter)}, with the value the command works out for an
+     * option no layer sets ({@code computed}, by name: the host id from the host name), so that
+     * what is printed is what runs.
+     */
+    void print(CommandSpec spec, PrintWriter out, Map<String, String> computed) {
         ConfigFile file = file(spec);
         out.println("# tether " + spec.name() + ": " + (file == null ? "no config file" : file.path)
                 + " < TETHER_* environment < command line");
@@ -146,6 +155,9 @@ public final class ConfigLayers implements IDefaultValueProvider {
                 values = value == null || value.isEmpty() ? List.of() : List.of(value);
             }
             String name = key(option);
+            if (values.isEmpty() && computed.containsKey(name)) {
+                values = List.of(computed.get(name));
+            }
             if (values.isEmpty()) {
                 out.println("#" + name + " =");
             }

@@ -39,6 +39,12 @@ public final class ConsoleCommand implements Callable<Integer> {
             description = "List every host again this often, which shows a worker that stopped answering (default: ${DEFAULT-VALUE}).")
     Duration refresh;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "The same as --request-timeout: how long to wait for the broker and for each host's list.")
+    void timeout(Duration seconds) {
+        client.timeout = seconds;
+    }
+
     @Option(names = "--retry", defaultValue = "2", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
             description = "Try the broker, or a host that did not answer, again this often (default: ${DEFAULT-VALUE}).")
     Duration retry;
@@ -77,7 +83,7 @@ public final class ConsoleCommand implements Callable<Integer> {
             console.close();
             stopped.countDown();
         }, "tether-console-stop"));
-        OneLine.err("console: http://" + new HttpAddress(address.host(), console.port()) + "/ (broker " + client.broker
+        OneLine.err("console: http://" + new HttpAddress(address.host(), console.port()) + "/ (broker " + client.broker()
                 + "); Ctrl-C to stop");
         stopped.await();
         return 0;

@@ -16,16 +16,25 @@ abstract class HostCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--host", required = true, split = ",", paramLabel = "<host>",
-            description = "Host id of the worker. Several, comma-separated (or --host given again), run the command on"
-                    + " all of them at once: one line (list: one section) per host, prefixed with its id; exit 0 only"
-                    + " if every host succeeded.")
+    @Option(names = "--host", split = ",", paramLabel = "<host>", defaultValue = "${env:TETHER_HOST}",
+            description = "Host id of the worker (default: env TETHER_HOST, else the host id of the worker on this machine,"
+                    + " as its data dir (--data-dir) says). Several, comma-separated (or --host given again), run the"
+                    + " command on all of them at once: one line (list: one section) per host, prefixed with its id; exit 0"
+                    + " only if every host succeeded.")
     List<String> hostIds;
 
-    /** The hosts named, each once, in the order given; a host id that is not one is a usage error. */
+    /**
+     * The hosts named, each once, in the order given; without --host or TETHER_HOST, the worker on
+     * this machine. A host id that is not one, or none at all, is a usage error.
+     */
     Set<String> hosts() {
+        List<String> ids = hostIds == null || hostIds.isEmpty() || hostIds.equals(List.of(""))
+                ? List.of(client.localWorker().map(LocalWorker::hostId).orElseThrow(() -> new IllegalArgumentException(
+                        "Missing required option: '--host=<host>' (nor TETHER_HOST, nor a worker's address in "
+                                + client.dataDir.resolve(LocalWorker.FILE) + ")")))
+                : hostIds;
         Set<String> hosts = new LinkedHashSet<>();
-        for (String id : hostIds) {
+        for (String id : ids) {
             Addresses.checkHostId(id);
             hosts.add(id);
         }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         description = "Show every CID of a host (or of several at once, --host h1,h2: a section each) with its state"
                 + " and last error, plus unmanaged connections. A stored CID this version cannot serve shows MANAGED"
                 + " stranded; its last error says why.")
-public final class ListCommand extends HostCommand {
+public final class ListCommand extends OneRequestCommand {
     @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
     String prefix;
 
@@ -73,20 +73,41 @@ public final class ListCommand extends HostCommand {
         return JsonRpc.MAPPER.readTree(JsonRpc.MAPPER.writeValueAsString(list));
     }
 
+    /**
+     * The connections as a table, each column as wide as its widest cell: a CID of any length
+     * keeps the columns after it in line. The last column, the error, is not padded.
+     */
     private static void table(JsonNode result) {
-        String format = "%-28s %-8s %-13s %-24s %-40s %-24s %s";
-        OneLine.out(String.format(format, "CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "LAST ERROR"));
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "LAST ERROR"));
         result.path("connections").fields().forEachRemaining(e -> {
             JsonNode c = e.getValue();
             JsonNode error = c.path("lastError");
-            // Each cell escaped before it is padded, so the columns line up after the escapes.
             String managed = c.path("stranded").asBoolean() ? "stranded" : c.path("managed").asBoolean() ? "yes" : "no";
-            OneLine.out(String.format(format, Stream.of(e.getKey(), managed,
-                    c.path("state").asText(), health(c.path("health")), c.path("connectionKey").asText(), c.path("since").asText(),
-                    error.isObject() ? error.path("code").asInt() + " " + error.path("name").asText() + ": "
-                            + error.path("message").asText() : "-").map(OneLine::of).toArray()));
+            // Each cell escaped before it is measured, so the columns line up after the escapes.
+            rows.add(Stream.of(e.getKey(), managed, c.path("state").asText(), health(c.path("health")),
+                    c.path("connectionKey").asText(), text(c.path("since")),
+                    error.isObject() ? AwaitCommand.error(error) : "-").map(OneLine::of).toList());
         });
+        int[] widths = new int[rows.get(0).size() - 1];
+        for (List<String> row : rows) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], row.get(i).codePointCount(0, row.get(i).length()));
+            }
+        }
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                line.append(row.get(i)).append(" ".repeat(widths[i] - row.get(i).codePointCount(0, row.get(i).length()) + 1));
+            }
+            System.out.println(line.append(row.get(widths.length)));
+        }
         OneLine.out("(seq " + result.path("seq").asLong() + ")");
+    }
+
+    /** A cell's text; {@code -} where the worker gives none (an unmanaged connection has no since). */
+    private static String text(JsonNode value) {
+        return value.isMissingNode() || value.isNull() || value.asText().isEmpty() ? "-" : value.asText();
     }
 
     /** {@code OK}, or {@code DEGRADED:REASON,...}; {@code -} where none is known (a connection Tether did not make). */

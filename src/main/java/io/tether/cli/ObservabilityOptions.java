@@ -1,13 +1,16 @@
 package io.tether.cli;
 
 import io.tether.http.HttpAddress;
+import io.tether.http.WebConfig;
 import io.tether.logging.LogFormat;
 import io.tether.worker.WorkerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The worker's {@code --http-address} and {@code --log-format}, each also taken from the
- * environment. A configuration file will set them too once the worker has one.
+ * The worker's {@code --http-address}, {@code --web-config-file} and {@code --log-format}, each also
+ * taken from the environment and the config file.
  */
 public final class ObservabilityOptions {
 
@@ -22,14 +25,32 @@ public final class ObservabilityOptions {
                     + " (env TETHER_LOG_FORMAT; default: ${DEFAULT-VALUE}).")
     String logFormat;
 
+    @Option(names = "--web-config-file", paramLabel = "FILE", defaultValue = "${env:TETHER_WEB_CONFIG_FILE}",
+            description = "TLS and basic-auth users for the HTTP endpoint, in the Prometheus exporters' web config"
+                    + " format (docs/operations.md, \"Metrics\"; env TETHER_WEB_CONFIG_FILE).")
+    Path webConfigFile;
+
     /**
      * Makes this process log in the chosen format, and returns {@code config} serving HTTP where
      * asked. A value that is neither is an {@link IllegalArgumentException} naming its option.
      */
-    WorkerConfig applyTo(WorkerConfig config) {
+    WorkerConfig applyTo(WorkerConfig config) throws IOException {
         LogFormat format = LogFormat.parse("--log-format", logFormat);
-        WorkerConfig withHttp = config.withHttpAddress(HttpAddress.parse("--http-address", httpAddress).orElse(null));
+        WorkerConfig withHttp = config.withHttpAddress(HttpAddress.parse("--http-address", httpAddress).orElse(null))
+                .withWebConfig(webConfig());
         format.apply(config.hostId());
         return withHttp;
+    }
+
+    /** The endpoint's TLS and logins; what is wrong in the file is an {@link IllegalArgumentException} naming it. */
+    private WebConfig webConfig() throws IOException {
+        if (webConfigFile == null) {
+            return WebConfig.NONE;
+        }
+        try {
+            return WebConfig.read(webConfigFile);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--web-config-file " + webConfigFile + ": " + e.getMessage());
+        }
     }
 }

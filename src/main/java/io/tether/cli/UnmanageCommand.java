@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "unmanage", mixinStandardHelpOptions = true,
         description = "Stop managing a connection ID (or every ID with a prefix) on a host (or on several at once,"
                 + " --host h1,h2); the last one disconnects.")
-public final class UnmanageCommand extends HostCommand {
+public final class UnmanageCommand extends OneRequestCommand {
     @ArgGroup(multiplicity = "1")
     Which which;
 
@@ -30,11 +30,12 @@ public final class UnmanageCommand extends HostCommand {
         Map<String, String> params = which.cid != null
                 ? Map.of("connectionId", which.cid) : Map.of("connectionIdPrefix", which.prefix);
         if (oneHost()) {
-            JsonNode result = client.call(host(), "unmanageStorageServer", params);
+            JsonNode result = client.runChange(host(), (c, timeout) -> c.call(host(), "unmanageStorageServer", params, timeout));
             if (result == null) {
                 return 1;
             }
-            lines(result).forEach(OneLine::out);
+            List<String> lines = lines(result);
+            (lines.isEmpty() ? List.of(nothing()) : lines).forEach(OneLine::out);
             return 0;
         }
         Map<String, HostResult<JsonNode>> results = client.runOnHosts(hosts(), client.timeout,
@@ -49,9 +50,18 @@ public final class UnmanageCommand extends HostCommand {
             }
             List<String> lines = lines(r.value());
             // Every host has its line, even one where nothing matched the prefix.
-            (lines.isEmpty() ? List.of("nothing unmanaged") : lines).forEach(l -> OneLine.out(r.hostId() + ": " + l));
+            (lines.isEmpty() ? List.of(nothing()) : lines).forEach(l -> OneLine.out(r.hostId() + ": " + l));
         }
-        return ClientOptions.summary("unmanage", results);
+        return ClientOptions.changeSummary("unmanage", results);
+    }
+
+    /**
+     * The line for a prefix that matched no CID: said, not left silent, so that a mistyped prefix
+     * shows. Still a success (exit 0), as unmanaging what is not managed is: afterwards, no CID
+     * with the prefix is managed, which is what was asked.
+     */
+    private String nothing() {
+        return which.prefix != null ? "nothing unmanaged: no CID starts with " + which.prefix : "nothing unmanaged";
     }
 
     private static List<String> lines(JsonNode result) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.client.StatusListener;
 import io.tether.client.TetherClient;
 import jakarta.jms.JMSException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
@@ -24,6 +25,12 @@ public final class WatchCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Host id to watch (default: every host).")
     String host;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", converter = Ranges.Seconds.class,
+            description = "The same as --request-timeout: how long to wait for the broker.")
+    void timeout(Duration seconds) {
+        client.timeout = seconds;
+    }
+
     @Override
     public Integer call() throws Exception {
         CompletableFuture<JMSException> lost = new CompletableFuture<>();
@@ -43,7 +50,7 @@ public final class WatchCommand implements Callable<Integer> {
             });
             OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             // No event would ever come again: say so and end, rather than wait in silence.
-            OneLine.err("lost the broker at " + client.broker + ": " + Errors.describe(lost.get()));
+            OneLine.err("lost the broker at " + client.broker() + ": " + Errors.describe(lost.get()));
             return 1;
         } catch (JMSException e) {
             OneLine.err(client.brokerError(e));
@@ -57,7 +64,7 @@ public final class WatchCommand implements Callable<Integer> {
         OneLine.out(String.format("%s %s seq=%d %s %s %s changed=%s cids=%d%s", e.path("at").asText(), hostId,
                 e.path("seq").asLong(), e.path("change").asText(), e.path("state").asText(),
                 e.path("connectionKey").asText(), e.path("changedIds"), cidCount(e),
-                error.isObject() ? " error=" + error.path("code").asInt() + " " + error.path("message").asText() : "")
+                error.isObject() ? " error=" + error.path("code").asInt() + " " + OneLine.joined(error.path("message").asText()) : "")
                 // A HEALTH event says what the health is now; the others keep their line as it was.
                 + (e.path("change").asText().equals("HEALTH") ? " health=" + ListCommand.health(e.path("health")) : ""));
         System.out.flush();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -75,6 +76,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Also let a URI mounted as FSTYPE (nfs, glusterfs or a vfsType) carry OPTION, with any"
                     + " value (repeatable), e.g. fuse.sshfs:reconnect.")
     List<String> allowMountOptions = new ArrayList<>();
+
+    @Option(names = "--allow-nvme-parameter", paramLabel = "NAME",
+            description = "Also let an nvme+tcp:// URI give nvme connect this parameter (repeatable): hostnqn or hostid,"
+                    + " which connect as another host's identity. Timers and queues are allowed by default: docs/connectors.md.")
+    List<String> allowNvmeParameters = new ArrayList<>();
 
     @Option(names = "--allow-file-root", paramLabel = "DIR",
             description = "Let file:// URIs name this directory and those below it (repeatable); none by default."
@@ -144,7 +150,8 @@ public final class WorkerCommand implements Callable<Integer> {
         if (spec.defaultValueProvider() instanceof ConfigLayers layers) {
             layers.apply(spec);
             if (printConfig) {
-                layers.print(spec, spec.commandLine().getOut());
+                layers.print(spec, spec.commandLine().getOut(), Map.of("host-id", Addresses.sanitise(localHostName()),
+                        "mount-root", dataDir.resolve("mnt").toString()));
                 return 0;
             }
         }
@@ -186,6 +193,7 @@ public final class WorkerCommand implements Callable<Integer> {
             worker.close();
             throw e;
         }
+        remember(new LocalWorker(id, brokerUrl == null ? worker.brokerUrl() : null));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             SystemdNotify.send("STOPPING=1");
@@ -210,11 +218,13 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (the CLI on this machine finds it with --data-dir)");
         }
         OneLine.out("  mounts under:   " + config.mountRoot().toAbsolutePath().normalize());
-        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()) {
+        if (!allowVfsTypes.isEmpty() || !allowMountOptions.isEmpty() || !allowSuidDev.isEmpty()
+                || !allowNvmeParameters.isEmpty()) {
             List<String> widened = new ArrayList<>();
             allowVfsTypes.forEach(type -> widened.add("--allow-vfs-type " + type));
             allowMountOptions.forEach(option -> widened.add("--allow-mount-option " + option));
             allowSuidDev.forEach(type -> widened.add("--allow-suid-dev " + type));
+            allowNvmeParameters.forEach(name -> widened.add("--allow-nvme-parameter " + name));
             OneLine.out("  mounts allow:   the defaults and " + String.join(", ", widened));
         }
         OneLine.out("  file:// roots:  " + (allowFileRoots.isEmpty() ? "none (--allow-file-root DIR)" : fileRoots));
@@ -226,6 +236,21 @@ public final class WorkerCommand implements Callable<Integer> {
         SystemdNotify.send("READY=1");
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Leaves this worker's address in its data dir, where the CLI on this machine takes its --host
+     * and --broker from. An external broker's URL is left out: it may carry a login, and the
+     * engines' login in the data dir is the embedded broker's only.
+     */
+    private void remember(LocalWorker address) {
+        try {
+            address.write(dataDir);
+        } catch (java.io.IOException e) {
+            // The worker runs as well without it; only the CLI's defaults are missing.
+            OneLine.err("tether worker: cannot write " + dataDir.resolve(LocalWorker.FILE) + ": " + Errors.describe(e)
+                    + "; the CLI on this machine needs --host");
+        }
     }
 
     /** The default mount policy widened by this command line; a malformed value is the operator's to fix. */
@@ -254,6 +279,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 policy = policy.allowingSuidDev(type);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--allow-suid-dev " + type + ": " + e.getMessage());
+            }
+        }
+        for (String name : allowNvmeParameters) {
+            try {
+                policy = policy.allowingNvmeParameter(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--allow-nvme-parameter " + name + ": " + e.getMessage());
             }
         }
         return policy;

@@ -45,6 +45,8 @@ final class CidWaiter implements StatusView.Follower {
     /** An UNMANAGED event named the CID: a list that does not find it ends the wait as UNMANAGED. */
     private volatile boolean unmanaged;
     private volatile boolean answered;
+    /** The connection's error as last seen, null while it has none: a wait that times out says it. */
+    private volatile JsonNode lastError;
 
     /**
      * A wait until {@code deadline} ({@link System#nanoTime()}), {@code wait} from its start;
@@ -191,7 +193,7 @@ final class CidWaiter implements StatusView.Follower {
     /** The wait's time is up: a host that answered has not connected in time; one that did not, did not answer. */
     void expire() {
         if (answered) {
-            done.complete(new WaitResult(WaitOutcome.TIMEOUT, null));
+            done.complete(new WaitResult(WaitOutcome.TIMEOUT, lastError));
         } else {
             done.completeExceptionally(new TimeoutException("host " + host + " did not answer getStorageServerList within "
                     + wait.toMillis() + " ms (is its worker running and connected to this broker?)"));
@@ -204,6 +206,7 @@ final class CidWaiter implements StatusView.Follower {
 
     /** Ends the wait if a status of the CID's connection ({@code state}, {@code lastError}) is an end of it. */
     private void decide(String state, JsonNode lastError) {
+        this.lastError = lastError;
         if (ConnectionState.CONNECTED.name().equals(state)) {
             done.complete(new WaitResult(WaitOutcome.CONNECTED, null));
         } else if (stopAtError && lastError != null) {

@@ -1,6 +1,7 @@
 package io.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.amqp.Addresses;
 import io.tether.amqp.BrokerLink;
@@ -18,6 +19,8 @@ import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -76,9 +79,58 @@ final class RpcChannel implements AutoCloseable {
      * (no reply within {@code timeout}) or {@link JMSException} (the broker refused the request).
      */
     CompletableFuture<JsonNode> call(String hostId, String method, Map<String, ?> params, Duration timeout) {
-        String id = UUID.randomUUID().toString();
+        return exchange(hostId, method, request(UUID.randomUUID().toString(), method, params), timeout).thenApply(response -> {
+            if (response.has("error")) {
+                throw new CompletionException(new RpcException(response.get("error")));
+            }
+            return response.get("result");
+        });
+    }
+
+    /** One request of a {@link #batch}. */
+    record Call(String method, Map<String, ?> params) {
+    }
+
+    /**
+     * Calls every one of {@code calls} on {@code hostId}'s worker in one message, a JSON-RPC batch.
+     * The future completes with one reply per call, in the order of {@code calls}: the reply object,
+     * holding its {@code result} or its {@code error}. It fails as {@link #call}'s does for what
+     * concerns the whole message: no answer, the broker's refusal, or an error for the whole batch.
+     */
+    CompletableFuture<List<JsonNode>> batch(String hostId, List<Call> calls, Duration timeout) {
+        ArrayNode body = JsonRpc.MAPPER.createArrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            body.add(request(Integer.toString(i), calls.get(i).method(), calls.get(i).params()));
+        }
+        return exchange(hostId, "a batch of " + calls.size(), body, timeout).thenApply(response -> {
+            if (!response.isArray()) {
+                throw new CompletionException(new RpcException(response.path("error")));
+            }
+            // A worker may answer the requests of a batch in any order: matched by their ids.
+            JsonNode[] replies = new JsonNode[calls.size()];
+            for (JsonNode reply : response) {
+                int i = reply.path("id").asInt(-1);
+                if (i >= 0 && i < replies.length) {
+                    replies[i] = reply;
+                }
+            }
+            // A call without a reply (a worker should answer each) stays null: its caller says so.
+            return Arrays.asList(replies);
+        });
+    }
+
+    private static ObjectNode request(String id, String method, Map<String, ?> params) {
         ObjectNode request = JsonRpc.MAPPER.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         request.set("params", JsonRpc.MAPPER.valueToTree(params));
+        return request;
+    }
+
+    /**
+     * Sends {@code request} ({@code what}: its method, for the timeout's message) to {@code hostId}
+     * and completes with the reply's body; fails with {@link TimeoutException} or {@link JMSException}.
+     */
+    private CompletableFuture<JsonNode> exchange(String hostId, String what, JsonNode request, Duration timeout) {
+        String id = UUID.randomUUID().toString();
         String body = JsonRpc.write(request);
         long bytes = JsonRpc.utf8Length(body);
         if (bytes > JsonRpc.MAX_BODY_BYTES) {
@@ -99,14 +151,11 @@ final class RpcChannel implements AutoCloseable {
             if (failure != null) {
                 Throwable cause = unwrap(failure);
                 throw new CompletionException(cause instanceof TimeoutException
-                        ? new TimeoutException("host " + hostId + " did not answer " + method + " within " + timeout.toMillis()
+                        ? new TimeoutException("host " + hostId + " did not answer " + what + " within " + timeout.toMillis()
                                 + " ms (is its worker running and connected to this broker?)")
                         : cause);
             }
-            if (response.has("error")) {
-                throw new CompletionException(new RpcException(response.get("error")));
-            }
-            return response.get("result");
+            return response;
         });
     }
 

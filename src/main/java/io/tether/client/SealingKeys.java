@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Each host's public sealing key, fetched once ({@code getSealingKey}) and kept, or pinned by the
@@ -21,6 +22,8 @@ final class SealingKeys {
     private final Map<String, Sealer> sealers = new ConcurrentHashMap<>();
     /** Hosts whose key was given ({@link #pin}), never fetched through the broker. */
     private final Set<String> pinned = ConcurrentHashMap.newKeySet();
+    /** Where a pinned key not read yet comes from, read when a URI is first sealed for its host. */
+    private final Map<String, Supplier<Sealer>> sources = new ConcurrentHashMap<>();
 
     SealingKeys(RpcChannel rpc) {
         this.rpc = rpc;
@@ -45,7 +48,15 @@ final class SealingKeys {
 
     /** Uses {@code sealer} for {@code hostId} from now on, and never fetches that host's key. */
     void pin(String hostId, Sealer sealer) {
+        sources.remove(hostId);
         sealers.put(hostId, sealer);
+        pinned.add(hostId);
+    }
+
+    /** Uses the key {@code source} gives for {@code hostId}, asked when first needed; never fetches that host's key. */
+    void pin(String hostId, Supplier<Sealer> source) {
+        sealers.remove(hostId);
+        sources.put(hostId, source);
         pinned.add(hostId);
     }
 
@@ -56,7 +67,7 @@ final class SealingKeys {
      */
     <T> CompletableFuture<T> withKey(String hostId, Duration timeout, Function<Sealer, CompletableFuture<T>> use) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Sealer known = sealers.get(hostId);
+        Sealer known = known(hostId);
         CompletableFuture<Sealer> sealer = known != null ? CompletableFuture.completedFuture(known)
                 : fetch(hostId, left(deadline));
         return sealer.thenCompose(key -> use.apply(key).exceptionallyCompose(e -> {
@@ -66,6 +77,12 @@ final class SealingKeys {
             }
             return fetch(hostId, left(deadline)).thenCompose(use);
         }));
+    }
+
+    /** {@code hostId}'s key if known or pinned (read from its source now if not yet), else null. */
+    private Sealer known(String hostId) {
+        Supplier<Sealer> source = sources.get(hostId);
+        return source == null ? sealers.get(hostId) : sealers.computeIfAbsent(hostId, host -> source.get());
     }
 
     /** The host refused a sealed URI because its key is not the one it was sealed for. */

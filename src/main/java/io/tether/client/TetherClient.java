@@ -13,6 +13,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -130,8 +131,24 @@ public final class TetherClient implements AutoCloseable {
                 .thenApply(result -> Typed.as(result, Results.Managed.class)));
     }
 
+    /**
+     * Manages every one of {@code entries} on {@code hostId} with one message, a JSON-RPC batch,
+     * which the worker runs in one commit; one outcome per entry, in their order ({@link ManageBatch}).
+     */
+    public List<ManageBatch.Outcome> manageAll(String hostId, List<ManageBatch.Entry> entries, Duration timeout)
+            throws JMSException, RpcException, TimeoutException, InterruptedException {
+        return HostCalls.join(new ManageBatch(rpc, keys, entries).send(hostId, timeout));
+    }
+
+    /** {@link #manageAll} on every host in {@code hosts} at once: one batch, and one result, per host. */
+    public Map<String, HostResult<List<ManageBatch.Outcome>>> manageAll(Set<String> hosts, List<ManageBatch.Entry> entries,
+            Duration timeout) throws InterruptedException {
+        ManageBatch batch = new ManageBatch(rpc, keys, entries);
+        return HostCalls.onHosts(hosts, host -> batch.send(host, timeout));
+    }
+
     /** Sent in clear only when it parses and carries no credentials. */
-    private static boolean mayHoldSecret(String uri) {
+    static boolean mayHoldSecret(String uri) {
         try {
             return UriParser.parse(uri).hasCredentials();
         } catch (InvalidUriException e) {
@@ -156,6 +173,15 @@ public final class TetherClient implements AutoCloseable {
      */
     public void pinSealingKey(String hostId, Sealer sealer) {
         keys.pin(hostId, sealer);
+    }
+
+    /**
+     * Like {@link #pinSealingKey(String, Sealer)}, with the key read from {@code source} the first
+     * time a URI is sealed for {@code hostId}: a client that seals rarely does not pay for reading
+     * a key on every connection. What {@code source} throws, {@link #manage} throws.
+     */
+    public void pinSealingKey(String hostId, Supplier<Sealer> source) {
+        keys.pin(hostId, source);
     }
 
     /** {@code unmanageStorageServer} of one CID. */
@@ -303,7 +329,11 @@ public final class TetherClient implements AutoCloseable {
         TIMEOUT
     }
 
-    /** The end of {@link #awaitConnected} or {@link #tryOnce}; {@code lastError} is null unless FAILED. */
+    /**
+     * The end of {@link #awaitConnected} or {@link #tryOnce}. {@code lastError}: with FAILED, the
+     * error; with TIMEOUT, the connection's error as last seen, if it had one (why it has not
+     * connected yet); null otherwise.
+     */
     public record WaitResult(WaitOutcome outcome, JsonNode lastError) {
     }
 

@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * and sets {@code lastError}, which stays until the next success. A retry that fails again while
  * {@code DISCONNECTED} updates {@code lastError} without a state change. Health is what the monitor
  * graded last ({@link Health}); a new grade with another status or other reasons is a change of its
- * own, a new delay alone is not.
+ * own, a new delay alone is not. A restarted worker's first transition into the state its
+ * previous run last recorded keeps that state's since ({@link #lastSeen}).
  */
 public final class HostConnection {
     private final ConnectionKey key;
@@ -32,6 +33,10 @@ public final class HostConnection {
     private Health health = Health.notConnected();
     /** What the host chose that the URI leaves open (e.g. the NFS version), shown in connectionInfo. */
     private Map<String, Object> observedInfo = Map.of();
+    /** The monitor's retry of this connection, or null when it is not retrying it. */
+    private Retry retry;
+    /** What the worker's previous run last saw, until the first transition of this one. */
+    private LastSeen lastSeen;
 
     /** What applying an observation changed, and so which event is due. */
     public enum Effect {
@@ -71,8 +76,22 @@ public final class HostConnection {
             return health.gradedOtherwiseThan(previous) ? Effect.HEALTH : Effect.NONE;
         }
         state = next;
-        since = now;
+        // A restart is no change of the connection's own: found as it was left, it keeps its since.
+        since = lastSeen != null && lastSeen.state() == next ? lastSeen.since() : now;
+        lastSeen = null;
         return Effect.STATE;
+    }
+
+    /**
+     * The state and since the worker's previous run last recorded for this connection, loaded
+     * with its CIDs: the first transition keeps that since when it lands in that state.
+     */
+    public void lastSeen(LastSeen seen) {
+        this.lastSeen = seen;
+    }
+
+    /** The state a connection was last recorded in, and since when. */
+    public record LastSeen(ConnectionState state, Instant since) {
     }
 
     /**
@@ -81,7 +100,7 @@ public final class HostConnection {
      * the event stream lacks.
      */
     public Observed observed() {
-        return new Observed(state, since, lastError, health, observedInfo);
+        return new Observed(state, since, lastError, health, observedInfo, lastSeen);
     }
 
     /** Puts back what {@link #observed()} took. */
@@ -91,11 +110,12 @@ public final class HostConnection {
         lastError = before.lastError();
         health = before.health();
         observedInfo = before.info();
+        lastSeen = before.lastSeen();
     }
 
     /** The part of a connection that observations change. */
     public record Observed(ConnectionState state, Instant since, LastError lastError, Health health,
-            Map<String, Object> info) {
+            Map<String, Object> info, LastSeen lastSeen) {
     }
 
     /**
@@ -112,6 +132,16 @@ public final class HostConnection {
             return Health.of(List.of(Health.Reason.NOT_CONNECTED), last.delayMs(), last.checkedAt(), null);
         }
         return last;
+    }
+
+    /** The monitor's retry of this connection, or null when it is not retrying it (connected, or given up). */
+    public Retry retry() {
+        return retry;
+    }
+
+    /** What the monitor planned: a retry, or null for none. */
+    public void retry(Retry planned) {
+        this.retry = planned;
     }
 
     /** The last graded health. */

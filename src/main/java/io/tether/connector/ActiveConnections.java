@@ -2,6 +2,7 @@ package io.tether.connector;
 
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.IscsiScheme;
+import io.tether.uri.NvmeScheme;
 import io.tether.uri.Scheme;
 import io.tether.uri.StorageType;
 import io.tether.uri.StorageUri;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The storage connections active on this host right now, whoever made them: mounts under the
- * worker's mount root and iSCSI sessions. The list call shows those that no CID holds, under the
+ * worker's mount root, iSCSI sessions and NVMe/TCP controllers. The list call shows those that no CID holds, under the
  * key each would have if it were managed (docs/protocol.md, getStorageServerList). A mount at the
  * mount point of a connection the worker holds is that connection's, whatever its source says: a
  * bind or loop mount shows the device it comes from, whose key is not the connection's.
@@ -33,16 +34,18 @@ public final class ActiveConnections {
     private final Path mountRoot;
     private final MountTable mounts;
     private final IscsiSessions sessions;
+    private final NvmeControllers controllers;
 
-    public ActiveConnections(Path mountRoot, MountTable mounts, IscsiSessions sessions) {
+    public ActiveConnections(Path mountRoot, MountTable mounts, IscsiSessions sessions, NvmeControllers controllers) {
         this.mountRoot = MountPaths.realRoot(mountRoot);
         this.mounts = mounts;
         this.sessions = sessions;
+        this.controllers = controllers;
     }
 
-    /** This host's: mountinfo of this process, and sysfs's iSCSI sessions. */
+    /** This host's: mountinfo of this process, and sysfs's iSCSI sessions and NVMe controllers. */
     public static ActiveConnections ofHost(Path mountRoot) {
-        return new ActiveConnections(mountRoot, MountTable.ofHost(), IscsiSessions.ofHost());
+        return new ActiveConnections(mountRoot, MountTable.ofHost(), IscsiSessions.ofHost(), NvmeControllers.ofHost());
     }
 
     /**
@@ -93,6 +96,20 @@ public final class ActiveConnections {
             info.put("session", session.name());
             ConnectionKey key = IscsiScheme.keyOfSession(session.address(), session.port(), session.target())
                     .orElseGet(() -> new ConnectionKey("posix://" + session.name()));
+            found.add(new Active(key, info));
+        }
+        for (NvmeControllers.Controller controller : controllers.list()) {
+            if (!controller.transport().equals("tcp")) {
+                continue;
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("type", StorageType.NVME_TCP.scheme());
+            info.put("host", controller.address());
+            info.put("port", controller.port());
+            info.put("nqn", controller.nqn());
+            info.put("controller", controller.name().text());
+            ConnectionKey key = NvmeScheme.keyOfController(controller.address(), controller.port(), controller.nqn())
+                    .orElseGet(() -> new ConnectionKey("posix://" + controller.name().text()));
             found.add(new Active(key, info));
         }
         return found;

@@ -17,19 +17,21 @@ public final class Connectors {
 
     /**
      * The real connectors of this host: mounts under {@code mountRoot} as far as {@code mountPolicy}
-     * allows, iSCSI sessions through iscsiadm, local directories in {@code fileRoots}; every host
+     * allows, iSCSI sessions through iscsiadm, NVMe/TCP controllers through nvme, local directories in {@code fileRoots}; every host
      * command bounded by {@code commandTimeout}.
      */
     public static Connectors forHost(Path mountRoot, Duration commandTimeout, MountPolicy mountPolicy, FileRoots fileRoots) {
         CommandRunner runner = new CommandRunner();
         MountTable mounts = MountTable.ofHost();
         Connector iscsi = new IscsiConnector(runner, IscsiSessions.ofHost(), commandTimeout);
+        Connector nvme = NvmeConnector.ofHost(runner, commandTimeout, mountPolicy);
         Connector directories = new LocalDirectoryConnector(fileRoots, runner, mounts, commandTimeout);
         Map<StorageType, Connector> map = new EnumMap<>(StorageType.class);
         for (StorageType type : StorageType.values()) {
             map.put(type, switch (type.definition().facts().makes()) {
                 case MOUNT -> new MountConnector(type, mountRoot, runner, mounts, commandTimeout, mountPolicy);
                 case ISCSI_SESSION -> iscsi;
+                case NVME_CONTROLLER -> nvme;
                 case LOCAL_DIRECTORY -> directories;
             });
         }

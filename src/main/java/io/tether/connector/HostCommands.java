@@ -1,6 +1,9 @@
 package io.tether.connector;
 
+import io.tether.argv.Address;
 import io.tether.argv.Arg;
+import io.tether.argv.ControllerName;
+import io.tether.argv.Decimal;
 import io.tether.argv.DirectoryItself;
 import io.tether.argv.Host;
 import io.tether.argv.Iqn;
@@ -8,6 +11,7 @@ import io.tether.argv.IscsiIface;
 import io.tether.argv.IscsiUrl;
 import io.tether.argv.Joined;
 import io.tether.argv.LocalPath;
+import io.tether.argv.Nqn;
 import io.tether.argv.Portal;
 import io.tether.argv.Program;
 import io.tether.argv.SessionId;
@@ -73,6 +77,31 @@ final class HostCommands {
     static Command iscsiInquiry(Iqn initiator, IscsiScheme.Target target, int lun) {
         return Command.of(Program.ISCSI_INQ).arg(Word.INITIATOR, initiator,
                 new IscsiUrl(new Host(target.host()), target.port(), new Iqn(target.iqn()), lun));
+    }
+
+    /**
+     * {@code nvme connect --transport=tcp --traddr=ADDRESS --trsvcid=PORT --nqn=NQN --hostnqn=HOSTNQN
+     * [--hostid=ID] --config=FILE|none}, to which the URI's settings are added ({@link #nvmeSetting}).
+     */
+    static Command nvmeConnect(Address address, int port, Nqn nqn, NvmeHost.Identity host, boolean hostIdGiven,
+            Arg config) {
+        Command connect = Command.of(Program.NVME).arg(Word.NVME_CONNECT, Word.NVME_TCP, new Joined(Word.NVME_TRADDR, address),
+                new Joined(Word.NVME_TRSVCID, new Decimal(port)), new Joined(Word.NVME_NQN, nqn),
+                new Joined(Word.NVME_HOSTNQN, host.hostNqn()));
+        if (hostIdGiven) {
+            connect.arg(new Joined(Word.NVME_HOSTID, host.hostId()));
+        }
+        return connect.arg(config);
+    }
+
+    /** {@code --ctrl-loss-tmo=N} and the like: {@code option} and its number as one argument. */
+    static Arg nvmeSetting(Word option, int value) {
+        return new Joined(option, new Decimal(value));
+    }
+
+    /** {@code nvme disconnect --device=nvmeN}. */
+    static Command nvmeDisconnect(ControllerName controller) {
+        return Command.of(Program.NVME).arg(Word.NVME_DISCONNECT, new Joined(Word.NVME_DEVICE, controller));
     }
 
     private static Portal portal(IscsiScheme.Target target) {

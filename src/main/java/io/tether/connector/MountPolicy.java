@@ -3,6 +3,8 @@ package io.tether.connector;
 import io.tether.argv.MountOption;
 import io.tether.argv.VfsType;
 import io.tether.uri.MountSettings;
+import io.tether.uri.NvmeScheme;
+import io.tether.uri.StorageType;
 import io.tether.uri.StorageUri;
 import io.tether.uri.Text;
 import java.util.HashMap;
@@ -27,6 +29,9 @@ import java.util.regex.Pattern;
  * or {@code dev} never does. And a secret option is passed only where its helper can take it off
  * the command line, which every local user can read.
  *
+ * <p>The same holds for the one other program a request's parameters reach: {@code nvme connect}
+ * takes only the {@code nvme+tcp://} parameters listed in {@code nvmeParameters}.
+ *
  * <p>The URI parser checks that a URI is well formed; this policy decides what this host permits.
  * It is checked when a CID is managed (nothing runs and nothing is stored for a refused URI) and
  * again by {@link MountConnector#establish} before it runs anything, for CIDs stored earlier.
@@ -40,9 +45,13 @@ import java.util.regex.Pattern;
  *                 or a posix vfsType); a name is the part of an option before {@code =}
  * @param suidDevTypes the {@code mount -t} types mounted without {@code nosuid,nodev}: their
  *                 setuid programs and device nodes are honoured
+ * @param nvmeParameters the parameters an {@code nvme+tcp://} URI may give {@code nvme connect}: by
+ *                 default its timers and queue count; not {@code hostnqn} or {@code hostid}, which
+ *                 connect as another host's identity (and so to what the target grants that host)
+ *                 unless the operator allows them ({@code --allow-nvme-parameter})
  */
 public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, Set<String>> byType,
-        Set<String> suidDevTypes) {
+        Set<String> suidDevTypes, Set<String> nvmeParameters) {
 
     /** An option name that can be shown in a message and typed on a command line as it is. */
     private static final Pattern NAME = MountOption.NAME;
@@ -128,8 +137,13 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
 
     private static final Set<String> TMPFS = Set.of("size", "mode", "nr_inodes", "nr_blocks", "uid", "gid", "huge");
 
+    /** The {@code nvme+tcp://} parameters a request may give by default: timers and queues only. */
+    private static final Set<String> NVME = Set.of(NvmeScheme.CTRL_LOSS_TMO, NvmeScheme.RECONNECT_DELAY,
+            NvmeScheme.NR_IO_QUEUES);
+
     public MountPolicy {
         suidDevTypes = Set.copyOf(suidDevTypes);
+        nvmeParameters = Set.copyOf(nvmeParameters);
         vfsTypes = Set.copyOf(vfsTypes);
         common = Set.copyOf(common);
         Map<String, Set<String>> copy = new HashMap<>();
@@ -151,7 +165,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
                 Map.entry("tmpfs", TMPFS));
         Set<String> vfsTypes = new HashSet<>(byType.keySet());
         vfsTypes.remove("glusterfs"); // glusterfs:// only, as said above
-        return new MountPolicy(vfsTypes, COMMON, byType, Set.of());
+        return new MountPolicy(vfsTypes, COMMON, byType, Set.of(), NVME);
     }
 
     /** A copy that also lets a {@code posix://} URI name {@code type} ({@code --allow-vfs-type}). */
@@ -159,7 +173,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         checkType(type);
         Set<String> types = new HashSet<>(vfsTypes);
         types.add(type);
-        return new MountPolicy(types, common, byType, suidDevTypes);
+        return new MountPolicy(types, common, byType, suidDevTypes, nvmeParameters);
     }
 
     /**
@@ -170,7 +184,21 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         checkType(fsType);
         Set<String> types = new HashSet<>(suidDevTypes);
         types.add(fsType);
-        return new MountPolicy(vfsTypes, common, byType, types);
+        return new MountPolicy(vfsTypes, common, byType, types, nvmeParameters);
+    }
+
+    /**
+     * A copy that also lets an {@code nvme+tcp://} URI give {@code name} to {@code nvme connect}
+     * ({@code --allow-nvme-parameter name}); {@code name} is one of the parameters the scheme takes.
+     */
+    public MountPolicy allowingNvmeParameter(String name) {
+        if (!StorageType.NVME_TCP.definition().facts().parameters().contains(name)) {
+            throw new IllegalArgumentException("'" + Text.shorten(name, 64) + "' is not an nvme+tcp parameter; they are "
+                    + String.join(", ", new java.util.TreeSet<>(StorageType.NVME_TCP.definition().facts().parameters())));
+        }
+        Set<String> names = new HashSet<>(nvmeParameters);
+        names.add(name);
+        return new MountPolicy(vfsTypes, common, byType, suidDevTypes, names);
     }
 
     /** Whether mounts of {@code fsType} get {@code nosuid,nodev}. */
@@ -196,7 +224,7 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
         Set<String> names = new HashSet<>(options.getOrDefault(fsType, Set.of()));
         names.add(name);
         options.put(fsType, names);
-        return new MountPolicy(vfsTypes, common, options, suidDevTypes);
+        return new MountPolicy(vfsTypes, common, options, suidDevTypes, nvmeParameters);
     }
 
     /** {@code fsType} as a refusal quotes it: a type the host does not know can be long. */
@@ -217,6 +245,15 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
      * look like an option of its own.
      */
     public void check(StorageUri uri) throws NotAllowed {
+        if (uri.type() == StorageType.NVME_TCP) {
+            for (String name : new java.util.TreeSet<>(uri.params().keySet())) {
+                if (!nvmeParameters.contains(name)) {
+                    throw new NotAllowed("nvme+tcp parameter '" + name + "' is not allowed on this host; the host's"
+                            + " operator can allow it with --allow-nvme-parameter " + name);
+                }
+            }
+            return;
+        }
         Optional<MountSettings> mount = uri.type().definition().mount(uri);
         if (mount.isEmpty()) {
             return;

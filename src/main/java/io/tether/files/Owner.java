@@ -1,7 +1,9 @@
 package io.tether.files;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Who may own what a root process trusts. The worker's own files must be its user's ({@link #SELF});
@@ -15,12 +17,26 @@ public enum Owner {
     /** Root, or the effective uid of this process. */
     ROOT_OR_SELF;
 
-    private interface C extends Library {
-        int geteuid();
-    }
+    /**
+     * The JDK has no call for geteuid(2); the kernel's account of this process has it, the second
+     * of the real, effective, saved and file-system uids on its {@code Uid:} line. Read there
+     * rather than through a native call, which would load a native-access library into every CLI
+     * command for one number. Read once: it never changes.
+     */
+    private static final int EUID = effectiveUid(Path.of("/proc/self/status"));
 
-    /** The JDK has no call for geteuid(2); JNA calls the C library's. Read once: it never changes. */
-    private static final int EUID = Native.load("c", C.class).geteuid();
+    static int effectiveUid(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring("Uid:".length()).strip().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read this process's uid from " + status, e);
+        }
+        throw new IllegalStateException(status + " has no Uid: line");
+    }
 
     /** This process's effective uid: the owner of what it creates. */
     public static int self() {

@@ -22,9 +22,12 @@ import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -32,7 +35,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the scraper's Accept header asks for it: the Prometheus client's own scrape handler),
  * {@code GET /livez} and {@code GET /readyz} (200, or 503 with a JSON body naming the failed
  * checks). Any other path is 404 and any other method 405; a request under a name the address does
- * not serve ({@link HttpAddress#servedNames}: on loopback, loopback names only) is 421.
+ * not serve ({@link HttpAddress#servedNames}: on loopback, loopback names only) is 421. With a
+ * {@link WebConfig} it serves HTTPS only, and every path asks for a login (401 without one).
  *
  * <p>HTTP is Jetty's, chosen over the JDK's server because a client that is slow or silent must not
  * stop the scrapes: Jetty reads a request's headers as they come without holding a thread (the
@@ -57,8 +61,17 @@ public final class HttpEndpoint implements AutoCloseable {
         this.connector = connector;
     }
 
-    /** Listens on {@code address}; an address that cannot be bound is an {@link IOException}. */
+    /** Listens on {@code address} over plain HTTP without login; an address that cannot be bound is an {@link IOException}. */
     public static HttpEndpoint start(HttpAddress address, TetherMetrics registry, HealthChecks health) throws IOException {
+        return start(address, WebConfig.NONE, registry, health);
+    }
+
+    /**
+     * Listens on {@code address}, with TLS and basic auth as {@code web} says; an address that
+     * cannot be bound, or a certificate or key that cannot be used, is an {@link IOException}.
+     */
+    public static HttpEndpoint start(HttpAddress address, WebConfig web, TetherMetrics registry, HealthChecks health)
+            throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("tether-http");
         threads.setDaemon(true);
@@ -66,13 +79,15 @@ public final class HttpEndpoint implements AutoCloseable {
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        ServerConnector connector = web.tls()
+                ? new ServerConnector(server, 1, 1, new SslConnectionFactory(tls(web), "http/1.1"), httpsFactory(http))
+                : new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(address.host());
         connector.setPort(address.port());
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
-        server.setHandler(new Routes(address.servedNames(),
+        server.setHandler(new Routes(address.servedNames(), new BasicAuth(web.users()),
                 new PrometheusScrapeHandler(PrometheusProperties.get(), registry.registry()), health));
         try {
             server.start();
@@ -83,19 +98,42 @@ public final class HttpEndpoint implements AutoCloseable {
         return new HttpEndpoint(server, connector);
     }
 
+    /** The TLS of {@code web}'s certificate and key: TLS 1.2 and 1.3 only, as Jetty's defaults allow. */
+    private static SslContextFactory.Server tls(WebConfig web) throws IOException {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(PemKeyStore.load(web.certFile(), web.keyFile()));
+        tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
+        tls.setIncludeProtocols("TLSv1.2", "TLSv1.3");
+        return tls;
+    }
+
+    /**
+     * HTTP over TLS; the name a scraper asks for (SNI) need not be the certificate's, as
+     * Prometheus's tls_config.server_name and insecure_skip_verify are the scraper's to decide.
+     */
+    private static HttpConnectionFactory httpsFactory(HttpConfiguration http) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false);
+        https.addCustomizer(secure);
+        return new HttpConnectionFactory(https);
+    }
+
     /** The port it listens on (the one picked, for port 0). */
     public int port() {
         return connector.getLocalPort();
     }
 
-    /** The three paths, and the Host check in front of them. */
+    /** The three paths, and the Host check and the login in front of them. */
     private static final class Routes extends AbstractHandler {
         private final Predicate<String> servedNames;
+        private final BasicAuth auth;
         private final PrometheusScrapeHandler metrics;
         private final HealthChecks health;
 
-        Routes(Predicate<String> servedNames, PrometheusScrapeHandler metrics, HealthChecks health) {
+        Routes(Predicate<String> servedNames, BasicAuth auth, PrometheusScrapeHandler metrics, HealthChecks health) {
             this.servedNames = servedNames;
+            this.auth = auth;
             this.metrics = metrics;
             this.health = health;
         }
@@ -108,6 +146,9 @@ public final class HttpEndpoint implements AutoCloseable {
             if (!servedNames.test(request.getHeader("Host"))) {
                 // A page of another site that points a name of its own at this address (DNS rebinding).
                 send(response, 421, "text/plain; charset=utf-8", "not served under this name\n");
+            } else if (auth.required() && !auth.allows(request.getHeader("Authorization"))) {
+                response.setHeader("WWW-Authenticate", "Basic realm=\"tether\", charset=\"UTF-8\"");
+                send(response, 401, "text/plain; charset=utf-8", "unauthorized: log in as a user of --web-config-file\n");
             } else if (!known) {
                 send(response, 404, "text/plain; charset=utf-8", "not found: the paths are /metrics, /livez and /readyz\n");
             } else if (!request.getMethod().equals("GET")) {

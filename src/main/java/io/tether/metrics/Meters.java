@@ -1,7 +1,6 @@
 package io.tether.metrics;
 
 import io.tether.api.Outcome;
-import io.tether.connection.ConnectionState;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageType;
 
@@ -38,18 +37,12 @@ public final class Meters {
         HostState NONE = new HostState() {
         };
 
-        /** The connection {@code key} is now in {@code state}; null when the worker no longer tracks it. */
-        default void connection(ConnectionKey key, StorageType type, ConnectionState state) {
+        /** The connection {@code key} is now as {@code seen} says; null when the worker no longer tracks it. */
+        default void connection(ConnectionKey key, ConnectionSnapshot seen) {
         }
 
-        /** Like {@link #connection(ConnectionKey, StorageType, ConnectionState)}, with the connection's graded health. */
-        default void connection(ConnectionKey key, StorageType type, ConnectionState state,
-                io.tether.connection.Health health) {
-            connection(key, type, state);
-        }
-
-        /** The number of managed CIDs. */
-        default void managedCids(int count) {
+        /** The number of managed CIDs, and of those the stranded ones (which hold no connection). */
+        default void cids(int managed, int stranded) {
         }
 
         /** Events up to {@code seq} are in the outbox. */
@@ -66,11 +59,17 @@ public final class Meters {
         default void probed(StorageType type, long nanos) {
         }
 
-        /** A probe failed with VDSM error number {@code code}. */
+        /**
+         * A probe failed, and the monitor recorded VDSM error number {@code code} as the
+         * connection's lastError (the probe's, or that of the connect tried after it).
+         */
         default void probeFailed(StorageType type, int code) {
         }
 
-        /** A connect was tried: {@code ok} if it worked. */
+        /**
+         * A connect was tried, {@code ok} if it worked; also {@code ok} for a connection not up
+         * that its probe found up (already mounted, or brought back by the host).
+         */
         default void connectTried(StorageType type, boolean ok) {
         }
     }

@@ -20,7 +20,6 @@ import io.tether.api.Outcome;
 import io.tether.api.Request;
 import io.tether.api.RpcError;
 import io.tether.api.StatusEvent;
-import io.tether.connection.ConnectionState;
 import io.tether.health.HealthChecks;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageType;
@@ -30,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The worker's Prometheus metrics (docs/operations.md, "What to watch") in a registry of its own:
+ * The worker's Prometheus metrics (docs/metrics.md) in a registry of its own:
  * the meters the worker's parts record into ({@link Meters}), gauges read from what they last told
  * it, and the JVM's and process's standard metrics.
  *
@@ -55,9 +54,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.HostState, M
 
     private static final List<String> METHODS = Request.METHODS;
     private static final StorageType[] TYPES = StorageType.values();
-    private static final ConnectionState[] STATES = ConnectionState.values();
     private static final StatusEvent.Change[] CHANGES = StatusEvent.Change.values();
-    private static final io.tether.connection.Health.Status[] HEALTH_STATUSES = io.tether.connection.Health.Status.values();
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
@@ -73,11 +70,7 @@ public final class TetherMetrics implements Meters.Requests, Meters.HostState, M
     private final CounterDataPoint[] eventsPublishedByChange;
     private final DistributionDataPoint commits;
 
-    private record Seen(StorageType type, ConnectionState state, io.tether.connection.Health health) {
-    }
-
-    private final Map<ConnectionKey, Seen> connections = new ConcurrentHashMap<>();
-    private volatile int managedCids;
+    private final ConnectionGauges connectionGauges;
     private volatile long eventsWritten;
     private volatile long eventsPublishedUpTo;
 
@@ -110,10 +103,11 @@ public final class TetherMetrics implements Meters.Requests, Meters.HostState, M
                 .labelNames("type").classicOnly().classicUpperBounds(PROBE_BUCKETS).withoutExemplars()
                 .register(registry);
         probeFailures = Counter.builder().name("tether_probe_failures")
-                .help("Probes that failed, by storage type and VDSM error number.")
+                .help("Probes that failed, by storage type and the VDSM error number recorded as the connection's lastError.")
                 .labelNames("type", "code").register(registry);
         Counter connectCounter = Counter.builder().name("tether_connects")
-                .help("Connects tried, by storage type and outcome (ok or failed).")
+                .help("Connects, by storage type and outcome: ok for a connection that came up (connected, or found up by"
+                        + " its probe), failed for a connect that failed.")
                 .labelNames("type", "outcome").register(registry);
         probeDurations = new DistributionDataPoint[TYPES.length];
         connects = new CounterDataPoint[TYPES.length][2];
@@ -137,51 +131,16 @@ public final class TetherMetrics implements Meters.Requests, Meters.HostState, M
                 .help("How long the store's transaction commits took.")
                 .classicOnly().classicUpperBounds(COMMIT_BUCKETS).withoutExemplars().register(registry);
 
-        GaugeWithCallback.builder().name("tether_cids").help("Managed CIDs.")
-                .callback(cb -> cb.call(managedCids)).register(registry);
-        GaugeWithCallback.builder().name("tether_connections")
-                .help("Host connections by storage type and state; every state is present, 0 where none.")
-                .labelNames("type", "state").callback(cb -> {
-                    int[][] counts = new int[TYPES.length][STATES.length];
-                    connections.values().forEach(seen -> counts[seen.type().ordinal()][seen.state().ordinal()]++);
-                    for (StorageType type : TYPES) {
-                        for (ConnectionState state : STATES) {
-                            cb.call(counts[type.ordinal()][state.ordinal()], type.scheme(), state.name());
-                        }
-                    }
-                }).register(registry);
-        GaugeWithCallback.builder().name("tether_connection_state")
-                .help("1 for the state each host connection is in, 0 for the others; connection is its key,"
-                        + " which never holds credentials.")
-                .labelNames("connection", "type", "state").callback(cb -> connections.forEach((key, seen) -> {
-                    for (ConnectionState state : STATES) {
-                        cb.call(seen.state() == state ? 1 : 0, key.value(), seen.type().scheme(), state.name());
-                    }
-                })).register(registry);
-        GaugeWithCallback.builder().name("tether_connection_delay_seconds")
-                .help("How long each host connection's last probe took (docs/monitoring.md, \"Health\"); absent"
-                        + " before its first probe.")
-                .labelNames("connection", "type").callback(cb -> connections.forEach((key, seen) -> {
-                    if (seen.health() != null && seen.health().delayMs() != null) {
-                        cb.call(seen.health().delayMs() / 1000.0, key.value(), seen.type().scheme());
-                    }
-                })).register(registry);
-        GaugeWithCallback.builder().name("tether_connection_health")
-                .help("1 for the health status (OK or DEGRADED) each host connection has, 0 for the other.")
-                .labelNames("connection", "type", "status").callback(cb -> connections.forEach((key, seen) -> {
-                    if (seen.health() != null) {
-                        for (io.tether.connection.Health.Status status : HEALTH_STATUSES) {
-                            cb.call(seen.health().status() == status ? 1 : 0, key.value(), seen.type().scheme(), status.name());
-                        }
-                    }
-                })).register(registry);
+        connectionGauges = new ConnectionGauges(registry);
 
         GaugeWithCallback.builder().name("tether_readiness_check")
                 .help("1 while a readiness check (store, broker, consumer) passes, 0 while it fails; /readyz says why.")
                 .labelNames("check").callback(cb -> health.get().readiness()
                         .forEach(check -> cb.call(check.ok() ? 1 : 0, check.name()))).register(registry);
-        Info.builder().name("tether_worker").help("The worker's host id.").labelNames("host").register(registry)
-                .setLabelValues(hostId);
+        BuildInfo build = BuildInfo.current();
+        Info.builder().name("tether_worker").help("The worker's host id, and the version and git revision of its build.")
+                .labelNames("host", "version", "revision").register(registry)
+                .setLabelValues(hostId, build.version(), build.revision());
 
         // The JVM's and the process's metrics, each reading the JVM's management beans or /proc/self;
         // not the native memory one, which runs a diagnostic command, nor the allocation one, which
@@ -217,22 +176,13 @@ public final class TetherMetrics implements Meters.Requests, Meters.HostState, M
     }
 
     @Override
-    public void connection(ConnectionKey key, StorageType type, ConnectionState state) {
-        connection(key, type, state, null);
+    public void connection(ConnectionKey key, ConnectionSnapshot seen) {
+        connectionGauges.connection(key, seen);
     }
 
     @Override
-    public void connection(ConnectionKey key, StorageType type, ConnectionState state, io.tether.connection.Health health) {
-        if (state == null) {
-            connections.remove(key);
-        } else {
-            connections.put(key, new Seen(type, state, health));
-        }
-    }
-
-    @Override
-    public void managedCids(int count) {
-        managedCids = count;
+    public void cids(int managed, int stranded) {
+        connectionGauges.cids(managed, stranded);
     }
 
     @Override

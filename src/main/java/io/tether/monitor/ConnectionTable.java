@@ -1,6 +1,7 @@
 package io.tether.monitor;
 
 import io.tether.connection.ConnectionState;
+import io.tether.connection.Retry;
 import io.tether.connection.Observation;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageUri;
@@ -18,6 +19,14 @@ public interface ConnectionTable {
      * the caller looks again later.
      */
     boolean observe(ConnectionKey key, Observation observation);
+
+    /**
+     * What the monitor planned for {@code key} after a reconcile: a retry ({@code failures} in a row,
+     * the next attempt at {@code nextAttemptAt}), or none ({@code null}: connected, or given up),
+     * for the list to show. Nothing is recorded: a restart starts the count again.
+     */
+    default void planned(ConnectionKey key, Retry retry) {
+    }
 
     /**
      * @param uri    the settings to connect with

@@ -90,12 +90,16 @@ final class KeyQueue implements AutoCloseable {
         }
     }
 
-    /** Plans {@code key} after {@code delay}, a success: its failures start again from none. */
-    void requeueAfter(ConnectionKey key, Duration delay) {
-        failures.remove(key);
+    /**
+     * Plans {@code key} after {@code delay}, a success: its failures start again from none. Returns
+     * whether it had failures, so a retry shown for it is to be cleared.
+     */
+    boolean requeueAfter(ConnectionKey key, Duration delay) {
+        boolean retrying = failures.remove(key) != null;
         if (plansFor(key)) {
             schedule.requeue(key, delay);
         }
+        return retrying;
     }
 
     /**
@@ -117,12 +121,16 @@ final class KeyQueue implements AutoCloseable {
         return Optional.of(new Backoff(after, failed));
     }
 
-    /** Drops {@code key}'s failures and its plan: nothing brings it back but a new request. */
-    void forget(ConnectionKey key) {
-        failures.remove(key);
+    /**
+     * Drops {@code key}'s failures and its plan: nothing brings it back but a new request. Returns
+     * whether it had failures.
+     */
+    boolean forget(ConnectionKey key) {
+        boolean retrying = failures.remove(key) != null;
         if (plansFor(key)) {
             schedule.cancel(key);
         }
+        return retrying;
     }
 
     /** Whether a plan made for {@code key} now matters: not when it runs again at once anyway. */

@@ -4,6 +4,7 @@ import io.tether.connection.ConnectionState;
 import io.tether.connection.Health;
 import io.tether.connection.LastError;
 import io.tether.connection.Observation;
+import io.tether.connection.Retry;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
 import io.tether.connector.Connectors;
@@ -169,18 +170,21 @@ public final class Reconciler implements AutoCloseable {
             meters.probed(type, probe.ranFor().toNanos());
         }
         if (probe.worked()) {
+            if (!wasUp) {
+                // Found up (already mounted, or back by the host's doing): it came up as a connect would bring it.
+                meters.connectTried(type, true);
+            }
             return connected(key, grade(probe.value(), probe.millis()), probe.value());
         }
         ConnectorException why = probe.failure();
-        meters.probeFailed(type, why.error().code());
         if (why.isHung()) {
             // A connect would only queue behind the stuck probe: report the hang, retry later.
-            return failed(key, why, probe.millis(), wasUp);
+            return failed(key, type, why, probe.millis(), wasUp);
         }
         if (why.isRecovering()) {
             // The host brings it back by itself (iscsid): a logout and login now would turn a blip
             // into an outage. Look again after the interval.
-            return recovering(key, why, probe.millis());
+            return recovering(key, type, why, probe.millis());
         }
         if (wasUp) {
             // It was up and is not now: say so before trying to bring it back.
@@ -194,13 +198,17 @@ public final class Reconciler implements AutoCloseable {
                 () -> connector.establish(uri));
         meters.connectTried(type, connect.worked());
         if (connect.worked()) {
+            if (wasUp) {
+                // The probe's failure was recorded above and stays its lastError.
+                meters.probeFailed(type, why.error().code());
+            }
             // No probe timed since the connect: its delay is not known yet.
             return connected(key, grade(connect.value(), null), connect.value());
         }
         if (connect.failure().isRecovering()) {
-            return recovering(key, connect.failure(), probe.millis());
+            return recovering(key, type, connect.failure(), probe.millis());
         }
-        return failed(key, connect.failure(), probe.millis(), wasUp);
+        return failed(key, type, connect.failure(), probe.millis(), wasUp);
     }
 
     /** No CID holds it any more: disconnect, and retry with backoff if that fails. */
@@ -262,14 +270,20 @@ public final class Reconciler implements AutoCloseable {
         return new ReconcileResult.RequeueAfter(settings.probeInterval());
     }
 
-    /** The host recovers it by itself: record it as down for that reason, and look again after the interval. */
-    private ReconcileResult recovering(ConnectionKey key, ConnectorException why, Long delayMs) {
+    /**
+     * The host recovers it by itself: record it as down for that reason, and look again after the
+     * interval. A failed probe is counted once, with the error number its reconcile leaves as the
+     * connection's lastError, so the metrics and the list agree.
+     */
+    private ReconcileResult recovering(ConnectionKey key, StorageType type, ConnectorException why, Long delayMs) {
+        meters.probeFailed(type, why.error().code());
         table.observe(key, Observation.failed(why.toLastError(clock.instant()), down(Health.Reason.RECOVERING, delayMs)));
         return new ReconcileResult.RequeueAfter(settings.probeInterval());
     }
 
     /** Records a failure to keep the connection up ({@code delayMs}: the probe's, if one ran) and backs off. */
-    private ReconcileResult failed(ConnectionKey key, ConnectorException why, Long delayMs, boolean wasUp) {
+    private ReconcileResult failed(ConnectionKey key, StorageType type, ConnectorException why, Long delayMs, boolean wasUp) {
+        meters.probeFailed(type, why.error().code());
         table.observe(key, Observation.failed(why.toLastError(clock.instant()), down(Health.Reason.NOT_CONNECTED, delayMs)));
         return new ReconcileResult.Retry(wasUp);
     }
@@ -309,9 +323,13 @@ public final class Reconciler implements AutoCloseable {
     /** Hands {@code key} back to the queue as {@code result} says: later, after a backoff, or never. */
     private void plan(ConnectionKey key, ReconcileResult result) {
         if (result instanceof ReconcileResult.RequeueAfter healthy) {
-            queue.requeueAfter(key, healthy.after());
+            // Only a key that was retrying has a retry to clear: a healthy probe takes no table lock.
+            if (queue.requeueAfter(key, healthy.after())) {
+                table.planned(key, null);
+            }
         } else if (result instanceof ReconcileResult.Retry retry) {
             queue.retry(key, retry.outage()).ifPresent(backoff -> {
+                table.planned(key, new Retry(backoff.failures(), clock.instant().plus(backoff.after())));
                 try (LogFields ids = LogFields.key(key)) {
                     log.info("key={} retrying in {} ms (failure {} in a row)", key, backoff.after().toMillis(), backoff.failures());
                 }
@@ -322,7 +340,9 @@ public final class Reconciler implements AutoCloseable {
                     log.warn("key={} not retried until it is managed or unmanaged again: {}", key, terminal.error().message());
                 }
             }
-            queue.forget(key);
+            if (queue.forget(key)) {
+                table.planned(key, null);
+            }
         }
     }
 

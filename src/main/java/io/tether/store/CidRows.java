@@ -1,5 +1,7 @@
 package io.tether.store;
 
+import io.tether.connection.ConnectionState;
+import io.tether.connection.HostConnection;
 import io.tether.connection.ManagedCid;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.InvalidUriException;
@@ -13,14 +15,16 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The SQL of the host's desired state: the managed CIDs, and the connections still to be
- * disconnected. A URI with credentials is stored sealed by the {@link CredentialCipher}, bound to
+ * disconnected; and of the state each connection was last seen in. A URI with credentials is stored sealed by the {@link CredentialCipher}, bound to
  * its row. Runs on the {@link Store}'s connection, in its commits.
  */
 final class CidRows {
@@ -145,6 +149,47 @@ final class CidRows {
             ps.setString(1, key.value());
             ps.executeUpdate();
         }
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM connection_state WHERE connection_key = ?")) {
+            ps.setString(1, key.value());
+            ps.executeUpdate();
+        }
+    }
+
+    private static void recordState(Connection db, RowChange.RecordState record) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "MERGE INTO connection_state (connection_key, state, since) KEY (connection_key) VALUES (?, ?, ?)")) {
+            ps.setString(1, record.key().value());
+            ps.setString(2, record.state().name());
+            ps.setTimestamp(3, Timestamp.from(record.since()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The state each connection was last seen in, for the connections a CID or a pending disconnect
+     * still holds; the rows of any other (a connection forgotten without its disconnect's commit)
+     * are dropped here, so a later manage of it starts afresh.
+     */
+    static Map<ConnectionKey, HostConnection.LastSeen> lastSeen(Connection db) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM connection_state WHERE connection_key NOT IN"
+                + " (SELECT connection_key FROM managed_cid UNION SELECT connection_key FROM pending_disconnect)")) {
+            ps.executeUpdate();
+        }
+        Map<ConnectionKey, HostConnection.LastSeen> seen = new HashMap<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT connection_key, state, since FROM connection_state");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ConnectionState state;
+                try {
+                    state = ConnectionState.valueOf(rs.getString(2));
+                } catch (IllegalArgumentException unknown) {
+                    continue; // written by a newer version: this one starts that connection's since afresh
+                }
+                seen.put(new ConnectionKey(rs.getString(1)),
+                        new HostConnection.LastSeen(state, rs.getTimestamp(3).toInstant()));
+            }
+        }
+        return seen;
     }
 
     /** The full URI sealed and bound to {@code aad}, when it has credentials to hide. */
@@ -171,6 +216,8 @@ final class CidRows {
                     delete(db, delete.cid());
                 } else if (change instanceof RowChange.AddPendingDisconnect add) {
                     addPendingDisconnect(db, add.uri());
+                } else if (change instanceof RowChange.RecordState record) {
+                    recordState(db, record);
                 } else {
                     removePendingDisconnect(db, ((RowChange.RemovePendingDisconnect) change).key());
                 }
@@ -187,6 +234,9 @@ final class CidRows {
         }
         if (change instanceof RowChange.DeleteCid) {
             return "removing a managed CID";
+        }
+        if (change instanceof RowChange.RecordState) {
+            return "recording a connection's state";
         }
         return change instanceof RowChange.AddPendingDisconnect ? "recording a pending disconnect" : "removing a pending disconnect";
     }

@@ -1,5 +1,8 @@
 package io.tether.store;
 
+import io.tether.connection.ConnectionState;
+import java.time.Instant;
+
 import io.tether.connection.ManagedCid;
 import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageUri;
@@ -18,7 +21,14 @@ public sealed interface RowChange {
     record AddPendingDisconnect(StorageUri uri) implements RowChange {
     }
 
-    /** A pending disconnect is done, or the connection is wanted again. */
+    /**
+     * Connection {@code key} is in {@code state} since {@code since}: remembered so that a restart
+     * finding it in the same state keeps its since.
+     */
+    record RecordState(ConnectionKey key, ConnectionState state, Instant since) implements RowChange {
+    }
+
+    /** A pending disconnect is done (and the connection's remembered state with it), or the connection is wanted again. */
     record RemovePendingDisconnect(ConnectionKey key) implements RowChange {
     }
 }

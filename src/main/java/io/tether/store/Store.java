@@ -1,7 +1,9 @@
 package io.tether.store;
 
 import io.tether.api.Reply;
+import io.tether.connection.HostConnection;
 import io.tether.metrics.Meters;
+import io.tether.uri.ConnectionKey;
 import io.tether.uri.StorageUri;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -74,6 +77,14 @@ public final class Store implements AutoCloseable {
      */
     public List<StorageUri> pendingDisconnects() {
         return commitWork("loading pending disconnects", cids::pendingDisconnects);
+    }
+
+    /**
+     * The state each connection a CID or a pending disconnect holds was last seen in, and since
+     * when: what a restarted worker compares its first look with.
+     */
+    public Map<ConnectionKey, HostConnection.LastSeen> lastSeen() {
+        return commitWork("loading connection states", CidRows::lastSeen);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.tether.argv.MountSource;
 import io.tether.argv.RemotePath;
 import io.tether.argv.VfsType;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,6 +33,12 @@ public final class PosixScheme implements Scheme {
             throw new InvalidUriException("posix uri has a port but no host");
         }
         String vfsType = parts.param("vfsType");
+        if (vfsType != null && !VFS_TYPE.matcher(vfsType).matches()
+                && VFS_TYPE.matcher(vfsType.toLowerCase(Locale.ROOT)).matches()) {
+            // mount -t and the kernel take file system types in lower case only.
+            throw new InvalidUriException("posix uri's vfsType is a file system type in lower case, as mount -t takes it"
+                    + " (e.g. vfsType=" + vfsType.toLowerCase(Locale.ROOT) + ")");
+        }
         if (vfsType == null || !VFS_TYPE.matcher(vfsType).matches()) {
             throw new InvalidUriException("posix uri needs vfsType=T, the file system type given to mount -t");
         }

@@ -23,6 +23,8 @@ public interface Scheme {
         MOUNT,
         /** An iSCSI session of the host's initiator. */
         ISCSI_SESSION,
+        /** An NVMe over TCP controller of the host's, connected to one subsystem. */
+        NVME_CONTROLLER,
         /** A local directory: nothing is made, only checked. */
         LOCAL_DIRECTORY
     }

@@ -17,7 +17,8 @@ public enum StorageType {
     ISCSI(new IscsiScheme()),
     GLUSTERFS(new GlusterScheme()),
     POSIX(new PosixScheme()),
-    FILE(new FileScheme());
+    FILE(new FileScheme()),
+    NVME_TCP(new NvmeScheme());
 
     // Looked up on every request: a map, so that parsing one URI asks one scheme, not all of them.
     private static final Map<String, StorageType> BY_SCHEME = Arrays.stream(values())

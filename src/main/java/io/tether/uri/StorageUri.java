@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * @param lun       iSCSI LUN, or null; a LUN lives inside a session and is not part of the key
  * @param params    typed query parameters (version, retrans, timeo, tpgt, iface, vfsType, ...)
  * @param options   mount options in the order given; secret ones keep their value here only
- * @param username  iSCSI CHAP user, or null
+ * @param username  iSCSI CHAP user, or NVMe's DH-HMAC-CHAP host secret (a credential, shown like the
+ *                  password), or null
  * @param password  iSCSI CHAP password, or null
  */
 public record StorageUri(
@@ -161,8 +162,10 @@ public record StorageUri(
         return sb.toString();
     }
 
+    // The key is rendered on every lookup of a connection: the plain path, the usual one, is
+    // returned as it is, without splitting it or building it again.
     private static String encodePath(String path) {
-        if (path.equals("/")) {
+        if (path.equals("/") || path.startsWith("/") && !path.endsWith("/") && isPlain(path, true)) {
             return path;
         }
         return java.util.Arrays.stream(path.substring(1).split("/"))
@@ -170,13 +173,31 @@ public record StorageUri(
                 .collect(java.util.stream.Collectors.joining("/", "/", ""));
     }
 
+    /** Whether {@code s} holds only characters {@link #encode} keeps (and '/', when {@code slashes}). */
+    private static boolean isPlain(String s, boolean slashes) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || PLAIN.indexOf(c) >= 0 || slashes && c == '/')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Besides letters and digits, the characters plain in every URI part rendered. */
+    private static final String PLAIN = "-._~:,=+!$*'()@";
+
     /** Percent-encodes everything but the characters that are plain in every URI part we render. */
     static String encode(String s) {
+        if (isPlain(s, false)) {
+            return s;
+        }
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-._~:,=+!$*'()@".indexOf(c) >= 0) {
+                    || PLAIN.indexOf(c) >= 0) {
                 sb.append((char) c);
             } else {
                 sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))

@@ -63,6 +63,8 @@ public final class Batch implements AutoCloseable {
     private final List<Runnable> undo = new ArrayList<>();
     /** Connections whose desired state (their CIDs) this batch changed. */
     private final Set<ConnectionKey> changed = new LinkedHashSet<>();
+    /** Connections whose CIDs this batch changed (a superset of {@link #changed}): the meters' CID counts. */
+    private final Set<ConnectionKey> held = new LinkedHashSet<>();
     private boolean committed;
     private boolean eventsWritten;
 
@@ -120,7 +122,7 @@ public final class Batch implements AutoCloseable {
         EventJournal.Committed done = journal.commitBatch(rows, replies);
         committed = true;
         eventsWritten = done.wroteEvents();
-        host.meters().committed(changed, done.lastSeq());
+        host.meters().committed(held, done.lastSeq());
     }
 
     /** Connections whose desired state changed in a committed batch: the reconciler's work. */
@@ -194,6 +196,7 @@ public final class Batch implements AutoCloseable {
         try (LogFields ids = LogFields.of(cid, key)) {
             log.info("cid={} key={} managed ({})", cid, key, command.uri());
         }
+        held.add(key);
         if (wake) {
             changed.add(key);
         }
@@ -222,6 +225,7 @@ public final class Batch implements AutoCloseable {
         byConnection.forEach((key, cids) -> {
             HostConnection connection = registry.connection(key);
             journal.change(key, connection, StatusEvent.Change.UNMANAGED, cids.stream().map(ManagedCid::cid).toList(), true);
+            held.add(key);
             for (ManagedCid managed : cids) {
                 rows.add(new RowChange.DeleteCid(managed.cid()));
                 registry.remove(managed.cid());

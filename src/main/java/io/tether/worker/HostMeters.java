@@ -2,12 +2,13 @@ package io.tether.worker;
 
 import io.tether.connection.HostConnection;
 import io.tether.connection.Registry;
+import io.tether.metrics.ConnectionSnapshot;
 import io.tether.metrics.Meters;
 import io.tether.uri.ConnectionKey;
 
 /**
  * Tells the metrics the host's state as a commit left it: each connection it changed, the CID
- * count, and the last event seq, so a scrape reads them without the service's lock. Used under
+ * counts, and the last event seq, so a scrape reads them without the service's lock. Used under
  * that lock, after the commit.
  */
 final class HostMeters {
@@ -32,25 +33,27 @@ final class HostMeters {
     }
 
     /**
-     * Connection {@code key} and the CID count, as they are now: after a connector's observation
+     * Connection {@code key} and the CID counts, as they are now: after a connector's observation
      * that committed nothing, so the last event seq is as last told.
      */
     void connection(ConnectionKey key) {
         tellConnection(key);
-        meters.managedCids(registry.size());
+        tellCids();
     }
 
     private void tellConnection(ConnectionKey key) {
         HostConnection connection = registry.connection(key);
-        if (connection == null) {
-            meters.connection(key, null, null);
-        } else {
-            meters.connection(key, connection.uri().type(), connection.state(), connection.health());
-        }
+        meters.connection(key, connection == null ? null : new ConnectionSnapshot(connection.uri().type(),
+                connection.state(), connection.since(), connection.health(), connection.lastError(),
+                connection.cids().size()));
+    }
+
+    private void tellCids() {
+        meters.cids(registry.size(), registry.strandedWithPrefix(null).size());
     }
 
     private void totals(long seq) {
-        meters.managedCids(registry.size());
+        tellCids();
         meters.eventsWritten(seq);
     }
 }

@@ -94,7 +94,7 @@ final class ListQuery {
                 .map(HostConnection::uri).toList())) {
             if (registry.connection(found.key()) == null) {
                 entries.put("unmanaged-" + (++n), new Results.Entry(false, true, ConnectionState.CONNECTED.name(),
-                        found.key().value(), null, null, null, found.info()));
+                        found.key().value(), null, null, null, found.info(), null));
             }
         }
         return entries;
@@ -103,7 +103,7 @@ final class ListQuery {
     /** A stranded CID's list entry: managed, DISCONNECTED, with the error that tells why and what to do. */
     private static Results.Entry stranded(StrandedCid stranded) {
         return new Results.Entry(true, false, ConnectionState.DISCONNECTED.name(), stranded.connectionKey(),
-                stranded.managedAt(), stranded.error(), Health.notConnected(), strandedInfo(stranded), true);
+                stranded.managedAt(), stranded.error(), Health.notConnected(), strandedInfo(stranded), true, null);
     }
 
     /** A stranded CID's connection info: its type, when its stored key names one. */
@@ -113,6 +113,6 @@ final class ListQuery {
 
     private static Results.Entry entry(HostConnection c, boolean managed) {
         return new Results.Entry(managed, c.state() == ConnectionState.CONNECTED,
-                c.state().name(), c.key().value(), c.since(), c.lastError(), c.health(), c.connectionInfo());
+                c.state().name(), c.key().value(), c.since(), c.lastError(), c.health(), c.connectionInfo(), c.retry());
     }
 }

@@ -8,6 +8,7 @@ import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
 import io.tether.connection.Registry;
+import io.tether.connection.Retry;
 import io.tether.connection.StrandedCid;
 import io.tether.connector.ActiveConnections;
 import io.tether.logging.LogFields;
@@ -112,6 +113,11 @@ public final class StorageService implements ConnectionTable {
                     log.info("key={} still to be disconnected: its last CID was unmanaged before the worker stopped", pending.key());
                 }
             }
+            store.lastSeen().forEach((key, seen) -> {
+                if (keys.contains(key)) {
+                    registry.connection(key).lastSeen(seen);
+                }
+            });
             for (StoredCids.UnreadableRow row : stored.unreadable()) {
                 strand(new StrandedCid(row.cid(), row.connectionKey(), row.managedAt(), new LastError(
                         ErrorCode.UNSUPPORTED_URI.code(), ErrorCode.UNSUPPORTED_URI.name(), "the stored URI is refused by"
@@ -166,6 +172,19 @@ public final class StorageService implements ConnectionTable {
     }
 
     @Override
+    public void planned(ConnectionKey key, Retry retry) {
+        lock.lock();
+        try {
+            HostConnection connection = registry.connection(key);
+            if (connection != null) {
+                connection.retry(retry);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public boolean observe(ConnectionKey key, Observation observation) {
         Recorded recorded;
         lock.lock();
@@ -212,7 +231,9 @@ public final class StorageService implements ConnectionTable {
             return Recorded.NOTHING;
         }
         StatusEvent.Change kind = change == HostConnection.Effect.STATE ? StatusEvent.Change.STATE : StatusEvent.Change.HEALTH;
-        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key)) : List.of();
+        List<RowChange> rows = released ? List.of(new RowChange.RemovePendingDisconnect(key))
+                : change == HostConnection.Effect.STATE ? List.of(new RowChange.RecordState(key, connection.state(), connection.since()))
+                : List.of();
         long seq;
         try {
             seq = journal.commitObserved(connection, change == HostConnection.Effect.NONE ? null : kind, rows);

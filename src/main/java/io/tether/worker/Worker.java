@@ -223,7 +223,7 @@ public final class Worker implements AutoCloseable {
         HealthChecks health = new WorkerHealth();
         TetherMetrics metrics = new TetherMetrics(config.hostId(), () -> health);
         try {
-            http = HttpEndpoint.start(config.httpAddress(), metrics, health);
+            http = HttpEndpoint.start(config.httpAddress(), config.webConfig(), metrics, health);
         } catch (IOException | RuntimeException e) {
             throw new StartException("cannot listen on " + config.httpAddress() + " (--http-address): " + e.getMessage());
         }

@@ -68,14 +68,16 @@ class CliIT {
             Ran manage = tether("manage", broker, "--host", "cli", "flow1-a", "file://" + ready);
             assertEquals(0, manage.exit(), manage.err());
             assertEquals("managed: flow1-a -> file://" + ready, manage.out().strip());
+            assertEquals(0, tether("await", broker, "--host", "cli", "flow1-a", "--timeout", "20").exit());
+            // --wait, await's --timeout by its former name, still works.
             assertEquals(0, tether("await", broker, "--host", "cli", "flow1-a", "--wait", "20").exit());
 
             // A timeout that is not one is refused before anything is sent: flow1-z is not managed.
             assertOneLine(64, "tether manage: Invalid value for option '--timeout': '-5' is not a number of seconds from 0.001"
                     + " to 86400 (see 'tether manage --help')", "manage", broker, "--host", "cli", "flow1-z", "file://" + ready,
                     "--timeout", "-5");
-            assertOneLine(64, "tether await: Invalid value for option '--wait': '-1' is not a number of seconds from 0.001"
-                    + " to 86400 (see 'tether await --help')", "await", broker, "--host", "cli", "flow1-a", "--wait", "-1");
+            assertOneLine(64, "tether await: Invalid value for option '--timeout': '-1' is not a number of seconds from 0.001"
+                    + " to 86400 (see 'tether await --help')", "await", broker, "--host", "cli", "flow1-a", "--timeout", "-1");
 
             Ran table = tether("list", broker, "--host", "cli");
             assertTrue(table.out().contains("flow1-a") && table.out().contains("CONNECTED"), table.out());
@@ -87,15 +89,36 @@ class CliIT {
             Ran failed = tether("await", broker, "--host", "cli", "flow1-b", "--try-once", "--wait", "20");
             assertEquals(1, failed.exit(), failed.out() + failed.err());
             assertTrue(failed.out().contains("453"), failed.out());
-            assertEquals(2, tether("await", broker, "--host", "cli", "flow1-b", "--wait", "1").exit());
+            // --timeout bounds the whole wait, and a wait that ends without a connection says why, when the worker knows.
+            long started = System.nanoTime();
+            Ran late = tether("await", broker, "--host", "cli", "flow1-b", "--timeout", "3");
+            assertEquals(2, late.exit(), late.toString());
+            assertTrue(late.out().startsWith("flow1-b: not connected within 3 s; last error: 453 "), late.out());
+            assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(30)) < 0, "await --timeout 3");
 
             Ran inUse = tether("manage", broker, "--host", "cli", "flow1-a", "file:///srv/elsewhere");
             assertEquals(1, inUse.exit());
             assertTrue(inUse.err().startsWith("error 478 CID_IN_USE:"), inUse.err());
 
+            // Many CIDs at once, from a file or standard input: one batch, one line per CID, exit 1 if any failed.
+            Path batch = Files.writeString(tmp.resolve("cids.txt"), "# flow1\nflow1-c file://" + ready + "\n"
+                    + "{\"cid\": \"flow1-d\", \"uri\": \"file://" + ready + "\"}\nflow1-a file:///srv/elsewhere\n");
+            Ran many = tether("manage", broker, "--host", "cli", "-f", batch.toString());
+            assertEquals(1, many.exit(), many.toString());
+            List<String> manyLines = many.out().lines().toList();
+            assertEquals(List.of("managed: flow1-c -> file://" + ready, "managed: flow1-d -> file://" + ready), manyLines.subList(0, 2));
+            assertTrue(manyLines.get(2).startsWith("failed: flow1-a: error 478 CID_IN_USE: "), many.out());
+            assertEquals("tether manage: 1 of 3 CIDs failed\n", many.err());
+            Ran piped = Cli.run(command("manage", broker, "--host", "cli", "-f", "-")
+                    .redirectInput(Files.writeString(tmp.resolve("one.txt"), "flow1-e file://" + ready + "\n").toFile()));
+            assertEquals(new Ran(0, "managed: flow1-e -> file://" + ready + "\n", ""), piped);
+
             Ran unmanage = tether("unmanage", broker, "--host", "cli", "--prefix", "flow1-");
             assertEquals(0, unmanage.exit(), unmanage.err());
             assertTrue(unmanage.out().contains("unmanaged: flow1-a") && unmanage.out().contains("unmanaged: flow1-b"));
+            // A prefix that matches nothing says so.
+            assertEquals(new Ran(0, "nothing unmanaged: no CID starts with flow1-\n", ""),
+                    tether("unmanage", broker, "--host", "cli", "--prefix", "flow1-"));
 
             // This broker serves host cli only: a request for another host is refused at once, not lost.
             Ran unknownHost = tether("list", broker, "--host", "nobody");
@@ -124,8 +147,9 @@ class CliIT {
             assertEquals(64, badHost.exit());
             assertTrue(badHost.err().contains("host id \"h1.example\" is not one"), badHost.err());
             assertFalse(badHost.err().contains("\tat "), "no stack trace: " + badHost.err());
-            assertOneLine(64, "tether await: Missing required option: '--host=<host>' (see 'tether await --help')",
-                    "await", broker, "flow1-a");
+            // This worker runs in the test, not as 'tether worker': its data dir has no address for --host.
+            assertOneLine(64, "tether await: Missing required option: '--host=<host>' (nor TETHER_HOST, nor a worker's address in "
+                    + worker.dataDir().resolve(LocalWorker.FILE) + ") (see 'tether await --help')", "await", broker, "flow1-a");
         }
     }
 
@@ -142,22 +166,32 @@ class CliIT {
     }
 
     @Test
+    void theManPageAndTheCompletionScriptComeFromTheCommands() throws Exception {
+        Ran man = tether("man");
+        assertEquals(0, man.exit(), man.err());
+        assertTrue(man.out().startsWith(".TH TETHER 1 ") && man.out().contains(".SS tether await"), man.out());
+        Ran completion = tether("completion");
+        assertEquals(0, completion.exit(), completion.err());
+        assertTrue(completion.out().contains("complete -F _complete_tether"), completion.out());
+    }
+
+    @Test
     void aBrokerThatCannotBeUsedIsOneLineAndExit1() throws Exception {
-        assertOneLine(1, "cannot reach the broker at bogus://x: Provider scheme NOT recognized: [bogus]",
+        assertOneLine(1, "cannot reach the broker at bogus://x: Provider scheme NOT recognized: [bogus]"
+                + " (give amqp://, amqps:// or failover:(...))",
                 "list", "--host", "h", "--broker", "bogus://x");
         assertOneLine(1, "cannot reach the broker at amqp://: Invalid remote URI: amqp://",
                 "list", "--host", "h", "--broker", "amqp://");
         String nobody = "amqp://127.0.0.1:" + TestWorker.freePort();
         // A failover URL would have Qpid JMS try for ever; --timeout bounds it.
-        assertOneLine(1, "cannot reach the broker at failover:(" + nobody + "): no connection within 1.5 s (--timeout)",
+        assertOneLine(1, "cannot reach the broker at failover:(" + nobody + "): no connection within 1.5 s (--request-timeout)"
+                + " (" + BrokerErrors.WHERE + ")",
                 "list", "--host", "h", "--broker", "failover:(" + nobody + ")", "--timeout", "1.5");
-        // The rest of this line is the operating system's, in Qpid JMS's words.
-        Ran refused = tether("list", "--host", "h", "--broker", nobody);
-        assertEquals(1, refused.exit());
-        assertEquals("", refused.out());
-        assertTrue(refused.err().startsWith("cannot reach the broker at " + nobody + ": "), refused.err());
-        assertTrue(refused.err().contains("Connection refused"), refused.err());
-        assertEquals(1, refused.err().lines().count(), refused.err());
+        // In the operator's words, not the network library's, with what to check.
+        assertOneLine(1, "cannot reach the broker at " + nobody + ": connection refused (" + BrokerErrors.WHERE + ")",
+                "list", "--host", "h", "--broker", nobody);
+        assertOneLine(64, "tether list: --broker 127.0.0.1:5672 has no scheme: give amqp://127.0.0.1:5672 (amqps:// for TLS,"
+                + " failover:(...) for several brokers) (see 'tether list --help')", "list", "--host", "h", "--broker", "127.0.0.1:5672");
         // With a login of its own the command goes the same way: no library line before its own.
         Path password = tmp.resolve("password");
         Files.writeString(password, "secret\n");
@@ -171,8 +205,9 @@ class CliIT {
     @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // reads the watch's lines without a timeout of their own
     void humanOutputHasOneLinePerEntryWhateverTheErrorHolds() throws Exception {
         // What mount says is often several lines; a tab and a C1 control (NEL) come along here too.
-        String said = "mount.nfs: access denied\nby server\twhile mounting\u0085";
-        String shown = "mount.nfs: access denied\\nby server\\twhile mounting\\u0085";
+        // What mount says is often several lines, indented; a tab and a C1 control (CSI) come along here too.
+        String said = "mount.nfs: access denied\n    by server\twhile mounting\u009B";
+        String shown = "mount.nfs: access denied by server\\twhile mounting\\u009B";
         Connector failing = new Connector() {
             @Override
             public io.tether.connector.Probe probe(StorageUri uri) throws ConnectorException {
@@ -209,11 +244,19 @@ class CliIT {
                 watch.destroy();
             }
 
+            // A CID with a right-to-left override would show as another; a long one keeps the columns in line.
+            String longCid = "lines-" + "x".repeat(60);
+            assertEquals(0, tether("manage", broker, "--host", "clilines", "lines-\u202Eabc", "file:///srv/lines").exit());
+            assertEquals(0, tether("manage", broker, "--host", "clilines", longCid, "file:///srv/lines").exit());
             Ran table = tether("list", broker, "--host", "clilines");
             List<String> rows = table.out().lines().toList();
-            assertEquals(3, rows.size(), table.out());
-            assertTrue(rows.get(1).startsWith("lines-1 "), rows.get(1));
-            assertTrue(rows.get(1).endsWith(" 451 StorageServerConnectionError: " + shown), rows.get(1));
+            assertEquals(5, rows.size(), table.out());
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith("lines-1 ") && r.endsWith(" 451 StorageServerConnectionError: " + shown)),
+                    table.out());
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith("lines-\\u202Eabc ")), table.out());
+            assertFalse(table.out().contains("\u202E"), table.out());
+            int connection = rows.get(0).indexOf("CONNECTION");
+            rows.subList(1, 4).forEach(r -> assertEquals(connection, r.indexOf("file:///srv/lines"), table.out()));
             // For scripts, the text as it is.
             Ran json = tether("list", broker, "--host", "clilines", "--json");
             assertEquals(said, JsonRpc.MAPPER.readTree(json.out()).at("/connections/lines-1/lastError/message").asText());
@@ -245,12 +288,30 @@ class CliIT {
     void theWorkerShowsItsSealingKeyAndManageSealsSecrets() throws Exception {
         Path data = tmp.resolve("process");
         Path out = tmp.resolve("worker.out");
-        try (WorkerProcess process = new WorkerProcess("cli-key", data, TestWorker.freePort(), out).start()) {
+        int port = TestWorker.freePort();
+        try (WorkerProcess process = new WorkerProcess("cli-key", data, port, out).start()) {
             Path publicJwk = data.resolve("sealing-key.pub.jwk").toAbsolutePath().normalize();
             String kid = JsonRpc.MAPPER.readTree(Files.readString(publicJwk)).get("kid").asText();
             String shown = Files.readString(out);
             assertTrue(shown.contains("  sealing key:    " + kid + "\n"), shown);
             assertTrue(shown.contains("  public JWK:     " + publicJwk + "\n"), shown);
+
+            // On the worker's machine the CLI takes the host and the broker (not on 5672 here) from its data dir.
+            dataDir = data;
+            Ran local = tether("list");
+            assertEquals(0, local.exit(), local.toString());
+            assertTrue(local.out().startsWith("CID "), local.out());
+            ProcessBuilder elsewhere = command("list");
+            elsewhere.environment().put("TETHER_HOST", "elsewhere");
+            Ran named = Cli.run(elsewhere);
+            assertEquals(1, named.exit(), named.toString());
+            assertTrue(named.err().contains("host elsewhere has no request queue"), named.err());
+            // TLS against the plain port says which scheme it takes.
+            Ran tls = tether("list", "--broker", "amqps://127.0.0.1:" + port, "--timeout", "5");
+            assertEquals(1, tls.exit(), tls.toString());
+            assertTrue(tls.err().startsWith("cannot reach the broker at amqps://127.0.0.1:" + port + ": ")
+                    && tls.err().contains("amqp://"), tls.err());
+            dataDir = null;
             process.terminate();
         }
 

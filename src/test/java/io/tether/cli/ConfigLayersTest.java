@@ -160,4 +160,16 @@ class ConfigLayersTest {
         assertFalse(out.contains("s3cret"), out);
         assertFalse(out.contains("print-config"), out);
     }
+
+    /** What the worker works out for a setting no layer gives (its host id from the host name) is printed as it runs. */
+    @Test
+    void printConfigShowsTheValueWorkedOutForAnUnsetOption() {
+        Parsed parsed = Parsed.of(Map.of(), null, "--data-dir", "/srv/tether");
+        StringWriter out = new StringWriter();
+        parsed.layers().print(parsed.command().spec, new PrintWriter(out), Map.of("host-id", "myhost", "mount-root", "/srv/tether/mnt"));
+        List<String> lines = out.toString().lines().toList();
+        assertTrue(lines.contains("host-id = myhost"), out.toString());
+        assertTrue(lines.contains("mount-root = /srv/tether/mnt"), out.toString());
+        assertFalse(out.toString().contains("#host-id"), out.toString());
+    }
 }

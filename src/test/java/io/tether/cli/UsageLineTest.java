@@ -42,13 +42,21 @@ class UsageLineTest {
     @Test
     void eachKindOfMistakeIsOneLineWithTheHint() {
         assertUsageLine("tether: Missing required subcommand (see 'tether --help')");
-        assertUsageLine("tether: Unmatched argument at index 0: 'lsit' (see 'tether --help')", "lsit");
+        assertUsageLine("tether: Unmatched argument at index 0: 'lsit'; did you mean 'list'? (see 'tether --help')", "lsit");
+        assertUsageLine("tether: Unmatched argument at index 0: 'mange'; did you mean 'manage'? (see 'tether --help')", "mange");
+        assertUsageLine("tether list: Unknown options: '--prefx', 'p'; did you mean '--prefix'? (see 'tether list --help')",
+                "list", "--host", "h", "--prefx", "p");
         assertUsageLine("tether list: Unknown option: '--bogus' (see 'tether list --help')", "list", "--host", "h", "--bogus");
-        assertUsageLine("tether list: Missing required option: '--host=<host>' (see 'tether list --help')", "list");
+        assertUsageLine("tether list: Missing required option: '--host=<host>' (nor TETHER_HOST, nor a worker's address in "
+                + tmp.resolve("none").resolve(LocalWorker.FILE) + ") (see 'tether list --help')", "list", "--data-dir", tmp.resolve("none").toString());
+        assertUsageLine("tether list: --broker 127.0.0.1:5672 has no scheme: give amqp://127.0.0.1:5672 (amqps:// for TLS,"
+                + " failover:(...) for several brokers) (see 'tether list --help')", "list", "--host", "h", "--broker", "127.0.0.1:5672");
         assertUsageLine("tether list: Unmatched argument at index 3: 'extra' (see 'tether list --help')",
                 "list", "--host", "h", "extra");
-        assertUsageLine("tether manage: Missing required parameter: '<cid>' (see 'tether manage --help')",
+        assertUsageLine("tether manage: Missing required parameter: '<cid>' (or -f FILE) (see 'tether manage --help')",
                 "manage", "--host", "h");
+        assertUsageLine("tether manage: -f FILE and <cid> <uri> are mutually exclusive (give one) (see 'tether manage --help')",
+                "manage", "--host", "h", "c", "-f", "cids.txt");
         assertUsageLine("tether manage: Missing required parameter: '<uri>' (or --uri-file FILE) (see 'tether manage --help')",
                 "manage", "--host", "h", "c");
         assertUsageLine("tether await: Missing required parameter: '<cid>' (see 'tether await --help')", "await", "--host", "h");
@@ -58,7 +66,8 @@ class UsageLineTest {
                 + " (see 'tether unmanage --help')", "unmanage", "--host", "h", "c", "--prefix", "p");
         assertUsageLine("tether watch: Missing required parameter for option '--broker' (<broker>)"
                 + " (see 'tether watch --help')", "watch", "--broker");
-        assertUsageLine("tether worker: Unknown options: '--amqp-prot', '1' (see 'tether worker --help')", "worker", "--amqp-prot", "1");
+        assertUsageLine("tether worker: Unknown options: '--amqp-prot', '1'; did you mean '--amqp-port'?"
+                + " (see 'tether worker --help')", "worker", "--amqp-prot", "1");
         // A value the user typed is shown escaped, so it cannot break the line.
         assertUsageLine("tether list: Invalid value for option '--timeout': '1\\n2' is not a number of seconds from 0.001"
                 + " to 86400 (see 'tether list --help')", "list", "--host", "h", "--timeout", "1\n2");
@@ -76,8 +85,11 @@ class UsageLineTest {
                         + " of seconds from 0.001 to 86400 (see 'tether " + command[0] + " --help')", args);
             }
         }
-        assertUsageLine("tether await: Invalid value for option '--wait': '-1' is not a number of seconds from 0.001 to 86400"
-                + " (see 'tether await --help')", "await", "--host", "h", "c", "--wait", "-1");
+        assertUsageLine("tether await: Invalid value for option '--request-timeout': '-1' is not a number of seconds from"
+                + " 0.001 to 86400 (see 'tether await --help')", "await", "--host", "h", "c", "--request-timeout", "-1");
+        // --wait, await's --timeout by its former name, is named as the option it is.
+        assertUsageLine("tether await: Invalid value for option '--timeout': '-1' is not a number of seconds from 0.001"
+                + " to 86400 (see 'tether await --help')", "await", "--host", "h", "c", "--wait", "-1");
     }
 
     @Test

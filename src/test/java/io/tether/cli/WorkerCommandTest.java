@@ -35,6 +35,16 @@ class WorkerCommandTest {
                 .allowingOption("fuse.sshfs", "reconnect").allowingOption("none", "bind"), policy);
     }
 
+    @Test
+    void allowNvmeParameterLetsUrisConnectAsAnotherHostsIdentity() {
+        assertEquals(MountPolicy.defaults().allowingNvmeParameter("hostnqn").allowingNvmeParameter("hostid"),
+                parse("--allow-nvme-parameter", "hostnqn", "--allow-nvme-parameter=hostid").mountPolicy());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> parse("--allow-nvme-parameter", "keyring").mountPolicy());
+        assertTrue(bad.getMessage().startsWith("--allow-nvme-parameter keyring: 'keyring' is not an nvme+tcp parameter"),
+                bad.getMessage());
+    }
+
     /** Every mount is nosuid,nodev; the operator lifts that per type. */
     @Test
     void allowSuidDevLiftsNosuidNodevPerType() {

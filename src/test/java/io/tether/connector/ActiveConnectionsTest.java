@@ -28,7 +28,8 @@ class ActiveConnectionsTest {
                 "42 22 0:37 / /rhev/data-center/mnt/my\\040dir rw - tmpfs tmpfs rw,size=1024k",
                 "43 22 0:38 / /elsewhere rw - nfs other:/x rw",
                 ""));
-        ActiveConnections scanner = new ActiveConnections(Path.of("/rhev/data-center/mnt"), new MountTable(mountinfo), new IscsiSessions(tmp.resolve("none")));
+        ActiveConnections scanner = new ActiveConnections(Path.of("/rhev/data-center/mnt"), new MountTable(mountinfo),
+                new IscsiSessions(tmp.resolve("none")), new NvmeControllers(tmp.resolve("none")));
         List<ActiveConnections.Active> found = scanner.scan(List.of());
         assertEquals(3, found.size(), found.toString());
         assertEquals("nfs://srv/exp", found.get(0).key().value());
@@ -55,7 +56,7 @@ class ActiveConnectionsTest {
                 "45 22 8:1 /srv/vm_data /rhev/data-center/mnt/by_hand rw - ext4 /dev/vda rw",
                 ""));
         ActiveConnections scanner = new ActiveConnections(Path.of("/rhev/data-center/mnt"), new MountTable(mountinfo),
-                new IscsiSessions(tmp.resolve("none")));
+                new IscsiSessions(tmp.resolve("none")), new NvmeControllers(tmp.resolve("none")));
         List<StorageUri> held = new java.util.ArrayList<>();
         for (String uri : List.of("posix:///srv/vm_data?vfsType=none&options=bind",
                 "posix:///var/lib/disk.img?vfsType=ext4&options=loop", "nfs://filer/exp", "glusterfs://g1/vol",
@@ -77,7 +78,8 @@ class ActiveConnectionsTest {
         Path attrs = Files.createDirectories(session.resolve("device/connection3:0/iscsi_connection/connection3:0"));
         Files.writeString(attrs.resolve("persistent_address"), "192.0.2.10\n");
         Files.writeString(attrs.resolve("persistent_port"), "3260\n");
-        ActiveConnections scanner = new ActiveConnections(tmp.resolve("mnt"), new MountTable(tmp.resolve("no-mountinfo")), new IscsiSessions(sessions));
+        ActiveConnections scanner = new ActiveConnections(tmp.resolve("mnt"), new MountTable(tmp.resolve("no-mountinfo")), new IscsiSessions(sessions),
+                new NvmeControllers(tmp.resolve("none")));
         List<ActiveConnections.Active> found = scanner.scan(List.of());
         assertEquals(1, found.size());
         assertEquals("iscsi://192.0.2.10/iqn.2003-01.org.example:vg1", found.get(0).key().value());
@@ -97,7 +99,7 @@ class ActiveConnectionsTest {
         Path mountinfo = Files.writeString(tmp.resolve("mountinfo"),
                 "40 22 0:35 / /mnt/[2001:DB8::0a]:_exp rw - nfs4 [2001:DB8::0a]:/exp rw\n");
         List<ActiveConnections.Active> found = new ActiveConnections(Path.of("/mnt"), new MountTable(mountinfo),
-                new IscsiSessions(sessions)).scan(List.of());
+                new IscsiSessions(sessions), new NvmeControllers(tmp.resolve("none"))).scan(List.of());
         assertEquals("nfs://[2001:db8::a]/exp", found.get(0).key().value());
         assertEquals("iscsi://[2001:db8::a]/iqn.2003-01.org.example:vg1", found.get(1).key().value());
     }

@@ -5,17 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tether.argv.Address;
 import io.tether.argv.ChapName;
 import io.tether.argv.ChapSecret;
+import io.tether.argv.ControllerName;
+import io.tether.argv.HostId;
 import io.tether.argv.Iqn;
+import io.tether.argv.Joined;
 import io.tether.argv.LocalPath;
 import io.tether.argv.MountOption;
+import io.tether.argv.Nqn;
 import io.tether.argv.RelativePath;
 import io.tether.argv.SessionId;
 import io.tether.argv.Word;
 import io.tether.uri.InvalidUriException;
 import io.tether.uri.IscsiScheme;
 import io.tether.uri.MountSettings;
+import io.tether.uri.NvmeScheme;
 import io.tether.uri.StorageType;
 import io.tether.uri.StorageUri;
 import io.tether.uri.UriParser;
@@ -86,6 +92,13 @@ class ArgvPropertyTest {
             iscsiCommands(uri).forEach(command -> assertArgv(command, uri));
             return;
         }
+        if (uri.type() == StorageType.NVME_TCP) {
+            nvmeCommands(uri).forEach(command -> {
+                assertArgv(command, uri);
+                assertFalse(String.join(" ", command.argv()).contains("DHHC"), "a DH-HMAC-CHAP secret on a command line");
+            });
+            return;
+        }
         if (uri.type() == StorageType.FILE) {
             return;
         }
@@ -153,6 +166,19 @@ class ArgvPropertyTest {
                     new ChapSecret(uri.password() == null ? "" : uri.password())));
         }
         return commands;
+    }
+
+    /** Every command an NVMe/TCP connection may run, with and without a configuration file. */
+    private static List<Command> nvmeCommands(StorageUri uri) {
+        NvmeScheme.Target target = NvmeScheme.target(uri);
+        NvmeHost.Identity host = new NvmeHost.Identity(new Nqn("nqn.2014-08.org.nvmexpress:uuid:0f8fad5b-d9cb-469f-a165-70867728950e"),
+                new HostId("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        Address address = new Address("192.0.2.1");
+        Nqn nqn = new Nqn(target.nqn());
+        return List.of(NvmeConnector.connectCommand(target, address, nqn, host, true, Word.NVME_NO_CONFIG),
+                NvmeConnector.connectCommand(target, address, nqn, host, false,
+                        new Joined(Word.NVME_CONFIG, new LocalPath("/run/tether/mount-secret-00"))),
+                HostCommands.nvmeDisconnect(new ControllerName("nvme3")));
     }
 
     /** The checks of docs/connectors.md, "What reaches a host program", on one argument list. */
@@ -331,7 +357,19 @@ class ArgvPropertyTest {
                 Arbitraries.of("", "/0", "/3", "/-1"),
                 query(List.of(word().map(w -> "iface=" + w), Arbitraries.of("iface=default", "tpgt=1", "tpgt=-1"))))
                 .as((u, h, q, lun, params) -> "iscsi://" + (u == null ? "" : u) + h + "/" + q + lun + params);
-        return Arbitraries.oneOf(nfs, gluster, posix, iscsi);
+        Arbitrary<String> nqn = Arbitraries.frequencyOf(
+                Tuple.of(4, Arbitraries.of("nqn.2014-08.org.example:disk", "nqn.2026-12.io.Tether:nvme1",
+                        "nqn.2014-08.org.nvmexpress.discovery")),
+                Tuple.of(1, word().map(w -> "nqn.2014-08.org.example:" + w)));
+        Arbitrary<String> dhchap = Arbitraries.frequencyOf(
+                Tuple.of(2, Arbitraries.of("DHHC-1:00:pgyqILTpXNz2qLThj6bJn+tW+DayfZz39zJnzEGAJu1k%2FmwH:@")),
+                Tuple.of(1, secret().map(s -> s + "@")));
+        Arbitrary<String> nvme = Combinators.combine(dhchap.injectNull(0.5), host(), nqn,
+                query(List.of(word().map(w -> "hostnqn=" + w), word().map(w -> "hostid=" + w),
+                        Arbitraries.of("ctrl-loss-tmo=60", "reconnect-delay=-1", "nr-io-queues=4", "hostid=0F8FAD5B-D9CB-469F-A165-70867728950E",
+                                "hostnqn=nqn.2014-08.org.example:host"))))
+                .as((u, h, q, params) -> "nvme+tcp://" + (u == null ? "" : u) + h + "/" + q + params);
+        return Arbitraries.oneOf(nfs, gluster, posix, iscsi, nvme);
     }
 
     /** Every byte as {@code %XX}. */

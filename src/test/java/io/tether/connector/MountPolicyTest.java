@@ -283,4 +283,20 @@ class MountPolicyTest {
         assertTrue(e.getMessage().contains("password="), e.getMessage());
         assertFalse(e.getMessage().contains("Hunter2"), e.getMessage());
     }
+
+    @Test
+    void nvmeUrisGiveTimersAndQueuesAndAnotherHostsIdentityOnlyWhereTheOperatorAllowsIt() throws Exception {
+        String nqn = "nqn.2026-12.io.tether.test:nvme1";
+        assertDoesNotThrow(() -> DEFAULTS.check(UriParser.parse("nvme+tcp://h/" + nqn
+                + "?ctrl-loss-tmo=600&reconnect-delay=10&nr-io-queues=4")));
+        var asAnother = UriParser.parse("nvme+tcp://h/" + nqn + "?hostnqn=nqn.2014-08.org.nvmexpress:uuid:"
+                + "0f8fad5b-d9cb-469f-a165-70867728950e");
+        MountPolicy.NotAllowed e = assertThrows(MountPolicy.NotAllowed.class, () -> DEFAULTS.check(asAnother));
+        assertEquals("nvme+tcp parameter 'hostnqn' is not allowed on this host; the host's operator can allow it with"
+                + " --allow-nvme-parameter hostnqn", e.getMessage());
+        assertDoesNotThrow(() -> DEFAULTS.allowingNvmeParameter("hostnqn").check(asAnother));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> DEFAULTS.allowingNvmeParameter("keyring"));
+        assertTrue(unknown.getMessage().contains("is not an nvme+tcp parameter"), unknown.getMessage());
+    }
 }

@@ -91,6 +91,14 @@ class MetricsEndpointIT {
             assertTrue(value(metrics, "tether_probe_failures_total", "type", "file", "code", "453") >= 1,
                     "the missing directory's probe failed with VDSM's StorageServerValidationError");
             assertTrue(value(metrics, "tether_connects_total", "type", "file", "outcome", "failed") >= 1);
+            // The directory that is there was found up by its first probe: it came up, as a connect's would.
+            assertEquals(1, value(metrics, "tether_connects_total", "type", "file", "outcome", "ok"));
+            assertEquals(2, value(metrics, "tether_cids_by_state", "state", "CONNECTED"));
+            assertEquals(1, value(metrics, "tether_cids_by_state", "state", "DISCONNECTED"));
+            assertEquals(0, value(metrics, "tether_connection_failures_in_a_row", "connection", upKey, "type", "file"));
+            assertTrue(value(metrics, "tether_connection_failures_in_a_row", "connection", downKey) >= 1);
+            double changed = value(metrics, "tether_connection_state_changed_timestamp_seconds", "connection", upKey);
+            assertTrue(Math.abs(changed - System.currentTimeMillis() / 1000.0) < 600, "when it came up: " + changed);
             assertEquals(0, value(metrics, "tether_connects_total", "type", "nfs", "outcome", "ok"));
             // Two MANAGED events: a-1 and a-2 arrived in one batch or two.
             assertTrue(value(metrics, "tether_events_published_total", "change", "MANAGED") >= 2);
@@ -98,7 +106,8 @@ class MetricsEndpointIT {
                     "CONNECTED for one, DISCONNECTED for the other");
             assertTrue(value(metrics, "tether_store_commit_duration_seconds_count") >= 3);
 
-            assertEquals(1, value(metrics, "tether_worker_info", "host", "metrics"));
+            assertEquals(1, value(metrics, "tether_worker_info", "host", "metrics", "version", BuildInfo.current().version(),
+                    "revision", BuildInfo.current().revision()));
             for (String check : new String[] {"store", "broker", "consumer"}) {
                 assertEquals(1, value(metrics, "tether_readiness_check", "check", check));
             }
@@ -119,14 +128,15 @@ class MetricsEndpointIT {
     }
 
     /**
-     * /metrics in both formats, with every metric name the alert rules and docs/operations.md use;
+     * /metrics in both formats, with every metric name the alert rules, the dashboard and
+     * docs/metrics.md use;
      * /livez and /readyz as JSON; 404 for any other path and 405 for any other method.
      */
     @Test
     void servesItsThreePathsToGetOnly() throws Exception {
         Set<String> used = new TreeSet<>();
         Matcher names = Pattern.compile("\\b(tether_[a-z_]+)").matcher(Files.readString(Path.of("docs/prometheus/tether-rules.yml"))
-                + Files.readString(Path.of("docs/operations.md")));
+                + Files.readString(Path.of("docs/metrics.md")) + Files.readString(PrometheusIT.DASHBOARD));
         while (names.find()) {
             used.add(names.group(1));
         }

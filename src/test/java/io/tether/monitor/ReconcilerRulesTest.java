@@ -67,15 +67,45 @@ class ReconcilerRulesTest extends ReconcilerFixture {
 
         reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).equals(List.of(CONNECTED)));
-        assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS worked"), metered);
+        // A new connection is not mounted yet: that probe is no failure, nothing is recorded for it.
+        assertEquals(List.of("probed NFS", "connect NFS worked"), metered);
 
         metered.clear();
         connector.script("probe", A, fails(VdsmError.StorageDomainFSNotMounted, "not mounted"));
         connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).size() == 3);
-        // Quartz retries soon after; what this reconcile recorded comes first.
-        assertEquals(List.of("probed NFS", "probe failed NFS 360", "connect NFS failed"), metered.subList(0, 3));
+        // Quartz retries soon after; what this reconcile recorded comes first. The failure is
+        // counted with the number its lastError shows: the connect's, not the probe's 360.
+        assertEquals(VdsmError.MountError.code(), table.lastError(A).code());
+        assertEquals(List.of("probed NFS", "connect NFS failed", "probe failed NFS 477"), metered.subList(0, 3));
+    }
+
+    /** A connection its first probe finds up (mounted before it was managed) counts as a connect that worked. */
+    @Test
+    void aConnectionFoundUpByItsProbeIsMeteredAsConnected(@TempDir Path mountRoot) throws Exception {
+        List<String> metered = new CopyOnWriteArrayList<>();
+        Meters.Monitor meters = new Meters.Monitor() {
+            @Override
+            public void probeFailed(StorageType type, int code) {
+                metered.add("probe failed " + type + " " + code);
+            }
+
+            @Override
+            public void connectTried(StorageType type, boolean ok) {
+                metered.add("connect " + type + (ok ? " worked" : " failed"));
+            }
+        };
+        Connectors connectors = Connectors.forHost(mountRoot, Duration.ofSeconds(10), MountPolicy.defaults(), FileRoots.NONE)
+                .with(StorageType.NFS, connector);
+        reconciler = new Reconciler(table, connectors, clock, SETTINGS.withProbeInterval(Duration.ofHours(1)), meters);
+        connector.up.add(A.key());
+        table.manage("a-1", A);
+
+        reconciler.enqueue(A.key());
+        soon().until(() -> table.kinds(A).equals(List.of(CONNECTED)));
+        assertEquals(List.of("probe"), connector.calls(A));
+        assertEquals(List.of("connect NFS worked"), metered);
     }
 
     /** One line per plan that is not the usual probe: each retry with its delay and count, and a key given up on. */

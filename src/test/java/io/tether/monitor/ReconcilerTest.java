@@ -15,6 +15,7 @@ import io.tether.connection.HostConnection;
 import io.tether.connection.LastError;
 import io.tether.connection.ManagedCid;
 import io.tether.connection.Observation;
+import io.tether.connection.Retry;
 import io.tether.connection.Registry;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
@@ -133,6 +134,26 @@ class ReconcilerTest extends ReconcilerFixture {
         connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         schedule.advance(PROBE);
         assertEquals("requeue 100 ms", schedule.next(A.key()), "after a success the backoff starts at the first delay");
+    }
+
+    @Test
+    void theTableIsToldEachRetryForTheListAndThatASuccessEndsThem() throws Exception {
+        start(SETTINGS);
+        table.manage("a-1", A);
+        connector.script("establish", A, fails(VdsmError.MountError, "refused"), fails(VdsmError.MountError, "refused"));
+        random.script(0.0, 0.5);
+        Instant start = clock.instant();
+        assertEquals("requeue 80 ms", reconcile(A));
+        soon().until(() -> table.planned(A).size() == 1);
+        assertEquals(Optional.of(new Retry(1, start.plus(ms(80)))), table.planned(A).get(0));
+        schedule.advanceToNextPlan();
+        assertEquals("requeue 200 ms", schedule.next(A.key()));
+        soon().until(() -> table.planned(A).size() == 2);
+        assertEquals(Optional.of(new Retry(2, start.plus(ms(80)).plus(ms(200)))), table.planned(A).get(1));
+        schedule.advanceToNextPlan();
+        assertEquals(HEALTHY, schedule.next(A.key()));
+        soon().until(() -> table.planned(A).size() == 3);
+        assertEquals(Optional.empty(), table.planned(A).get(2), "connected: no retry to show");
     }
 
     @Test
@@ -494,6 +515,18 @@ class ReconcilerTest extends ReconcilerFixture {
             HostConnection connection = registry.connection(key);
             return connection == null ? Optional.empty()
                     : Optional.of(new Desired(connection.uri(), !connection.cids().isEmpty(), connection.state()));
+        }
+
+        /** What the reconciler planned after each reconcile, in order: a retry, or null for none. */
+        final Map<ConnectionKey, List<Optional<Retry>>> planned = new ConcurrentHashMap<>();
+
+        @Override
+        public void planned(ConnectionKey key, Retry retry) {
+            planned.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(Optional.ofNullable(retry));
+        }
+
+        List<Optional<Retry>> planned(StorageUri uri) {
+            return planned.getOrDefault(uri.key(), List.of());
         }
 
         /** Makes the next {@link #observe} refuse, as the worker's table does when its disk is full. */

@@ -70,7 +70,7 @@ class BackupsTest {
             backups = listed.toList();
         }
         assertEquals(1, backups.size(), backups.toString());
-        assertTrue(backups.get(0).getFileName().toString().startsWith("before-V4-from-V1-"), backups.toString());
+        assertTrue(backups.get(0).getFileName().toString().startsWith("before-V5-from-V1-"), backups.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(backups.get(0))));
 
         Path restored = Files.createDirectories(dir.resolve("h2-restore"));

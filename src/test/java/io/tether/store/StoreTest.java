@@ -114,7 +114,7 @@ class StoreTest {
             assertEquals(new OutboxEvent(8, "{}", "CONNECTED", "STATE"), store.pendingEvents(7, 10).get(0));
         }
         try (Stream<Path> backups = Files.list(files.backups())) {
-            assertTrue(backups.anyMatch(b -> b.getFileName().toString().startsWith("before-V4-from-V3")),
+            assertTrue(backups.anyMatch(b -> b.getFileName().toString().startsWith("before-V5-from-V3")),
                     "backed up before the migration");
         }
     }

@@ -46,7 +46,12 @@ class SchemesTest {
                     Map.of("type", "posix", "host", "fileserver", "path", "/share", "vfsType", "cifs",
                             "options", List.of("username=u", "password=***"))),
             StorageType.FILE, new Example("file://localhost/srv/data/", "file:///srv/data",
-                    Map.of("type", "file", "path", "/srv/data"))));
+                    Map.of("type", "file", "path", "/srv/data")),
+            StorageType.NVME_TCP, new Example("nvme+tcp://DHHC-1:00:pgyqILTpXNz2qLThj6bJn+tW+DayfZz39zJnzEGAJu1k%2FmwH:"
+                    + "@192.0.2.7:4420/nqn.2014-08.org.example:disk?ctrl-loss-tmo=60",
+                    "nvme+tcp://192.0.2.7/nqn.2014-08.org.example:disk",
+                    Map.of("type", "nvme+tcp", "host", "192.0.2.7", "nqn", "nqn.2014-08.org.example:disk", "auth", "dhchap",
+                            "ctrl-loss-tmo", "60"))));
 
     @Test
     void theRegistryHasOneSchemePerType() {

@@ -343,7 +343,7 @@ class UriParserTest {
                 message("posix://h/p?vfsType=cifs&options=password=x&bogus=1"));
         assertEquals("nfs uri does not take parameter " + hidden + "; allowed: options, readCheck, retrans, timeo, version",
                 message("nfs://h/e?options=secret=x&bogus=1"));
-        assertEquals("scheme " + hidden + " is not supported; use one of nfs, iscsi, glusterfs, posix, file",
+        assertEquals("scheme " + hidden + " is not supported; use one of nfs, iscsi, glusterfs, posix, file, nvme+tcp",
                 message("@smb://h/p"), "an '@' anywhere, even first, may end a user and password");
     }
 
@@ -368,7 +368,7 @@ class UriParserTest {
     @CsvSource(delimiter = '|', value = {
         "nfs://server/ex port|uri contains spaces or control characters; percent-encode them",
         "nfs://server/ex\u007fport|uri contains spaces or control characters; percent-encode them",
-        "://server/export|uri must look like scheme://...; schemes: nfs, iscsi, glusterfs, posix, file",
+        "://server/export|uri must look like scheme://...; schemes: nfs, iscsi, glusterfs, posix, file, nvme+tcp",
         "nfs://#frag|uri must not have a #fragment",
         "nfs://?version=3|nfs uri needs a host: nfs://host/...",
         "iscsi://@host/iqn.2001-04.com.example:d|iscsi user name is empty; the form is iscsi://user%password@host/IQN",
@@ -459,5 +459,13 @@ class UriParserTest {
         assertEquals(Optional.of("filer01.example.com"), UriParser.canonicalHost("Filer01.Example.COM"));
         assertEquals(Optional.empty(), UriParser.canonicalHost("filer 01"));
         assertEquals(Optional.empty(), UriParser.canonicalHost("010.0.0.1"));
+    }
+
+    @Test
+    void aFileSystemTypeInCapitalsSaysTheCaseMatters() {
+        InvalidUriException e = assertThrows(InvalidUriException.class, () -> UriParser.parse("posix:///p?vfsType=TMPFS"));
+        assertTrue(e.getMessage().contains("lower case") && e.getMessage().contains("vfsType=tmpfs"), e.getMessage());
+        e = assertThrows(InvalidUriException.class, () -> UriParser.parse("posix:///p?vfsType=-x"));
+        assertTrue(e.getMessage().startsWith("posix uri needs vfsType=T"), e.getMessage());
     }
 }

@@ -30,6 +30,8 @@ final class WorkerState implements AutoCloseable {
     StorageService service;
     private RequestPath path;
     private int messages;
+    /** The clock the next {@link #start} gives the service. */
+    Clock clock = Clock.systemUTC();
 
     WorkerState(Path dir, SealingKey sealingKey) {
         this.dir = dir;
@@ -40,7 +42,7 @@ final class WorkerState implements AutoCloseable {
     Set<ConnectionKey> start() throws Exception {
         close();
         store = Store.open(dir.resolve("db"));
-        service = new StorageService("state", store, Clock.systemUTC(), ActiveConnections.ofHost(dir.resolve("no-mounts")), () -> { });
+        service = new StorageService("state", store, clock, ActiveConnections.ofHost(dir.resolve("no-mounts")), () -> { });
         Set<ConnectionKey> keys = service.load();
         path = new RequestPath(new RequestCodec(MountPolicy.defaults(), TestWorker.FILE_ROOTS, sealingKey), service, store, k -> { });
         return keys;

@@ -67,7 +67,7 @@ public record StompAcceptor(String host, int port, Tls tls) {
     String uri() {
         String hostPart = host.contains(":") ? "[" + host + "]" : host;
         StringBuilder uri = new StringBuilder("tcp://").append(hostPart).append(':').append(port)
-                .append("?protocols=STOMP;securityDomain=").append(VdsmEngineLogin.DOMAIN)
+                .append("?protocols=").append(EngineStompProtocol.NAME).append(";securityDomain=").append(VdsmEngineLogin.DOMAIN)
                 .append(";stompEnableMessageId=false;supportAdvisory=false;suppressInternalManagementObjects=true");
         if (tls != null) {
             uri.append(";sslEnabled=true;needClientAuth=true")

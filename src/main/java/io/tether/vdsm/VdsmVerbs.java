@@ -91,6 +91,11 @@ public final class VdsmVerbs {
             log.warn("VDSM connect of {}: domainType is not one of VDSM's", connection.cid());
             return VdsmError.StorageServerValidationError.code();
         }
+        if (type.get() == DomainType.FCP) {
+            // VDSM connects nothing for FCP either (its LUNs are there without a connection) and answers 0.
+            log.info("VDSM connect of {}: FCP, nothing to connect", connection.cid());
+            return 0;
+        }
         String uri;
         try {
             uri = VdsmUris.toUri(type.get(), connection);
@@ -103,8 +108,9 @@ public final class VdsmVerbs {
             TetherClient.WaitResult waited = tether.tryOnce(hostId, connection.cid(), timeout);
             return switch (waited.outcome()) {
                 case CONNECTED -> 0;
-                case FAILED -> waited.lastError().path("code").asInt(VdsmError.StorageServerConnectionError.code());
-                case UNMANAGED, TIMEOUT -> VdsmError.StorageServerConnectionError.code();
+                case FAILED -> ConnectStatus.of(type.get(),
+                        waited.lastError().path("code").asInt(VdsmError.StorageServerConnectionError.code()));
+                case UNMANAGED, TIMEOUT -> ConnectStatus.of(type.get(), VdsmError.StorageServerConnectionError.code());
             };
         } catch (RpcException e) {
             log.warn("VDSM connect of {} refused by the worker: {}", connection.cid(), e.getMessage());

@@ -1,6 +1,5 @@
 package io.tether.vdsm;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tether.amqp.BrokerCredentials;
@@ -90,8 +89,7 @@ public final class VdsmGateway implements AutoCloseable {
 
     private void handle(Message message) {
         try {
-            JsonNode request = JSON.readTree(body(message));
-            ObjectNode reply = verbs.answer(request);
+            ObjectNode reply = verbs.answer(body(message));
             if (reply == null) {
                 return;
             }

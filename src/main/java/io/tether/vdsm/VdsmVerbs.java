@@ -29,6 +29,12 @@ public final class VdsmVerbs {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** JSON-RPC's "method not found", with VDSM's message for it. */
     static final int METHOD_NOT_FOUND = -32601;
+    /** JSON-RPC's "parse error": the body is not JSON. */
+    static final int PARSE_ERROR = -32700;
+    /** JSON-RPC's "invalid request": JSON, but not a request object. */
+    static final int INVALID_REQUEST = -32600;
+    /** VDSM's {@code InvalidParameterException}: what a call with parameters VDSM would refuse gets. */
+    static final int INVALID_PARAMETER = 1000;
 
     private final TetherClient tether;
     private final String hostId;
@@ -46,28 +52,56 @@ public final class VdsmVerbs {
         this.calls = calls;
     }
 
+    /**
+     * The answer to one request as it came off the wire; null for a notification (no id), which
+     * VDSM does not answer. A body that is not JSON gets JSON-RPC's parse error with a null id, as
+     * VDSM's own server answers it.
+     */
+    public ObjectNode answer(String body) throws InterruptedException {
+        JsonNode request;
+        try {
+            request = JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            return error(null, PARSE_ERROR, "Parse error: the request is not JSON");
+        }
+        if (request == null || !request.isObject()) {
+            return error(null, INVALID_REQUEST, "Invalid request: not a JSON-RPC request object");
+        }
+        return answer(request);
+    }
+
     /** The answer to one request; null for a notification (no id), which VDSM does not answer. */
     public ObjectNode answer(JsonNode request) throws InterruptedException {
         JsonNode id = request.get("id");
         String method = request.path("method").asText("");
         JsonNode params = request.path("params");
-        JsonNode result = switch (method) {
-            case "Host.ping2", "Host.confirmConnectivity" -> JSON.getNodeFactory().booleanNode(true);
-            case "StoragePool.connectStorageServer" -> connect(params);
-            case "StoragePool.disconnectStorageServer" -> disconnect(params);
-            default -> null;
-        };
+        JsonNode result;
+        try {
+            result = switch (method) {
+                case "Host.ping2", "Host.confirmConnectivity" -> JSON.getNodeFactory().booleanNode(true);
+                case "StoragePool.connectStorageServer" -> connect(params);
+                case "StoragePool.disconnectStorageServer" -> disconnect(params);
+                default -> null;
+            };
+        } catch (IllegalArgumentException e) {
+            return id == null || id.isNull() ? null : error(id, INVALID_PARAMETER, "Invalid parameter: " + e.getMessage());
+        }
         if (id == null || id.isNull()) {
             return null;
         }
-        ObjectNode reply = JSON.createObjectNode().put("jsonrpc", "2.0");
         if (result == null) {
-            reply.putObject("error").put("code", METHOD_NOT_FOUND)
-                    .put("message", "The method does not exist or is not available: {'method': '" + method + "'}");
-        } else {
-            reply.set("result", result);
+            return error(id, METHOD_NOT_FOUND, "The method does not exist or is not available: {'method': '" + method + "'}");
         }
+        ObjectNode reply = JSON.createObjectNode().put("jsonrpc", "2.0");
+        reply.set("result", result);
         reply.set("id", id);
+        return reply;
+    }
+
+    private static ObjectNode error(JsonNode id, int code, String message) {
+        ObjectNode reply = JSON.createObjectNode().put("jsonrpc", "2.0");
+        reply.putObject("error").put("code", code).put("message", message);
+        reply.set("id", id == null ? JSON.getNodeFactory().nullNode() : id);
         return reply;
     }
 
@@ -139,9 +173,23 @@ public final class VdsmVerbs {
         return list;
     }
 
+    /** The call's connections; refused as a whole, as VDSM's validation does, when one has no id. */
     private static List<VdsmConnection> connections(JsonNode params) {
+        JsonNode given = params.path("connectionParams");
+        if (!given.isArray()) {
+            throw new IllegalArgumentException("connectionParams must be a list of connections");
+        }
         List<VdsmConnection> connections = new ArrayList<>();
-        params.path("connectionParams").forEach(entry -> connections.add(VdsmConnection.from(entry)));
+        for (JsonNode entry : given) {
+            if (!entry.isObject()) {
+                throw new IllegalArgumentException("each of connectionParams must be an object");
+            }
+            VdsmConnection connection = VdsmConnection.from(entry);
+            if (connection.id() == null) {
+                throw new IllegalArgumentException("a connection of connectionParams has no id");
+            }
+            connections.add(connection);
+        }
         return connections;
     }
 

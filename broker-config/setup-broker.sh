@@ -14,6 +14,9 @@
 #   CA if you have one) and a trust store for clients (credentials/truststore.p12, password
 #   "tether": it holds only the public certificate), and writes its location and password into
 #   etc/broker.xml;
+# - adds the JAAS domain "vdsm" to etc/login.config, which the VDSM STOMP acceptor in broker.xml
+#   names (off unless uncommented; docs/operations.md, "Migrating from VDSM"): every connection
+#   there is user and role vdsm-engine, the engine having proved who it is with its TLS certificate;
 # - makes the broker's files its owner's alone: umask 077 for the broker process (etc/artemis.profile),
 #   and no access for group or others to etc/, data/ and credentials/.
 # Running it again changes nothing that is already set up, and finishes what a failed run left.
@@ -65,6 +68,18 @@ if grep -qF '${tether.tls.keyStore}' "$etc/broker.xml"; then
   store_password="$(cat "$etc/tether-broker.p12.password")"
   sed -i -e "s|\${tether.tls.keyStore}|$etc/tether-broker.p12|" \
          -e "s|\${tether.tls.keyStorePassword}|$store_password|" "$etc/broker.xml"
+fi
+if ! grep -q '^vdsm {' "$etc/login.config"; then
+  cat >> "$etc/login.config" <<'LOGIN'
+
+/* Tether (broker-config/setup-broker.sh): VDSM's engine client on the vdsm-stomp acceptor, whose
+   TLS trust store admits only the engine's certificate; it sends no login. */
+vdsm {
+   org.apache.activemq.artemis.spi.core.security.jaas.GuestLoginModule required
+       org.apache.activemq.jaas.guest.user="vdsm-engine"
+       org.apache.activemq.jaas.guest.role="vdsm-engine";
+};
+LOGIN
 fi
 if ! grep -qx 'umask 077' "$etc/artemis.profile"; then
   printf '\n# Tether (broker-config/setup-broker.sh): the broker'"'"'s files are its own user'"'"'s alone.\numask 077\n' \

@@ -47,10 +47,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final EmbeddedActiveMQ server = new EmbeddedActiveMQ();
     private final int port;
     private final BrokerCredentials workerLogin;
+    private final SecurityConfiguration logins;
 
-    private EmbeddedBroker(int port, BrokerCredentials workerLogin) {
+    private EmbeddedBroker(int port, BrokerCredentials workerLogin, SecurityConfiguration logins) {
         this.port = port;
         this.workerLogin = workerLogin;
+        this.logins = logins;
     }
 
     /** Starts the broker for {@code hostId} with its files under {@code dataDir/broker}. */
@@ -112,7 +114,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         logins.addUser(admin.user(), admin.password());
         logins.addRole(admin.user(), "amq");
 
-        EmbeddedBroker broker = new EmbeddedBroker(port, worker);
+        EmbeddedBroker broker = new EmbeddedBroker(port, worker, logins);
         broker.server.setConfiguration(config);
         broker.server.setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), logins));
         broker.server.start();
@@ -197,6 +199,37 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public String url() {
         return "amqp://127.0.0.1:" + port;
+    }
+
+    /**
+     * Opens VDSM's STOMP acceptor (off unless the operator asks for it) and returns the login of
+     * the worker's VDSM gateway: roles {@code engine} (it calls this host's worker as engines do)
+     * and {@code vdsm-gateway} (it reads VDSM requests and sends their responses), made anew at
+     * every start and never written down.
+     */
+    public BrokerCredentials openVdsmStomp(StompAcceptor acceptor) throws Exception {
+        BrokerCredentials gateway = new BrokerCredentials("vdsm-gateway", BrokerCredentials.randomPassword());
+        logins.addUser(gateway.user(), gateway.password());
+        logins.addRole(gateway.user(), "engine");
+        logins.addRole(gateway.user(), "vdsm-gateway");
+        VdsmEngineLogin.install();
+        var remoting = server.getActiveMQServer().getRemotingService();
+        var stomp = remoting.createAcceptor(StompAcceptor.NAME, acceptor.uri());
+        stomp.start();
+        // As for the amqp acceptor: a port Artemis could not bind is logged and passed over.
+        if (acceptor.port() != 0 && stomp.getActualPort() != acceptor.port()) {
+            remoting.destroyAcceptor(StompAcceptor.NAME);
+            throw new BrokerStartException("the embedded broker cannot listen for VDSM's engine on " + acceptor.host()
+                    + ":" + acceptor.port() + " (is VDSM, or another program, using that port?)");
+        }
+        log.info("embedded broker listening for VDSM's engine on stomp{}://{}:{}", acceptor.tls() == null ? "" : "+ssl",
+                acceptor.host(), stomp.getActualPort());
+        return gateway;
+    }
+
+    /** The port the VDSM STOMP acceptor listens on, once {@link #openVdsmStomp} opened it. */
+    public int vdsmStompPort() {
+        return server.getActiveMQServer().getRemotingService().getAcceptor(StompAcceptor.NAME).getActualPort();
     }
 
     /** The login of this host's worker: roles {@code hosts} and {@code host-<id>}. */

@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The worker's options for VDSM's engine client (docs/operations.md, "Migrating from VDSM"): where
- * the embedded broker listens for it over STOMP, and with which TLS stores. Off unless
- * {@code --vdsm-stomp-address} is given.
+ * the embedded broker listens for it over STOMP, and with which TLS stores; or, with a standalone
+ * broker whose own acceptor takes the engine's connection, the login the worker answers it with.
+ * Off unless {@code --vdsm-stomp-address} or {@code --vdsm-gateway-password-file} is given.
  */
 public final class VdsmOptions {
     /** How long a connectStorageServer waits for its connections before it answers with an error. */
@@ -38,6 +39,15 @@ public final class VdsmOptions {
     @Option(names = "--vdsm-stomp-trust-store-password-file", paramLabel = "FILE", description = "Its password.")
     Path trustStorePasswordFile;
 
+    @Option(names = "--vdsm-gateway-password-file", paramLabel = "FILE",
+            description = "With --broker-url: answer the VDSM requests that the standalone broker's vdsm-stomp acceptor "
+                    + "takes, logging in as user " + STANDALONE_USER + " with the password in FILE "
+                    + "(setup-broker.sh writes it to INSTANCE/credentials/" + STANDALONE_USER + ".password).")
+    Path gatewayPasswordFile;
+
+    /** The gateway's user on a standalone broker, which setup-broker.sh adds. */
+    static final String STANDALONE_USER = "vdsm-gateway";
+
     /** The acceptor asked for, checked before anything starts; null when VDSM's listener is off. */
     StompAcceptor acceptor(boolean embeddedBroker) {
         if (address == null) {
@@ -57,6 +67,21 @@ public final class VdsmOptions {
         return StompAcceptor.parse(address, tls);
     }
 
+    /**
+     * The gateway's login on a standalone broker, checked before anything starts; null unless
+     * {@code --vdsm-gateway-password-file} is given.
+     */
+    BrokerCredentials standaloneLogin(boolean embeddedBroker) {
+        if (gatewayPasswordFile == null) {
+            return null;
+        }
+        if (embeddedBroker) {
+            throw new IllegalArgumentException("--vdsm-gateway-password-file is for a standalone broker (--broker-url); "
+                    + "the embedded broker answers VDSM with --vdsm-stomp-address");
+        }
+        return new BrokerCredentials(STANDALONE_USER, password(gatewayPasswordFile));
+    }
+
     private static String password(Path file) {
         if (file == null) {
             return "";
@@ -68,10 +93,17 @@ public final class VdsmOptions {
         }
     }
 
-    /** Opens the STOMP acceptor on the worker's embedded broker and starts the gateway that answers it. */
-    static VdsmGateway start(Worker worker, StompAcceptor acceptor) throws Exception {
-        EmbeddedBroker broker = worker.embeddedBroker().orElseThrow();
-        BrokerCredentials login = broker.openVdsmStomp(acceptor);
-        return VdsmGateway.start(worker.brokerUrl(), login, worker.config().hostId(), CONNECT_TIMEOUT);
+    /**
+     * Starts the gateway that answers VDSM's engine client: on the worker's embedded broker, after
+     * opening its STOMP {@code acceptor}; on a standalone broker, whose acceptor is its own, as
+     * {@code standaloneLogin}. Returns null when neither is asked for.
+     */
+    static VdsmGateway start(Worker worker, StompAcceptor acceptor, BrokerCredentials standaloneLogin) throws Exception {
+        BrokerCredentials login = standaloneLogin;
+        if (acceptor != null) {
+            EmbeddedBroker broker = worker.embeddedBroker().orElseThrow();
+            login = broker.openVdsmStomp(acceptor);
+        }
+        return login == null ? null : VdsmGateway.start(worker.brokerUrl(), login, worker.config().hostId(), CONNECT_TIMEOUT);
     }
 }

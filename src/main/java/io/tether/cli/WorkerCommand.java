@@ -163,6 +163,7 @@ public final class WorkerCommand implements Callable<Integer> {
         MountPolicy mountPolicy = mountPolicy();
         FileRoots fileRoots = fileRoots();
         io.tether.broker.StompAcceptor vdsmAcceptor = vdsm.acceptor(brokerUrl == null);
+        BrokerCredentials vdsmGatewayLogin = vdsm.standaloneLogin(brokerUrl == null);
         if (brokerPasswordFile != null) {
             try {
                 brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
@@ -188,7 +189,7 @@ public final class WorkerCommand implements Callable<Integer> {
         Worker worker = Worker.start(config);
         io.tether.vdsm.VdsmGateway vdsmGateway;
         try {
-            vdsmGateway = vdsmAcceptor == null ? null : VdsmOptions.start(worker, vdsmAcceptor);
+            vdsmGateway = VdsmOptions.start(worker, vdsmAcceptor, vdsmGatewayLogin);
         } catch (Exception e) {
             worker.close();
             throw e;

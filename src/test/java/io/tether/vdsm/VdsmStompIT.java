@@ -14,6 +14,7 @@ import io.tether.client.TetherClient;
 import io.tether.connector.CommandRunner;
 import io.tether.connector.LocalDirectoryConnector;
 import io.tether.connector.MountTable;
+import io.tether.testing.LogLines;
 import io.tether.testing.RecordingConnector;
 import io.tether.testing.TestWorker;
 import io.tether.uri.StorageType;
@@ -125,6 +126,26 @@ class VdsmStompIT {
         assertTrue(engine.call(new RequestBuilder("Host.confirmConnectivity").build()).getResult().asBoolean());
         JsonNode error = engine.call(new RequestBuilder("Host.getCapabilities").build()).getError();
         assertEquals(-32601, error.get("code").asInt(), error.toString());
+    }
+
+    /**
+     * The worker's side of a stop: what the worker and its broker log, not the engine's client,
+     * which runs in this JVM too and logs its own reconnects.
+     */
+    private static List<String> workersWarnings(LogLines warnings) {
+        return warnings.lines().stream().filter(line -> !line.contains(" org.ovirt.")).toList();
+    }
+
+    @Test
+    void aStopWithAnEngineConnectedLogsNoWarning() throws Exception {
+        startPlain();
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        assertEquals(0, connect(DomainType.LOCALFS, Map.of("id", "c1", "connection", data.toString())).get(0)
+                .get("status").asInt());
+        try (LogLines warnings = LogLines.warnings()) {
+            stopWorker();
+            assertEquals(List.of(), workersWarnings(warnings), "a clean stop logs no WARN or ERROR");
+        }
     }
 
     @Test

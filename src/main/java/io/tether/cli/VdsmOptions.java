@@ -55,7 +55,7 @@ public final class VdsmOptions {
         }
         if (!embeddedBroker) {
             throw new IllegalArgumentException("--vdsm-stomp-address needs the embedded broker; a standalone broker "
-                    + "has its own STOMP acceptor (broker-config/broker.xml)");
+                    + "has its own STOMP acceptor (broker-config/broker.xml), answered with --vdsm-gateway-password-file");
         }
         StompAcceptor.Tls tls = null;
         if (keyStore != null || trustStore != null) {

@@ -331,6 +331,8 @@
       + (connection.since ? ' since ' + connection.since + ' (' + F.stateFor(connection, now()) + ')' : '')
       + '\n' + connection.cids.length + ' CID(s)';
     if (connection.lastError) title += '\n' + connection.lastError.code + ' ' + connection.lastError.name;
+    const retry = F.retry(connection, now());
+    if (retry) title += '\nretry: ' + retry;
     const health = connection.health;
     if (health && health.status) title += '\nhealth ' + health.status + (health.reasons && health.reasons.length ? ' ' + health.reasons.join(',') : '');
     if (!host.answering) title += '\nhost not answering: ' + host.problem;
@@ -514,6 +516,7 @@
     $('detail-since').textContent = connection && connection.since
       ? connection.since + ' (' + F.stateFor(connection, now()) + ')' : '-';
     $('detail-error').textContent = errorText(connection ? connection.lastError : null);
+    $('detail-retry').textContent = (connection && F.retry(connection, now())) || '-';
     const health = connection ? connection.health : null;
     $('detail-health').textContent = health ? health.status + (health.reasons && health.reasons.length
       ? ' (' + health.reasons.join(', ') + ')' : '') + (health.delayMs !== undefined && health.delayMs !== null

@@ -51,6 +51,19 @@ const TetherFormat = (function () {
     return new Date(ms).toISOString().substring(11, 19) + ' UTC';
   }
 
+  /**
+   * "3 failed in a row, next at 09:14:20 UTC (in 30 s)": a list's retry object at {@code now};
+   * '' for a connection the worker is not retrying.
+   */
+  function retry(connection, now) {
+    const r = connection.retry;
+    if (!r || !r.failures) return '';
+    const next = r.nextAttemptAt ? Date.parse(r.nextAttemptAt) : NaN;
+    if (Number.isNaN(next)) return r.failures + ' failed in a row';
+    return r.failures + ' failed in a row, next at ' + clock(next)
+      + (next > now ? ' (in ' + duration(next - now) + ')' : ' (due)');
+  }
+
   const LABEL = 20;
 
   /** A key without its scheme: what its column shows, when it fits. */
@@ -99,5 +112,5 @@ const TetherFormat = (function () {
     return (start > 0 ? '…' : '') + text.substring(start, stop) + (end ? '…' + end : '');
   }
 
-  return { severity, degraded, look, duration, stateFor, clock, labels };
+  return { severity, degraded, look, duration, stateFor, clock, retry, labels };
 })();

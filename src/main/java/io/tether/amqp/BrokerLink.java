@@ -10,6 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.qpid.jms.JmsConnection;
 import org.apache.qpid.jms.JmsConnectionListener;
 import org.apache.qpid.jms.message.JmsInboundMessageDispatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state of one connection to the broker as Qpid JMS reports it, told to whoever listens: the
@@ -21,6 +23,7 @@ import org.apache.qpid.jms.message.JmsInboundMessageDispatch;
  * read it as often as it likes.
  */
 public final class BrokerLink implements JmsConnectionListener {
+    private static final Logger log = LoggerFactory.getLogger(BrokerLink.class);
 
     /** Where a connection is in its life. */
     public enum State {
@@ -96,6 +99,7 @@ public final class BrokerLink implements JmsConnectionListener {
                 listener.onChange(next, why);
             } catch (RuntimeException e) {
                 // One listener's failure must keep neither the state nor the other listeners from it.
+                log.warn("a listener of the broker link failed on {}: {}", next, e.toString(), e);
             }
         }
     }

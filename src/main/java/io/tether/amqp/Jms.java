@@ -49,10 +49,12 @@ public final class Jms {
     }
 
     /**
-     * How long a loop waits before it retries what the broker refused: a second each time, so a
-     * broker that is back is used soon and one that is not is not hammered.
+     * How long a loop waits before it retries what the broker refused, after so many failures in a
+     * row: a quarter of a second at first, so a broker that is back at once is used soon, doubling
+     * to five seconds, so one that stays away is not hammered, spread so that the hosts of a fleet
+     * do not all retry in the same instant.
      */
-    public static final RetryPolicy BROKER_RETRY = new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), 1.0, 0.0);
+    public static final RetryPolicy BROKER_RETRY = new RetryPolicy(Duration.ofMillis(250), Duration.ofSeconds(5), 2.0, 0.2);
 
     /**
      * Waits {@code policy}'s delay after the {@code failures}-th failure in a row (1 for the first)

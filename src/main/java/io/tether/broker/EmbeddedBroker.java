@@ -12,11 +12,15 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
 import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
 import org.slf4j.Logger;
@@ -35,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * when it reconnects ({@code TetherClient.connect(url, login)} with a supplier).
  */
 public final class EmbeddedBroker implements AutoCloseable {
+    /** The protocol name of an engine's connection on VDSM's STOMP acceptor, as Artemis gives it. */
+    private static final String STOMP = "STOMP";
+    /** How long a stop waits for the engines' STOMP sessions to close before it stops the broker. */
+    private static final java.time.Duration STOMP_CLEANUP = java.time.Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
 
     /** The engines' login, in the data dir: two lines, {@code user=} and {@code password=}, mode 0600. */
@@ -47,10 +55,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final EmbeddedActiveMQ server = new EmbeddedActiveMQ();
     private final int port;
     private final BrokerCredentials workerLogin;
+    private final SecurityConfiguration logins;
 
-    private EmbeddedBroker(int port, BrokerCredentials workerLogin) {
+    private EmbeddedBroker(int port, BrokerCredentials workerLogin, SecurityConfiguration logins) {
         this.port = port;
         this.workerLogin = workerLogin;
+        this.logins = logins;
     }
 
     /** Starts the broker for {@code hostId} with its files under {@code dataDir/broker}. */
@@ -112,7 +122,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         logins.addUser(admin.user(), admin.password());
         logins.addRole(admin.user(), "amq");
 
-        EmbeddedBroker broker = new EmbeddedBroker(port, worker);
+        EmbeddedBroker broker = new EmbeddedBroker(port, worker, logins);
         broker.server.setConfiguration(config);
         broker.server.setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), logins));
         broker.server.start();
@@ -199,6 +209,37 @@ public final class EmbeddedBroker implements AutoCloseable {
         return "amqp://127.0.0.1:" + port;
     }
 
+    /**
+     * Opens VDSM's STOMP acceptor (off unless the operator asks for it) and returns the login of
+     * the worker's VDSM gateway: roles {@code engine} (it calls this host's worker as engines do)
+     * and {@code vdsm-gateway} (it reads VDSM requests and sends their responses), made anew at
+     * every start and never written down.
+     */
+    public BrokerCredentials openVdsmStomp(StompAcceptor acceptor) throws Exception {
+        BrokerCredentials gateway = new BrokerCredentials("vdsm-gateway", BrokerCredentials.randomPassword());
+        logins.addUser(gateway.user(), gateway.password());
+        logins.addRole(gateway.user(), "engine");
+        logins.addRole(gateway.user(), "vdsm-gateway");
+        VdsmEngineLogin.install();
+        var remoting = server.getActiveMQServer().getRemotingService();
+        var stomp = remoting.createAcceptor(StompAcceptor.NAME, acceptor.uri());
+        stomp.start();
+        // As for the amqp acceptor: a port Artemis could not bind is logged and passed over.
+        if (acceptor.port() != 0 && stomp.getActualPort() != acceptor.port()) {
+            remoting.destroyAcceptor(StompAcceptor.NAME);
+            throw new BrokerStartException("the embedded broker cannot listen for VDSM's engine on " + acceptor.host()
+                    + ":" + acceptor.port() + " (is VDSM, or another program, using that port?)");
+        }
+        log.info("embedded broker listening for VDSM's engine on stomp{}://{}:{}", acceptor.tls() == null ? "" : "+ssl",
+                acceptor.host(), stomp.getActualPort());
+        return gateway;
+    }
+
+    /** The port the VDSM STOMP acceptor listens on, once {@link #openVdsmStomp} opened it. */
+    public int vdsmStompPort() {
+        return server.getActiveMQServer().getRemotingService().getAcceptor(StompAcceptor.NAME).getActualPort();
+    }
+
     /** The login of this host's worker: roles {@code hosts} and {@code host-<id>}. */
     public BrokerCredentials workerLogin() {
         return workerLogin;
@@ -210,6 +251,39 @@ public final class EmbeddedBroker implements AutoCloseable {
         // thread; one that runs after the journal stopped fails with a WARN (AMQ222230). Nothing
         // listens for them here, so none is sent once stopping starts.
         server.getActiveMQServer().getManagementService().enableNotifications(false);
+        closeVdsmStomp();
         server.stop();
+    }
+
+    /**
+     * Closes VDSM's STOMP acceptor and its engines' connections while the journal still runs, and
+     * waits (at most {@link #STOMP_CLEANUP}) until their sessions are gone. Each connection is closed
+     * as a DISCONNECT frame closes it, not failed as the broker's stop would fail it: a failure is
+     * an engine gone away to Artemis, with an ERROR frame and four WARNs. Artemis cleans a closed
+     * connection's session up on an executor of its own, with no signal when it is done; left to
+     * the broker's stop, that cleanup could run after the journal stopped and fail with a WARN
+     * (AMQ222069).
+     */
+    private void closeVdsmStomp() throws Exception {
+        var artemis = server.getActiveMQServer();
+        var remoting = artemis.getRemotingService();
+        var acceptor = remoting.getAcceptor(StompAcceptor.NAME);
+        if (acceptor == null) {
+            return;
+        }
+        acceptor.pause();
+        List<RemotingConnection> engines = remoting.getConnections().stream()
+                .filter(connection -> STOMP.equals(connection.getProtocolName())).toList();
+        engines.forEach(engine -> engine.disconnect(false));
+        Set<Object> ids = engines.stream().map(RemotingConnection::getID).collect(Collectors.toSet());
+        long deadline = System.nanoTime() + STOMP_CLEANUP.toNanos();
+        while (artemis.getSessions().stream().anyMatch(session -> ids.contains(session.getConnectionID()))) {
+            if (System.nanoTime() > deadline) {
+                log.info("VDSM engine sessions still closing after {}; stopping the embedded broker", STOMP_CLEANUP);
+                break;
+            }
+            Thread.sleep(10);
+        }
+        remoting.destroyAcceptor(StompAcceptor.NAME);
     }
 }

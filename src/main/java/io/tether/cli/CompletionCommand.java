@@ -20,7 +20,10 @@ public final class CompletionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getOut().print(AutoComplete.bash("tether", Main.commandLine()));
+        // Without picocli's #! line: the script is sourced (by bash-completion, or source <(...)),
+        // never run, and Debian's bash-completion files carry none.
+        String script = AutoComplete.bash("tether", Main.commandLine());
+        spec.commandLine().getOut().print(script.startsWith("#!") ? script.substring(script.indexOf('\n') + 1) : script);
         spec.commandLine().getOut().flush();
         return 0;
     }

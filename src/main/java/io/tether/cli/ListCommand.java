@@ -7,6 +7,11 @@ import io.tether.api.JsonRpc;
 import io.tether.api.Results;
 import io.tether.client.HostResult;
 import io.tether.client.RpcException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +21,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Show every CID of a host (or of several at once, --host h1,h2: a section each) with its state"
-                + " and last error, plus unmanaged connections. A stored CID this version cannot serve shows MANAGED"
+                + " and last error (RETRY: the attempts that failed in a row and the next one, while the worker retries),"
+                + " plus unmanaged connections. A stored CID this version cannot serve shows MANAGED"
                 + " stranded; its last error says why.")
 public final class ListCommand extends OneRequestCommand {
     @Option(names = "--prefix", description = "Only CIDs starting with this prefix.")
@@ -79,14 +85,15 @@ public final class ListCommand extends OneRequestCommand {
      */
     private static void table(JsonNode result) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "LAST ERROR"));
+        rows.add(List.of("CID", "MANAGED", "STATE", "HEALTH", "CONNECTION", "SINCE", "RETRY", "LAST ERROR"));
+        Instant now = Instant.now();
         result.path("connections").fields().forEachRemaining(e -> {
             JsonNode c = e.getValue();
             JsonNode error = c.path("lastError");
             String managed = c.path("stranded").asBoolean() ? "stranded" : c.path("managed").asBoolean() ? "yes" : "no";
             // Each cell escaped before it is measured, so the columns line up after the escapes.
             rows.add(Stream.of(e.getKey(), managed, c.path("state").asText(), health(c.path("health")),
-                    c.path("connectionKey").asText(), text(c.path("since")),
+                    c.path("connectionKey").asText(), text(c.path("since")), retry(c.path("retry"), now),
                     error.isObject() ? AwaitCommand.error(error) : "-").map(OneLine::of).toList());
         });
         int[] widths = new int[rows.get(0).size() - 1];
@@ -108,6 +115,26 @@ public final class ListCommand extends OneRequestCommand {
     /** A cell's text; {@code -} where the worker gives none (an unmanaged connection has no since). */
     private static String text(JsonNode value) {
         return value.isMissingNode() || value.isNull() || value.asText().isEmpty() ? "-" : value.asText();
+    }
+
+    /**
+     * {@code 3, next 09:12:40Z}: the attempts that failed in a row and when the worker tries again,
+     * as a time of day when that is today (UTC, as {@code SINCE}) and in full otherwise; {@code -}
+     * for a connection the worker is not retrying.
+     */
+    static String retry(JsonNode retry, Instant now) {
+        if (!retry.isObject()) {
+            return "-";
+        }
+        String failures = retry.path("failures").asText();
+        Instant next;
+        try {
+            next = Instant.parse(retry.path("nextAttemptAt").asText()).truncatedTo(ChronoUnit.SECONDS);
+        } catch (DateTimeParseException e) {
+            return failures;
+        }
+        boolean today = next.atOffset(ZoneOffset.UTC).toLocalDate().equals(now.atOffset(ZoneOffset.UTC).toLocalDate());
+        return failures + ", next " + (today ? DateTimeFormatter.ISO_LOCAL_TIME.format(next.atOffset(ZoneOffset.UTC)) + "Z" : next);
     }
 
     /** {@code OK}, or {@code DEGRADED:REASON,...}; {@code -} where none is known (a connection Tether did not make). */

@@ -137,6 +137,10 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     ObservabilityOptions observability = new ObservabilityOptions();
 
+    /** --vdsm-stomp-address and its TLS stores. */
+    @Mixin
+    VdsmOptions vdsm = new VdsmOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -158,6 +162,8 @@ public final class WorkerCommand implements Callable<Integer> {
         Addresses.checkHostId(id);
         MountPolicy mountPolicy = mountPolicy();
         FileRoots fileRoots = fileRoots();
+        io.tether.broker.StompAcceptor vdsmAcceptor = vdsm.acceptor(brokerUrl == null);
+        BrokerCredentials vdsmGatewayLogin = vdsm.standaloneLogin(brokerUrl == null);
         if (brokerPasswordFile != null) {
             try {
                 brokerPassword = BrokerCredentials.readPasswordFile(brokerPasswordFile);
@@ -181,10 +187,24 @@ public final class WorkerCommand implements Callable<Integer> {
         checkMountRoot(config.mountRoot());
         config = observability.applyTo(config);
         Worker worker = Worker.start(config);
+        io.tether.vdsm.VdsmGateway vdsmGateway;
+        try {
+            vdsmGateway = VdsmOptions.start(worker, vdsmAcceptor, vdsmGatewayLogin);
+        } catch (Exception e) {
+            worker.close();
+            throw e;
+        }
         remember(new LocalWorker(id, brokerUrl == null ? worker.brokerUrl() : null));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             SystemdNotify.send("STOPPING=1");
+            if (vdsmGateway != null) {
+                try {
+                    vdsmGateway.close();
+                } catch (Exception e) {
+                    // The worker stops next whatever the gateway did; nothing to keep.
+                }
+            }
             worker.close();
             stopped.countDown();
         }, "tether-shutdown"));

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 /**
@@ -119,15 +118,10 @@ final class CidWaiter implements StatusView.Follower {
     void list() {
         // A second longer than the wait: the wait's own end (expire) decides what a late list means.
         long until = deadline + Duration.ofSeconds(1).toNanos();
-        AtomicReference<JsonNode> holding = new AtomicReference<>();
         ListPages.follow(after -> page.apply(after, SealingKeys.left(until)), (after, p) -> {
             answered = true;
-            if (p.path("connections").has(cid)) {
-                holding.set(p);
-                return false;
-            }
-            return true;
-        }).whenComplete((v, failure) -> onList(holding.get(), failure));
+            return !p.path("connections").has(cid);
+        }).whenComplete(this::onList);
     }
 
     /** A list of the host ({@code list}: the page that holds the CID, null if none does), or why there is none. */

@@ -26,15 +26,16 @@ public final class ListPages {
     /**
      * Fetches pages from the start, {@code fetch} taking the {@code after} of each (null for the
      * first), and hands each page's result to {@code onPage} with the {@code after} it was asked
-     * with, until {@code onPage} returns false or the last page has been handed. The future fails
+     * with, until {@code onPage} returns false or the last page has been handed. The future completes
+     * with the page {@code onPage} stopped at, null when it stopped at none; it fails
      * with the first failure of a fetch or of {@code onPage}, and with an
      * {@link IllegalStateException} when more than {@link #MAX_STALLED_PAGES} pages in a row get no
      * further (a busy worker may answer a page without entries, so the same cursor again, but not
      * forever); cancelling it fetches no further page.
      */
-    public static CompletableFuture<Void> follow(Function<String, CompletableFuture<JsonNode>> fetch,
+    public static CompletableFuture<JsonNode> follow(Function<String, CompletableFuture<JsonNode>> fetch,
             BiPredicate<String, JsonNode> onPage) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<JsonNode> done = new CompletableFuture<>();
         fetchFrom(null, 0, fetch, onPage, done);
         return done;
     }
@@ -42,7 +43,7 @@ public final class ListPages {
     // Each page is asked for from the completion of the one before: no future chain grows with the
     // number of pages, however many empty ones a busy worker sends.
     private static void fetchFrom(String after, int stalled, Function<String, CompletableFuture<JsonNode>> fetch,
-            BiPredicate<String, JsonNode> onPage, CompletableFuture<Void> done) {
+            BiPredicate<String, JsonNode> onPage, CompletableFuture<JsonNode> done) {
         CompletableFuture<JsonNode> page;
         try {
             page = fetch.apply(after);
@@ -62,7 +63,7 @@ public final class ListPages {
             try {
                 next = next(result);
                 if (!onPage.test(after, result)) {
-                    done.complete(null);
+                    done.complete(result);
                     return;
                 }
             } catch (RuntimeException e) {

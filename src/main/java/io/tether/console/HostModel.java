@@ -247,6 +247,9 @@ final class HostModel implements StatusView.Follower {
         if (event.path("health").isObject()) {
             connection.set("health", event.get("health"));
         }
+        // Events carry no retry: what an earlier list said of the attempts is out of date after
+        // any change, and the next list tells whether the monitor still retries.
+        connection.remove("retry");
         // A new object each time: what was handed to the sink is never changed afterwards.
         connections.put(key, withCids(connection, keyCids));
     }
@@ -294,6 +297,9 @@ final class HostModel implements StatusView.Follower {
         connection.put("type", type(key, entry.path("connectionInfo")));
         if (entry.path("health").isObject()) {
             connection.set("health", entry.get("health"));
+        }
+        if (entry.path("retry").isObject()) {
+            connection.set("retry", entry.get("retry"));
         }
         return connection;
     }

@@ -44,6 +44,8 @@ public final class EventPublisher implements AutoCloseable {
     private final Condition wake = lock.newCondition();
     private boolean pending = true;
     private volatile boolean running = true;
+    /** Publishing rounds that failed in a row: how long the next retry waits ({@link Jms#BROKER_RETRY}). */
+    private int brokerFailures;
     private long published;
     /** Outbox rows up to this seq are deleted. */
     private long trimmed;
@@ -116,10 +118,11 @@ public final class EventPublisher implements AutoCloseable {
                 if (idle) {
                     trim(); // quiet for a second: a good moment
                 }
+                brokerFailures = 0;
             } catch (JMSException | RuntimeException e) {
                 log.warn("publishing status events failed, retrying: {}", e.getMessage());
                 pending = true;
-                if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, 1)) {
+                if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, ++brokerFailures)) {
                     running = false;
                 }
             }

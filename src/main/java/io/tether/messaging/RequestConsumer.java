@@ -63,6 +63,8 @@ public final class RequestConsumer implements AutoCloseable {
     private volatile boolean running = true;
     /** Whether the last receive worked: false while the broker refuses the consumer or the link is down. */
     private volatile boolean attached;
+    /** Receives that failed in a row: how long the next retry waits ({@link Jms#BROKER_RETRY}). */
+    private int brokerFailures;
 
     public RequestConsumer(Connection connection, String queue, Handler handler) throws JMSException {
         this.handler = handler;
@@ -111,6 +113,7 @@ public final class RequestConsumer implements AutoCloseable {
             try {
                 Message first = consumer.receive(500);
                 attached = true;
+                brokerFailures = 0;
                 if (first == null) {
                     continue;
                 }
@@ -128,7 +131,7 @@ public final class RequestConsumer implements AutoCloseable {
                 if (running) {
                     log.warn("receiving requests failed, retrying: {}", e.getMessage());
                     recover();
-                    if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, 1)) {
+                    if (!Jms.pauseBeforeRetry(Jms.BROKER_RETRY, ++brokerFailures)) {
                         running = false;
                     }
                 }

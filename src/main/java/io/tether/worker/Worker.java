@@ -286,6 +286,11 @@ public final class Worker implements AutoCloseable {
         return config;
     }
 
+    /** The embedded broker, or empty when the worker uses a broker of its own ({@code --broker-url}). */
+    public java.util.Optional<EmbeddedBroker> embeddedBroker() {
+        return java.util.Optional.ofNullable(broker);
+    }
+
     /** The key engines seal URIs with credentials for ({@code getSealingKey}). */
     public SealingKey sealingKey() {
         return sealingKey;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.amqp.BrokerLink.State;
+import io.tether.testing.LogLines;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -64,8 +65,13 @@ class BrokerLinkTest {
             throw new IllegalStateException("listener bug");
         });
         failing.addListener((state, cause) -> second.add(state));
-        failing.onConnectionInterrupted(REMOTE);
-        assertEquals(State.INTERRUPTED, failing.state());
-        assertEquals(List.of(State.INTERRUPTED), second);
+        try (LogLines log = new LogLines(BrokerLink.class)) {
+            failing.onConnectionInterrupted(REMOTE);
+            assertEquals(State.INTERRUPTED, failing.state());
+            assertEquals(List.of(State.INTERRUPTED), second);
+            // Not silent: the listener's bug is one line of the log.
+            assertEquals(List.of("a listener of the broker link failed on INTERRUPTED: java.lang.IllegalStateException: listener bug"),
+                    log.lines());
+        }
     }
 }

@@ -2,6 +2,8 @@ package io.tether.amqp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** How {@link Jms} turns the URL it is given into the one Qpid JMS connects with. */
@@ -35,5 +37,15 @@ class JmsTest {
         String wrapped = Jms.brokersAsGiven(Jms.withFailover("amqp://127.0.0.1:5672"));
         assertEquals(true, wrapped.startsWith("failover:(amqp://127.0.0.1:5672)?failover.maxReconnectAttempts=-1&"), wrapped);
         assertEquals(true, wrapped.endsWith("&failover.amqpOpenServerListAction=IGNORE"), wrapped);
+    }
+
+    @Test
+    void aLoopThatTheBrokerKeepsRefusingBacksOffToFiveSeconds() {
+        // The middle of the jitter band: the plan itself, with no spread.
+        assertEquals(java.util.List.of(250L, 500L, 1000L, 2000L, 4000L, 5000L, 5000L),
+                IntStream.rangeClosed(1, 7).mapToObj(n -> Jms.BROKER_RETRY.delay(n, () -> 0.5).toMillis()).toList());
+        // Spread by a fifth either way, so the hosts of a fleet do not retry in step.
+        assertEquals(Duration.ofMillis(200), Jms.BROKER_RETRY.delay(1, () -> 0.0));
+        assertEquals(Duration.ofMillis(1200), Jms.BROKER_RETRY.delay(3, () -> 0.9999999));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.api.JsonRpc;
 import io.tether.connector.Connector;
 import io.tether.connector.ConnectorException;
@@ -95,6 +96,15 @@ class CliIT {
             assertEquals(2, late.exit(), late.toString());
             assertTrue(late.out().startsWith("flow1-b: not connected within 3 s; last error: 453 "), late.out());
             assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(30)) < 0, "await --timeout 3");
+            // The worker retries it: the table shows how many attempts failed and when it tries next; --json passes it through.
+            Ran retrying = tether("list", broker, "--host", "cli", "--prefix", "flow1-");
+            List<String> retryRows = retrying.out().lines().toList();
+            assertTrue(retryRows.get(0).matches("CID +MANAGED +STATE +HEALTH +CONNECTION +SINCE +RETRY +LAST ERROR"), retrying.out());
+            assertTrue(retryRows.stream().anyMatch(r -> r.matches("flow1-b .* [1-9][0-9]*, next \\S+Z +453 .*")), retrying.out());
+            assertTrue(retryRows.stream().anyMatch(r -> r.matches("flow1-a .* CONNECTED .* - +-")), retrying.out());
+            JsonNode retry = JsonRpc.MAPPER.readTree(tether("list", broker, "--host", "cli", "--prefix", "flow1-b", "--json").out())
+                    .at("/connections/flow1-b/retry");
+            assertTrue(retry.path("failures").asInt() >= 1 && retry.path("nextAttemptAt").isTextual(), retry.toString());
 
             Ran inUse = tether("manage", broker, "--host", "cli", "flow1-a", "file:///srv/elsewhere");
             assertEquals(1, inUse.exit());

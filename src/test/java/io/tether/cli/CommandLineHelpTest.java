@@ -44,6 +44,7 @@ class CommandLineHelpTest {
         String script = run("completion");
         assertTrue(script.contains("complete -F _complete_tether"), script.substring(0, 200));
         assertTrue(script.contains("--request-timeout") && script.contains("--prefix") && script.contains("unmanage"));
+        assertFalse(script.startsWith("#!"), "a script to source, not to run: " + script.substring(0, 40));
     }
 
     @Test

@@ -96,12 +96,19 @@ class ListPagesTest {
     void followStopsAtThePageItWasLookingFor() throws Exception {
         Worker worker = new Worker(page(1, ""), page(2, "b", "b"), page(3, null, "c"));
         List<Long> seen = new ArrayList<>();
-        ListPages.follow(worker, (after, page) -> {
+        JsonNode found = ListPages.follow(worker, (after, page) -> {
             seen.add(page.path("seq").asLong());
             return !page.path("connections").has("b");
         }).get(5, TimeUnit.SECONDS);
         assertEquals(List.of(1L, 2L), seen);
         assertEquals(Arrays.asList(null, ""), worker.asked);
+        assertEquals(2, found.path("seq").asLong(), "the page it stopped at");
+    }
+
+    @Test
+    void followThatNeverStopsEndsWithNoPage() throws Exception {
+        Worker worker = new Worker(page(1, ""), page(2, null, "c"));
+        assertEquals(null, ListPages.follow(worker, (after, page) -> true).get(5, TimeUnit.SECONDS));
     }
 
     @Test

@@ -154,12 +154,16 @@ class ConsoleIT {
         eventually(WAIT).until(() -> "flow1-data".equals(page.findElement(By.cssSelector("#detail-cids li")).getText()));
         eventually(WAIT).until(() -> page.findElement(By.id("detail-events")).getText().contains("STATE DISCONNECTED"));
         eventually(WAIT).until(() -> page.findElement(By.id("summary")).getText().contains("2 not connected"));
+        // The worker retries it: how many attempts failed and when it tries next, from its list (--refresh 1).
+        eventually(WAIT).until(() -> page.findElement(By.id("detail-retry")).getText()
+                .matches("[1-9][0-9]* failed in a row, next at \\d\\d:\\d\\d:\\d\\d UTC \\((in .+|due)\\)"));
         browser.screenshot(Path.of("target", "console-disconnected.png"));
 
         // ... and back to CONNECTED once it is back.
         Files.move(away, target);
         eventually(WAIT).until(() -> "CONNECTED".equals(cellState(browser, "h1", targetKey))
                 && "CONNECTED".equals(cellState(browser, "h2", targetKey)));
+        eventually(WAIT).until(() -> "-".equals(page.findElement(By.id("detail-retry")).getText()));
         assertEquals(Boolean.TRUE, browser.js("return window.__sameDocument === true;"), "the page was not reloaded");
 
         // The filter: a host's id shows its row alone, a connection's text its column alone.

@@ -145,6 +145,16 @@ class ConsolePageIT {
         assertEquals(RED, background(browser.driver().findElement(By.id("detail-state"))));
         eventually().until(() -> text("detail-error").startsWith("464 iSCSILoginError: iscsiadm: login failed"));
         assertTrue(text("detail-error").endsWith("(at 2026-11-24T09:13:20Z, 30 s ago)"), text("detail-error"));
+        // The retry count and the next attempt, from the list: in the detail and the cell's tooltip.
+        assertEquals("3 failed in a row, next at 09:14:20 UTC (in 30 s)", text("detail-retry"));
+        assertTrue(titleOf(cell("hv01", LUN1)).contains("\nretry: 3 failed in a row, next at 09:14:20 UTC (in 30 s)"),
+                titleOf(cell("hv01", LUN1)));
+        cell("hv01", NFS).click();
+        eventually().until(() -> text("detail-key").equals(NFS));
+        assertEquals("-", text("detail-retry"), "a connection not retrying");
+        assertFalse(titleOf(cell("hv01", NFS)).contains("retry"), titleOf(cell("hv01", NFS)));
+        cell("hv01", LUN1).click();
+        eventually().until(() -> text("detail-key").equals(LUN1));
         eventually().until(() -> text("detail-events").contains("seq=5 STATE DISCONNECTED " + LUN1));
         List<WebElement> log = browser.driver().findElements(By.cssSelector("#events li"));
         assertEquals(2, log.size(), "the events before the page opened: " + text("events"));
@@ -216,12 +226,12 @@ class ConsolePageIT {
         state.onEvent("hv01", event("hv01", 5, LUN1, "STATE", "DISCONNECTED", DOWN_AT,
                 "{\"code\":464,\"name\":\"iSCSILoginError\",\"message\":\"iscsiadm: login failed\",\"at\":\"" + DOWN_AT + "\"}",
                 health("NOT_CONNECTED")));
-        // The worker tried again since: lastError moved on, state and since did not.
+        // The worker tried again since: lastError moved on, state and since did not; it retries.
         state.onList("hv01", list(5,
                 entry("engine-data-1", NFS, "CONNECTED", "2026-11-24T08:00:00Z", null, health()),
-                entry("engine-lun-1", LUN1, "DISCONNECTED", DOWN_AT,
+                retrying(entry("engine-lun-1", LUN1, "DISCONNECTED", DOWN_AT,
                         "{\"code\":464,\"name\":\"iSCSILoginError\",\"message\":\"iscsiadm: login failed\",\"at\":\"2026-11-24T09:13:20Z\"}",
-                        health("NOT_CONNECTED")),
+                        health("NOT_CONNECTED")), 3, "2026-11-24T09:14:20Z"),
                 entry("engine-iso-1", ISO, "CONNECTED", "2026-11-24T08:00:00Z", null, health())));
         state.onList("hv02", list(2,
                 entry("engine-data-2", NFS, "CONNECTED", "2026-11-24T08:00:00Z", null, health()),
@@ -247,6 +257,12 @@ class ConsolePageIT {
         return "\"" + cid + "\":{\"managed\":true,\"connected\":" + "CONNECTED".equals(state) + ",\"state\":\"" + state
                 + "\",\"connectionKey\":\"" + key + "\",\"since\":\"" + since + "\",\"lastError\":" + lastError
                 + ",\"health\":" + health + ",\"connectionInfo\":{\"type\":\"" + type + "\"}}";
+    }
+
+    /** {@code entry} with the list's {@code retry}: the monitor's failed attempts in a row and its next one. */
+    private static String retrying(String entry, int failures, String nextAttemptAt) {
+        return entry.substring(0, entry.length() - 1) + ",\"retry\":{\"failures\":" + failures + ",\"nextAttemptAt\":\""
+                + nextAttemptAt + "\"}}";
     }
 
     private static JsonNode list(long seq, String... entries) throws Exception {

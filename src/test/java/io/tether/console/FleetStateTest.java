@@ -445,4 +445,22 @@ class FleetStateTest {
         assertFalse(state.snapshot().at("/broker/connecting").asBoolean());
         assertTrue(state.snapshot().at("/broker/up").asBoolean());
     }
+
+    @Test
+    void aRetryComesFromTheListsAndAnEventHidesItUntilTheNextList() {
+        JsonNode retrying = list(3, "c1", "file:///a", "DISCONNECTED");
+        ((ObjectNode) retrying.at("/connections/c1")).set("retry", json("{'failures':3,'nextAttemptAt':'2026-01-01T00:01:00Z'}"));
+        state.onList("h1", retrying);
+        assertEquals(json("{'failures':3,'nextAttemptAt':'2026-01-01T00:01:00Z'}"), connection("h1", "file:///a").path("retry"));
+
+        // A refresh at the same seq brings the next count: the page gets it.
+        ((ObjectNode) retrying.at("/connections/c1")).set("retry", json("{'failures':4,'nextAttemptAt':'2026-01-01T00:02:00Z'}"));
+        updates.clear();
+        state.onList("h1", retrying);
+        assertEquals(4, connection("h1", "file:///a").at("/retry/failures").asInt());
+        assertEquals(4, updates.get(updates.size() - 1).at("/value/connections/file:~1~1~1a/retry/failures").asInt(), updates.toString());
+
+        state.onEvent("h1", event("h1", 4, "file:///a", "STATE", "CONNECTED", 1));
+        assertTrue(connection("h1", "file:///a").path("retry").isMissingNode(), "connected: no retry");
+    }
 }

@@ -347,6 +347,18 @@ class UriParserTest {
                 message("@smb://h/p"), "an '@' anywhere, even first, may end a user and password");
     }
 
+    /**
+     * Only the pieces of the URI are left out of a message when the URI may hold a secret: the
+     * message's own apostrophes ("a file's path", "'..'") are words, not quoted input, so the
+     * message stays whole, never cut at its first apostrophe.
+     */
+    @Test
+    void aSecretUrisErrorKeepsTheMessagesOwnQuotesWhole() {
+        String whole = "readCheck must be a file's path relative to the mount point, without '..'";
+        assertEquals(whole, message("nfs://h/e?options=password=x&readCheck=/abs"));
+        assertEquals(whole, message("posix://h/p?vfsType=cifs&options=secret=x&readCheck=dom_md/../../x"));
+    }
+
     @Test
     void aTypeWithoutParametersSaysSoWithoutAnAllowedList() {
         assertEquals("file uri does not take parameter 'a'", message("file:///x?a=b"));

@@ -142,6 +142,18 @@ class StandaloneBrokerIT {
             assertTrue(overTls.manage("h2", "over-tls", "file://" + storage, Duration.ofSeconds(20)).connectionKey().startsWith("file://"));
         }
 
+        // VDSM's engine client: the acceptor is there, off, naming the "vdsm" JAAS domain setup added
+        // (and the broker, which read login.config to log the users above in, took the file).
+        String brokerXml = Files.readString(broker.instance().resolve("etc/broker.xml"));
+        assertTrue(brokerXml.matches("(?s).*<!--[^>]*<acceptor name=\"vdsm-stomp\">[^<]*protocols=VDSM_STOMP;securityDomain=vdsm;"
+                + "sslEnabled=true;needClientAuth=true;[^<]*</acceptor>\\s*-->.*"), "the VDSM STOMP acceptor, commented out");
+        String logins = Files.readString(broker.instance().resolve("etc/login.config"));
+        assertTrue(logins.matches("(?s).*\\nvdsm \\{\\s*org\\.apache\\.activemq\\.artemis\\.spi\\.core\\.security\\.jaas\\.GuestLoginModule"
+                + " required\\s*org\\.apache\\.activemq\\.jaas\\.guest\\.user=\"vdsm-engine\"\\s*"
+                + "org\\.apache\\.activemq\\.jaas\\.guest\\.role=\"vdsm-engine\";\\s*};.*"), logins);
+        Host.ok(120, "bash", "broker-config/setup-broker.sh", broker.instance().toString());
+        assertEquals(logins, Files.readString(broker.instance().resolve("etc/login.config")), "added once");
+
         // add-host.sh on what setup made: a configured host is refused, a new one is added.
         Host.Ran again = Host.run(120, "bash", "broker-config/add-host.sh", broker.instance().toString(), "h1");
         assertEquals(1, again.exit(), again.output());

@@ -22,10 +22,25 @@ public final class StandaloneArtemis implements AutoCloseable {
     private final int port;
     private final int tlsPort;
     private final String adminPassword = UUID.randomUUID().toString();
+    private final int vdsmStompPort;
     private Process broker;
 
     /** Creates, sets up and starts a broker serving {@code hosts}. */
     public StandaloneArtemis(Path dir, String... hosts) throws Exception {
+        this(dir, false, hosts);
+    }
+
+    /**
+     * Creates, sets up and starts a broker serving {@code hosts} and, as docs/operations.md
+     * ("Migrating from VDSM") tells an operator, VDSM's engine client: setup-broker.sh given the
+     * build's VDSM_STOMP jar, and broker.xml's vdsm-stomp acceptor enabled, without TLS on
+     * 127.0.0.1 (the embedded broker's tests cover TLS).
+     */
+    public static StandaloneArtemis withVdsmStomp(Path dir, String... hosts) throws Exception {
+        return new StandaloneArtemis(dir, true, hosts);
+    }
+
+    private StandaloneArtemis(Path dir, boolean vdsmStomp, String... hosts) throws Exception {
         Path home = Path.of(System.getProperty("artemis.home", "target/artemis/apache-artemis-2.44.0"));
         if (!Files.isExecutable(home.resolve("bin/artemis"))) {
             throw new IllegalStateException("no Artemis distribution at " + home + " (mvn verify unpacks it)");
@@ -35,13 +50,42 @@ public final class StandaloneArtemis implements AutoCloseable {
         this.tlsPort = TestWorker.freePort();
         Host.ok(180, "bash", home.resolve("bin/artemis").toString(), "create", instance.toString(), "--user", "admin",
                 "--password", adminPassword, "--require-login", "--silent", "--no-web", "--no-autotune", "--force");
-        Host.ok(180, "bash", "broker-config/setup-broker.sh", instance.toString());
+        this.vdsmStompPort = vdsmStomp ? TestWorker.freePort() : 0;
+        if (vdsmStomp) {
+            Host.ok(180, "bash", "broker-config/setup-broker.sh", "--vdsm-stomp", vdsmStompJar().toString(), instance.toString());
+            Path xml = instance.resolve("etc/broker.xml");
+            Files.writeString(xml, Files.readString(xml).replace("    </acceptors>", "      <acceptor name=\"vdsm-stomp\">"
+                    + "tcp://127.0.0.1:${tether.vdsm.stomp.port}?protocols=VDSM_STOMP;securityDomain=vdsm;"
+                    + "supportAdvisory=false;suppressInternalManagementObjects=true</acceptor>\n    </acceptors>"));
+        } else {
+            Host.ok(180, "bash", "broker-config/setup-broker.sh", instance.toString());
+        }
         for (String host : hosts) {
             Host.ok(120, "bash", "broker-config/add-host.sh", instance.toString(), host);
         }
         Files.writeString(instance.resolve("etc/artemis.profile"), "\nJAVA_ARGS=\"$JAVA_ARGS -Dtether.amqp.port=" + port
-                + " -Dtether.amqps.port=" + tlsPort + "\"\n", StandardOpenOption.APPEND);
+                + " -Dtether.amqps.port=" + tlsPort + " -Dtether.vdsm.stomp.port=" + vdsmStompPort + "\"\n",
+                StandardOpenOption.APPEND);
         start();
+    }
+
+    /** The jar of Tether's VDSM_STOMP protocol the build made, or the one {@code -Dtether.vdsm-stomp.jar} names. */
+    public static Path vdsmStompJar() {
+        Path jar = Path.of(System.getProperty("tether.vdsm-stomp.jar", "target/tether-vdsm-stomp.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no VDSM_STOMP jar at " + jar + " (mvn package makes it)");
+        }
+        return jar;
+    }
+
+    /** The port of the vdsm-stomp acceptor, plain STOMP on 127.0.0.1 ({@link #withVdsmStomp}). */
+    public int vdsmStompPort() {
+        return vdsmStompPort;
+    }
+
+    /** The login setup-broker.sh made for a worker's VDSM gateway. */
+    public BrokerCredentials vdsmGatewayLogin() throws IOException {
+        return login("vdsm-gateway", "vdsm-gateway.password");
     }
 
     /** The plain AMQP acceptor, on 127.0.0.1 only. */

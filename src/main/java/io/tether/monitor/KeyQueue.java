@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
+import org.quartz.SchedulerException;
 
 /**
  * The connection keys waiting for a reconcile, in the shape of controller-runtime's rate-limited
@@ -17,7 +18,7 @@ import java.util.function.DoubleSupplier;
  * taken; a key that is taken is not handed out again until it is {@link #done}, and if it was
  * asked for meanwhile it is handed out once more right after: so at most one reconcile runs per
  * key, and none misses a change. Keys come back later by a plan kept in a {@link Schedule}
- * (a timer on a worker): after a delay, or after the backoff for the failures in a row that the
+ * (Quartz on a worker): after a delay, or after the backoff for the failures in a row that the
  * queue counts per key. Forgetting a key drops both its plan and its failures.
  *
  * <p>A key asked for while it runs gets no plan from that run: the run right after it plans.
@@ -44,7 +45,7 @@ final class KeyQueue implements AutoCloseable {
      * @param schedule makes the schedule that hands back each planned key when it is due
      * @param random   numbers in [0, 1) that place each backoff delay in its jitter band
      */
-    KeyQueue(MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random) {
+    KeyQueue(MonitorSettings settings, Schedule.Factory schedule, DoubleSupplier random) throws SchedulerException {
         this.settings = settings;
         this.random = random;
         this.schedule = schedule.start(this::add);

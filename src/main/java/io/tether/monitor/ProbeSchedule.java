@@ -2,110 +2,125 @@ package io.tether.monitor;
 
 import io.tether.uri.ConnectionKey;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.Date;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
 
 /**
- * The {@link Schedule} of a running worker: one timer task per connection key (never per CID),
- * replaced after every reconcile by its "requeue after", on one thread ({@code tether-schedule}).
- * Firing only hands the key to the reconciler's {@link KeyQueue}, which never blocks, so the timer's
- * thread never waits on storage or on a connector.
+ * The {@link Schedule} of a running worker: one Quartz trigger per connection key (never per
+ * CID), replaced after every reconcile by its "requeue after". Firing only hands the key to the
+ * reconciler's {@link KeyQueue}, so Quartz's own threads never wait on storage.
  *
- * <p>The timer is the JDK's {@link ScheduledThreadPoolExecutor}: its queue is a heap that knows each
- * task's place in it, so a plan, a firing and a cancel each cost O(log n) in the number of keys
- * planned, and a probe of a healthy connection costs one task and one wake-up of this thread. Its
- * delays run on {@link System#nanoTime}, so a change of the wall clock moves no plan.
+ * <p>Each key has its own job as well as its own trigger, a job that goes with its trigger.
+ * Quartz's RAMJobStore keeps a list of triggers per job: removing a trigger (when it has fired,
+ * or is cancelled) copies every trigger of its job to see whether the job is left without one,
+ * and replacing a trigger searches that list. Were all keys to share one job, each plan would
+ * cost as much as there are keys, and probing them all every interval would grow with their
+ * square. With a job per key each list holds one trigger; what is left is hash maps and the
+ * store's set of triggers sorted by fire time, so a plan costs O(log n).
  */
 final class ProbeSchedule implements Schedule {
-    private final Consumer<ConnectionKey> fire;
-    private final ScheduledThreadPoolExecutor timer;
-    /** Each key's current plan; a plan removes itself when it fires. */
-    private final Map<ConnectionKey, Plan> plans = new ConcurrentHashMap<>();
+    private static final String FIRE = "fire";
+    private static final String GROUP = "tether";
+    private static final String KEY = "key";
 
-    ProbeSchedule(Consumer<ConnectionKey> fire) {
-        this.fire = fire;
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "tether-schedule");
-            t.setDaemon(true);
-            return t;
-        });
-        // A replaced or cancelled plan leaves the heap at once instead of waiting there for its time.
-        timer.setRemoveOnCancelPolicy(true);
-        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    private final Scheduler quartz;
+
+    ProbeSchedule(Consumer<ConnectionKey> fire) throws SchedulerException {
+        Properties props = new Properties();
+        // Unique name: Quartz keeps schedulers in a JVM-wide registry, and tests run several workers.
+        props.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "tether-" + UUID.randomUUID());
+        props.setProperty("org.quartz.threadPool.threadCount", "2");
+        props.setProperty("org.quartz.threadPool.threadNamePrefix", "tether-schedule");
+        props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        props.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
+        quartz = new StdSchedulerFactory(props).getScheduler();
+        quartz.getContext().put(FIRE, fire);
+        quartz.start();
     }
 
     @Override
     public void requeue(ConnectionKey key, Duration delay) {
-        // Under the map's lock for the key: the old plan is cancelled and the new one set as one step.
-        plans.compute(key, (k, old) -> {
-            if (old != null) {
-                old.cancel();
-            }
-            return new Plan(k, delay);
-        });
+        // Not durable: Quartz drops the job with its trigger once it has fired or is cancelled.
+        JobDetail job = JobBuilder.newJob(FireJob.class).withIdentity(key.value(), GROUP)
+                .usingJobData(KEY, key.value()).build();
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey(key)).forJob(job)
+                .startAt(new Date(System.currentTimeMillis() + delay.toMillis()))
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+                .build();
+        try {
+            // Replacing: the key's job and trigger, if it has them, in one step under the store's lock.
+            quartz.scheduleJob(job, Set.of(trigger), true);
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("scheduling the next reconcile of " + key + " failed", e);
+        }
     }
 
     @Override
     public void cancel(ConnectionKey key) {
-        requireOpen();
-        Plan plan = plans.remove(key);
-        if (plan != null) {
-            plan.cancel();
+        try {
+            quartz.unscheduleJob(triggerKey(key));
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("unscheduling " + key + " failed", e);
         }
     }
 
     @Override
     public int planned() {
-        requireOpen();
-        return plans.size();
-    }
-
-    /** How many tasks the timer holds: one per planned key, none left by a plan that fired, was replaced or cancelled. */
-    int tasks() {
-        return timer.getQueue().size();
-    }
-
-    private void requireOpen() {
-        if (timer.isShutdown()) {
-            throw new IllegalStateException("the schedule is closed");
+        try {
+            return quartz.getTriggerKeys(GroupMatcher.triggerGroupEquals(GROUP)).size();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    /** How many jobs Quartz holds: one for each planned key, none left by a plan that fired or was cancelled. */
+    int jobs() {
+        try {
+            return quartz.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)).size();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static TriggerKey triggerKey(ConnectionKey key) {
+        return TriggerKey.triggerKey(key.value(), GROUP);
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        plans.clear();
+        try {
+            quartz.shutdown(false);
+        } catch (SchedulerException e) {
+            // Shutting down; nothing more to do.
+        }
     }
 
-    /** One key's plan: a task in the timer that hands the key over when due, unless replaced first. */
-    private final class Plan implements Runnable {
-        private final ConnectionKey key;
-        private final ScheduledFuture<?> task;
-
-        /** Plans the key; the timer may run it before this returns, when the map's lock lets it. */
-        Plan(ConnectionKey key, Duration delay) {
-            this.key = key;
-            try {
-                this.task = timer.schedule(this, delay.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                throw new IllegalStateException("scheduling the next reconcile of " + key + " failed: the schedule is closed", e);
-            }
-        }
-
-        void cancel() {
-            task.cancel(false);
-        }
-
+    /** What every key's job does: hand its key to the reconciler. */
+    public static final class FireJob implements Job {
         @Override
-        public void run() {
-            // A plan replaced just as it came due may still run: only the key's current plan fires.
-            if (plans.remove(key, this)) {
-                fire.accept(key);
+        @SuppressWarnings("unchecked")
+        public void execute(JobExecutionContext context) {
+            try {
+                Consumer<ConnectionKey> fire = (Consumer<ConnectionKey>) context.getScheduler().getContext().get(FIRE);
+                fire.accept(new ConnectionKey(context.getMergedJobDataMap().getString(KEY)));
+            } catch (SchedulerException e) {
+                throw new IllegalStateException(e);
             }
         }
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,9 +78,9 @@ public final class Reconciler implements AutoCloseable {
     private final KeyQueue queue;
     private final ExecutorService workers;
 
-    /** The worker's reconciler: the {@link ProbeSchedule} plans the reconciles, backoff jitter is random, probes are timed by {@link System#nanoTime}. */
+    /** The worker's reconciler: Quartz plans the reconciles, backoff jitter is random, probes are timed by {@link System#nanoTime}. */
     public Reconciler(ConnectionTable table, Connectors connectors, Clock clock, MonitorSettings settings,
-            Meters.Monitor meters) {
+            Meters.Monitor meters) throws SchedulerException {
         this(table, connectors::forType, clock, settings, meters, ProbeSchedule::new,
                 () -> ThreadLocalRandom.current().nextDouble(), System::nanoTime);
     }
@@ -92,7 +93,8 @@ public final class Reconciler implements AutoCloseable {
      * @param ticker     nanoseconds, as {@link System#nanoTime}: times each probe for its health
      */
     Reconciler(ConnectionTable table, Function<StorageType, Connector> connectors, Clock clock, MonitorSettings settings,
-            Meters.Monitor meters, Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker) {
+            Meters.Monitor meters, Schedule.Factory schedule, DoubleSupplier random, LongSupplier ticker)
+            throws SchedulerException {
         this.table = table;
         this.connectors = connectors;
         this.clock = clock;

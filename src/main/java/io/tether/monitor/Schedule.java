@@ -3,10 +3,11 @@ package io.tether.monitor;
 import io.tether.uri.ConnectionKey;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.quartz.SchedulerException;
 
 /**
  * When each connection key is next reconciled: at most one plan per key, which a new plan
- * replaces. {@link ProbeSchedule} keeps the plans in a timer; a test keeps them by hand and moves
+ * replaces. {@link ProbeSchedule} keeps the plans in Quartz; a test keeps them by hand and moves
  * its own clock.
  */
 interface Schedule extends AutoCloseable {
@@ -26,6 +27,6 @@ interface Schedule extends AutoCloseable {
     /** Makes a schedule that hands each key that is due to {@code fire}. */
     @FunctionalInterface
     interface Factory {
-        Schedule start(Consumer<ConnectionKey> fire);
+        Schedule start(Consumer<ConnectionKey> fire) throws SchedulerException;
     }
 }

@@ -120,7 +120,7 @@ class FlappingTargetIT {
                 long least = RETRY.delay(failuresInRow, () -> 0.0).toMillis();
                 long waitedMs = (calls.get(i + 1).nanos() - call.endNanos()) / 1_000_000;
                 checked++;
-                // Plans are shown in whole milliseconds, and the calls are timed on other threads: a little slack.
+                // Quartz fires a trigger up to 2 ms early, and counts in milliseconds.
                 if (waitedMs < least - 5) {
                     early.add("failure " + failuresInRow + ": waited " + waitedMs + " ms, policy at least " + least + " ms");
                 }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Health for real (docs/monitoring.md, "Health"): the worker's state and request path on a real H2
- * store, the reconciler on its timer, the host's mount connector, and real storage: an
+ * store, the reconciler on its Quartz schedule, the host's mount connector, and real storage: an
  * sshfs mount of a live SFTP server that the test stops (SIGSTOP) and resumes, and a loop-mounted
  * ext4 image remounted read-only, and made read-only by the kernel after an error. What is
  * asserted is the status events in the outbox, as engines receive them. The probe interval is

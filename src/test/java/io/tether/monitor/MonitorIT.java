@@ -105,7 +105,7 @@ class MonitorIT {
                 assertEquals(i + 1, plan.failures(), "plans " + plans);
                 assertTrue(plan.keeps(FAST_RETRY), "retry " + plan.failures() + " planned in " + plan.ms()
                         + " ms, off the policy's band; plans " + plans);
-                // Plans are shown in whole milliseconds, and the two calls are timed on other threads: a little slack.
+                // Quartz fires a trigger up to 2 ms before its time, and counts in milliseconds.
                 long waited = (attempts.get(i + 1).nanos() - attempts.get(i).endNanos()) / 1_000_000;
                 assertTrue(waited >= plan.ms() - 5, "establish " + (i + 2) + " came " + waited + " ms after the failed one, before the "
                         + plan.ms() + " ms planned");
@@ -126,7 +126,7 @@ class MonitorIT {
     }
 
     /**
-     * 10,000 CIDs on 100 directories make 100 probe plans in the worker's schedule, never
+     * 10,000 CIDs on 100 directories make 100 probe plans in the worker's Quartz schedule, never
      * more, and every directory is probed over and over. That each connection is probed once per
      * interval, exactly, is {@link ReconcilerTest}'s to show, on a schedule the test moves.
      */

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 class ReconcilerRulesTest extends ReconcilerFixture {
     /**
-     * The worker's reconciler, built as the worker builds it (its timer plans its reconciles), records
+     * The worker's reconciler, built as the worker builds it (Quartz plans its reconciles), records
      * each probe and connect with its outcome into the meters it is given.
      */
     @Test
@@ -75,7 +75,7 @@ class ReconcilerRulesTest extends ReconcilerFixture {
         connector.script("establish", A, fails(VdsmError.MountError, "refused"));
         reconciler.enqueue(A.key());
         soon().until(() -> table.kinds(A).size() == 3);
-        // The timer retries soon after; what this reconcile recorded comes first. The failure is
+        // Quartz retries soon after; what this reconcile recorded comes first. The failure is
         // counted with the number its lastError shows: the connect's, not the probe's 360.
         assertEquals(VdsmError.MountError.code(), table.lastError(A).code());
         assertEquals(List.of("probed NFS", "connect NFS failed", "probe failed NFS 477"), metered.subList(0, 3));

@@ -49,7 +49,7 @@ import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler's decisions without a broker, a worker or a timer: a scripted connector, the
+ * The reconciler's decisions without a broker, a worker or Quartz: a scripted connector, the
  * connection table in memory, and a clock and a schedule that only the test moves. Connector calls
  * still run on the reconciler's own threads, so the test waits for their outcomes, never for time.
  */
@@ -400,7 +400,7 @@ class ReconcilerTest extends ReconcilerFixture {
     }
 
     /**
-     * The plans kept by hand: a plan fires (once, and is gone, as a timer task) only when the
+     * The plans kept by hand: a plan fires (once, and is gone, as a Quartz trigger) only when the
      * test moves the clock past it. Every plan made is kept, as "requeue N ms" or "cancel".
      */
     static final class ManualSchedule implements Schedule {

@@ -34,9 +34,7 @@ import org.quartz.impl.matchers.GroupMatcher;
  * store's set of triggers sorted by fire time, so a plan costs O(log n).
  */
 final class ProbeSchedule implements Schedule {
-    private static final String FIRE = "fire";
     private static final String GROUP = "tether";
-    private static final String KEY = "key";
 
     private final Scheduler quartz;
 
@@ -44,21 +42,25 @@ final class ProbeSchedule implements Schedule {
         Properties props = new Properties();
         // Unique name: Quartz keeps schedulers in a JVM-wide registry, and tests run several workers.
         props.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "tether-" + UUID.randomUUID());
-        props.setProperty("org.quartz.threadPool.threadCount", "2");
+        // One pool thread: a firing only hands its key on, and each idle pool thread wakes twice a second.
+        props.setProperty("org.quartz.threadPool.threadCount", "1");
         props.setProperty("org.quartz.threadPool.threadNamePrefix", "tether-schedule");
         props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
         props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         props.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
         quartz = new StdSchedulerFactory(props).getScheduler();
-        quartz.getContext().put(FIRE, fire);
+        // Every firing runs the same stateless job: Quartz's default factory would make one by
+        // reflection and set its properties from the data map for each probe of each connection.
+        FireJob job = new FireJob(fire);
+        quartz.setJobFactory((bundle, scheduler) -> job);
         quartz.start();
     }
 
     @Override
     public void requeue(ConnectionKey key, Duration delay) {
         // Not durable: Quartz drops the job with its trigger once it has fired or is cancelled.
-        JobDetail job = JobBuilder.newJob(FireJob.class).withIdentity(key.value(), GROUP)
-                .usingJobData(KEY, key.value()).build();
+        // The job's name is the key: nothing to copy into a data map at each firing.
+        JobDetail job = JobBuilder.newJob(FireJob.class).withIdentity(key.value(), GROUP).build();
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey(key)).forJob(job)
                 .startAt(new Date(System.currentTimeMillis() + delay.toMillis()))
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
@@ -111,17 +113,17 @@ final class ProbeSchedule implements Schedule {
         }
     }
 
-    /** What every key's job does: hand its key to the reconciler. */
-    public static final class FireJob implements Job {
+    /** What every key's job does: hand its key, the job's name, to the reconciler. */
+    static final class FireJob implements Job {
+        private final Consumer<ConnectionKey> fire;
+
+        FireJob(Consumer<ConnectionKey> fire) {
+            this.fire = fire;
+        }
+
         @Override
-        @SuppressWarnings("unchecked")
         public void execute(JobExecutionContext context) {
-            try {
-                Consumer<ConnectionKey> fire = (Consumer<ConnectionKey>) context.getScheduler().getContext().get(FIRE);
-                fire.accept(new ConnectionKey(context.getMergedJobDataMap().getString(KEY)));
-            } catch (SchedulerException e) {
-                throw new IllegalStateException(e);
-            }
+            fire.accept(new ConnectionKey(context.getJobDetail().getKey().getName()));
         }
     }
 }

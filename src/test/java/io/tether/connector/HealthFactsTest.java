@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code src/test/resources/health} (its README says which were captured on a host and which
  * reconstructed from the kernel's and multipath-tools' sources): mountinfo lines, an iSCSI
  * session's sysfs tree and multipathd's raw path list. Host tools are answered by a scripted
- * runner, so that every case runs in milliseconds; NfsKernelIT and IscsiKernelIT see the same
+ * runner, so that every case runs in milliseconds; NfsKernelCases and IscsiKernelCases see the same
  * outputs live, from a real kernel in a guest.
  */
 class HealthFactsTest {
@@ -208,7 +208,7 @@ class HealthFactsTest {
 
     /**
      * Past its recovery_tmo the kernel fails the session's I/O (FREE), but iscsid goes on
-     * reconnecting it, and logs it in again when the portal is back (IscsiKernelIT sees it with
+     * reconnecting it, and logs it in again when the portal is back (IscsiKernelCases sees it with
      * multipathd, which sets recovery_tmo to 5 s): still iscsid's, so still "recovering", and
      * neither a probe nor a connect logs it out.
      */

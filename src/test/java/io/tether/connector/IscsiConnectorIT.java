@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * so iscsiadm's part fails as it really does here ("iscsiadm not found" without open-iscsi; with it,
  * no iscsid to log in through); what the connector checks at the target (portal, CHAP, target name)
  * is checked against tgt up, down and with a wrong password. The real login, with the kernel's
- * initiator, is IscsiKernelIT's.
+ * initiator, is IscsiKernelCases's.
  */
 @HostResource("tgtd")
 class IscsiConnectorIT {

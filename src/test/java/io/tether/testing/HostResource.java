@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * fixed port (NFS-Ganesha on 2049, tgtd on 3260) or the one glusterd: while it runs, no other test
  * class naming the same resource runs, in this JVM or another. The integration tests run in two
  * JVMs at once (the pom's failsafe forks); each such class holds an exclusive lock on a file named
- * after the resource in the temporary directory until it ends, and the other waits for it.
+ * after the resource in the temporary directory until it ends, and the other waits for it. Its
+ * {@code @Nested} classes run under that lock.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -34,7 +35,12 @@ public @interface HostResource {
 
         @Override
         public void beforeAll(ExtensionContext context) throws IOException {
-            String name = context.getRequiredTestClass().getAnnotation(HostResource.class).value();
+            HostResource resource = context.getRequiredTestClass().getAnnotation(HostResource.class);
+            if (resource == null) {
+                // A @Nested class of an annotated one: the enclosing class holds the lock until it ends.
+                return;
+            }
+            String name = resource.value();
             if (!name.matches("[a-z0-9-]+")) {
                 throw new IllegalArgumentException("a host resource is named in [a-z0-9-]: " + name);
             }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * PATH puts wrappers of {@code mount}, {@code iscsi-inq} and {@code iscsiadm} first: each records
  * what it was given and, once, waits for the test. The wrappers stand in for what this machine
  * cannot do: its kernel has no cifs or ceph, and no iSCSI initiator (the real login is
- * IscsiKernelIT's, in a guest).
+ * IscsiKernelCases's, in a guest).
  *
  * <p>What remains: iscsiadm takes the CHAP password only as an argument ({@code -v}), so while
  * that iscsiadm runs its command line holds it. Readable by every local user on a /proc mounted

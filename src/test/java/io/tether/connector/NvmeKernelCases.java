@@ -11,7 +11,6 @@ import io.tether.api.JsonRpc;
 import io.tether.sealing.Sealer;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,9 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -35,10 +32,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * NVMe over TCP connected for real: the build's worker in a {@link Guest} connects the guest's
- * NVMe/TCP host driver to the kernel's own target (nvmet, on the guest's loopback, two ports of
- * one subsystem: src/test/vm/nvme-target.sh).
- * One guest boot serves the class; every test ends with no CID and no controller.
+ * NVMe over TCP connected for real, {@link KernelIT}'s second group: the build's worker in the
+ * {@link Guest} connects the guest's NVMe/TCP host driver to the kernel's own target (nvmet, on the
+ * guest's loopback, two ports of one subsystem: src/test/vm/nvme-target.sh).
+ * Every test ends with no CID and no controller.
  *
  * <p>Invariants: a connection is one controller, whichever CIDs hold it, and one made by hand is
  * adopted; a controller the kernel is reconnecting is left to it (RECOVERING, never disconnected)
@@ -46,35 +43,29 @@ import org.junit.jupiter.api.Timeout;
  * shows the lost path (PATHS_FAILED); the last unmanage disconnects the controller; the
  * DH-HMAC-CHAP secret reaches the kernel, and is in no file of the worker's.
  */
-@HostResource("guest")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-class NvmeKernelIT {
+abstract class NvmeKernelCases {
+    /** The target and the host's NVMe/TCP driver (src/test/vm/nvme-target.sh), run once in the guest before the first test. */
+    static final String START = target("start");
     // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
     // WAIT only ends a wait that would never end; nothing here is timed against it.
     private static final Duration WAIT = Duration.ofMinutes(4);
-    private static final String TARGET = "sh " + Path.of("src/test/vm/nvme-target.sh").toAbsolutePath() + " ";
     private static final String NQN = "nqn.2026-12.io.tether.test:nvme1";
     /** The host's DH-HMAC-CHAP key: unique to this run, so that finding it anywhere is a leak. */
     private static final String KEY = dhchapKey();
-    private static Guest guest;
-    private static GuestWorker worker;
+    private final Guest guest;
+    private final GuestWorker worker;
     private RawClient client;
 
-    @BeforeAll
-    static void boot() throws Exception {
-        guest = Guest.boot(Path.of("target/vm/runs/NvmeKernelIT"), GuestWorker.AMQP_PORT);
-        guest.ok(TARGET + "start");
-        worker = new GuestWorker(guest, "guest", "--probe-interval", "1", "--operation-timeout", "20",
-                "--retry-initial", "1", "--retry-max", "2", "--reconnect-spread", "0").start();
+    NvmeKernelCases(Guest guest, GuestWorker worker) {
+        this.guest = guest;
+        this.worker = worker;
     }
 
-    @AfterAll
-    static void powerOff() {
-        if (guest != null) {
-            guest.close();
-        }
+    private static String target(String command) {
+        return "sh " + Path.of("src/test/vm/nvme-target.sh").toAbsolutePath() + " " + command;
     }
 
     @BeforeEach
@@ -86,7 +77,7 @@ class NvmeKernelIT {
     @AfterEach
     void cleanUp() throws Exception {
         try {
-            guest.ok(TARGET + "up");
+            guest.ok(target("up"));
             if (client == null) {
                 client = worker.client();
             }
@@ -128,19 +119,19 @@ class NvmeKernelIT {
     }
 
     /** The guest's NVMe controllers: "nvmeN STATE PORT SUBSYSNQN" per line. */
-    private static List<String> controllers() {
+    private List<String> controllers() {
         String out = guest.ok("for c in /sys/class/nvme/nvme*; do [ -e \"$c\" ] || continue;"
                 + " echo \"${c##*/} $(cat $c/state) $(sed 's/.*trsvcid=\\([0-9]*\\).*/\\1/' $c/address) $(cat $c/subsysnqn)\"; done");
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
-    private static String controllerAt(int port) {
+    private String controllerAt(int port) {
         return controllers().stream().filter(l -> l.contains(" " + port + " ")).findFirst().orElseThrow().split(" ")[0];
     }
 
     /** The sysfs attributes the connector reads, kept under the run's directory (the unit tests' trees come from here). */
-    private static void keepSysfs(String name) {
-        guest.ok(TARGET + "sysfs /xfer/sysfs/" + name);
+    private void keepSysfs(String name) {
+        guest.ok(target("sysfs /xfer/sysfs/" + name));
     }
 
     /**
@@ -195,7 +186,7 @@ class NvmeKernelIT {
         String second = controllerAt(4421);
         long seq = client.list().get("seq").asLong();
         try {
-            guest.ok(TARGET + "down 4421");
+            guest.ok(target("down 4421"));
             JsonNode down = client.awaitEvent(entry("p2").get("connectionKey").asText(), "STATE", "DISCONNECTED", seq, WAIT);
             assertTrue(down.at("/health/reasons").toString().contains("RECOVERING"), down.toString());
             await().atMost(WAIT).until(() -> entry("p1").at("/health/paths/failed").asInt() == 1);
@@ -207,7 +198,7 @@ class NvmeKernelIT {
             assertEquals(second, controllerAt(4421), "reconnecting, not disconnected: " + controllers());
             keepSysfs("port-down");
         } finally {
-            guest.ok(TARGET + "up");
+            guest.ok(target("up"));
         }
         awaitState("p2", "CONNECTED");
         assertEquals(second, controllerAt(4421), "the same controller, reconnected by the kernel");

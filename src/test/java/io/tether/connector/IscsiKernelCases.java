@@ -11,7 +11,6 @@ import io.tether.api.JsonRpc;
 import io.tether.sealing.Sealer;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -31,12 +28,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * iSCSI connected for real: the build's worker in a {@link Guest} logs the guest's open-iscsi
- * initiator (iscsid) in to the kernel's own target (LIO, on the guest's loopback, CHAP required,
- * two portals of one portal group: src/test/vm/iscsi-target.sh), with URIs sealed for the worker's
- * key as an engine sends them. One guest boot serves the class; every test ends with no CID and no
- * session. The multipath test runs last: multipathd, once running, shortens every session's
- * recovery timeout to its own.
+ * iSCSI connected for real, {@link KernelIT}'s last group: the build's worker in the {@link Guest}
+ * logs the guest's open-iscsi initiator (iscsid) in to the kernel's own target (LIO, on the guest's
+ * loopback, CHAP required, two portals of one portal group: src/test/vm/iscsi-target.sh), with URIs
+ * sealed for the worker's key as an engine sends them. Every test ends with no CID and no session.
+ * The multipath test runs last, and this group after the others: multipathd, once running,
+ * shortens every session's recovery timeout to its own.
  *
  * <p>Invariants: a connection is one session, whichever CIDs hold it; the CHAP password is in no
  * file of the worker's (database, broker journal, log), only in open-iscsi's node record, root's
@@ -44,37 +41,31 @@ import org.junit.jupiter.api.Timeout;
  * CONNECTED again by itself when its portal is back; a failed path of a multipath map is seen as
  * multipathd shows it; the last unmanage logs the session out.
  */
-@HostResource("guest")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-class IscsiKernelIT {
-    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
-    // WAIT only ends a wait that would never end; nothing here is timed against it.
-    private static final Duration WAIT = Duration.ofMinutes(4);
-    private static final String TARGET = "sh " + Path.of("src/test/vm/iscsi-target.sh").toAbsolutePath() + " ";
+abstract class IscsiKernelCases {
     private static final String IQN = "iqn.2026-12.io.tether.test:disk1";
     private static final String USER = "tether-initiator";
     /** The target's CHAP password: unique to this run, so that finding it anywhere is a leak. */
     private static final String PASSWORD = "Chap-" + UUID.randomUUID().toString().replace("-", "").substring(0, 14);
-    private static Guest guest;
-    private static GuestWorker worker;
+    /** The target, iscsid and udevd (src/test/vm/iscsi-target.sh), run once in the guest before the first test. */
+    static final String START = "CHAP_PASSWORD=" + PASSWORD + " " + target("start");
+    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
+    // WAIT only ends a wait that would never end; nothing here is timed against it.
+    private static final Duration WAIT = Duration.ofMinutes(4);
+    private final Guest guest;
+    private final GuestWorker worker;
     private RawClient client;
     private Sealer sealer;
 
-    @BeforeAll
-    static void boot() throws Exception {
-        guest = Guest.boot(Path.of("target/vm/runs/IscsiKernelIT"), GuestWorker.AMQP_PORT);
-        guest.ok("CHAP_PASSWORD=" + PASSWORD + " " + TARGET + "start");
-        worker = new GuestWorker(guest, "guest", "--probe-interval", "1", "--operation-timeout", "20",
-                "--retry-initial", "1", "--retry-max", "2", "--reconnect-spread", "0").start();
+    IscsiKernelCases(Guest guest, GuestWorker worker) {
+        this.guest = guest;
+        this.worker = worker;
     }
 
-    @AfterAll
-    static void powerOff() {
-        if (guest != null) {
-            guest.close();
-        }
+    private static String target(String command) {
+        return "sh " + Path.of("src/test/vm/iscsi-target.sh").toAbsolutePath() + " " + command;
     }
 
     @BeforeEach
@@ -91,7 +82,7 @@ class IscsiKernelIT {
     @AfterEach
     void cleanUp() throws Exception {
         try {
-            guest.ok(TARGET + "up");
+            guest.ok(target("up"));
             if (client == null) {
                 client = worker.client();
             }
@@ -131,18 +122,18 @@ class IscsiKernelIT {
     }
 
     /** The guest's iSCSI sessions: "sessionN STATE PORT" per line. */
-    private static List<String> sessions() {
+    private List<String> sessions() {
         String out = guest.ok("for s in /sys/class/iscsi_session/session*; do [ -e \"$s\" ] || continue;"
                 + " echo \"${s##*/} $(cat $s/state) $(cat $s/device/connection*/iscsi_connection/connection*/persistent_port)\"; done");
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
     /** The name (sessionN) of the guest's session at {@code port}. */
-    private static String sessionAt(int port) {
+    private String sessionAt(int port) {
         return sessions().stream().filter(l -> l.endsWith(" " + port)).findFirst().orElseThrow().split(" ")[0];
     }
 
-    private static void awaitNoSession() {
+    private void awaitNoSession() {
         await().atMost(WAIT).until(() -> sessions().isEmpty());
     }
 
@@ -199,12 +190,12 @@ class IscsiKernelIT {
         long seq = client.list().get("seq").asLong();
         JsonNode down;
         try {
-            guest.ok(TARGET + "down 3261");
+            guest.ok(target("down 3261"));
             down = client.awaitEvent(entry("p").get("connectionKey").asText(), "STATE", "DISCONNECTED", seq, WAIT);
             assertTrue(down.at("/health/reasons").toString().contains("RECOVERING"), down.toString());
             assertEquals(List.of(session + " FAILED 3261"), sessions(), "recovering, not logged out");
         } finally {
-            guest.ok(TARGET + "up");
+            guest.ok(target("up"));
         }
         awaitState("p", "CONNECTED");
         assertEquals(List.of(session + " LOGGED_IN 3261"), sessions(), "the same session, recovered by iscsid");
@@ -221,7 +212,7 @@ class IscsiKernelIT {
     @Test
     @Order(3)
     void multipathOnePathDown() throws Exception {
-        guest.ok(TARGET + "multipath");
+        guest.ok(target("multipath"));
         try {
             manageSealed("m1", uri(3260, "/0"));
             manageSealed("m2", uri(3261, "/0"));
@@ -231,7 +222,7 @@ class IscsiKernelIT {
             assertEquals(0, entry("m1").at("/health/paths/failed").asInt());
             String down = sessionAt(3261);
             try {
-                guest.ok(TARGET + "down 3261");
+                guest.ok(target("down 3261"));
                 await().atMost(WAIT).until(() -> entry("m1").at("/health/paths/failed").asInt() == 1);
                 JsonNode health = entry("m1").get("health");
                 assertEquals("DEGRADED", health.get("status").asText(), health.toString());
@@ -248,7 +239,7 @@ class IscsiKernelIT {
                 await().atMost(WAIT).until(() -> sessions().stream().anyMatch(l -> l.endsWith(" FREE 3261")));
                 assertTrue(entry("m2").at("/health/reasons").toString().contains("RECOVERING"), entry("m2").toString());
             } finally {
-                guest.ok(TARGET + "up");
+                guest.ok(target("up"));
             }
             awaitState("m2", "CONNECTED");
             assertEquals(down, sessionAt(3261),
@@ -260,7 +251,7 @@ class IscsiKernelIT {
             client.unmanage("m2");
             awaitNoSession();
         } finally {
-            guest.ok(TARGET + "multipath-stop");
+            guest.ok(target("multipath-stop"));
         }
     }
 }

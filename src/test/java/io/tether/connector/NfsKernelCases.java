@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.HostResource;
 import io.tether.testing.RawClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,19 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * NFS connected for real: the build's worker in a {@link Guest} with a kernel of its own mounts
- * exports of the kernel's NFS server (nfsd, on the guest's loopback: src/test/vm/nfs-server.sh)
- * with the kernel's NFS client, as on a virtualization host, under VDSM's mount root and naming.
- * One guest boot serves the whole class; every test leaves the worker running with no CID and
- * nothing mounted.
+ * NFS connected for real, {@link KernelIT}'s first group: the build's worker in the {@link Guest}
+ * with a kernel of its own mounts exports of the kernel's NFS server (nfsd, on the guest's loopback:
+ * src/test/vm/nfs-server.sh) with the kernel's NFS client, as on a virtualization host, under
+ * VDSM's mount root and naming. Every test leaves the worker running with no CID and nothing mounted.
  *
  * <p>Invariants: a connection is one kernel mount, whichever CIDs and restarts hold it (never a
  * second one at its mount point); its last unmanage leaves neither the mount nor its directory; a
@@ -37,37 +33,29 @@ import org.junit.jupiter.api.Timeout;
  * not left hanging, while requests for other connections are answered; when the server is back,
  * the connection is CONNECTED again by itself.
  */
-@HostResource("guest")
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-class NfsKernelIT {
+abstract class NfsKernelCases {
+    /** nfsd serving (src/test/vm/nfs-server.sh), run once in the guest before the first test. */
+    static final String START = server("start");
     // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
     // WAIT only ends a wait that would never end; nothing here is timed against it.
     private static final Duration WAIT = Duration.ofMinutes(4);
-    private static final String ROOT = "/rhev/data-center/mnt";
-    private static final String SERVER = "sh " + Path.of("src/test/vm/nfs-server.sh").toAbsolutePath() + " ";
+    private static final String ROOT = KernelIT.MOUNT_ROOT;
     /** The v4 export (under nfsd's pseudo-root), its key, and where VDSM (and so Tether) mounts it. */
     private static final String V4 = "nfs://127.0.0.1/export";
     private static final String V4_POINT = ROOT + "/127.0.0.1:_export";
-    private static Guest guest;
-    private static GuestWorker worker;
+    private final Guest guest;
+    private final GuestWorker worker;
     private RawClient client;
 
-    @BeforeAll
-    static void boot() throws Exception {
-        guest = Guest.boot(Path.of("target/vm/runs/NfsKernelIT"), GuestWorker.AMQP_PORT);
-        guest.ok(SERVER + "start");
-        // Probes every second, a probe or connect given 15 s: a stopped server is noticed in
-        // seconds, a healthy one never missed on a busy machine running the guest under emulation.
-        worker = new GuestWorker(guest, "guest", "--mount-root", ROOT, "--probe-interval", "1", "--operation-timeout", "15",
-                "--retry-initial", "1", "--retry-max", "2", "--reconnect-spread", "0").start();
+    NfsKernelCases(Guest guest, GuestWorker worker) {
+        this.guest = guest;
+        this.worker = worker;
     }
 
-    @AfterAll
-    static void powerOff() {
-        if (guest != null) {
-            guest.close();
-        }
+    private static String server(String command) {
+        return "sh " + Path.of("src/test/vm/nfs-server.sh").toAbsolutePath() + " " + command;
     }
 
     @BeforeEach
@@ -82,7 +70,7 @@ class NfsKernelIT {
     @AfterEach
     void cleanUp() throws Exception {
         try {
-            guest.ok(SERVER + "resume");
+            guest.ok(server("resume"));
             if (!worker.isRunning()) {
                 if (client != null) {
                     client.close();
@@ -110,7 +98,7 @@ class NfsKernelIT {
     }
 
     /** The lines of the guest's /proc/mounts whose mount point is {@code point}. */
-    private static List<String> mountsAt(String point) {
+    private List<String> mountsAt(String point) {
         List<String> lines = new ArrayList<>();
         for (String line : guest.ok("cat /proc/mounts").split("\n")) {
             if (line.split(" ").length > 2 && line.split(" ")[1].equals(point)) {
@@ -121,7 +109,7 @@ class NfsKernelIT {
     }
 
     /** Waits until nothing is mounted at {@code point} and its directory is gone. */
-    private static void awaitGone(String point) {
+    private void awaitGone(String point) {
         await().atMost(WAIT).until(() -> mountsAt(point).isEmpty() && guest.run(WAIT, "test -e '" + point + "'").status() != 0);
     }
 
@@ -201,11 +189,11 @@ class NfsKernelIT {
         awaitState("down", "CONNECTED");
         long seq = client.list().get("seq").asLong();
         try {
-            guest.ok(SERVER + "stop");
+            guest.ok(server("stop"));
             JsonNode down = client.awaitEvent(V4, "STATE", "DISCONNECTED", seq, WAIT);
             assertEquals("DEGRADED", down.at("/health/status").asText(), down.toString());
             assertTrue(down.at("/health/reasons").toString().contains("NOT_CONNECTED"), down.toString());
-            assertTrue(down.at("/lastError/message").asText().startsWith("probe did not return within 15.0 s"), down.toString());
+            assertTrue(down.at("/lastError/message").asText().startsWith("probe did not return within " + KernelIT.OPERATION_TIMEOUT + ".0 s"), down.toString());
             // The hung reads were killed: no dd (nor stat) of the probe's is left in the kernel's hands.
             await().atMost(WAIT).until(() -> guest.run(WAIT, "pgrep -x dd || pgrep -x stat").status() == 1);
 
@@ -215,7 +203,7 @@ class NfsKernelIT {
             assertEquals("DISCONNECTED", state("down"));
             assertTrue(client.unmanage("other").has("result"));
         } finally {
-            guest.ok(SERVER + "resume");
+            guest.ok(server("resume"));
         }
         awaitState("down", "CONNECTED");
         assertEquals(1, mountsAt(V4_POINT).size(), "mounted once: " + mountsAt(V4_POINT));
@@ -231,7 +219,7 @@ class NfsKernelIT {
         awaitState("stale", "CONNECTED");
         String generation = guest.ok("cat " + V4_POINT + "/generation").trim();
         long seq = client.list().get("seq").asLong();
-        guest.ok(SERVER + "replace");
+        guest.ok(server("replace"));
         JsonNode stale = client.awaitEvent(V4, "STATE", "DISCONNECTED", seq, WAIT);
         assertEquals(384, stale.at("/lastError/code").asInt(), stale.toString());
         client.awaitEvent(V4, "STATE", "CONNECTED", stale.get("seq").asLong(), WAIT);

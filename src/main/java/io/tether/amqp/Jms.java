@@ -71,6 +71,24 @@ public final class Jms {
         }
     }
 
+    private static final java.util.regex.Pattern PASSWORD_OPTION =
+            java.util.regex.Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&]*");
+    /** Inside {@code failover:(...)} a nested URL's options also end at the comma or the parenthesis. */
+    private static final java.util.regex.Pattern NESTED_PASSWORD_OPTION =
+            java.util.regex.Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&),]*");
+
+    /**
+     * {@code url} as a message or a log may show it: the value of any {@code jms.password} (or
+     * {@code password}) option hidden, since an operator may give the login in the URL itself.
+     */
+    public static String shown(String url) {
+        if (url == null) {
+            return null;
+        }
+        boolean failover = url.regionMatches(true, 0, "failover:", 0, "failover:".length());
+        return (failover ? NESTED_PASSWORD_OPTION : PASSWORD_OPTION).matcher(url).replaceAll("$1(hidden)");
+    }
+
     /** Qpid JMS's option for what to do with the brokers a broker names when a connection opens. */
     static final String SERVER_LIST_ACTION = "failover.amqpOpenServerListAction";
 

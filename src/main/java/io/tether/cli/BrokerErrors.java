@@ -1,5 +1,6 @@
 package io.tether.cli;
 
+import io.tether.amqp.Jms;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import java.net.ConnectException;
@@ -31,7 +32,7 @@ final class BrokerErrors {
     static void checkUrl(String url) {
         String u = url.strip().toLowerCase(Locale.ROOT);
         if (!u.contains("://") && !u.startsWith("failover:")) {
-            throw new IllegalArgumentException("--broker " + url + " has no scheme: give amqp://" + url.strip()
+            throw new IllegalArgumentException("--broker " + Jms.shown(url) + " has no scheme: give amqp://" + Jms.shown(url.strip())
                     + " (amqps:// for TLS, failover:(...) for several brokers)");
         }
     }
@@ -41,7 +42,7 @@ final class BrokerErrors {
         if (e instanceof JMSSecurityException) {
             return e.getMessage();
         }
-        return "cannot reach the broker at " + url + ": " + cause(url, e);
+        return "cannot reach the broker at " + Jms.shown(url) + ": " + cause(url, e);
     }
 
     private static String cause(String url, JMSException e) {

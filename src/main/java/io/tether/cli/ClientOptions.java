@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.amqp.Addresses;
 import io.tether.amqp.BrokerCredentials;
+import io.tether.amqp.Jms;
 import io.tether.api.JsonRpc;
 import io.tether.broker.EmbeddedBroker;
 import io.tether.client.HostResult;
@@ -141,7 +142,7 @@ final class ClientOptions {
             client = connectWithin(timeout, login == null ? null
                     : local ? BrokerCredentials.fromFile(localLogin()) : () -> login);
         } catch (JMSSecurityException e) {
-            throw new JMSSecurityException("the broker at " + broker + " refused " + (login == null
+            throw new JMSSecurityException("the broker at " + Jms.shown(broker) + " refused " + (login == null
                     ? "a client without a login (no " + localLogin()
                             + "; give --user and --password-file, or --data-dir of the worker on this machine)"
                     : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());

@@ -50,7 +50,7 @@ public final class WatchCommand implements Callable<Integer> {
             });
             OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             // No event would ever come again: say so and end, rather than wait in silence.
-            OneLine.err("lost the broker at " + client.broker() + ": " + Errors.describe(lost.get()));
+            OneLine.err("lost the broker at " + io.tether.amqp.Jms.shown(client.broker()) + ": " + Errors.describe(lost.get()));
             return 1;
         } catch (JMSException e) {
             OneLine.err(client.brokerError(e));

@@ -210,7 +210,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }, "tether-shutdown"));
         OneLine.out("Tether worker running");
         OneLine.out("  host id:        " + id);
-        OneLine.out("  broker:         " + worker.brokerUrl() + (brokerUrl == null ? " (embedded)" : ""));
+        OneLine.out("  broker:         " + io.tether.amqp.Jms.shown(worker.brokerUrl()) + (brokerUrl == null ? " (embedded)" : ""));
         OneLine.out("  request queue:  " + Addresses.requests(id));
         OneLine.out("  status topic:   " + Addresses.status(id));
         OneLine.out("  data:           " + dataDir.toAbsolutePath().normalize());

@@ -164,7 +164,7 @@ public final class Worker implements AutoCloseable {
         try {
             return Jms.connect(brokerUrl, user, password, true);
         } catch (jakarta.jms.JMSSecurityException e) {
-            throw new StartException("the broker at " + brokerUrl + " refused the login of user " + user
+            throw new StartException("the broker at " + Jms.shown(brokerUrl) + " refused the login of user " + user
                     + ": check --broker-user and the password in --broker-password-file");
         }
     }
@@ -184,7 +184,7 @@ public final class Worker implements AutoCloseable {
         try (Connection probe = Jms.connect(brokerUrl, user, password, false)) {
             probe.start();
         } catch (jakarta.jms.JMSSecurityException e) {
-            throw new StartException("the broker at " + brokerUrl + " refused the login of user " + user
+            throw new StartException("the broker at " + Jms.shown(brokerUrl) + " refused the login of user " + user
                     + ": check --broker-user and the password in --broker-password-file");
         } finally {
             if (quiet != null) {

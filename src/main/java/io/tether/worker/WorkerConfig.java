@@ -110,7 +110,7 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     @Override
     public String toString() {
         return "WorkerConfig[hostId=" + hostId + ", dataDir=" + dataDir + ", amqpPort=" + amqpPort
-                + ", brokerUrl=" + brokerUrl + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
+                + ", brokerUrl=" + io.tether.amqp.Jms.shown(brokerUrl) + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
                 + ", fileRoots=" + fileRoots + ", monitor=" + monitor + ", httpAddress=" + httpAddress + (webConfig.tls() ? " (TLS)" : "") + "]";
     }
 }

@@ -48,4 +48,14 @@ class JmsTest {
         assertEquals(Duration.ofMillis(200), Jms.BROKER_RETRY.delay(1, () -> 0.0));
         assertEquals(Duration.ofMillis(1200), Jms.BROKER_RETRY.delay(3, () -> 0.9999999));
     }
+
+    @Test
+    void aUrlShownInAMessageHidesItsPassword() {
+        assertEquals("amqp://127.0.0.1:5672?jms.username=engine&jms.password=(hidden)",
+                Jms.shown("amqp://127.0.0.1:5672?jms.username=engine&jms.password=s3cr3t%26more"));
+        assertEquals("failover:(amqp://a:5672?jms.password=(hidden),amqp://b:5672)?failover.maxReconnectAttempts=1",
+                Jms.shown("failover:(amqp://a:5672?jms.password=x,amqp://b:5672)?failover.maxReconnectAttempts=1"));
+        assertEquals("amqp://a:5672?JMS.PASSWORD=(hidden)&jms.username=u", Jms.shown("amqp://a:5672?JMS.PASSWORD=p&jms.username=u"));
+        assertEquals("amqp://a:5672", Jms.shown("amqp://a:5672"));
+    }
 }

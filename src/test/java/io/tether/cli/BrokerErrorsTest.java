@@ -42,4 +42,15 @@ class BrokerErrorsTest {
         BrokerErrors.checkUrl("amqp://localhost:5672");
         BrokerErrors.checkUrl("failover:(amqp://a:5672,amqp://b:5672)");
     }
+
+    @Test
+    void aPasswordInTheUrlIsNotRepeated() {
+        String said = BrokerErrors.describe("amqp://127.0.0.1:1?jms.username=engine&jms.password=s3cr3t",
+                failed(new ConnectException("Connection refused")));
+        assertEquals(false, said.contains("s3cr3t"), said);
+        assertEquals(true, said.startsWith("cannot reach the broker at amqp://127.0.0.1:1?jms.username=engine&jms.password=(hidden): "), said);
+        String usage = assertThrows(IllegalArgumentException.class,
+                () -> BrokerErrors.checkUrl("localhost:5672?jms.password=s3cr3t")).getMessage();
+        assertEquals(false, usage.contains("s3cr3t"), usage);
+    }
 }

@@ -80,14 +80,23 @@ final class ClientOptions {
         return localWorker().map(LocalWorker::brokerUrl).orElse(DEFAULT_BROKER);
     }
 
+    private static final java.util.regex.Pattern URL_USER = java.util.regex.Pattern.compile("(?i)[?&]jms\\.username=([^&),]*)");
+
+    /** The user a broker URL names itself ({@code jms.username}), or null when it names none. */
+    static String urlUser(String url) {
+        java.util.regex.Matcher m = URL_USER.matcher(url);
+        return m.find() ? m.group(1) : null;
+    }
+
     /** The address the worker on this machine left in its data dir, if it did and this user may read it. */
     Optional<LocalWorker> localWorker() {
         return LocalWorker.read(dataDir);
     }
 
     /**
-     * The login to use: --user with its password, else the engines' login of the local worker's
-     * embedded broker, else none (a broker that requires one says so).
+     * The login to use: --user with its password, else none when the broker URL carries its own
+     * ({@code jms.username}), else the engines' login of the local worker's embedded broker, else
+     * none (a broker that requires one says so).
      */
     BrokerCredentials login() {
         if (user != null) {
@@ -99,6 +108,10 @@ final class ClientOptions {
                 }
             }
             return new BrokerCredentials(user, password == null ? "" : password);
+        }
+        if (urlUser(broker()) != null) {
+            // The URL's own login: the local worker's must not replace what the user typed.
+            return null;
         }
         Path file = localLogin();
         try {
@@ -142,10 +155,11 @@ final class ClientOptions {
             client = connectWithin(timeout, login == null ? null
                     : local ? BrokerCredentials.fromFile(localLogin()) : () -> login);
         } catch (JMSSecurityException e) {
-            throw new JMSSecurityException("the broker at " + Jms.shown(broker) + " refused " + (login == null
+            String named = login != null ? login.user() : urlUser(broker);
+            throw new JMSSecurityException("the broker at " + Jms.shown(broker) + " refused " + (named == null
                     ? "a client without a login (no " + localLogin()
                             + "; give --user and --password-file, or --data-dir of the worker on this machine)"
-                    : "the login of user " + login.user()) + ": " + e.getMessage(), e.getErrorCode());
+                    : "the login of user " + named) + ": " + e.getMessage(), e.getErrorCode());
         }
         Path publicKey = dataDir.resolve(Worker.SEALING_PUBLIC_FILE);
         // Without the file (an older worker, or one that never started) the key comes from the

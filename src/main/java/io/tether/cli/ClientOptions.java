@@ -109,7 +109,7 @@ final class ClientOptions {
             }
             return new BrokerCredentials(user, password == null ? "" : password);
         }
-        if (urlUser(broker()) != null) {
+        if (broker != null && urlUser(broker) != null) {
             // The URL's own login: the local worker's must not replace what the user typed.
             return null;
         }

@@ -11,10 +11,7 @@ import io.tether.api.JsonRpc;
 import io.tether.sealing.Sealer;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.RawClient;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,33 +41,25 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-abstract class IscsiKernelCases {
+abstract class IscsiKernelCases extends KernelCases {
     private static final String IQN = "iqn.2026-12.io.tether.test:disk1";
     private static final String USER = "tether-initiator";
     /** The target's CHAP password: unique to this run, so that finding it anywhere is a leak. */
     private static final String PASSWORD = "Chap-" + UUID.randomUUID().toString().replace("-", "").substring(0, 14);
     /** The target, iscsid and udevd (src/test/vm/iscsi-target.sh), run once in the guest before the first test. */
     static final String START = "CHAP_PASSWORD=" + PASSWORD + " " + target("start");
-    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
-    // WAIT only ends a wait that would never end; nothing here is timed against it.
-    private static final Duration WAIT = Duration.ofMinutes(4);
-    private final Guest guest;
-    private final GuestWorker worker;
-    private RawClient client;
     private Sealer sealer;
 
     IscsiKernelCases(Guest guest, GuestWorker worker) {
-        this.guest = guest;
-        this.worker = worker;
+        super(guest, worker);
     }
 
     private static String target(String command) {
-        return "sh " + Path.of("src/test/vm/iscsi-target.sh").toAbsolutePath() + " " + command;
+        return script("iscsi-target.sh", command);
     }
 
     @BeforeEach
-    void connect() throws Exception {
-        client = worker.client();
+    void openSealer() throws Exception {
         JsonNode jwk = client.call("getSealingKey", "{}").at("/result/jwk");
         sealer = Sealer.fromJwk(JsonRpc.MAPPER.convertValue(jwk, new TypeReference<Map<String, Object>>() { }));
     }
@@ -83,14 +72,7 @@ abstract class IscsiKernelCases {
     void cleanUp() throws Exception {
         try {
             guest.ok(target("up"));
-            if (client == null) {
-                client = worker.client();
-            }
-            for (Map.Entry<String, JsonNode> entry : client.list().get("connections").properties()) {
-                if (entry.getValue().path("managed").asBoolean()) {
-                    client.unmanage(entry.getKey());
-                }
-            }
+            unmanageAll();
             awaitNoSession();
         } finally {
             if (client != null) {
@@ -113,13 +95,6 @@ abstract class IscsiKernelCases {
         return "iscsi://" + USER + "%" + PASSWORD + "@127.0.0.1" + (port == 3260 ? "" : ":" + port) + "/" + IQN + rest;
     }
 
-    private JsonNode entry(String cid) throws Exception {
-        return client.list().at("/connections/" + cid);
-    }
-
-    private void awaitState(String cid, String state) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> entry(cid).path("state").asText().equals(state));
-    }
 
     /** The guest's iSCSI sessions: "sessionN STATE PORT" per line. */
     private List<String> sessions() {

@@ -75,7 +75,7 @@ class KernelIT {
     @Order(1)
     class Nfs extends NfsKernelCases {
         Nfs() {
-            super(guest, worker);
+            super(KernelIT.guest, KernelIT.worker);
         }
     }
 
@@ -83,7 +83,7 @@ class KernelIT {
     @Order(2)
     class Nvme extends NvmeKernelCases {
         Nvme() {
-            super(guest, worker);
+            super(KernelIT.guest, KernelIT.worker);
         }
     }
 
@@ -92,7 +92,7 @@ class KernelIT {
     @Order(3)
     class Iscsi extends IscsiKernelCases {
         Iscsi() {
-            super(guest, worker);
+            super(KernelIT.guest, KernelIT.worker);
         }
     }
 }

@@ -8,16 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.RawClient;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,32 +30,20 @@ import org.junit.jupiter.api.Timeout;
  */
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-abstract class NfsKernelCases {
+abstract class NfsKernelCases extends KernelCases {
     /** nfsd serving (src/test/vm/nfs-server.sh), run once in the guest before the first test. */
     static final String START = server("start");
-    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
-    // WAIT only ends a wait that would never end; nothing here is timed against it.
-    private static final Duration WAIT = Duration.ofMinutes(4);
     private static final String ROOT = KernelIT.MOUNT_ROOT;
     /** The v4 export (under nfsd's pseudo-root), its key, and where VDSM (and so Tether) mounts it. */
     private static final String V4 = "nfs://127.0.0.1/export";
     private static final String V4_POINT = ROOT + "/127.0.0.1:_export";
-    private final Guest guest;
-    private final GuestWorker worker;
-    private RawClient client;
 
     NfsKernelCases(Guest guest, GuestWorker worker) {
-        this.guest = guest;
-        this.worker = worker;
+        super(guest, worker);
     }
 
     private static String server(String command) {
-        return "sh " + Path.of("src/test/vm/nfs-server.sh").toAbsolutePath() + " " + command;
-    }
-
-    @BeforeEach
-    void connect() throws Exception {
-        client = worker.client();
+        return script("nfs-server.sh", command);
     }
 
     /**
@@ -78,14 +61,7 @@ abstract class NfsKernelCases {
                 worker.start();
                 client = null;
             }
-            if (client == null) {
-                client = worker.client();
-            }
-            for (Map.Entry<String, JsonNode> entry : client.list().get("connections").properties()) {
-                if (entry.getValue().path("managed").asBoolean()) {
-                    client.unmanage(entry.getKey());
-                }
-            }
+            unmanageAll();
             await().atMost(WAIT).until(() -> guest.ok("grep -c ' " + ROOT + "/' /proc/mounts || true").trim().equals("0"));
         } finally {
             if (client != null) {
@@ -114,11 +90,7 @@ abstract class NfsKernelCases {
     }
 
     private String state(String cid) throws Exception {
-        return client.list().at("/connections/" + cid + "/state").asText();
-    }
-
-    private void awaitState(String cid, String state) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> state(cid).equals(state));
+        return entry(cid).path("state").asText();
     }
 
     /**

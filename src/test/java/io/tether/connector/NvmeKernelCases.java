@@ -11,20 +11,16 @@ import io.tether.api.JsonRpc;
 import io.tether.sealing.Sealer;
 import io.tether.testing.Guest;
 import io.tether.testing.GuestWorker;
-import io.tether.testing.RawClient;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -46,31 +42,19 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 // Several waits of WAIT each, in an emulated guest: more than the suite's ten minutes a test.
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
-abstract class NvmeKernelCases {
+abstract class NvmeKernelCases extends KernelCases {
     /** The target and the host's NVMe/TCP driver (src/test/vm/nvme-target.sh), run once in the guest before the first test. */
     static final String START = target("start");
-    // The guest is emulated: on a loaded host a worker's start and first probe in it take minutes.
-    // WAIT only ends a wait that would never end; nothing here is timed against it.
-    private static final Duration WAIT = Duration.ofMinutes(4);
     private static final String NQN = "nqn.2026-12.io.tether.test:nvme1";
     /** The host's DH-HMAC-CHAP key: unique to this run, so that finding it anywhere is a leak. */
     private static final String KEY = dhchapKey();
-    private final Guest guest;
-    private final GuestWorker worker;
-    private RawClient client;
 
     NvmeKernelCases(Guest guest, GuestWorker worker) {
-        this.guest = guest;
-        this.worker = worker;
+        super(guest, worker);
     }
 
     private static String target(String command) {
-        return "sh " + Path.of("src/test/vm/nvme-target.sh").toAbsolutePath() + " " + command;
-    }
-
-    @BeforeEach
-    void connect() throws Exception {
-        client = worker.client();
+        return script("nvme-target.sh", command);
     }
 
     /** Whatever a failed test left: every port up, every CID unmanaged, and in the end no controller. */
@@ -78,14 +62,7 @@ abstract class NvmeKernelCases {
     void cleanUp() throws Exception {
         try {
             guest.ok(target("up"));
-            if (client == null) {
-                client = worker.client();
-            }
-            for (Map.Entry<String, JsonNode> entry : client.list().get("connections").properties()) {
-                if (entry.getValue().path("managed").asBoolean()) {
-                    client.unmanage(entry.getKey());
-                }
-            }
+            unmanageAll();
             await().atMost(WAIT).until(() -> controllers().isEmpty());
         } finally {
             if (client != null) {
@@ -110,13 +87,6 @@ abstract class NvmeKernelCases {
         return "nvme+tcp://127.0.0.1" + (port == 4420 ? "" : ":" + port) + "/" + NQN + rest;
     }
 
-    private JsonNode entry(String cid) throws Exception {
-        return client.list().at("/connections/" + cid);
-    }
-
-    private void awaitState(String cid, String state) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> entry(cid).path("state").asText().equals(state));
-    }
 
     /** The guest's NVMe controllers: "nvmeN STATE PORT SUBSYSNQN" per line. */
     private List<String> controllers() {

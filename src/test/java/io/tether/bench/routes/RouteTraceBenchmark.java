@@ -54,13 +54,15 @@ import org.junit.jupiter.api.Test;
  * route). A lambda counts as the file that wrote it. The manage route is the request and event
  * threads ({@code tether-requests}, {@code tether-events}); the probe route is every other worker
  * thread (the schedule, reconcile, operation and event threads), so it includes the connect
- * attempt that follows the failed probe. Needs root (the scenario mounts a tmpfs).
+ * that follows the failed probe, up to its event. Needs root (the scenario mounts a tmpfs).
  *
  * <p>{@code mvn -q -o -Pbench test -Dtest=RouteTraceBenchmark}; {@code -Dbench.routes.verbose=true}
- * prints each route's files in order.
+ * prints each route's files in order; {@code -Dbench.routes.calls=true} every call, nested, with
+ * {@code <-- back} where it re-enters a file.
  */
 class RouteTraceBenchmark {
     private static final boolean VERBOSE = Boolean.getBoolean("bench.routes.verbose");
+    private static final boolean CALLS = Boolean.getBoolean("bench.routes.calls");
 
     /** One entry (or exit) of a Tether method, as recorded. */
     record Step(boolean entry, String thread, String file, boolean valueType, String method) {
@@ -206,8 +208,12 @@ class RouteTraceBenchmark {
                 stack.poll();
                 continue;
             }
-            if (!step.file().equals(stack.peek()) && files.containsKey(step.file()) && !stack.contains(step.file())) {
+            boolean back = !step.file().equals(stack.peek()) && files.containsKey(step.file()) && !stack.contains(step.file());
+            if (back) {
                 reentered.add(step.file());
+            }
+            if (CALLS) {
+                System.out.println("    " + step.thread() + " " + "  ".repeat(stack.size()) + step.method() + (back ? "   <-- back" : ""));
             }
             files.putIfAbsent(step.file(), step.valueType());
             stack.push(step.file());

@@ -83,14 +83,6 @@ public final class EventPublisher implements AutoCloseable {
         return thread.isAlive();
     }
 
-    /**
-     * {@link #wake} for the parts that write events and must not know the publisher: written here,
-     * so that a commit's call goes straight to the publisher.
-     */
-    public Runnable waker() {
-        return this::wake;
-    }
-
     /** Called after a commit that wrote events. */
     public void wake() {
         lock.lock();

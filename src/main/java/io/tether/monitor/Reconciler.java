@@ -25,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -114,14 +113,6 @@ public final class Reconciler implements AutoCloseable {
         for (int i = 0; i < threads; i++) {
             workers.execute(this::work);
         }
-    }
-
-    /**
-     * {@link #enqueue} for the parts that hand over changed keys and must not know the reconciler:
-     * written here, so that their call goes straight to the reconciler.
-     */
-    public Consumer<ConnectionKey> enqueuer() {
-        return this::enqueue;
     }
 
     /** Asks for {@code key} to be reconciled now; never blocks. */

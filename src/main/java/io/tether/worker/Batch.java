@@ -68,10 +68,7 @@ public final class Batch implements AutoCloseable {
     private boolean committed;
     private boolean eventsWritten;
 
-    /**
-     * @param refusal the answer to every change, for a batch whose changes could not be made durable; or null
-     * @param budget  what its list pages draw on; null for a batch that runs no list
-     */
+    /** @param refusal the answer to every change, for a batch whose changes could not be made durable; or null */
     Batch(Host host, RpcError refusal, ListBudget budget) {
         this.host = host;
         this.registry = host.registry();

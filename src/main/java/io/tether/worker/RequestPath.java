@@ -1,6 +1,5 @@
 package io.tether.worker;
 
-import io.tether.api.Action;
 import io.tether.api.ErrorCode;
 import io.tether.api.Incoming;
 import io.tether.api.Outcome;
@@ -151,19 +150,13 @@ public final class RequestPath implements RequestConsumer.Handler {
      * each request runs again alone, so only a request whose own change fails is refused.
      */
     private void run(List<Fresh> requests) {
-        // Only a list draws on the budget: requests that list nothing need none.
-        boolean lists = requests.stream()
-                .anyMatch(fresh -> fresh.request.actions().stream().anyMatch(Action.GetList.class::isInstance));
-        run(requests, lists ? new ListBudget() : null);
+        run(requests, new ListBudget());
     }
 
-    /**
-     * @param budget the list text the replies may hold, for these requests and any run again after
-     *               them; null when none of them lists
-     */
+    /** @param budget the list text the replies may hold, for these requests and any run again after them */
     private void run(List<Fresh> requests, ListBudget budget) {
         List<ConnectionKey> changed;
-        long budgetLeft = budget == null ? 0 : budget.left();
+        long budgetLeft = budget.left();
         try (Batch batch = service.begin(budget)) {
             for (Fresh fresh : requests) {
                 fresh.outcomes = runActions(batch, fresh.request);
@@ -175,9 +168,7 @@ public final class RequestPath implements RequestConsumer.Handler {
             batch.commit();
             changed = batch.changed();
         } catch (StoreException e) {
-            if (budget != null) {
-                budget.giveBack(budgetLeft); // the replies built are thrown away
-            }
+            budget.giveBack(budgetLeft); // the replies built are thrown away
             if (requests.size() > 1) {
                 // One request's change may be what the store refused: each runs again alone, so it
                 // fails no other request that happened to arrive with it.

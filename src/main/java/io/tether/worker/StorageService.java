@@ -144,10 +144,7 @@ public final class StorageService implements ConnectionTable {
         return begin(new ListBudget());
     }
 
-    /**
-     * Starts a unit of work whose list pages draw on {@code budget} (shared by whatever else it is
-     * given to); null for a unit that runs no list.
-     */
+    /** Starts a unit of work whose list pages draw on {@code budget} (shared by whatever else it is given to). */
     public Batch begin(ListBudget budget) {
         return new Batch(parts, null, budget);
     }

@@ -118,14 +118,14 @@ public final class Worker implements AutoCloseable {
                 metrics != null ? metrics : Meters.Events.NONE);
         // Millisecond times read better in lists and logs, and are all a client can use.
         Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
-        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(mountRoot), publisher.waker(),
+        service = new StorageService(hostId, store, clock, ActiveConnections.ofHost(mountRoot), publisher::wake,
                 metrics != null ? metrics : Meters.HostState.NONE);
         reconciler = new Reconciler(service, config.withMountRoot(mountRoot).connectors(), clock, config.monitor(),
                 metrics != null ? metrics : Meters.Monitor.NONE);
         long loadStart = System.nanoTime();
         var keys = service.load();
         RequestPath requests = new RequestPath(new RequestCodec(config.mountPolicy(), config.fileRoots(), sealingKey), service, store,
-                reconciler.enqueuer(), metrics != null ? metrics : Meters.Requests.NONE);
+                reconciler::enqueue, metrics != null ? metrics : Meters.Requests.NONE);
         consumer = new RequestConsumer(connection, Addresses.requests(hostId), requests);
         connection.start();
         publisher.start();

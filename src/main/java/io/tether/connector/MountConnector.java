@@ -84,8 +84,9 @@ public final class MountConnector implements Connector {
     public Probe probe(StorageUri uri) throws ConnectorException {
         // A CID stored before the host's policy refused its URI (a narrowed policy, an upgrade)
         // fails at its first look: a mount of it stays where it is, the operator's to remove.
-        refuseWhatThePolicyRefuses(uri);
-        MountTable.Mount mount = mounts.probed(root, uri);
+        MountSettings settings = MountPaths.settings(uri);
+        refuseWhatThePolicyRefuses(uri, settings);
+        MountTable.Mount mount = mounts.probed(uri, settings, MountPaths.mountPoint(root, settings));
         stat(mount.mountPoint());
         readCheck(uri, mount.mountPoint());
         return shown(uri, mount);
@@ -94,10 +95,11 @@ public final class MountConnector implements Connector {
     /** {@link #adoptOrMount}, then the mount's {@code readCheck} and what it shows, as a probe takes them. */
     @Override
     public Probe establish(StorageUri uri) throws ConnectorException {
-        adoptOrMount(uri);
-        Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = mounts.mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
-                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint
+        MountSettings settings = MountPaths.settings(uri);
+        Path mountPoint = MountPaths.mountPoint(root, settings);
+        adoptOrMount(uri, settings, mountPoint);
+        MountTable.Mount mount = mounts.mounted(uri, settings, mountPoint).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageDomainFSNotMounted, settings.source() + " is not mounted at " + mountPoint
                         + " after mounting it"));
         readCheck(uri, mount.mountPoint());
         return shown(uri, mount);
@@ -107,14 +109,13 @@ public final class MountConnector implements Connector {
      * Adopts the URI's mount where it answers; else detaches it (dead, or its handles stale) and,
      * with nothing left on top at the mount point, mounts it afresh.
      */
-    private void adoptOrMount(StorageUri uri) throws ConnectorException {
+    private void adoptOrMount(StorageUri uri, MountSettings settings, Path mountPoint) throws ConnectorException {
         // Not even an existing mount is adopted: keeping it would keep what the host forbids.
-        refuseWhatThePolicyRefuses(uri);
-        Path mountPoint = MountPaths.mountPoint(root, uri);
-        Optional<MountTable.Mount> existing = mounts.mounted(uri, mountPoint);
+        refuseWhatThePolicyRefuses(uri, settings);
+        Optional<MountTable.Mount> existing = mounts.mounted(uri, settings, mountPoint);
         if (existing.isPresent()) {
             Path found = existing.get().mountPoint();
-            if (!OwnMounts.belongsTo(existing.get(), uri)) {
+            if (!OwnMounts.belongsTo(existing.get(), uri, settings)) {
                 throw new ConnectorException(VdsmError.MountError, mountPoint + " is already used by "
                         + existing.get().source() + " (" + existing.get().fsType() + ")");
             }
@@ -134,7 +135,6 @@ public final class MountConnector implements Connector {
                 }
             }
         }
-        MountSettings settings = MountPaths.settings(uri);
         sources.check(uri, settings);
         if (settings.serverCheck().isPresent()) {
             Reachability.check(settings.serverCheck().get(), timeout, VdsmError.StorageServerConnectionError);
@@ -246,14 +246,15 @@ public final class MountConnector implements Connector {
      */
     @Override
     public void disconnect(StorageUri uri) throws ConnectorException {
-        Path mountPoint = MountPaths.mountPoint(root, uri);
+        MountSettings settings = MountPaths.settings(uri);
+        Path mountPoint = MountPaths.mountPoint(root, settings);
         List<Path> points = new ArrayList<>();
         points.add(mountPoint);
-        mounts.otherSpellings(uri, mountPoint).forEach(m -> points.add(m.mountPoint()));
+        mounts.otherSpellings(uri, settings, mountPoint).forEach(m -> points.add(m.mountPoint()));
         Optional<MountTable.Mount> foreign = Optional.empty();
         for (Path point : points) {
             Optional<MountTable.Mount> top = mounts.at(point);
-            for (int unmounted = 0; top.isPresent() && OwnMounts.belongsTo(top.get(), uri) && unmounted < MAX_STACKED;
+            for (int unmounted = 0; top.isPresent() && OwnMounts.belongsTo(top.get(), uri, settings) && unmounted < MAX_STACKED;
                     unmounted++) {
                 unmount(uri, point);
                 top = mounts.at(point);
@@ -294,9 +295,9 @@ public final class MountConnector implements Connector {
         log.info("key={} detached {}", uri.key(), mountPoint);
     }
 
-    private void refuseWhatThePolicyRefuses(StorageUri uri) throws ConnectorException {
+    private void refuseWhatThePolicyRefuses(StorageUri uri, MountSettings settings) throws ConnectorException {
         try {
-            policy.check(uri);
+            policy.check(uri, settings);
         } catch (MountPolicy.NotAllowed e) {
             throw new ConnectorException(VdsmError.MountError, e.getMessage());
         }

@@ -40,7 +40,11 @@ public final class MountPaths {
 
     /** The mount point of {@code uri} under {@code root}: VDSM's for the URI's spec. */
     public static Path mountPoint(Path root, StorageUri uri) {
-        MountSettings settings = settings(uri);
+        return mountPoint(root, settings(uri));
+    }
+
+    /** The mount point under {@code root} of a URI mounted with {@code settings}. */
+    public static Path mountPoint(Path root, MountSettings settings) {
         return root.resolve(settings.directory()).resolve(escape(normalise(settings.source())));
     }
 

@@ -255,11 +255,18 @@ public record MountPolicy(Set<String> vfsTypes, Set<String> common, Map<String, 
             return;
         }
         Optional<MountSettings> mount = uri.type().definition().mount(uri);
-        if (mount.isEmpty()) {
-            return;
+        if (mount.isPresent()) {
+            check(uri, mount.get());
         }
-        String fsType = mount.get().vfsType();
-        if (mount.get().typeRequested() && !vfsTypes.contains(fsType)) {
+    }
+
+    /**
+     * {@link #check(StorageUri)} for a mounted URI whose settings ({@link MountPaths#settings}) the
+     * caller holds already: a connector, which mounts with them.
+     */
+    public void check(StorageUri uri, MountSettings mount) throws NotAllowed {
+        String fsType = mount.vfsType();
+        if (mount.typeRequested() && !vfsTypes.contains(fsType)) {
             throw new NotAllowed("file system type '" + shown(fsType) + "' is not allowed on this host; the host's"
                     + " operator can allow it with --allow-vfs-type " + shown(fsType));
         }

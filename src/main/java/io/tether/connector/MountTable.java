@@ -99,8 +99,13 @@ public final class MountTable {
 
     /** The last (topmost) mount at {@code mountPoint}. */
     public Optional<Mount> at(Path mountPoint) throws Unreadable {
+        return topmost(mounts(), mountPoint);
+    }
+
+    /** The last (topmost) mount at {@code mountPoint} among {@code mounts}, in mountinfo's order. */
+    public static Optional<Mount> topmost(List<Mount> mounts, Path mountPoint) {
         Mount found = null;
-        for (Mount m : mounts()) {
+        for (Mount m : mounts) {
             if (m.mountPoint().equals(mountPoint)) {
                 found = m;
             }

@@ -34,19 +34,19 @@ final class OwnMounts {
     }
 
     /**
-     * The probe's question: {@code uri}'s own mount, at its mount point under {@code root} or at
-     * another spelling's; found whole in one look.
+     * The probe's question: {@code uri}'s own mount, at its {@code mountPoint} or at another
+     * spelling's; found whole in one look at the table.
      *
+     * @param settings how {@code uri} is mounted ({@link MountPaths#settings})
      * @throws ConnectorException StorageDomainFSNotMounted when nothing is mounted where the URI is,
      *                            or what is on top at its mount point is not its
      */
-    MountTable.Mount probed(Path root, StorageUri uri) throws ConnectorException {
-        Path mountPoint = MountPaths.mountPoint(root, uri);
-        MountTable.Mount mount = mounted(uri, mountPoint).orElseThrow(() -> new ConnectorException(
-                VdsmError.StorageDomainFSNotMounted, MountPaths.spec(uri) + " is not mounted at " + mountPoint));
-        if (!belongsTo(mount, uri)) {
+    MountTable.Mount probed(StorageUri uri, MountSettings settings, Path mountPoint) throws ConnectorException {
+        MountTable.Mount mount = mounted(uri, settings, mountPoint).orElseThrow(() -> new ConnectorException(
+                VdsmError.StorageDomainFSNotMounted, settings.source() + " is not mounted at " + mountPoint));
+        if (!belongsTo(mount, uri, settings)) {
             throw new ConnectorException(VdsmError.StorageDomainFSNotMounted, mountPoint + " holds " + mount.source()
-                    + " (" + mount.fsType() + "), not " + MountPaths.spec(uri));
+                    + " (" + mount.fsType() + "), not " + settings.source());
         }
         return mount;
     }
@@ -54,41 +54,56 @@ final class OwnMounts {
     /**
      * What is mounted where {@code uri} is: the topmost mount at its own {@code mountPoint}, the
      * URI's or not, else its mount at another spelling's mount point; empty when there is neither.
+     * One read of the table answers both.
      */
-    Optional<MountTable.Mount> mounted(StorageUri uri, Path mountPoint) throws ConnectorException {
-        Optional<MountTable.Mount> own = at(mountPoint);
-        return own.isPresent() ? own : otherSpellings(uri, mountPoint).stream().findFirst();
+    Optional<MountTable.Mount> mounted(StorageUri uri, MountSettings settings, Path mountPoint) throws ConnectorException {
+        List<MountTable.Mount> all = all();
+        Optional<MountTable.Mount> own = MountTable.topmost(all, mountPoint);
+        return own.isPresent() ? own : otherSpellings(all, uri, settings, mountPoint).stream().findFirst();
     }
 
     /**
      * The mounts of {@code uri} at the mount points that name its spec with the host written
      * another way ({@link MountPaths#inOneSpelling}), one per mount point.
      */
-    List<MountTable.Mount> otherSpellings(StorageUri uri, Path mountPoint) throws ConnectorException {
-        Path oneSpelling = MountPaths.inOneSpelling(mountPoint);
+    List<MountTable.Mount> otherSpellings(StorageUri uri, MountSettings settings, Path mountPoint) throws ConnectorException {
+        return otherSpellings(all(), uri, settings, mountPoint);
+    }
+
+    private static List<MountTable.Mount> otherSpellings(List<MountTable.Mount> mounts, StorageUri uri,
+            MountSettings settings, Path mountPoint) {
         Map<Path, MountTable.Mount> found = new LinkedHashMap<>();
-        List<MountTable.Mount> mounts;
-        try {
-            mounts = table.mounts();
-        } catch (MountTable.Unreadable e) {
-            throw unknown(e);
-        }
+        // Spelled out only once a mount sits beside the mount point: most probes find none.
+        Path oneSpelling = null;
         for (MountTable.Mount mount : mounts) {
             Path point = mount.mountPoint();
-            if (!point.equals(mountPoint) && point.getParent() != null && point.getParent().equals(mountPoint.getParent())
-                    && MountPaths.inOneSpelling(point).equals(oneSpelling)) {
+            if (point.equals(mountPoint) || point.getParent() == null || !point.getParent().equals(mountPoint.getParent())) {
+                continue;
+            }
+            if (oneSpelling == null) {
+                oneSpelling = MountPaths.inOneSpelling(mountPoint);
+            }
+            if (MountPaths.inOneSpelling(point).equals(oneSpelling)) {
                 found.put(point, mount);
             }
         }
-        found.values().removeIf(mount -> !belongsTo(mount, uri));
+        found.values().removeIf(mount -> !belongsTo(mount, uri, settings));
         return List.copyOf(found.values());
     }
 
+    private List<MountTable.Mount> all() throws ConnectorException {
+        try {
+            return table.mounts();
+        } catch (MountTable.Unreadable e) {
+            throw unknown(e);
+        }
+    }
+
     /**
-     * Whether a mount is {@code uri}'s: same type and source, allowing for what the kernel
-     * rewrites. A line of mountinfo that is not valid text never is.
+     * Whether a mount is {@code uri}'s (mounted with {@code settings}): same type and source,
+     * allowing for what the kernel rewrites. A line of mountinfo that is not valid text never is.
      */
-    static boolean belongsTo(MountTable.Mount mount, StorageUri uri) {
+    static boolean belongsTo(MountTable.Mount mount, StorageUri uri, MountSettings settings) {
         if (!mount.exact()) {
             return false;
         }
@@ -98,7 +113,6 @@ final class OwnMounts {
             // never a connection of ours, however its source reads.
             return false;
         }
-        MountSettings settings = MountPaths.settings(uri);
         boolean typeOk = mount.fsType().equals(settings.vfsType())
                 || uri.type().definition().facts().kernelTypes().contains(mount.fsType());
         if (!typeOk && !uri.options().contains("bind")) {

@@ -7,6 +7,8 @@ import io.tether.api.Incoming;
 import io.tether.api.JsonRpc;
 import io.tether.api.Reply;
 import io.tether.api.RpcError;
+import io.tether.uri.Text;
+import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.Destination;
@@ -16,6 +18,7 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
+import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes requests off the host's queue, as many as have arrived (a batch), hands them to the
+ * Takes requests off the host's queue, as many as have arrived (a batch), reads each one's body
+ * (UTF-8 JSON in an AMQP string or data section; any other is answered with a parse error), hands them to the
  * {@link Handler} (which commits one database transaction for the batch), sends the replies, then
  * acknowledges the batch. A crash before the acknowledgement reaches the broker delivers the
  * requests again, and the handler answers them from the replies it recorded.
@@ -230,10 +234,43 @@ public final class RequestConsumer implements AutoCloseable {
         Optional<String> identity = correlationId != null ? Optional.of("corr:" + correlationId)
                 : Optional.ofNullable(messageId).map(id -> "msg:" + id);
         try {
-            return new Incoming.Readable(MessageBodies.text(message, JsonRpc.MAX_BODY_BYTES), identity);
-        } catch (MessageBodies.NotText e) {
+            return new Incoming.Readable(body(message, JsonRpc.MAX_BODY_BYTES), identity);
+        } catch (NotText e) {
             return new Incoming.Unreadable(new RpcError(ErrorCode.PARSE_ERROR, "parse error: " + e.getMessage()));
         }
+    }
+
+    /** Why a body cannot be read; answered with a parse error. */
+    static final class NotText extends Exception {
+        NotText(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A JSON-RPC body from a message: an AMQP string (TextMessage) or data section (BytesMessage). */
+    static String body(Message message, int maxBytes) throws JMSException, NotText {
+        if (message instanceof TextMessage text) {
+            String body = text.getText();
+            if (body == null) {
+                throw new NotText("message body is empty");
+            }
+            return body;
+        }
+        if (message instanceof BytesMessage bytes) {
+            long length = bytes.getBodyLength();
+            if (length > maxBytes) {
+                throw new NotText("message body is larger than " + maxBytes + " bytes of UTF-8");
+            }
+            byte[] data = new byte[(int) length];
+            bytes.readBytes(data);
+            try {
+                return Text.decodeUtf8Strictly(data);
+            } catch (CharacterCodingException e) {
+                throw new NotText("message body is not valid UTF-8");
+            }
+        }
+        throw new NotText("message body must be UTF-8 JSON text in an AMQP data section or string value, not "
+                + message.getClass().getSimpleName().replace("Jms", "").replace("Facade", ""));
     }
 
     /**

@@ -150,6 +150,18 @@ class RequestPathTest {
         assertEquals("c-1", json(replies.get(0)).get("result").get("unmanaged").get(0).asText());
     }
 
+    /** The list budget is made for requests of which any lists, wherever the list comes among them. */
+    @Test
+    void aListArrivingAfterManagesInOneBatchListsThem() throws Exception {
+        List<Reply> replies = path.handle(List.of(
+                new Incoming.Readable(manage(1, "l-1"), Optional.of("msg:l1")),
+                new Incoming.Readable(manage(2, "l-2"), Optional.of("msg:l2")),
+                new Incoming.Readable(list(3), Optional.of("msg:l3"))));
+        assertEquals(false, json(replies.get(1)).get("result").get("alreadyManaged").asBoolean());
+        JsonNode listed = json(replies.get(2)).get("result").get("connections");
+        assertTrue(listed.has("l-1") && listed.has("l-2"), "the list sees the manages before it: " + listed);
+    }
+
     @Test
     void eachCallOfABatchGetsItsOwnOutcome() throws Exception {
         String batch = "[" + manage(1, "b-1") + "," + call(2, "noSuchMethod", "{}") + "," + unmanage(null, "b-9")

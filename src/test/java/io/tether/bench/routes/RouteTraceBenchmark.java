@@ -51,16 +51,23 @@ import org.junit.jupiter.api.Test;
  * scenario's marks, and prints per route: the files entered (value types, enums and interfaces
  * counted apart: records read through their accessors), and the files re-entered after control had
  * left them (a call into a file none of whose frames is on the stack, after it ran earlier in the
- * route). A lambda counts as the file that wrote it. The manage route is the request and event
+ * route). A lambda with a body counts as the file that wrote it (it compiles to a synthetic
+ * {@code lambda$...} method of that class). A JVM lambda proxy (the hidden class, named
+ * {@code ...$$Lambda...}, that implements the functional interface for a lambda or a method
+ * reference) only forwards the call, so it is transparent: not counted as a file, not pushed on the
+ * stack, its exit not popped; a method reference {@code publisher::wake} written in one class thus
+ * goes straight to the publisher, as a reader follows it. The manage route is the request and event
  * threads ({@code tether-requests}, {@code tether-events}); the probe route is every other worker
  * thread (the schedule, reconcile, operation and event threads), so it includes the connect
- * attempt that follows the failed probe. Needs root (the scenario mounts a tmpfs).
+ * that follows the failed probe, up to its event. Needs root (the scenario mounts a tmpfs).
  *
  * <p>{@code mvn -q -o -Pbench test -Dtest=RouteTraceBenchmark}; {@code -Dbench.routes.verbose=true}
- * prints each route's files in order.
+ * prints each route's files in order; {@code -Dbench.routes.calls=true} every call, nested, with
+ * {@code <-- back} where it re-enters a file.
  */
 class RouteTraceBenchmark {
     private static final boolean VERBOSE = Boolean.getBoolean("bench.routes.verbose");
+    private static final boolean CALLS = Boolean.getBoolean("bench.routes.calls");
 
     /** One entry (or exit) of a Tether method, as recorded. */
     record Step(boolean entry, String thread, String file, boolean valueType, String method) {
@@ -168,13 +175,21 @@ class RouteTraceBenchmark {
                     }
                 } else if (event instanceof LocatableEvent step && current != null) {
                     String thread = step.thread().name();
-                    if (thread.startsWith("tether-")) {
+                    if (thread.startsWith("tether-") && !lambdaProxy(step.location().method())) {
                         current.add(step(event instanceof MethodEntryEvent, thread, step.location().method()));
                     }
                 }
             }
             set.resume();
         }
+    }
+
+    /**
+     * Whether {@code method} belongs to a JVM lambda proxy: a hidden class that only forwards to the
+     * lambda's body or the referenced method, so its frames are left out of the route.
+     */
+    private static boolean lambdaProxy(Method method) {
+        return method.declaringType().name().contains("$$Lambda");
     }
 
     private static Step step(boolean entry, String thread, Method method) {
@@ -206,8 +221,12 @@ class RouteTraceBenchmark {
                 stack.poll();
                 continue;
             }
-            if (!step.file().equals(stack.peek()) && files.containsKey(step.file()) && !stack.contains(step.file())) {
+            boolean back = !step.file().equals(stack.peek()) && files.containsKey(step.file()) && !stack.contains(step.file());
+            if (back) {
                 reentered.add(step.file());
+            }
+            if (CALLS) {
+                System.out.println("    " + step.thread() + " " + "  ".repeat(stack.size()) + step.method() + (back ? "   <-- back" : ""));
             }
             files.putIfAbsent(step.file(), step.valueType());
             stack.push(step.file());

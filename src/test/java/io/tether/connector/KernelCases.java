@@ -1,6 +1,7 @@
 package io.tether.connector;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tether.testing.Guest;
@@ -55,7 +56,13 @@ abstract class KernelCases {
         return client.list().at("/connections/" + cid);
     }
 
+    /** Waits until the CID is in {@code state}; a timeout names what the last list said instead. */
     void awaitState(String cid, String state) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> entry(cid).path("state").asText().equals(state));
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode list = client.list();
+            JsonNode entry = list.at("/connections/" + cid);
+            assertEquals(state, entry.path("state").asText(), entry.isMissingNode()
+                    ? cid + " is not in the list: " + list : cid + "'s entry: " + entry);
+        });
     }
 }

@@ -5,6 +5,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.qpid.jms.JmsConnectionExtensions;
 import org.apache.qpid.jms.JmsConnectionFactory;
 
@@ -71,11 +72,11 @@ public final class Jms {
         }
     }
 
-    private static final java.util.regex.Pattern PASSWORD_OPTION =
-            java.util.regex.Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&]*");
+    private static final Pattern PASSWORD_OPTION =
+            Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&]*");
     /** Inside {@code failover:(...)} a nested URL's options also end at the comma or the parenthesis. */
-    private static final java.util.regex.Pattern NESTED_PASSWORD_OPTION =
-            java.util.regex.Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&),]*");
+    private static final Pattern NESTED_PASSWORD_OPTION =
+            Pattern.compile("(?i)([?&](?:jms\\.)?password=)[^&),]*");
 
     /**
      * {@code url} as a message or a log may show it: the value of any {@code jms.password} (or

@@ -31,6 +31,8 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** Options every engine-side command shares, and the one way they log in and call a worker. */
@@ -80,11 +82,11 @@ final class ClientOptions {
         return localWorker().map(LocalWorker::brokerUrl).orElse(DEFAULT_BROKER);
     }
 
-    private static final java.util.regex.Pattern URL_USER = java.util.regex.Pattern.compile("(?i)[?&]jms\\.username=([^&),]*)");
+    private static final Pattern URL_USER = Pattern.compile("(?i)[?&]jms\\.username=([^&),]*)");
 
     /** The user a broker URL names itself ({@code jms.username}), or null when it names none. */
     static String urlUser(String url) {
-        java.util.regex.Matcher m = URL_USER.matcher(url);
+        Matcher m = URL_USER.matcher(url);
         return m.find() ? m.group(1) : null;
     }
 

@@ -1,6 +1,7 @@
 package io.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tether.amqp.Jms;
 import io.tether.client.StatusListener;
 import io.tether.client.TetherClient;
 import jakarta.jms.JMSException;
@@ -50,7 +51,7 @@ public final class WatchCommand implements Callable<Integer> {
             });
             OneLine.err("watching " + (host == null ? "every host" : "host " + host) + "; Ctrl-C to stop");
             // No event would ever come again: say so and end, rather than wait in silence.
-            OneLine.err("lost the broker at " + io.tether.amqp.Jms.shown(client.broker()) + ": " + Errors.describe(lost.get()));
+            OneLine.err("lost the broker at " + Jms.shown(client.broker()) + ": " + Errors.describe(lost.get()));
             return 1;
         } catch (JMSException e) {
             OneLine.err(client.brokerError(e));

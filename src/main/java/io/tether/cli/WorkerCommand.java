@@ -2,6 +2,7 @@ package io.tether.cli;
 
 import io.tether.amqp.Addresses;
 import io.tether.amqp.BrokerCredentials;
+import io.tether.amqp.Jms;
 import io.tether.argv.LocalPath;
 import io.tether.broker.EmbeddedBroker;
 import io.tether.connector.FileRoots;
@@ -210,7 +211,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }, "tether-shutdown"));
         OneLine.out("Tether worker running");
         OneLine.out("  host id:        " + id);
-        OneLine.out("  broker:         " + io.tether.amqp.Jms.shown(worker.brokerUrl()) + (brokerUrl == null ? " (embedded)" : ""));
+        OneLine.out("  broker:         " + Jms.shown(worker.brokerUrl()) + (brokerUrl == null ? " (embedded)" : ""));
         OneLine.out("  request queue:  " + Addresses.requests(id));
         OneLine.out("  status topic:   " + Addresses.status(id));
         OneLine.out("  data:           " + dataDir.toAbsolutePath().normalize());

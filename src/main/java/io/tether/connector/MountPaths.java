@@ -33,11 +33,6 @@ public final class MountPaths {
                 .orElseThrow(() -> new IllegalArgumentException(uri.type() + " is not mounted"));
     }
 
-    /** The mount spec given to mount(8): {@code host:/path} for remote ones, the path for local ones. */
-    public static String spec(StorageUri uri) {
-        return settings(uri).source();
-    }
-
     /** The mount point of {@code uri} under {@code root}: VDSM's for the URI's spec. */
     public static Path mountPoint(Path root, StorageUri uri) {
         return mountPoint(root, settings(uri));

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -287,8 +288,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /** The embedded broker, or empty when the worker uses a broker of its own ({@code --broker-url}). */
-    public java.util.Optional<EmbeddedBroker> embeddedBroker() {
-        return java.util.Optional.ofNullable(broker);
+    public Optional<EmbeddedBroker> embeddedBroker() {
+        return Optional.ofNullable(broker);
     }
 
     /** The key engines seal URIs with credentials for ({@code getSealingKey}). */

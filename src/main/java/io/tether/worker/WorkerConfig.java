@@ -1,5 +1,6 @@
 package io.tether.worker;
 
+import io.tether.amqp.Jms;
 import io.tether.connector.Connector;
 import io.tether.connector.Connectors;
 import io.tether.connector.FileRoots;
@@ -110,7 +111,7 @@ public record WorkerConfig(String hostId, Path dataDir, int amqpPort, String bro
     @Override
     public String toString() {
         return "WorkerConfig[hostId=" + hostId + ", dataDir=" + dataDir + ", amqpPort=" + amqpPort
-                + ", brokerUrl=" + io.tether.amqp.Jms.shown(brokerUrl) + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
+                + ", brokerUrl=" + Jms.shown(brokerUrl) + ", brokerUser=" + brokerUser + ", mountRoot=" + mountRoot
                 + ", fileRoots=" + fileRoots + ", monitor=" + monitor + ", httpAddress=" + httpAddress + (webConfig.tls() ? " (TLS)" : "") + "]";
     }
 }

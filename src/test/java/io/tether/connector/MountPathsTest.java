@@ -62,7 +62,7 @@ class MountPathsTest {
         assertEquals(normalised, MountPaths.normalise(spec));
         if (uri != null) {
             StorageUri parsed = UriParser.parse(uri);
-            assertEquals(normalised, MountPaths.spec(parsed));
+            assertEquals(normalised, MountPaths.settings(parsed).source());
             assertEquals(ROOT.resolve(MountPaths.escape(normalised)), MountPaths.mountPoint(ROOT, parsed));
         }
     }
@@ -84,7 +84,7 @@ class MountPathsTest {
     void connectionsMountWhereVdsmMountsThem(String spec, String fsSpec, String fsFile, String uri) throws Exception {
         StorageUri parsed = UriParser.parse(uri);
         assertEquals(fsSpec, MountPaths.normalise(spec));
-        assertEquals(fsSpec, MountPaths.spec(parsed));
+        assertEquals(fsSpec, MountPaths.settings(parsed).source());
         assertEquals(Path.of(fsFile), MountPaths.mountPoint(VDSM_TEST_ROOT, parsed));
     }
 

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>A worker's database reuses the space of chunks older than H2's retention time (45 s), so
  * within hours of running every commit writes into reused space. {@link Committer} shortens the
  * retention time to 100 ms, so that reuse starts within the first second, and each of the kills
- * below lands while commits write into reused space. H2 2.5.250 and 2.5.252 lose the last commit
- * in about one kill in three this way (their newest chunk is not found when the file is opened
- * again); 2.4.240 never did in hundreds of kills.
+ * below lands while commits write into reused space. H2 2.5.250 and 2.5.252 lose the last
+ * commits this way; 2.4.240 does
+ * not (docs/reliability.md).
  */
 class StoreKillNineIT {
     private static final int KILLS = Integer.getInteger("reliability.storeKills", 10);

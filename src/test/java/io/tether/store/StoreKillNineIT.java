@@ -33,8 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * within hours of running every commit writes into reused space. {@link Committer} shortens the
  * retention time to 100 ms, so that reuse starts within the first second, and each of the kills
  * below lands while commits write into reused space. H2 2.5.250 and 2.5.252 lose the last
- * commits this way; 2.4.240 does
- * not (docs/reliability.md).
+ * commits this way; 2.4.240 does not (docs/reliability.md).
  */
 class StoreKillNineIT {
     private static final int KILLS = Integer.getInteger("reliability.storeKills", 10);

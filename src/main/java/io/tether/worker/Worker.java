@@ -20,6 +20,7 @@ import io.tether.store.StoreException;
 import io.tether.store.StoreFiles;
 import io.tether.store.UnusableStoreException;
 import jakarta.jms.Connection;
+import jakarta.jms.JMSSecurityException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -164,9 +165,8 @@ public final class Worker implements AutoCloseable {
     private Connection connectToBroker(String user, String password) throws jakarta.jms.JMSException, StartException {
         try {
             return Jms.connect(brokerUrl, user, password, true);
-        } catch (jakarta.jms.JMSSecurityException e) {
-            throw new StartException("the broker at " + Jms.shown(brokerUrl) + " refused the login of user " + user
-                    + ": check --broker-user and the password in --broker-password-file");
+        } catch (JMSSecurityException e) {
+            throw loginRefused(user);
         }
     }
 
@@ -184,14 +184,19 @@ public final class Worker implements AutoCloseable {
         }
         try (Connection probe = Jms.connect(brokerUrl, user, password, false)) {
             probe.start();
-        } catch (jakarta.jms.JMSSecurityException e) {
-            throw new StartException("the broker at " + Jms.shown(brokerUrl) + " refused the login of user " + user
-                    + ": check --broker-user and the password in --broker-password-file");
+        } catch (JMSSecurityException e) {
+            throw loginRefused(user);
         } finally {
             if (quiet != null) {
                 quiet.setLevel(level);
             }
         }
+    }
+
+    /** A refused login, said in one line that names the user and never the password. */
+    private StartException loginRefused(String user) {
+        return new StartException("the broker at " + Jms.shown(brokerUrl) + " refused the login of user " + user
+                + ": check --broker-user and the password in --broker-password-file");
     }
 
     /** A step that checks or makes a path; what is wrong with the path stops the start in one line. */
